@@ -1,0 +1,98 @@
+"""Backend and Celery settings, read from ``TASKDECK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.domain.urls import redact_url
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "taskdeck"
+
+
+def check_redis_url(url: str, what: str = "URL") -> str:
+    url = url.strip()
+    scheme = urlsplit(url).scheme
+    if scheme not in REDIS_SCHEMES:
+        raise ValueError(
+            f"{what} {redact_url(url)!r} is not a Redis URL: it must start with "
+            "redis://, rediss:// (TLS) or unix://, "
+            "e.g. redis://user:password@127.0.0.1:6379/0"
+        )
+    if scheme != "unix" and not urlsplit(url).hostname:
+        raise ValueError(f"{what} {redact_url(url)!r} names no host, e.g. redis://127.0.0.1:6379/0")
+    try:
+        urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{what} {redact_url(url)!r} has a bad port: {exc}") from None
+    return url
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the environment variable that sets it."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKDECK_", extra="ignore")
+
+    # TASKDECK_BROKER_URL: redis://[user[:password]@]host:port/db or rediss://... for TLS
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # TASKDECK_RESULT_BACKEND: defaults to the broker URL
+    result_backend: str | None = None
+    # TASKDECK_REDIS_CA_CERTS: CA bundle to verify a rediss:// server (system store if unset)
+    redis_ca_certs: str | None = None
+
+    # Where the backend keeps its files (ledger database, run state).
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    # The backend's HTTP listener.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8400, ge=0, le=65535)
+
+    # Seconds allowed for a dependency check in /health.
+    health_timeout_s: float = Field(default=1.0, gt=0, le=30)
+
+    # The simulated data-sync workload (sandbox and tests).
+    workload_failure_rate: float = Field(default=0.15, ge=0.0, le=1.0)
+    workload_speed: float = Field(default=1.0, gt=0.0, le=1000.0)
+    workload_retry_backoff_s: int = Field(default=2, ge=1, le=600)
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker(cls, value: str) -> str:
+        return check_redis_url(value)
+
+    @field_validator("result_backend")
+    @classmethod
+    def _result(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else check_redis_url(value)
+
+    @property
+    def result_backend_url(self) -> str:
+        return self.result_backend or self.broker_url
+
+
+def load_settings() -> Settings:
+    """Read the settings; a bad value raises ``SettingsError`` with a readable message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = "_".join(str(p) for p in err["loc"]).upper()
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"TASKDECK_{field}: {msg}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+class SettingsError(Exception):
+    """The environment holds a setting that cannot be used."""

@@ -1,0 +1,1 @@
+"""Pure domain logic of the backend: no I/O, no framework imports."""

@@ -1,0 +1,199 @@
+"""Starting, watching and stopping the local server processes of a stack.
+
+Used by the sandbox and by the test fixtures, so both start the real servers
+the same way. Every process is started in a session of its own, recorded by
+pid and start time (so a recycled pid is never mistaken for it), and stopped
+by signalling exactly that process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+# Debian package that provides each system binary the stack runs.
+SYSTEM_BINARIES = {
+    "redis-server": "redis-server",
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+    "amtool": "prometheus-alertmanager",
+}
+
+
+class StackError(Exception):
+    """Something the user can fix; the message says what and how."""
+
+
+def require_binary(name: str) -> str:
+    """Path of a system binary, or a StackError naming the package to install."""
+    path = shutil.which(name)
+    if path is None:
+        package = SYSTEM_BINARIES.get(name, name)
+        raise StackError(
+            f"'{name}' was not found on PATH; install the Debian package '{package}' "
+            f"(apt-get install {package}) or run 'make demo', which installs it"
+        )
+    return path
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port that nothing listens on right now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def pick_port(preferred: int, taken: set[int], host: str = LOOPBACK) -> int:
+    """``preferred`` if it is free and not already handed out, else the next free one."""
+    for port in range(preferred, min(preferred + 50, 65536)):
+        if port not in taken and port_is_free(port, host):
+            taken.add(port)
+            return port
+    port = free_port(host)
+    while port in taken:
+        port = free_port(host)
+    taken.add(port)
+    return port
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] == "Z":  # exited, waiting to be reaped
+        return None
+    return int(fields[19])
+
+
+@dataclass
+class ManagedProcess:
+    """A process this code started, identified by pid and kernel start time."""
+
+    name: str
+    pid: int
+    start_time: int
+    log: str
+    argv: list[str]
+
+    def alive(self) -> bool:
+        return process_start_time(self.pid) == self.start_time
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ManagedProcess:
+        argv = data.get("argv", [])
+        return cls(
+            name=str(data["name"]),
+            pid=int(str(data["pid"])),
+            start_time=int(str(data["start_time"])),
+            log=str(data["log"]),
+            argv=[str(a) for a in argv] if isinstance(argv, list) else [],
+        )
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = Path(self.log).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM the process group, then SIGKILL it if it outlives ``timeout``."""
+        if not self.alive():
+            _reap(self.pid)
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, sig)  # started as a session leader: pgid == pid
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                _reap(self.pid)
+                if not self.alive():
+                    return
+                time.sleep(0.05)
+        raise StackError(f"{self.name} (pid {self.pid}) did not stop")
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status if ``pid`` is our own child, so it leaves no zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def start_process(
+    name: str,
+    argv: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ManagedProcess:
+    """Start ``argv`` in a new session, output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=str(cwd) if cwd else None,
+            start_new_session=True,
+        )
+    start = process_start_time(proc.pid)
+    # A process that died at once has no start time; record 0 so it reads as dead.
+    return ManagedProcess(name, proc.pid, start or 0, str(log_path), list(argv))
+
+
+def wait_until(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    proc: ManagedProcess | None = None,
+    interval: float = 0.1,
+) -> None:
+    """Poll ``check`` until it is true; fail early if ``proc`` dies, else after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - not ready yet; the deadline decides
+            pass
+        if proc is not None and not proc.alive():
+            _reap(proc.pid)
+            raise StackError(
+                f"{proc.name} exited while starting ({what}); its log {proc.log} ends with:\n"
+                f"{proc.log_tail()}"
+            )
+        if time.monotonic() > deadline:
+            where = f"; see {proc.log}" if proc else ""
+            raise StackError(f"{what}: not ready after {timeout:.0f}s{where}")
+        time.sleep(interval)

@@ -1,0 +1,298 @@
+"""``taskdeck-sandbox up|down|status|demo``: a complete local stack on 127.0.0.1.
+
+redis-server, two prefork Celery workers running the data-sync workload, the
+backend, Prometheus and Alertmanager (Debian binaries, configs from
+monitoring/), and a traffic generator. Ports, pids, logs and data live in one
+run directory; ``down`` stops exactly the processes that ``up`` recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from backend.procs import LOOPBACK, ManagedProcess, StackError, pick_port, require_binary, start_process
+from backend.stack import (
+    redis_url,
+    start_alertmanager,
+    start_backend,
+    start_prometheus,
+    start_redis,
+    start_worker,
+    worker_env,
+    write_prometheus_config,
+)
+
+PREFERRED_PORTS = {"redis": 6390, "backend": 8400, "prometheus": 9390, "alertmanager": 9393}
+WORKERS = ("worker1", "worker2")
+STATE_FILE = "state.json"
+
+
+def default_run_dir() -> Path:
+    explicit = os.environ.get("TASKDECK_SANDBOX_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "taskdeck" / "sandbox"
+
+
+@dataclass
+class SandboxState:
+    run_dir: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: list[ManagedProcess] = field(default_factory=list)
+    started_at: float = field(default_factory=time.time)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        p = self.ports
+        urls = {}
+        if "redis" in p:
+            urls["broker"] = redis_url(p["redis"])
+        for name in ("backend", "prometheus", "alertmanager"):
+            if name in p:
+                urls[name] = f"http://{LOOPBACK}:{p[name]}"
+        return urls
+
+    def save(self) -> None:
+        data = {
+            "started_at": self.started_at,
+            "ports": self.ports,
+            "urls": self.urls,
+            "processes": [proc.to_dict() for proc in self.processes],
+        }
+        path = self.run_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> SandboxState | None:
+        path = run_dir / STATE_FILE
+        try:
+            data: dict[str, Any] = json.loads(path.read_text())
+            return cls(
+                run_dir=run_dir,
+                ports={str(k): int(v) for k, v in data.get("ports", {}).items()},
+                processes=[ManagedProcess.from_dict(p) for p in data.get("processes", [])],
+                started_at=float(data.get("started_at", 0)),
+            )
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StackError(
+                f"{path} is damaged ({exc}); stop any sandbox processes by hand and delete it"
+            ) from None
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path) -> Iterator[None]:
+    """One sandbox command at a time per run directory."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / "lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StackError(
+                f"another taskdeck-sandbox command is working on {run_dir}; wait for it to finish"
+            ) from None
+        yield
+
+
+def check_binaries() -> None:
+    for name in ("redis-server", "prometheus", "prometheus-alertmanager"):
+        require_binary(name)
+
+
+def up(run_dir: Path, rate: float = 2.0, log: Any = print) -> tuple[SandboxState, bool]:
+    """Start the stack; returns its state and whether this call started it."""
+    with _locked(run_dir):
+        existing = SandboxState.load(run_dir)
+        if existing is not None:
+            alive = [p for p in existing.processes if p.alive()]
+            if alive and len(alive) == len(existing.processes):
+                return existing, False
+            if alive:
+                dead = ", ".join(p.name for p in existing.processes if not p.alive())
+                raise StackError(
+                    f"the sandbox in {run_dir} is partly down ({dead} stopped); "
+                    "run 'taskdeck-sandbox down' and then 'up' again"
+                )
+        check_binaries()
+        state = SandboxState(run_dir=run_dir)
+        taken: set[int] = set()
+        state.ports = {name: pick_port(port, taken) for name, port in PREFERRED_PORTS.items()}
+        state.save()
+        try:
+            _start_all(state, rate, log)
+        except BaseException:
+            log("sandbox: starting failed; stopping what was started")
+            _stop_all(state)
+            raise
+        return state, True
+
+
+def _start_all(state: SandboxState, rate: float, log: Any) -> None:
+    run_dir, ports = state.run_dir, state.ports
+    broker = redis_url(ports["redis"])
+
+    def started(proc: ManagedProcess) -> None:
+        state.processes.append(proc)
+        state.save()
+        log(f"sandbox: {proc.name} ready (pid {proc.pid})")
+
+    started(start_redis(run_dir, ports["redis"]))
+    workload = {"TASKDECK_WORKLOAD_RETRY_BACKOFF_S": "2"}
+    for name in WORKERS:
+        started(start_worker(run_dir, broker, name, env=workload))
+    started(start_backend(run_dir, ports["backend"], broker))
+    started(start_alertmanager(run_dir, ports["alertmanager"]))
+    config = write_prometheus_config(run_dir, ports["backend"], ports["alertmanager"])
+    started(start_prometheus(run_dir, ports["prometheus"], config))
+    traffic = start_process(
+        "traffic",
+        [sys.executable, "-m", "backend.traffic", "--rate", str(rate)],
+        run_dir / "logs" / "traffic.log",
+        worker_env(broker),
+    )
+    started(traffic)
+
+
+def _stop_all(state: SandboxState) -> list[str]:
+    """Stop the recorded processes, newest first; returns the names stopped."""
+    stopped = []
+    for proc in reversed(state.processes):
+        if proc.alive():
+            proc.stop()
+            stopped.append(proc.name)
+    (state.run_dir / STATE_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+def down(run_dir: Path) -> list[str]:
+    with _locked(run_dir):
+        state = SandboxState.load(run_dir)
+        return _stop_all(state) if state else []
+
+
+def status_lines(run_dir: Path) -> tuple[list[str], int]:
+    """Lines to print and the exit status: 0 all running, 1 partly, 3 not running."""
+    state = SandboxState.load(run_dir)
+    if state is None or not state.processes:
+        return [f"sandbox: not running (run dir {run_dir})"], 3
+    lines = [f"sandbox in {run_dir}"]
+    for name, url in state.urls.items():
+        lines.append(f"  {name:<13} {url}")
+    alive_count = 0
+    for proc in state.processes:
+        alive = proc.alive()
+        alive_count += alive
+        lines.append(
+            f"  {proc.name:<13} pid {proc.pid:<8} {'running' if alive else 'STOPPED':<8} log {proc.log}"
+        )
+    code = 0 if alive_count == len(state.processes) else (3 if alive_count == 0 else 1)
+    return lines, code
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
+    """Start the stack, run the console on it, and stop the stack when the console ends."""
+    console: subprocess.Popen[bytes] | None = None
+
+    def on_term(_sig: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    started_here = False
+    try:
+        state, started_here = up(run_dir, rate)
+        argv = [sys.executable, "-m", "console", "--sandbox-dir", str(run_dir)]
+        env = dict(os.environ)
+        if not _has_display():
+            env["QT_QPA_PLATFORM"] = "offscreen"
+            argv += ["--screenshots", str(screenshots), "--run-for", str(run_for)]
+            print(f"demo: no display; running the console offscreen, screenshots to {screenshots}/")
+        else:
+            print("demo: console open; close its window to stop the sandbox")
+        console = subprocess.Popen(argv, env=env, start_new_session=True)
+        return console.wait()
+    except KeyboardInterrupt:
+        print("\ndemo: interrupted")
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+        if console is not None and console.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(console.pid, signal.SIGTERM)
+            try:
+                console.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(console.pid, signal.SIGKILL)
+                console.wait()
+        if started_here:
+            stopped = down(run_dir)
+            print(f"demo: sandbox stopped ({len(stopped)} processes)")
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="taskdeck-sandbox", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--run-dir",
+        type=Path,
+        default=None,
+        help="where state, logs and data live (TASKDECK_SANDBOX_DIR, default ~/.local/state/taskdeck/sandbox)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="start the stack (does nothing if it is already running)")
+    p_up.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
+    sub.add_parser("down", help="stop everything that 'up' started")
+    sub.add_parser("status", help="show ports, pids and logs")
+    p_demo = sub.add_parser("demo", help="up, run the console on it, down when it closes")
+    p_demo.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
+    p_demo.add_argument("--screenshots", type=Path, default=Path("demo-out"))
+    p_demo.add_argument("--run-for", type=float, default=30.0, help="seconds offscreen (no display)")
+    args = parser.parse_args(argv)
+    run_dir: Path = (args.run_dir or default_run_dir()).resolve()
+    if getattr(args, "rate", 1.0) <= 0:
+        parser.error("--rate must be positive")
+    try:
+        if args.command == "up":
+            state, started = up(run_dir, args.rate)
+            if not started:
+                print("sandbox: already running; nothing started")
+            lines, _code = status_lines(run_dir)
+            print("\n".join(lines))
+        elif args.command == "down":
+            stopped = down(run_dir)
+            print(f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: was not running")
+        elif args.command == "status":
+            lines, code = status_lines(run_dir)
+            print("\n".join(lines))
+            raise SystemExit(code)
+        else:
+            raise SystemExit(demo(run_dir, args.screenshots, args.run_for, args.rate))
+    except StackError as exc:
+        print(f"taskdeck-sandbox: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print("\ntaskdeck-sandbox: interrupted; what was started has been stopped", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    cli()

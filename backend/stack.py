@@ -1,0 +1,188 @@
+"""One function per server of the local stack: start it, wait until it is ready.
+
+The sandbox composes these into a whole stack; the test fixtures start the
+ones a test module needs. Each returns the ManagedProcess it started and
+stops it again if it does not become ready in time.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+import yaml
+
+from backend.procs import LOOPBACK, ManagedProcess, StackError, require_binary, start_process, wait_until
+
+MONITORING_DIR = Path(__file__).resolve().parent.parent / "monitoring"
+READY_TIMEOUT_S = 30.0
+
+
+def _ready(proc: ManagedProcess, check: Any, what: str, timeout: float = READY_TIMEOUT_S) -> ManagedProcess:
+    try:
+        wait_until(check, timeout, what, proc)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc
+
+
+def _http_ok(url: str) -> bool:
+    return httpx.get(url, timeout=1.0).status_code == 200
+
+
+def redis_url(port: int, db: int = 0) -> str:
+    return f"redis://{LOOPBACK}:{port}/{db}"
+
+
+def start_redis(run_dir: Path, port: int) -> ManagedProcess:
+    binary = require_binary("redis-server")
+    data = run_dir / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        binary,
+        "--bind", LOOPBACK,
+        "--port", str(port),
+        "--dir", str(data),
+        "--save", "60 1000",
+        "--appendonly", "no",
+        "--protected-mode", "yes",
+        "--daemonize", "no",
+    ]
+    proc = start_process("redis", argv, run_dir / "logs" / "redis.log")
+
+    def ping() -> bool:
+        client = redis.Redis(host=LOOPBACK, port=port, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+
+    return _ready(proc, ping, f"redis-server on port {port}")
+
+
+def worker_env(broker_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {"TASKDECK_BROKER_URL": broker_url, "TASKDECK_RESULT_BACKEND": broker_url}
+    if extra:
+        env.update(extra)
+    return env
+
+
+def start_worker(
+    run_dir: Path,
+    broker_url: str,
+    name: str,
+    concurrency: int = 2,
+    queues: str = "data_sync,scheduled,default",
+    env: dict[str, str] | None = None,
+) -> ManagedProcess:
+    """A prefork Celery worker ``name@taskdeck`` on ``broker_url``, ready when it answers a ping."""
+    nodename = f"{name}@taskdeck"
+    argv = [
+        sys.executable, "-m", "celery",
+        "-A", "backend.celery_app:app",
+        "worker",
+        "--hostname", nodename,
+        "--pool", "prefork",
+        "--concurrency", str(concurrency),
+        "--queues", queues,
+        "--task-events",
+        "--loglevel", "INFO",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    proc = start_process(name, argv, run_dir / "logs" / f"{name}.log", worker_env(broker_url, env))
+    from backend.celery_app import create_celery
+    from backend.config import Settings
+
+    control_app = create_celery(Settings(broker_url=broker_url))
+
+    def pinged() -> bool:
+        return bool(control_app.control.ping(destination=[nodename], timeout=0.5))
+
+    try:
+        return _ready(proc, pinged, f"Celery worker {nodename}", timeout=60.0)
+    finally:
+        control_app.close()
+
+
+def start_backend(
+    run_dir: Path, port: int, broker_url: str, env: dict[str, str] | None = None
+) -> ManagedProcess:
+    argv = [sys.executable, "-m", "backend.main", "--host", LOOPBACK, "--port", str(port)]
+    full_env = worker_env(broker_url, {"TASKDECK_DATA_DIR": str(run_dir / "backend")})
+    if env:
+        full_env.update(env)
+    proc = start_process("backend", argv, run_dir / "logs" / "backend.log", full_env)
+    return _ready(proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/health"), f"backend on port {port}")
+
+
+def write_prometheus_config(
+    run_dir: Path,
+    backend_port: int,
+    alertmanager_port: int | None,
+    interval: str = "5s",
+    rules: list[Path] | None = None,
+) -> Path:
+    """The project's prometheus.yml with this stack's addresses and the given intervals."""
+    source = MONITORING_DIR / "prometheus" / "prometheus.yml"
+    if not source.is_file():
+        raise StackError(f"{source} is missing; run from a checkout of the TaskDeck repository")
+    config: dict[str, Any] = yaml.safe_load(source.read_text())
+    config.setdefault("global", {}).update(
+        {"scrape_interval": interval, "evaluation_interval": interval}
+    )
+    for job in config.get("scrape_configs", []):
+        if job.get("job_name") == "taskdeck-backend":
+            job["scrape_interval"] = interval
+            job["static_configs"] = [{"targets": [f"{LOOPBACK}:{backend_port}"]}]
+    if alertmanager_port is None:
+        config.pop("alerting", None)
+    else:
+        config["alerting"] = {
+            "alertmanagers": [{"static_configs": [{"targets": [f"{LOOPBACK}:{alertmanager_port}"]}]}]
+        }
+    if rules is None:
+        rules = sorted((MONITORING_DIR / "prometheus" / "rules").glob("*.yml"))
+    config["rule_files"] = [str(p) for p in rules]
+    target = run_dir / "prometheus" / "prometheus.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def start_prometheus(run_dir: Path, port: int, config: Path) -> ManagedProcess:
+    binary = require_binary("prometheus")
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={run_dir / 'prometheus' / 'data'}",
+        f"--web.listen-address={LOOPBACK}:{port}",
+        "--rules.alert.resend-delay=1s",
+        "--storage.tsdb.retention.time=15d",
+        "--log.level=warn",
+    ]
+    proc = start_process("prometheus", argv, run_dir / "logs" / "prometheus.log")
+    return _ready(proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Prometheus on port {port}")
+
+
+def start_alertmanager(run_dir: Path, port: int, config: Path | None = None) -> ManagedProcess:
+    binary = require_binary("prometheus-alertmanager")
+    config = config or MONITORING_DIR / "alertmanager" / "alertmanager.yml"
+    if not config.is_file():
+        raise StackError(f"{config} is missing; run from a checkout of the TaskDeck repository")
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={run_dir / 'alertmanager'}",
+        f"--web.listen-address={LOOPBACK}:{port}",
+        "--cluster.listen-address=",
+        "--log.level=warn",
+    ]
+    proc = start_process("alertmanager", argv, run_dir / "logs" / "alertmanager.log")
+    return _ready(
+        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Alertmanager on port {port}"
+    )

@@ -1,0 +1,1 @@
+"""TaskDeck console: the desktop application."""

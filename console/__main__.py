@@ -1,0 +1,162 @@
+"""``taskdeck``: start the console (or ``python -m console``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from console.domain.endpoints import Endpoints, EndpointsError
+from console.domain.service_status import Connection, ServiceKind
+
+log = logging.getLogger("taskdeck.console")
+SCREEN_SIZES = ((1366, 768), (1920, 1080))
+
+
+def _log_dir() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home()))
+        return base / "TaskDeck" / "logs"
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "taskdeck" / "logs"
+
+
+def setup_logging() -> Path:
+    directory = _log_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "console.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    from backend.sandbox import default_run_dir
+
+    parser = argparse.ArgumentParser(prog="taskdeck", description="TaskDeck console")
+    parser.add_argument("--sandbox-dir", type=Path, default=None,
+                        help="connect to the sandbox in this run directory (the default when no URL is given)")
+    parser.add_argument("--broker-url", help="Redis broker, e.g. redis://user:password@host:6379/0")
+    parser.add_argument("--backend-url", help="TaskDeck backend, e.g. https://taskdeck.example:8400")
+    parser.add_argument("--prometheus-url", help="Prometheus, e.g. http://prometheus:9090")
+    parser.add_argument("--alertmanager-url", help="Alertmanager, e.g. http://alertmanager:9093")
+    parser.add_argument("--screenshots", type=Path, help="save a screenshot of each page here, then quit")
+    parser.add_argument("--run-for", type=float, default=30.0, help="with --screenshots: seconds at most")
+    args = parser.parse_args(argv)
+    urls = (args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url)
+    if any(urls) and not all(urls):
+        parser.error("give all four of --broker-url, --backend-url, --prometheus-url, --alertmanager-url")
+    if not any(urls) and args.sandbox_dir is None:
+        args.sandbox_dir = default_run_dir()
+    return args
+
+
+def endpoints_from(args: argparse.Namespace) -> tuple[Endpoints, str]:
+    if args.sandbox_dir is not None:
+        return Endpoints.from_sandbox(args.sandbox_dir), "sandbox"
+    return Endpoints(args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url), "custom"
+
+
+def install_excepthook() -> None:
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("unexpected error:\n%s", text)
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        if QApplication.instance() is not None:
+            box = QMessageBox(QMessageBox.Icon.Critical, "TaskDeck",
+                              QApplication.translate("Console", "Something went wrong: {error}").format(error=value))
+            box.setDetailedText(text)
+            box.exec()
+
+    sys.excepthook = hook
+
+
+async def take_screenshots(console: object, out_dir: Path, run_for: float) -> None:
+    """Wait for live data (or the deadline), then save each page at each screen size."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.app import Console
+
+    assert isinstance(console, Console)
+    deadline = time.monotonic() + run_for * 0.7
+    while time.monotonic() < deadline:
+        states = [console.connections.status(kind).connection for kind in ServiceKind]
+        if all(s is Connection.CONNECTED for s in states):
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(min(3.0, run_for * 0.1))  # a few more refreshes of live data
+    out_dir.mkdir(parents=True, exist_ok=True)
+    window = console.window
+    for width, height in SCREEN_SIZES:
+        window.resize(width, height)
+        for key in window.page_keys():
+            window.show_page(key)
+            QApplication.processEvents()
+            await asyncio.sleep(0.1)
+            path = out_dir / f"{key}-{width}x{height}.png"
+            window.grab().save(str(path))
+            print(f"screenshot: {path}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    log_path = setup_logging()
+    try:
+        endpoints, environment = endpoints_from(args)
+    except EndpointsError as exc:
+        print(f"taskdeck: error: {exc}", file=sys.stderr)
+        return 2
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from console.app import build_console
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("TaskDeck")
+    app.setOrganizationName("TaskDeck")
+    install_excepthook()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(lambda _loop, ctx: log.error("event loop: %s", ctx.get("message"),
+                                                             exc_info=ctx.get("exception")))
+    log.info("console starting on %s; log file %s", environment, log_path)
+    console = build_console(endpoints, environment)
+    console.window.resize(*SCREEN_SIZES[0])
+    console.window.show()
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+
+    async def run() -> None:
+        console.connections.start()
+        try:
+            if args.screenshots is not None:
+                await asyncio.wait_for(take_screenshots(console, args.screenshots, args.run_for),
+                                       timeout=args.run_for + 10)
+            else:
+                await closed.wait()
+        finally:
+            await console.aclose()
+
+    with loop:
+        try:
+            loop.run_until_complete(run())
+        except TimeoutError:
+            print("taskdeck: screenshots not finished in time", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Keeps the connection state of the four services current."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.domain.service_status import ServiceKind, ServiceStatus
+from console.services.probes import Prober
+
+POLL_INTERVAL_MS = 2000
+MAX_BACKOFF_S = 30.0
+STALE_LIMIT_S = 60.0
+
+
+class ConnectionsController(QObject):
+    """Probes each service on a timer, backing off from one that fails.
+
+    ``status_changed`` is emitted only when a service's status differs from the
+    last one emitted.
+    """
+
+    status_changed = Signal(object)  # ServiceStatus
+
+    def __init__(self, prober: Prober, targets: dict[ServiceKind, str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._prober = prober
+        self._status = {kind: ServiceStatus.initial(kind, targets[kind]) for kind in ServiceKind}
+        self._failures = dict.fromkeys(ServiceKind, 0)
+        self._next_due = dict.fromkeys(ServiceKind, 0.0)
+        self._in_flight: set[ServiceKind] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self.refresh)
+
+    def status(self, kind: ServiceKind) -> ServiceStatus:
+        return self._status[kind]
+
+    def start(self) -> None:
+        self._timer.start()
+        self.refresh(force=True)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        for task in self._tasks:
+            task.cancel()
+
+    def refresh(self, force: bool = False) -> None:
+        """Start a probe of every service that is due and not already being probed."""
+        now = time.monotonic()
+        for kind in ServiceKind:
+            if kind in self._in_flight or (not force and now < self._next_due[kind]):
+                continue
+            self._in_flight.add(kind)
+            task = asyncio.ensure_future(self._probe(kind))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _probe(self, kind: ServiceKind) -> None:
+        try:
+            result = await self._prober.probe(kind)
+        finally:
+            self._in_flight.discard(kind)
+        if result.ok:
+            self._failures[kind] = 0
+            delay = 0.0
+        else:
+            self._failures[kind] += 1
+            delay = min(POLL_INTERVAL_MS / 1000 * 2 ** self._failures[kind], MAX_BACKOFF_S)
+        self._next_due[kind] = time.monotonic() + delay
+        new = self._status[kind].updated(result, STALE_LIMIT_S)
+        if new != self._status[kind]:
+            self._status[kind] = new
+            self.status_changed.emit(new)

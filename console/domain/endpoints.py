@@ -1,0 +1,37 @@
+"""Where the console's four services are, and how a sandbox run directory names them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class EndpointsError(ValueError):
+    """The endpoints could not be read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    broker_url: str
+    backend_url: str
+    prometheus_url: str
+    alertmanager_url: str
+
+    @classmethod
+    def from_sandbox(cls, run_dir: Path) -> Endpoints:
+        path = run_dir / "state.json"
+        try:
+            urls = json.loads(path.read_text())["urls"]
+            return cls(
+                broker_url=str(urls["broker"]),
+                backend_url=str(urls["backend"]),
+                prometheus_url=str(urls["prometheus"]),
+                alertmanager_url=str(urls["alertmanager"]),
+            )
+        except FileNotFoundError:
+            raise EndpointsError(
+                f"no sandbox is running in {run_dir}; start one with 'taskdeck-sandbox up'"
+            ) from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EndpointsError(f"{path} cannot be read ({exc}); restart the sandbox") from None

@@ -14,8 +14,9 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from backend.config import Settings, load_settings
-from backend.domain.queues import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
 from backend.domain.priority import USER_PRIORITY_DEFAULT, to_celery_priority
+from backend.domain.queues import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
+
 
 def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
     """TLS options for a ``rediss://`` URL that does not carry its own ``ssl_cert_reqs``."""

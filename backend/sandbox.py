@@ -23,7 +23,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from backend.procs import LOOPBACK, ManagedProcess, StackError, pick_port, require_binary, start_process
+from backend.procs import (
+    LOOPBACK,
+    ManagedProcess,
+    StackError,
+    pick_port,
+    require_binary,
+    start_process,
+)
 from backend.stack import (
     redis_url,
     start_alertmanager,
@@ -265,7 +272,9 @@ def cli(argv: list[str] | None = None) -> None:
     p_demo = sub.add_parser("demo", help="up, run the console on it, down when it closes")
     p_demo.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
     p_demo.add_argument("--screenshots", type=Path, default=Path("demo-out"))
-    p_demo.add_argument("--run-for", type=float, default=30.0, help="seconds offscreen (no display)")
+    p_demo.add_argument(
+        "--run-for", type=float, default=30.0, help="seconds offscreen (no display)"
+    )
     args = parser.parse_args(argv)
     run_dir: Path = (args.run_dir or default_run_dir()).resolve()
     if getattr(args, "rate", 1.0) <= 0:
@@ -279,7 +288,9 @@ def cli(argv: list[str] | None = None) -> None:
             print("\n".join(lines))
         elif args.command == "down":
             stopped = down(run_dir)
-            print(f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: was not running")
+            print(
+                f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: was not running"
+            )
         elif args.command == "status":
             lines, code = status_lines(run_dir)
             print("\n".join(lines))

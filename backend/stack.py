@@ -15,13 +15,22 @@ import httpx
 import redis
 import yaml
 
-from backend.procs import LOOPBACK, ManagedProcess, StackError, require_binary, start_process, wait_until
+from backend.procs import (
+    LOOPBACK,
+    ManagedProcess,
+    StackError,
+    require_binary,
+    start_process,
+    wait_until,
+)
 
 MONITORING_DIR = Path(__file__).resolve().parent.parent / "monitoring"
 READY_TIMEOUT_S = 30.0
 
 
-def _ready(proc: ManagedProcess, check: Any, what: str, timeout: float = READY_TIMEOUT_S) -> ManagedProcess:
+def _ready(
+    proc: ManagedProcess, check: Any, what: str, timeout: float = READY_TIMEOUT_S
+) -> ManagedProcess:
     try:
         wait_until(check, timeout, what, proc)
     except BaseException:
@@ -44,13 +53,20 @@ def start_redis(run_dir: Path, port: int) -> ManagedProcess:
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         binary,
-        "--bind", LOOPBACK,
-        "--port", str(port),
-        "--dir", str(data),
-        "--save", "60 1000",
-        "--appendonly", "no",
-        "--protected-mode", "yes",
-        "--daemonize", "no",
+        "--bind",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--dir",
+        str(data),
+        "--save",
+        "60 1000",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--daemonize",
+        "no",
     ]
     proc = start_process("redis", argv, run_dir / "logs" / "redis.log")
 
@@ -82,15 +98,23 @@ def start_worker(
     """A prefork Celery worker ``name@taskdeck`` on ``broker_url``, ready when it answers a ping."""
     nodename = f"{name}@taskdeck"
     argv = [
-        sys.executable, "-m", "celery",
-        "-A", "backend.celery_app:app",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "backend.celery_app:app",
         "worker",
-        "--hostname", nodename,
-        "--pool", "prefork",
-        "--concurrency", str(concurrency),
-        "--queues", queues,
+        "--hostname",
+        nodename,
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        queues,
         "--task-events",
-        "--loglevel", "INFO",
+        "--loglevel",
+        "INFO",
         "--without-mingle",
         "--without-gossip",
     ]
@@ -117,7 +141,9 @@ def start_backend(
     if env:
         full_env.update(env)
     proc = start_process("backend", argv, run_dir / "logs" / "backend.log", full_env)
-    return _ready(proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/health"), f"backend on port {port}")
+    return _ready(
+        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/health"), f"backend on port {port}"
+    )
 
 
 def write_prometheus_config(
@@ -143,7 +169,9 @@ def write_prometheus_config(
         config.pop("alerting", None)
     else:
         config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [f"{LOOPBACK}:{alertmanager_port}"]}]}]
+            "alertmanagers": [
+                {"static_configs": [{"targets": [f"{LOOPBACK}:{alertmanager_port}"]}]}
+            ]
         }
     if rules is None:
         rules = sorted((MONITORING_DIR / "prometheus" / "rules").glob("*.yml"))
@@ -166,7 +194,9 @@ def start_prometheus(run_dir: Path, port: int, config: Path) -> ManagedProcess:
         "--log.level=warn",
     ]
     proc = start_process("prometheus", argv, run_dir / "logs" / "prometheus.log")
-    return _ready(proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Prometheus on port {port}")
+    return _ready(
+        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Prometheus on port {port}"
+    )
 
 
 def start_alertmanager(run_dir: Path, port: int, config: Path | None = None) -> ManagedProcess:

@@ -108,7 +108,9 @@ def run(rate_per_s: float, duration_s: float, max_tasks: int, seed: int | None) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Submit the data-sync workload as several users.")
     parser.add_argument("--rate", type=float, default=2.0, help="mean tasks per second (default 2)")
-    parser.add_argument("--duration", type=float, default=4 * 3600, help="seconds to run (default 4 h)")
+    parser.add_argument(
+        "--duration", type=float, default=4 * 3600, help="seconds to run (default 4 h)"
+    )
     parser.add_argument("--max-tasks", type=int, default=50_000, help="stop after this many tasks")
     parser.add_argument("--seed", type=int, default=None, help="seed for a repeatable run")
     args = parser.parse_args(argv)

@@ -32,7 +32,9 @@ def setup_logging() -> Path:
     directory = _log_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "console.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -44,18 +46,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     from backend.sandbox import default_run_dir
 
     parser = argparse.ArgumentParser(prog="taskdeck", description="TaskDeck console")
-    parser.add_argument("--sandbox-dir", type=Path, default=None,
-                        help="connect to the sandbox in this run directory (the default when no URL is given)")
+    parser.add_argument(
+        "--sandbox-dir",
+        type=Path,
+        default=None,
+        help="connect to the sandbox in this run directory (the default when no URL is given)",
+    )
     parser.add_argument("--broker-url", help="Redis broker, e.g. redis://user:password@host:6379/0")
-    parser.add_argument("--backend-url", help="TaskDeck backend, e.g. https://taskdeck.example:8400")
+    parser.add_argument(
+        "--backend-url", help="TaskDeck backend, e.g. https://taskdeck.example:8400"
+    )
     parser.add_argument("--prometheus-url", help="Prometheus, e.g. http://prometheus:9090")
     parser.add_argument("--alertmanager-url", help="Alertmanager, e.g. http://alertmanager:9093")
-    parser.add_argument("--screenshots", type=Path, help="save a screenshot of each page here, then quit")
-    parser.add_argument("--run-for", type=float, default=30.0, help="with --screenshots: seconds at most")
+    parser.add_argument(
+        "--screenshots", type=Path, help="save a screenshot of each page here, then quit"
+    )
+    parser.add_argument(
+        "--run-for", type=float, default=30.0, help="with --screenshots: seconds at most"
+    )
     args = parser.parse_args(argv)
     urls = (args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url)
     if any(urls) and not all(urls):
-        parser.error("give all four of --broker-url, --backend-url, --prometheus-url, --alertmanager-url")
+        parser.error(
+            "give all four of --broker-url, --backend-url, --prometheus-url, --alertmanager-url"
+        )
     if not any(urls) and args.sandbox_dir is None:
         args.sandbox_dir = default_run_dir()
     return args
@@ -64,7 +78,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def endpoints_from(args: argparse.Namespace) -> tuple[Endpoints, str]:
     if args.sandbox_dir is not None:
         return Endpoints.from_sandbox(args.sandbox_dir), "sandbox"
-    return Endpoints(args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url), "custom"
+    return Endpoints(
+        args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url
+    ), "custom"
 
 
 def install_excepthook() -> None:
@@ -74,8 +90,13 @@ def install_excepthook() -> None:
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is not None:
-            box = QMessageBox(QMessageBox.Icon.Critical, "TaskDeck",
-                              QApplication.translate("Console", "Something went wrong: {error}").format(error=value))
+            box = QMessageBox(
+                QMessageBox.Icon.Critical,
+                "TaskDeck",
+                QApplication.translate("Console", "Something went wrong: {error}").format(
+                    error=value
+                ),
+            )
             box.setDetailedText(text)
             box.exec()
 
@@ -129,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     install_excepthook()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    loop.set_exception_handler(lambda _loop, ctx: log.error("event loop: %s", ctx.get("message"),
-                                                             exc_info=ctx.get("exception")))
+    loop.set_exception_handler(
+        lambda _loop, ctx: log.error(
+            "event loop: %s", ctx.get("message"), exc_info=ctx.get("exception")
+        )
+    )
     log.info("console starting on %s; log file %s", environment, log_path)
     console = build_console(endpoints, environment)
     console.window.resize(*SCREEN_SIZES[0])
@@ -142,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         console.connections.start()
         try:
             if args.screenshots is not None:
-                await asyncio.wait_for(take_screenshots(console, args.screenshots, args.run_for),
-                                       timeout=args.run_for + 10)
+                await asyncio.wait_for(
+                    take_screenshots(console, args.screenshots, args.run_for),
+                    timeout=args.run_for + 10,
+                )
             else:
                 await closed.wait()
         finally:

@@ -23,9 +23,7 @@ class PriorityError(ValueError):
 def _check_int(value: object, low: int, high: int, what: str) -> int:
     # bool is an int subclass; True as a priority is a mistake, not a 1.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PriorityError(
-            f"{what} must be a whole number from {low} to {high}, got {value!r}"
-        )
+        raise PriorityError(f"{what} must be a whole number from {low} to {high}, got {value!r}")
     if not low <= value <= high:
         raise PriorityError(f"{what} must be from {low} to {high}, got {value}")
     return value
@@ -51,7 +49,5 @@ def from_celery_priority(celery_priority: object) -> int:
     """
     if celery_priority is None:
         return USER_PRIORITY_MAX
-    value = _check_int(
-        celery_priority, CELERY_PRIORITY_MIN, CELERY_PRIORITY_MAX, "Celery priority"
-    )
+    value = _check_int(celery_priority, CELERY_PRIORITY_MIN, CELERY_PRIORITY_MAX, "Celery priority")
     return USER_PRIORITY_MAX - value

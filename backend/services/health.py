@@ -20,7 +20,9 @@ class DependencyState:
 
 
 async def check_redis(name: str, url: str, timeout_s: float) -> DependencyState:
-    client = aioredis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+    client = aioredis.Redis.from_url(
+        url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+    )
     started = time.perf_counter()
     try:
         await client.ping()

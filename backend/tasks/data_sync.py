@@ -54,9 +54,7 @@ def _sync_one(file_id: str, attempt: int) -> int:
     if rng.random() < settings.workload_failure_rate:
         kind = rng.random()
         if kind < 0.4:
-            raise FileStoreTimeout(
-                f"timed out after 30s reading '{file_id}.csv' from {FILE_STORE}"
-            )
+            raise FileStoreTimeout(f"timed out after 30s reading '{file_id}.csv' from {FILE_STORE}")
         if kind < 0.7:
             row = rng.randint(1, rows)
             column = rng.choice(COLUMNS)

@@ -24,7 +24,9 @@ class ConnectionsController(QObject):
 
     status_changed = Signal(object)  # ServiceStatus
 
-    def __init__(self, prober: Prober, targets: dict[ServiceKind, str], parent: QObject | None = None) -> None:
+    def __init__(
+        self, prober: Prober, targets: dict[ServiceKind, str], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._prober = prober
         self._status = {kind: ServiceStatus.initial(kind, targets[kind]) for kind in ServiceKind}

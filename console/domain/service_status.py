@@ -53,7 +53,11 @@ class ServiceStatus:
         if result.ok:
             return ServiceStatus(self.kind, result.target, Connection.CONNECTED, result, None, 0.0)
         if self.last_ok is None:
-            return ServiceStatus(self.kind, result.target, Connection.DOWN, None, result.error, None)
+            return ServiceStatus(
+                self.kind, result.target, Connection.DOWN, None, result.error, None
+            )
         since = max(0.0, result.at - self.last_ok.at)
         connection = Connection.STALE if since <= stale_limit_s else Connection.DOWN
-        return ServiceStatus(self.kind, result.target, connection, self.last_ok, result.error, since)
+        return ServiceStatus(
+            self.kind, result.target, connection, self.last_ok, result.error, since
+        )

@@ -41,7 +41,9 @@ class LiveProber:
         self._redis = aioredis.Redis.from_url(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
-        self._checks: dict[ServiceKind, tuple[str, Callable[[], Awaitable[list[tuple[str, str]]]]]] = {
+        self._checks: dict[
+            ServiceKind, tuple[str, Callable[[], Awaitable[list[tuple[str, str]]]]]
+        ] = {
             ServiceKind.BROKER: (endpoints.broker_url, self._broker),
             ServiceKind.BACKEND: (endpoints.backend_url, self._backend),
             ServiceKind.PROMETHEUS: (endpoints.prometheus_url, self._prometheus),
@@ -104,4 +106,3 @@ class LiveProber:
         )
         count = len(alerts) if isinstance(alerts, list) else 0
         return [("firing", str(count))]
-

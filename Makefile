@@ -1,0 +1,45 @@
+# TaskDeck: `make demo` to see it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps demo test lint fix bench clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+system-deps: ## Install the missing Debian packages (redis, prometheus, alertmanager, Qt libraries, fonts)
+	@scripts/system-deps.sh
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "make: Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: system-deps $(STAMP) ## Install system packages and the project into .venv
+
+demo: setup ## Start the sandbox, open the console on it (offscreen screenshots to demo-out/ without a display), stop it after
+	$(BIN)/taskdeck-sandbox demo --screenshots demo-out
+
+lint: setup ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fix: setup ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint ## Lint, then the whole test suite (real servers on loopback ports)
+	$(BIN)/pytest
+
+bench: setup ## Run the benchmarks and update bench/RESULTS.md
+	$(BIN)/python -m bench
+
+clean: ## Remove .venv, caches and demo output
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-out

@@ -1,0 +1,130 @@
+"""The sandbox stack starts, reports and stops cleanly, leaving no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend import sandbox
+from backend.procs import LOOPBACK, ManagedProcess, free_port, process_start_time
+
+pytestmark = pytest.mark.integration
+
+SANDBOX = [sys.executable, "-m", "backend.sandbox"]
+
+
+def recorded(run_dir: Path) -> list[ManagedProcess]:
+    data = json.loads((run_dir / "state.json").read_text())
+    return [ManagedProcess.from_dict(p) for p in data["processes"]]
+
+
+def all_gone(procs: list[ManagedProcess]) -> bool:
+    return all(process_start_time(p.pid) != p.start_time for p in procs)
+
+
+@pytest.fixture
+def occupied_preferred_port() -> Iterator[int]:
+    """A listening socket on the port the sandbox would like for its backend."""
+    sock = socket.socket()
+    sock.bind((LOOPBACK, 0))
+    sock.listen()
+    yield int(sock.getsockname()[1])
+    sock.close()
+
+
+def test_up_status_down_leaves_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, occupied_preferred_port: int
+) -> None:
+    preferred = {name: free_port() for name in sandbox.PREFERRED_PORTS}
+    preferred["backend"] = occupied_preferred_port
+    monkeypatch.setattr(sandbox, "PREFERRED_PORTS", preferred)
+    run_dir = tmp_path / "sb"
+    procs: list[ManagedProcess] = []
+    try:
+        state, started = sandbox.up(run_dir, rate=5, log=lambda _m: None)
+        procs = recorded(run_dir)
+        assert started
+        assert [p.name for p in procs] == [
+            "redis", "worker1", "worker2", "backend", "alertmanager", "prometheus", "traffic",
+        ]  # fmt: skip
+        assert all(p.alive() for p in procs)
+        # The busy preferred port was avoided, and every other port is what was asked.
+        assert state.ports["backend"] != occupied_preferred_port
+        assert state.ports["redis"] == preferred["redis"]
+        health = httpx.get(f"{state.urls['backend']}/health", timeout=5).json()
+        assert health["dependencies"]["broker"]["up"] is True
+
+        # A second 'up' starts nothing new.
+        again, started_again = sandbox.up(run_dir, rate=5, log=lambda _m: None)
+        assert not started_again
+        assert [p.pid for p in recorded(run_dir)] == [p.pid for p in procs]
+
+        lines, code = sandbox.status_lines(run_dir)
+        assert code == 0
+        assert any(state.urls["prometheus"] in line for line in lines)
+    finally:
+        stopped = sandbox.down(run_dir)
+    assert set(stopped) == {p.name for p in procs}
+    assert all_gone(procs)
+    assert sandbox.status_lines(run_dir)[1] == 3
+    assert not (run_dir / "state.json").exists()
+
+
+def test_missing_binary_is_one_clear_line_and_starts_nothing(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "redis-server").symlink_to("/usr/bin/redis-server")
+    env = dict(os.environ, PATH=str(bin_dir))
+    run_dir = tmp_path / "sb"
+    out = subprocess.run(
+        [*SANDBOX, "--run-dir", str(run_dir), "up"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "'prometheus' was not found" in lines[0] and "apt-get install prometheus" in lines[0]
+    assert "Traceback" not in out.stderr + out.stdout
+    assert not (run_dir / "state.json").exists() or not recorded(run_dir)
+
+
+def test_demo_interrupted_with_ctrl_c_leaves_no_process(tmp_path: Path) -> None:
+    run_dir = tmp_path / "sb"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    demo = subprocess.Popen(
+        [*SANDBOX, "--run-dir", str(run_dir), "demo", "--screenshots", str(tmp_path / "shots"),
+         "--run-for", "120"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        procs: list[ManagedProcess] = []
+        while time.monotonic() < deadline:
+            if (run_dir / "state.json").exists():
+                procs = recorded(run_dir)
+                if len(procs) == 7:
+                    break
+            assert demo.poll() is None, "demo ended early"
+            time.sleep(0.2)
+        assert len(procs) == 7, "the sandbox did not come up"
+        demo.send_signal(signal.SIGINT)
+        output, _ = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+            sandbox.down(run_dir)
+    assert demo.returncode == 130, output
+    assert "Traceback" not in output
+    assert all_gone(procs)

@@ -19,6 +19,7 @@ from console.views.overview_page import OverviewPage
 class Console:
     window: MainWindow
     connections: ConnectionsController
+    services_model: ServicesTableModel
     prober: Prober
 
     async def aclose(self) -> None:
@@ -47,4 +48,4 @@ def build_console(endpoints: Endpoints, environment: str, prober: Prober | None 
         window.show_status(status)
     connections.status_changed.connect(services_model.update)
     connections.status_changed.connect(window.show_status)
-    return Console(window, connections, prober)
+    return Console(window, connections, services_model, prober)

@@ -1,0 +1,40 @@
+"""GUI tests run offscreen, on a qasync loop that the test's Qt waits drive."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import qasync  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop marked running, so coroutines advance while qtbot waits."""
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    for task in asyncio.all_tasks(event_loop):
+        task.cancel()
+    qapp.processEvents()
+    # Not loop.stop(): that would call QApplication.exit() outside exec().
+    event_loop._QEventLoop__is_running = False
+    asyncio.events._set_running_loop(None)
+    event_loop.close()
+    asyncio.set_event_loop(None)
+
+
+def run_coro(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout_ms: int = 10_000) -> T:
+    """Run ``coro`` on the running qasync loop and wait for its result."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout_ms)
+    return task.result()

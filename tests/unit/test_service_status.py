@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+from console.domain.service_status import (
+    Connection,
+    ProbeResult,
+    ServiceKind,
+    ServiceStatus,
+)
+
+K = ServiceKind.BACKEND
+
+
+def ok(at: float) -> ProbeResult:
+    return ProbeResult(K, "http://b", True, 3.0, (("status", "ok"),), None, at)
+
+
+def failed(at: float) -> ProbeResult:
+    return ProbeResult(K, "http://b", False, None, (), "ConnectError: refused", at)
+
+
+def test_never_reached_is_down_with_the_error() -> None:
+    status = ServiceStatus.initial(K, "http://b").updated(failed(100.0), stale_limit_s=60)
+    assert status.connection is Connection.DOWN
+    assert status.last_error == "ConnectError: refused" and status.last_ok is None
+
+
+def test_failure_after_success_keeps_the_data_and_is_stale_then_down() -> None:
+    good = ServiceStatus.initial(K, "http://b").updated(ok(100.0), stale_limit_s=60)
+    assert good.connection is Connection.CONNECTED
+    stale = good.updated(failed(130.0), stale_limit_s=60)
+    assert stale.connection is Connection.STALE and stale.since_ok_s == 30.0
+    assert stale.last_ok == ok(100.0)
+    down = stale.updated(failed(161.0), stale_limit_s=60)
+    assert down.connection is Connection.DOWN and down.last_ok == ok(100.0)
+    back = down.updated(ok(170.0), stale_limit_s=60)
+    assert back.connection is Connection.CONNECTED and back.last_error is None
+
+
+def test_console_domain_and_services_import_without_qt() -> None:
+    # In a fresh interpreter: pytest-qt has already imported Qt into this one.
+    code = (
+        "import sys, console.domain.endpoints, console.domain.service_status, "
+        "console.services.probes; "
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

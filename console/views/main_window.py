@@ -24,6 +24,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("TaskDeck — {environment}").format(environment=environment))
         self.sidebar = QListWidget()
         self.sidebar.setFixedWidth(180)
+        self.sidebar.setObjectName("sidebar")
+        self.setStyleSheet(
+            "#sidebar { font-size: 11pt; border: none; }"
+            "#sidebar::item { padding: 8px 12px; }"
+            "QLabel#pageTitle { font-size: 16pt; font-weight: 600; }"
+        )
         self.pages = QStackedWidget()
         central = QWidget()
         layout = QHBoxLayout(central)

@@ -1,0 +1,99 @@
+"""Benchmark of the foundation: sandbox cold start and task round trip on a real worker.
+
+Measures, on this machine:
+- ``taskdeck-sandbox up`` to every part ready, and ``down`` to every process gone;
+- publish-to-result latency of the data-sync task through one prefork worker
+  (2 processes, simulated work made negligible), and the throughput of a burst.
+Each figure is a median over repeated runs; the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from backend import sandbox
+from backend.celery_app import create_celery
+from backend.config import Settings
+from backend.procs import free_port
+from backend.stack import redis_url, start_redis, start_worker
+
+STARTS = 3
+ROUND_TRIPS = 200
+BURST = 1000
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_sandbox(tmp: Path) -> dict[str, float]:
+    ups, downs = [], []
+    preferred = {name: free_port() for name in sandbox.PREFERRED_PORTS}
+    sandbox.PREFERRED_PORTS.update(preferred)  # keep clear of a sandbox the user is running
+    for n in range(STARTS):
+        run_dir = tmp / f"sb{n}"
+        started = time.perf_counter()
+        sandbox.up(run_dir, rate=1.0, log=lambda _m: None)
+        ups.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        sandbox.down(run_dir)
+        downs.append(time.perf_counter() - started)
+    return {"up_s": statistics.median(ups), "down_s": statistics.median(downs)}
+
+
+def bench_round_trip(tmp: Path) -> dict[str, float]:
+    port = free_port()
+    redis_proc = start_redis(tmp, port)
+    fast = {"TASKDECK_WORKLOAD_SPEED": "1000", "TASKDECK_WORKLOAD_FAILURE_RATE": "0"}
+    worker = start_worker(tmp, redis_url(port), "benchworker", concurrency=2, env=fast)
+    app = create_celery(Settings(broker_url=redis_url(port)))
+    try:
+        latencies = []
+        for n in range(ROUND_TRIPS):
+            started = time.perf_counter()
+            app.send_task(
+                "backend.tasks.data_sync.sync_single_file", args=[f"f-{n}", "bench"],
+                queue="data_sync",
+            ).get(timeout=30)  # fmt: skip
+            latencies.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        results = [
+            app.send_task(
+                "backend.tasks.data_sync.sync_single_file",
+                args=[f"b-{n}", "bench"],
+                queue="data_sync",
+            )  # fmt: skip
+            for n in range(BURST)
+        ]
+        for result in results:
+            result.get(timeout=120)
+        burst_s = time.perf_counter() - started
+    finally:
+        app.close()
+        worker.stop()
+        redis_proc.stop()
+    return {
+        "rt_p50_ms": statistics.median(latencies),
+        "rt_p95_ms": quantile(latencies, 0.95),
+        "burst_tasks_per_s": BURST / burst_s,
+    }
+
+
+def run() -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="taskdeck-bench-") as name:
+        tmp = Path(name)
+        stack = bench_sandbox(tmp)
+        trip = bench_round_trip(tmp)
+    return [
+        "| measure | result |",
+        "| --- | --- |",
+        f"| `taskdeck-sandbox up`, all 7 parts ready (median of {STARTS}) | {stack['up_s']:.2f} s |",
+        f"| `taskdeck-sandbox down`, every process gone (median of {STARTS}) | {stack['down_s']:.2f} s |",
+        f"| task publish → result, 1 prefork worker × 2 (median of {ROUND_TRIPS}) | {trip['rt_p50_ms']:.1f} ms |",
+        f"| same, p95 | {trip['rt_p95_ms']:.1f} ms |",
+        f"| burst of {BURST} tasks through that worker | {trip['burst_tasks_per_s']:.0f} tasks/s |",
+    ]

@@ -48,7 +48,10 @@ def require_binary(name: str) -> str:
 
 
 def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    """Nothing listens on ``port``. Connections lingering in TIME_WAIT do not count:
+    the servers started here all bind with SO_REUSEADDR."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

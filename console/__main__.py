@@ -12,8 +12,12 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from console.domain.endpoints import Endpoints, EndpointsError
+
+if TYPE_CHECKING:
+    from console.app import Console
 from console.domain.service_status import Connection, ServiceKind
 
 log = logging.getLogger("taskdeck.console")
@@ -103,18 +107,22 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-async def take_screenshots(console: object, out_dir: Path, run_for: float) -> None:
+def _showing_live_data(console: Console) -> bool:
+    """Every service connected, and Prometheus already scraping (its first scrape takes ~5 s)."""
+    statuses = [console.connections.status(kind) for kind in ServiceKind]
+    if not all(s.connection is Connection.CONNECTED for s in statuses):
+        return False
+    prometheus = console.connections.status(ServiceKind.PROMETHEUS).last_ok
+    facts = dict(prometheus.facts) if prometheus else {}
+    return not facts.get("targets up", "0 /").startswith("0 /")
+
+
+async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> None:
     """Wait for live data (or the deadline), then save each page at each screen size."""
     from PySide6.QtWidgets import QApplication
 
-    from console.app import Console
-
-    assert isinstance(console, Console)
     deadline = time.monotonic() + run_for * 0.7
-    while time.monotonic() < deadline:
-        states = [console.connections.status(kind).connection for kind in ServiceKind]
-        if all(s is Connection.CONNECTED for s in states):
-            break
+    while time.monotonic() < deadline and not _showing_live_data(console):
         await asyncio.sleep(0.2)
     await asyncio.sleep(min(3.0, run_for * 0.1))  # a few more refreshes of live data
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from kombu import Exchange, Queue
 from backend.config import Settings, load_settings
 from backend.domain.priority import USER_PRIORITY_DEFAULT, to_celery_priority
 from backend.domain.queues import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
+from backend.integration import install
 
 
 def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
@@ -74,6 +75,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def create_celery(settings: Settings) -> Celery:
     celery = Celery("taskdeck", include=["backend.tasks.data_sync"])
     celery.conf.update(celery_config(settings))
+    install(celery, maxlen=settings.stream_maxlen)
     return celery
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,6 +60,21 @@ class Settings(BaseSettings):
     # Seconds allowed for a dependency check in /health.
     health_timeout_s: float = Field(default=1.0, gt=0, le=30)
 
+    # The task ledger: any SQLAlchemy URL; empty means SQLite in the data dir.
+    ledger_url: str = ""
+    # Days of task history kept in the ledger.
+    retention_days: float = Field(default=30.0, gt=0, le=3650)
+    # Length the lifecycle stream is capped at (approximately).
+    stream_maxlen: int = Field(default=1_000_000, ge=1000)
+    # Name of this backend instance as a consumer of the lifecycle stream.
+    instance: str = Field(default_factory=lambda: f"backend-{socket.gethostname()}")
+    # Bearer tokens: a file (JSON list of {user, role, token or token_sha256}) ...
+    tokens_file: Path | None = None
+    # ... and/or "user:role:token" entries separated by commas.
+    tokens: str = ""
+    # Seconds without a heartbeat after which a worker counts as offline.
+    worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+
     # The simulated data-sync workload (sandbox and tests).
     workload_failure_rate: float = Field(default=0.15, ge=0.0, le=1.0)
     workload_speed: float = Field(default=1.0, gt=0.0, le=1000.0)
@@ -77,6 +93,10 @@ class Settings(BaseSettings):
     @property
     def result_backend_url(self) -> str:
         return self.result_backend or self.broker_url
+
+    @property
+    def ledger_database_url(self) -> str:
+        return self.ledger_url or f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
 
 
 def load_settings() -> Settings:

@@ -1,0 +1,93 @@
+"""Task lifecycle records as they travel on the Redis stream, and task states.
+
+The integration (in the workers and producers) appends one record per
+lifecycle step; the backend's ledger consumes them. A record is flat so that
+it maps onto a Redis stream entry: ``type``, ``task_id``, ``ts`` and a JSON
+``data`` field with what that step knows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+STREAM_KEY = "taskdeck:lifecycle"
+CANCELLED_KEY = "taskdeck:cancelled"  # task ids that must never start
+LEDGER_GROUP = "taskdeck-ledger"
+
+# Record types, in the order a task normally goes through them.
+PUBLISHED = "published"
+RECEIVED = "received"
+STARTED = "started"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+RETRIED = "retried"
+REVOKED = "revoked"
+REJECTED = "rejected"
+RECORD_TYPES = (PUBLISHED, RECEIVED, STARTED, SUCCEEDED, FAILED, RETRIED, REVOKED, REJECTED)
+
+# Task states as the ledger and the API name them.
+PENDING = "PENDING"  # published, waiting in the broker
+STATE_RECEIVED = "RECEIVED"
+STATE_STARTED = "STARTED"
+SUCCESS = "SUCCESS"
+FAILURE = "FAILURE"
+RETRY = "RETRY"
+STATE_REVOKED = "REVOKED"
+STATE_REJECTED = "REJECTED"
+STATES = (
+    PENDING,
+    STATE_RECEIVED,
+    STATE_STARTED,
+    SUCCESS,
+    FAILURE,
+    RETRY,
+    STATE_REVOKED,
+    STATE_REJECTED,
+)
+FINAL_STATES = frozenset({SUCCESS, FAILURE, STATE_REVOKED, STATE_REJECTED})
+OPEN_STATES = frozenset({PENDING, STATE_RECEIVED, STATE_STARTED, RETRY})
+
+STATE_OF = {
+    PUBLISHED: PENDING,
+    RECEIVED: STATE_RECEIVED,
+    STARTED: STATE_STARTED,
+    SUCCEEDED: SUCCESS,
+    FAILED: FAILURE,
+    RETRIED: RETRY,
+    REVOKED: STATE_REVOKED,
+    REJECTED: STATE_REJECTED,
+}
+
+
+@dataclass(frozen=True)
+class LifecycleRecord:
+    type: str
+    task_id: str
+    ts: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_fields(self) -> dict[str, str]:
+        return {
+            "type": self.type,
+            "task_id": self.task_id,
+            "ts": repr(self.ts),
+            "data": json.dumps(self.data, separators=(",", ":"), default=repr),
+        }
+
+    @classmethod
+    def from_fields(cls, fields: dict[bytes, bytes] | dict[str, str]) -> LifecycleRecord:
+        """Decode a stream entry; raises ValueError for one that is not a lifecycle record."""
+        get = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in fields.items()
+        }
+        try:
+            kind, task_id, ts = get["type"], get["task_id"], float(get["ts"])
+            data = json.loads(get.get("data") or "{}")
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"not a lifecycle record: {exc}") from None
+        if kind not in RECORD_TYPES or not task_id or not isinstance(data, dict):
+            raise ValueError(f"not a lifecycle record: type {kind!r}")
+        return cls(kind, task_id, ts, data)

@@ -1,0 +1,231 @@
+"""The signal handlers a Celery system adds to its workers and producers.
+
+``install(app)`` makes every process that imports the app append each task's
+lifecycle to a capped Redis stream on the broker: at publish the whole
+envelope (args and kwargs whole, not truncated reprs, so a retry can re-send
+exactly what was sent), then received, started, succeeded, failed, retried,
+revoked and rejected. The backend's ledger consumes that stream.
+
+It also makes cancellation durable: a worker that receives a task whose id is
+in the cancelled set skips it, even if it was offline when the cancel was
+made or has restarted since.
+
+A failure to reach Redis here is logged and never fails or delays the task
+beyond the socket timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import traceback as tb
+from typing import Any
+
+import redis
+from celery import Celery, signals
+
+from backend.domain import lifecycle as lc
+from backend.domain.priority import PriorityError, from_celery_priority
+
+log = logging.getLogger("taskdeck.integration")
+
+USER_HEADER = "taskdeck_user"
+TIER_HEADER = "taskdeck_tier"
+RETRY_OF_HEADER = "taskdeck_retry_of"
+DEFAULT_MAXLEN = 1_000_000
+
+
+class _Emitter:
+    """Appends lifecycle records to the stream; one Redis client per process."""
+
+    def __init__(self, url: str, stream: str, maxlen: int) -> None:
+        self.url = url
+        self.stream = stream
+        self.maxlen = maxlen
+        self._client: redis.Redis | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        self.started: dict[str, float] = {}  # task id -> perf_counter at start (this process)
+
+    def client(self) -> redis.Redis:
+        if self._client is None or self._pid != os.getpid():  # forked: a fresh connection
+            with self._lock:
+                self._client = redis.Redis.from_url(
+                    self.url, socket_timeout=2, socket_connect_timeout=2
+                )
+                self._pid = os.getpid()
+        return self._client
+
+    def emit(self, kind: str, task_id: str | None, data: dict[str, Any]) -> None:
+        if not task_id:
+            return
+        record = lc.LifecycleRecord(kind, str(task_id), time.time(), data)
+        try:
+            self.client().xadd(
+                self.stream, record.to_fields(), maxlen=self.maxlen, approximate=True
+            )
+        except Exception as exc:  # noqa: BLE001 - never fail the task for the ledger
+            log.warning("taskdeck: could not record %s of %s: %s", kind, task_id, exc)
+
+    def is_cancelled(self, task_id: str) -> bool:
+        try:
+            return bool(self.client().sismember(lc.CANCELLED_KEY, task_id))
+        except Exception as exc:  # noqa: BLE001
+            log.warning("taskdeck: could not check cancellation of %s: %s", task_id, exc)
+            return False
+
+
+def _user_priority(value: object) -> int | None:
+    try:
+        return from_celery_priority(value)
+    except PriorityError:
+        return None
+
+
+def envelope(
+    body: Any, headers: dict[str, Any], properties: dict[str, Any], routing_key: str | None
+) -> dict[str, Any]:
+    """What a retry needs to re-send the task exactly, plus who and where."""
+    if isinstance(body, (list, tuple)) and len(body) >= 2:  # protocol 2: (args, kwargs, embed)
+        args, kwargs = list(body[0]), dict(body[1])
+    else:  # protocol 1
+        args, kwargs = list(body.get("args", [])), dict(body.get("kwargs", {}))
+    user = headers.get(USER_HEADER) or kwargs.get("user_id")
+    if user is None and len(args) >= 2 and isinstance(args[1], str):
+        user = args[1]  # the data-sync tasks take (file_id(s), user_id)
+    return {
+        "name": headers.get("task"),
+        "args": args,
+        "kwargs": kwargs,
+        "queue": routing_key or properties.get("delivery_info", {}).get("routing_key"),
+        "priority": _user_priority(properties.get("priority")),
+        "user": user,
+        "tier": headers.get(TIER_HEADER),
+        "eta": headers.get("eta"),
+        "expires": headers.get("expires"),
+        "parent_id": headers.get("parent_id"),
+        "root_id": headers.get("root_id"),
+        "retries": headers.get("retries", 0),
+        "retry_of": headers.get(RETRY_OF_HEADER),
+    }
+
+
+def install(
+    app: Celery, stream: str = lc.STREAM_KEY, maxlen: int = DEFAULT_MAXLEN, url: str | None = None
+) -> None:
+    """Connect the lifecycle handlers for ``app`` (idempotent per app)."""
+    if getattr(app, "_taskdeck_installed", False):
+        return
+    app._taskdeck_installed = True  # type: ignore[attr-defined]
+    emitter = _Emitter(url or app.conf.broker_url, stream, maxlen)
+    app.taskdeck_emitter = emitter  # type: ignore[attr-defined]
+
+    def ours(sender: Any) -> bool:
+        task_app = getattr(sender, "app", None) or getattr(sender, "_app", None)
+        return task_app is None or task_app is app
+
+    @signals.before_task_publish.connect(weak=False)
+    def on_publish(
+        sender: Any = None,
+        body: Any = None,
+        headers: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        routing_key: str | None = None,
+        **_: Any,
+    ) -> None:
+        headers = headers or {}
+        emitter.emit(
+            lc.PUBLISHED, headers.get("id"), envelope(body, headers, properties or {}, routing_key)
+        )
+
+    @signals.task_received.connect(weak=False)
+    def on_received(sender: Any = None, request: Any = None, **_: Any) -> None:
+        if request is None:
+            return
+        if emitter.is_cancelled(request.id):
+            # The worker checks this set again just before executing, so the
+            # task is skipped and reported revoked instead of run.
+            from celery.worker import state as worker_state
+
+            worker_state.revoked.add(request.id)
+        emitter.emit(lc.RECEIVED, request.id, {"hostname": request.hostname})
+
+    @signals.task_prerun.connect(weak=False)
+    def on_prerun(
+        sender: Any = None, task_id: str | None = None, task: Any = None, **_: Any
+    ) -> None:
+        if not ours(task) or task_id is None:
+            return
+        emitter.started[task_id] = time.perf_counter()
+        hostname = getattr(getattr(task, "request", None), "hostname", None)
+        emitter.emit(lc.STARTED, task_id, {"hostname": hostname, "pid": os.getpid()})
+
+    def runtime(task_id: str | None) -> float | None:
+        started = emitter.started.pop(task_id or "", None)
+        return None if started is None else round(time.perf_counter() - started, 6)
+
+    @signals.task_success.connect(weak=False)
+    def on_success(sender: Any = None, result: Any = None, **_: Any) -> None:
+        if not ours(sender):
+            return
+        task_id = sender.request.id
+        emitter.emit(lc.SUCCEEDED, task_id, {"runtime": runtime(task_id), "result": result})
+
+    @signals.task_failure.connect(weak=False)
+    def on_failure(
+        sender: Any = None,
+        task_id: str | None = None,
+        exception: BaseException | None = None,
+        einfo: Any = None,
+        **_: Any,
+    ) -> None:
+        if not ours(sender):
+            return
+        text = str(getattr(einfo, "traceback", "") or "")
+        if not text and exception is not None:
+            text = "".join(tb.format_exception(exception))
+        emitter.emit(
+            lc.FAILED,
+            task_id,
+            {
+                "runtime": runtime(task_id),
+                "exc_type": type(exception).__name__ if exception else "Exception",
+                "exc_message": str(exception) if exception else "",
+                "traceback": text,
+            },
+        )
+
+    @signals.task_retry.connect(weak=False)
+    def on_retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any) -> None:
+        if request is None:
+            return
+        emitter.emit(
+            lc.RETRIED,
+            request.id,
+            {"runtime": runtime(request.id), "reason": str(reason), "retries": request.retries},
+        )
+
+    @signals.task_revoked.connect(weak=False)
+    def on_revoked(
+        sender: Any = None,
+        request: Any = None,
+        terminated: bool = False,
+        signum: Any = None,
+        expired: bool = False,
+        **_: Any,
+    ) -> None:
+        if request is None:
+            return
+        emitter.emit(
+            lc.REVOKED,
+            request.id,
+            {"terminated": bool(terminated), "signum": str(signum) if signum else None,
+             "expired": bool(expired)},
+        )  # fmt: skip
+
+    @signals.task_rejected.connect(weak=False)
+    def on_rejected(sender: Any = None, message: Any = None, exc: Any = None, **_: Any) -> None:
+        headers = getattr(message, "headers", None) or {}
+        emitter.emit(lc.REJECTED, headers.get("id"), {"reason": str(exc) if exc else None})

@@ -1,0 +1,86 @@
+"""The audit log: every change, written before it is acknowledged."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from backend.services.auth import Principal
+from backend.services.ledger import decode_cursor_id, encode_cursor_id
+from backend.services.schema import audit
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class AuditLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def begin(
+        self,
+        who: Principal,
+        action: str,
+        targets: Any,
+        target_count: int,
+        reason: str,
+        request: dict[str, Any],
+        at: float | None = None,
+    ) -> int:
+        """Record an action about to be taken; returns its audit id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(audit).values(
+                    at=at or time.time(),
+                    user=who.user,
+                    role=who.role,
+                    action=action,
+                    targets=_json(targets),
+                    target_count=target_count,
+                    reason=reason,
+                    request=_json(request),
+                    outcome=None,
+                    status="pending",
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish(self, audit_id: int, status: str, outcome: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(audit)
+                .where(audit.c.id == audit_id)
+                .values(status=status, outcome=_json(outcome), finished_at=time.time())
+            )
+
+    def list(self, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        limit = max(1, min(limit, 1000))
+        stmt = select(audit).order_by(audit.c.id.desc()).limit(limit + 1)
+        if cursor:
+            stmt = stmt.where(audit.c.id < decode_cursor_id(cursor))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [
+            {
+                "id": r.id,
+                "at": r.at,
+                "user": r.user,
+                "role": r.role,
+                "action": r.action,
+                "targets": json.loads(r.targets),
+                "target_count": r.target_count,
+                "reason": r.reason,
+                "request": json.loads(r.request),
+                "status": r.status,
+                "outcome": json.loads(r.outcome) if r.outcome else None,
+                "finished_at": r.finished_at,
+            }
+            for r in rows
+        ]
+        return items, (encode_cursor_id(rows[-1].id) if more else None)

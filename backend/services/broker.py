@@ -1,0 +1,189 @@
+"""Read and change waiting messages in the Redis broker, atomically.
+
+Kombu's Redis transport keeps a queue ``q`` as the lists ``q``, ``q:1`` ...
+``q:9`` (priority step 0 is served first). Producers LPUSH and workers BRPOP,
+so within one list the right end runs next. The Lua scripts here find
+messages by task id, remove them, or move them to another priority list with
+their priority property rewritten, each in one atomic step: a message is never
+in two lists and never in none.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from backend.domain.priority import from_celery_priority
+from backend.domain.queues import PRIORITY_STEPS, priority_list_names
+
+# KEYS: the queue's priority lists. ARGV: task ids.
+# Returns a flat list: task id, key it was in, ... for every message removed.
+_REMOVE = """
+local wanted = {}
+for i = 1, #ARGV do wanted[ARGV[i]] = true end
+local found = {}
+for k = 1, #KEYS do
+  local items = redis.call('LRANGE', KEYS[k], 0, -1)
+  for _, payload in ipairs(items) do
+    local id = string.match(payload, '"id": *"([^"]+)"')
+    if id and wanted[id] then
+      redis.call('LREM', KEYS[k], 1, payload)
+      wanted[id] = nil
+      table.insert(found, id)
+      table.insert(found, KEYS[k])
+    end
+  end
+end
+return found
+"""
+
+# KEYS: the queue's priority lists, in step order. ARGV[1]: target step (0-9),
+# ARGV[2..]: task ids. Each message found is removed from its list and pushed
+# onto the target list as if just published, with properties.priority set.
+_MOVE = """
+local step = tonumber(ARGV[1])
+local target = KEYS[step + 1]
+local wanted = {}
+for i = 2, #ARGV do wanted[ARGV[i]] = true end
+local moved = {}
+for k = 1, #KEYS do
+  local items = redis.call('LRANGE', KEYS[k], 0, -1)
+  for _, payload in ipairs(items) do
+    local id = string.match(payload, '"id": *"([^"]+)"')
+    if id and wanted[id] and KEYS[k] == target then
+      wanted[id] = nil
+      table.insert(moved, id)
+      table.insert(moved, KEYS[k])
+    elseif id and wanted[id] then
+      local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
+      if n == 0 then
+        rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
+      end
+      if n ~= 1 then
+        local msg = cjson.decode(payload)
+        msg['properties']['priority'] = step
+        rewritten = cjson.encode(msg)
+      end
+      redis.call('LREM', KEYS[k], 1, payload)
+      redis.call('LPUSH', target, rewritten)
+      wanted[id] = nil
+      table.insert(moved, id)
+      table.insert(moved, KEYS[k])
+    end
+  end
+end
+return moved
+"""
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    position: int  # 0 runs next
+    task_id: str
+    name: str
+    priority: int  # user priority 1-10
+    user: str | None
+    args: str
+    eta: str | None
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _pairs(flat: list[Any]) -> dict[str, str]:
+    return {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+class BrokerQueues:
+    """The broker's queues, through a synchronous Redis client."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self._remove = client.register_script(_REMOVE)
+        self._move = client.register_script(_MOVE)
+
+    def depth_by_priority(self, queue: str) -> dict[int, int]:
+        """Waiting messages per user priority (10 ... 1)."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in priority_list_names(queue):
+            pipe.llen(key)
+        lengths = pipe.execute()
+        return {
+            from_celery_priority(step): int(n)
+            for step, n in zip(PRIORITY_STEPS, lengths, strict=True)
+        }
+
+    def exists(self, queue: str) -> bool:
+        return any(self.depth_by_priority(queue).values())
+
+    def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
+        """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""
+        if not task_ids:
+            return {}
+        return _pairs(self._remove(keys=priority_list_names(queue), args=task_ids))
+
+    def move(self, queue: str, task_ids: list[str], step: int) -> dict[str, str]:
+        """Move the messages of ``task_ids`` to priority ``step``; returns id -> previous list."""
+        if not task_ids:
+            return {}
+        return _pairs(self._move(keys=priority_list_names(queue), args=[step, *task_ids]))
+
+    def oldest_payload(self, queue: str) -> bytes | None:
+        """The message that has waited longest: the right end of the last non-empty list."""
+        for key in reversed(priority_list_names(queue)):
+            items = self.client.lrange(key, -1, -1)
+            if items:
+                return bytes(items[0])
+        return None
+
+    def messages(self, queue: str, offset: int, limit: int) -> tuple[list[WaitingMessage], int]:
+        """Waiting messages in the order they will run, and the total waiting."""
+        keys = priority_list_names(queue)
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.llen(key)
+        lengths = [int(n) for n in pipe.execute()]
+        total = sum(lengths)
+        out: list[WaitingMessage] = []
+        skip = offset
+        for key, length in zip(keys, lengths, strict=True):
+            if len(out) >= limit:
+                break
+            if skip >= length:
+                skip -= length
+                continue
+            # Run order within a list is right to left: index -1 runs first.
+            want = min(limit - len(out), length - skip)
+            start, stop = -(skip + want), -(skip + 1)
+            chunk = self.client.lrange(key, start, stop)
+            for payload in reversed(chunk):
+                out.append(decode_message(payload, offset + len(out)))
+            skip = 0
+        return out, total
+
+
+def decode_message(payload: bytes | str, position: int) -> WaitingMessage:
+    msg = json.loads(payload)
+    headers = msg.get("headers") or {}
+    props = msg.get("properties") or {}
+    args = headers.get("argsrepr")
+    if args is None:
+        try:
+            body = json.loads(base64.b64decode(msg.get("body", "")))
+            args = repr(body[0]) if isinstance(body, list) else ""
+        except (ValueError, TypeError):
+            args = ""
+    return WaitingMessage(
+        position=position,
+        task_id=str(headers.get("id")),
+        name=str(headers.get("task")),
+        priority=from_celery_priority(props.get("priority")),
+        user=headers.get("taskdeck_user"),
+        args=str(args)[:200],
+        eta=headers.get("eta"),
+    )

@@ -1,0 +1,152 @@
+"""Feeds the ledger from the lifecycle stream, losing nothing across restarts.
+
+The backend reads the stream as a member of a consumer group, merges a batch
+into the ledger, and acknowledges the batch only after the ledger committed
+it. After a crash, its own unacknowledged entries are read again first; those
+of a consumer that has gone away are claimed after a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from backend.domain import lifecycle as lc
+from backend.services.ledger import Ledger
+
+log = logging.getLogger("taskdeck.ingest")
+
+BATCH = 2000
+BLOCK_MS = 1000
+CLAIM_IDLE_MS = 60_000
+
+
+@dataclass
+class IngestStats:
+    source: str = "lifecycle-stream"
+    records: int = 0
+    batches: int = 0
+    bad_records: int = 0
+    last_batch_at: float | None = None
+    last_error: str | None = None
+    running: bool = False
+
+
+class StreamIngestor:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        ledger: Ledger,
+        consumer: str,
+        stream: str = lc.STREAM_KEY,
+        group: str = lc.LEDGER_GROUP,
+        batch: int = BATCH,
+    ) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.consumer = consumer
+        self.stream = stream
+        self.group = group
+        self.batch = batch
+        self.stats = IngestStats()
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def lag(self) -> int | None:
+        """Entries in the stream not yet delivered to the ledger's group (None if unknown)."""
+        for info in await self.client.xinfo_groups(self.stream):
+            name = info.get("name")
+            if (name.decode() if isinstance(name, bytes) else name) == self.group:
+                lag = info.get("lag")
+                pending = int(info.get("pending") or 0)
+                return None if lag is None else int(lag) + pending
+        return None
+
+    async def _handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        records = []
+        for _entry_id, fields in entries:
+            try:
+                records.append(lc.LifecycleRecord.from_fields(fields))
+            except ValueError as exc:
+                self.stats.bad_records += 1
+                log.warning("ledger: skipping a stream entry: %s", exc)
+        if records:
+            await asyncio.to_thread(self.ledger.apply, records)
+        # Only now, with the batch committed, may the entries leave the pending list.
+        await self.client.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
+        self.stats.records += len(records)
+        self.stats.batches += 1
+        self.stats.last_batch_at = time.time()
+
+    async def drain_once(self, start: str = ">", block_ms: int | None = BLOCK_MS) -> int:
+        """Read and apply one batch; returns how many entries it held."""
+        reply = await self.client.xreadgroup(
+            self.group, self.consumer, {self.stream: start}, count=self.batch, block=block_ms
+        )
+        if not reply:
+            return 0
+        entries = [(eid, fields) for eid, fields in reply[0][1] if fields]
+        if entries:
+            await self._handle(entries)
+        # A pending entry that was trimmed from the stream comes back without fields.
+        gone = [eid for eid, fields in reply[0][1] if not fields]
+        if gone:
+            await self.client.xack(self.stream, self.group, *gone)
+        return len(reply[0][1])
+
+    async def _claim_abandoned(self) -> None:
+        start = "0-0"
+        while True:
+            reply = await self.client.xautoclaim(
+                self.stream,
+                self.group,
+                self.consumer,
+                CLAIM_IDLE_MS,
+                start_id=start,
+                count=self.batch,
+            )
+            start, entries = reply[0], reply[1]
+            entries = [(eid, fields) for eid, fields in entries if fields]
+            if entries:
+                await self._handle(entries)
+            if start in (b"0-0", "0-0"):
+                return
+
+    async def run(self) -> None:
+        """Consume until cancelled; reconnects with backoff when Redis or the database fails."""
+        self.stats.running = True
+        backoff = 0.5
+        last_claim = 0.0
+        try:
+            while True:
+                try:
+                    await self.ensure_group()
+                    # Our own entries left unacknowledged by a previous run come first.
+                    while await self.drain_once("0", block_ms=None):
+                        pass
+                    while True:
+                        if time.monotonic() - last_claim > CLAIM_IDLE_MS / 1000:
+                            await self._claim_abandoned()
+                            last_claim = time.monotonic()
+                        await self.drain_once(">")
+                        backoff = 0.5
+                        self.stats.last_error = None
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - keep consuming once it recovers
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("ledger ingest: %s; retrying in %.1fs", exc, backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 15.0)
+        finally:
+            self.stats.running = False

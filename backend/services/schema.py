@@ -1,0 +1,91 @@
+"""The backend's SQL tables: the task ledger, the audit log and bulk jobs."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("name", String(200)),
+    Column("state", String(16), nullable=False),
+    Column("queue", String(100)),
+    Column("priority", Integer),
+    Column("user", String(150)),
+    Column("tier", String(32)),
+    Column("args", Text),  # JSON, whole
+    Column("kwargs", Text),  # JSON, whole
+    Column("options", Text),  # JSON: eta, expires, parent/root ids
+    Column("retry_of", String(64)),  # the task this one re-sends (TaskDeck retry)
+    Column("retries", Integer, nullable=False, default=0),  # Celery's own retries
+    Column("created_at", Float, nullable=False),  # first time the ledger saw the task
+    Column("published_at", Float),
+    Column("received_at", Float),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("state_ts", Float, nullable=False),
+    Column("runtime", Float),
+    Column("hostname", String(200)),
+    Column("exc_type", String(200)),
+    Column("exc_message", Text),
+    Column("traceback", Text),
+    Column("result", Text),
+    Column("signature", String(16)),
+    Column("history", Text, nullable=False),  # JSON [[type, ts], ...]
+)
+Index("ix_tasks_created", tasks.c.created_at, tasks.c.task_id)
+Index("ix_tasks_state", tasks.c.state, tasks.c.created_at, tasks.c.task_id)
+Index("ix_tasks_name", tasks.c.name, tasks.c.created_at, tasks.c.task_id)
+Index("ix_tasks_user", tasks.c.user, tasks.c.created_at, tasks.c.task_id)
+Index("ix_tasks_queue", tasks.c.queue, tasks.c.created_at, tasks.c.task_id)
+Index("ix_tasks_signature", tasks.c.signature, tasks.c.finished_at)
+Index("ix_tasks_retry_of", tasks.c.retry_of)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),  # when the request arrived
+    Column("user", String(150), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("targets", Text, nullable=False),  # JSON: task ids, or the filter of a bulk job
+    Column("target_count", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request", Text, nullable=False),  # JSON: the request body
+    Column("outcome", Text),  # JSON; NULL while the action is in progress
+    Column("status", String(16), nullable=False),  # pending | ok | failed | partial
+    Column("finished_at", Float),
+)
+
+bulk_jobs = Table(
+    "bulk_jobs",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("params", Text, nullable=False),  # JSON: priority, reason
+    Column("user", String(150), nullable=False),
+    Column("audit_id", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # queued | running | done | failed
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+bulk_items = Table(
+    "bulk_items",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("task_id", String(64), nullable=False),
+    Column("outcome", String(32)),  # NULL until acted on
+    Column("error", Text),
+    Column("new_task_id", String(64)),
+)

@@ -63,9 +63,8 @@ class _Emitter:
             return
         record = lc.LifecycleRecord(kind, str(task_id), time.time(), data)
         try:
-            self.client().xadd(
-                self.stream, record.to_fields(), maxlen=self.maxlen, approximate=True
-            )
+            fields: dict[Any, Any] = record.to_fields()
+            self.client().xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
         except Exception as exc:  # noqa: BLE001 - never fail the task for the ledger
             log.warning("taskdeck: could not record %s of %s: %s", kind, task_id, exc)
 
@@ -118,9 +117,9 @@ def install(
     """Connect the lifecycle handlers for ``app`` (idempotent per app)."""
     if getattr(app, "_taskdeck_installed", False):
         return
-    app._taskdeck_installed = True  # type: ignore[attr-defined]
+    app._taskdeck_installed = True
     emitter = _Emitter(url or app.conf.broker_url, stream, maxlen)
-    app.taskdeck_emitter = emitter  # type: ignore[attr-defined]
+    app.taskdeck_emitter = emitter
 
     def ours(sender: Any) -> bool:
         task_app = getattr(sender, "app", None) or getattr(sender, "_app", None)

@@ -4,25 +4,108 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import sys
+import time
+from collections.abc import AsyncIterator
 
+import redis
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from backend import __version__
-from backend.api.routes import health, metrics
+from backend.api.deps import Services
+from backend.api.errors import install_error_handlers
+from backend.api.routes import actions, audit, failures, health, me, metrics, queues, tasks, workers
 from backend.config import Settings, SettingsError, load_settings
+from backend.domain import lifecycle as lc
 from backend.domain.urls import redact_url
 from backend.metrics import Metrics
 from backend.procs import port_is_free
+from backend.services.actions import Actions
+from backend.services.audit import AuditLog
+from backend.services.auth import TokenConfigError, TokenStore
+from backend.services.broker import BrokerQueues
 from backend.services.health import check_redis
+from backend.services.ingest import StreamIngestor
+from backend.services.ledger import Ledger
+from backend.services.workers import WorkerMonitor
+
+log = logging.getLogger("taskdeck.backend")
+RETENTION_EVERY_S = 3600.0
 
 
-def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title="TaskDeck backend", version=__version__)
+def build_services(settings: Settings) -> Services:
+    """Open the ledger and the clients; starts nothing yet."""
+    from backend.celery_app import create_celery
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tokens = TokenStore.from_config(settings.tokens, settings.tokens_file)
+    ledger = Ledger(settings.ledger_database_url)
+    audit_log = AuditLog(ledger.engine)
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
+    aclient = aioredis.Redis.from_url(settings.broker_url, socket_connect_timeout=5)
+    celery = create_celery(settings)
+    queues_ = BrokerQueues(client)
+    return Services(
+        settings=settings,
+        ledger=ledger,
+        audit=audit_log,
+        tokens=tokens,
+        redis=client,
+        aredis=aclient,
+        celery=celery,
+        queues=queues_,
+        actions=Actions(ledger, audit_log, queues_, client, celery),
+        workers=WorkerMonitor(celery, settings.worker_timeout_s),
+        ingestor=StreamIngestor(aclient, ledger, settings.instance),
+    )
+
+
+async def _retention(services: Services) -> None:
+    days = services.settings.retention_days
+    while True:
+        cutoff = time.time() - days * 86400
+        try:
+            removed = await asyncio.to_thread(services.ledger.purge, cutoff)
+            await services.aredis.zremrangebyscore(lc.CANCELLED_KEY, "-inf", cutoff)
+            if removed:
+                log.info("retention: removed %d tasks older than %.0f days", removed, days)
+        except Exception as exc:  # noqa: BLE001 - try again next round
+            log.warning("retention: %s", exc)
+        await asyncio.sleep(RETENTION_EVERY_S)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    services: Services = app.state.services
+    services.workers.start()
+    services.spawn(services.ingestor.run())
+    services.spawn(_retention(services))
+    for job_id in await asyncio.to_thread(services.actions.unfinished_jobs):
+        services.spawn(asyncio.to_thread(services.actions.run_job, job_id))
+    try:
+        yield
+    finally:
+        for task in list(services.background):
+            task.cancel()
+        await asyncio.gather(*services.background, return_exceptions=True)
+        services.workers.stop()
+        await services.aredis.aclose()
+        services.redis.close()
+        services.celery.close()
+        services.ledger.close()
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    app = FastAPI(title="TaskDeck backend", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.include_router(health.router)
-    app.include_router(metrics.router)
+    app.state.services = services or build_services(settings)
+    install_error_handlers(app)
+    for module in (health, metrics, me, tasks, actions, failures, queues, workers, audit):
+        app.include_router(module.router)
     return app
 
 
@@ -63,11 +146,27 @@ def cli(argv: list[str] | None = None) -> None:
             "Start Redis or point TASKDECK_BROKER_URL at a reachable broker.",
             file=sys.stderr,
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app = create_app(settings)
+    except TokenConfigError as exc:
+        _fail(f"{exc}. Fix TASKDECK_TOKENS or TASKDECK_TOKENS_FILE and start again.")
+        return
+    except Exception as exc:  # noqa: BLE001 - e.g. the ledger database cannot be opened
+        _fail(f"cannot start: {type(exc).__name__}: {exc}")
+        return
+    if not len(app.state.services.tokens):
+        print(
+            "taskdeck-backend: warning: no tokens configured (TASKDECK_TOKENS or "
+            "TASKDECK_TOKENS_FILE); every API call except /health will answer 401",
+            file=sys.stderr,
+        )
 
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ FAST_WORKLOAD = {
 }
 
 
+# Bearer tokens of the test backend, one per role.
+TOKENS = {"viewer": "viewer-token-0123456789", "support": "support-token-0123456789",
+          "admin": "admin-token-0123456789"}  # fmt: skip
+TOKENS_ENV = ",".join(f"{role}-user:{role}:{token}" for role, token in TOKENS.items())
+
+
 @dataclass
 class Server:
     proc: ManagedProcess
@@ -67,7 +73,7 @@ def celery_worker(run_dir: Path, redis_server: Server) -> Iterator[ManagedProces
 @pytest.fixture(scope="session")
 def backend_server(run_dir: Path, redis_server: Server) -> Iterator[Server]:
     port = free_port()
-    proc = start_backend(run_dir, port, redis_server.url)
+    proc = start_backend(run_dir, port, redis_server.url, env={"TASKDECK_TOKENS": TOKENS_ENV})
     try:
         yield Server(proc, port, f"http://{LOOPBACK}:{port}")
     finally:

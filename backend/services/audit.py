@@ -47,7 +47,8 @@ class AuditLog:
                     status="pending",
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key: Any = result.inserted_primary_key
+            return int(key[0])
 
     def finish(self, audit_id: int, status: str, outcome: Any) -> None:
         with self.engine.begin() as conn:
@@ -57,7 +58,9 @@ class AuditLog:
                 .values(status=status, outcome=_json(outcome), finished_at=time.time())
             )
 
-    def list(self, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def list_entries(
+        self, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         limit = max(1, min(limit, 1000))
         stmt = select(audit).order_by(audit.c.id.desc()).limit(limit + 1)
         if cursor:

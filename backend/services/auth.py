@@ -62,9 +62,7 @@ class TokenStore:
         for n, entry in enumerate(filter(None, (e.strip() for e in entries.split(","))), 1):
             parts = entry.split(":", 2)
             if len(parts) != 3 or not parts[2]:
-                raise TokenConfigError(
-                    f"TASKDECK_TOKENS entry {n} is not user:role:token"
-                )
+                raise TokenConfigError(f"TASKDECK_TOKENS entry {n} is not user:role:token")
             store.add(parts[0], parts[1], hash_token(parts[2]))
         if file is not None:
             try:
@@ -80,6 +78,8 @@ class TokenStore:
                     hash_token(str(item["token"])) if item.get("token") else None
                 )
                 if digest is None:
-                    raise TokenConfigError(f"token file {file}: entry {n} needs token or token_sha256")
+                    raise TokenConfigError(
+                        f"token file {file}: entry {n} needs token or token_sha256"
+                    )
                 store.add(str(item["user"]), str(item["role"]), str(digest))
         return store

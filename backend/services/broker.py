@@ -79,6 +79,20 @@ end
 return moved
 """
 
+# KEYS: the queue's priority lists. ARGV[1]: a task id. Returns the key holding it, or nil.
+_LOCATE = """
+for k = 1, #KEYS do
+  local items = redis.call('LRANGE', KEYS[k], 0, -1)
+  for _, payload in ipairs(items) do
+    if string.find(payload, ARGV[1], 1, true) and
+       string.match(payload, '"id": *"([^"]+)"') == ARGV[1] then
+      return KEYS[k]
+    end
+  end
+end
+return false
+"""
+
 
 @dataclass(frozen=True)
 class WaitingMessage:
@@ -106,6 +120,7 @@ class BrokerQueues:
         self.client = client
         self._remove = client.register_script(_REMOVE)
         self._move = client.register_script(_MOVE)
+        self._locate = client.register_script(_LOCATE)
 
     def depth_by_priority(self, queue: str) -> dict[int, int]:
         """Waiting messages per user priority (10 ... 1)."""
@@ -120,6 +135,11 @@ class BrokerQueues:
 
     def exists(self, queue: str) -> bool:
         return any(self.depth_by_priority(queue).values())
+
+    def locate(self, queue: str, task_id: str) -> str | None:
+        """The list key in which ``task_id`` waits, or None."""
+        found = self._locate(keys=priority_list_names(queue), args=[task_id])
+        return _text(found) if found else None
 
     def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
         """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""
@@ -136,7 +156,7 @@ class BrokerQueues:
     def oldest_payload(self, queue: str) -> bytes | None:
         """The message that has waited longest: the right end of the last non-empty list."""
         for key in reversed(priority_list_names(queue)):
-            items = self.client.lrange(key, -1, -1)
+            items: Any = self.client.lrange(key, -1, -1)
             if items:
                 return bytes(items[0])
         return None

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -90,7 +91,7 @@ class StreamIngestor:
 
     async def drain_once(self, start: str = ">", block_ms: int | None = BLOCK_MS) -> int:
         """Read and apply one batch; returns how many entries it held."""
-        reply = await self.client.xreadgroup(
+        reply: Any = await self.client.xreadgroup(
             self.group, self.consumer, {self.stream: start}, count=self.batch, block=block_ms
         )
         if not reply:
@@ -107,7 +108,7 @@ class StreamIngestor:
     async def _claim_abandoned(self) -> None:
         start = "0-0"
         while True:
-            reply = await self.client.xautoclaim(
+            reply: Any = await self.client.xautoclaim(
                 self.stream,
                 self.group,
                 self.consumer,

@@ -205,20 +205,18 @@ class Ledger:
                     row["history"] = json.loads(row["history"] or "[]")
                     rows[row["task_id"]] = row
             for rec in records:
-                row = rows.get(rec.task_id)
-                if row is None:
-                    row = rows[rec.task_id] = _new_row(rec.task_id, rec.ts)
-                merge(row, rec)
+                if rec.task_id not in rows:
+                    rows[rec.task_id] = _new_row(rec.task_id, rec.ts)
+                merge(rows[rec.task_id], rec)
             for row in rows.values():
                 row["history"] = _json(row["history"])
             self._upsert(conn, list(rows.values()))
         return len(ids)
 
     def _upsert(self, conn: Any, rows: list[dict[str, Any]]) -> None:
-        if self.dialect == "postgresql":
-            stmt = postgresql.insert(tasks)
-        else:
-            stmt = sqlite.insert(tasks)
+        stmt: Any = (
+            postgresql.insert(tasks) if self.dialect == "postgresql" else sqlite.insert(tasks)
+        )
         update = {c: stmt.excluded[c] for c in COLUMNS if c != "task_id"}
         conn.execute(stmt.on_conflict_do_update(index_elements=["task_id"], set_=update), rows)
 
@@ -298,7 +296,7 @@ class Ledger:
             )
         return cond
 
-    def list(
+    def list_tasks(
         self, f: TaskFilter, limit: int = 100, cursor: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first, keyset-paginated by (created_at, task_id)."""
@@ -391,6 +389,10 @@ class Ledger:
                     }
                 )
         return groups
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
 
     def count(self) -> int:
         with self.engine.connect() as conn:

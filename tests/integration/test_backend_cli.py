@@ -74,7 +74,7 @@ def test_unreachable_broker_warns_once_and_health_reports_it(tmp_path: os.PathLi
     finally:
         proc.stop()
     text = log.read_text()
-    warnings = [line for line in text.splitlines() if "taskdeck-backend: warning" in line]
+    warnings = [line for line in text.splitlines() if "warning: the broker" in line]
     assert len(warnings) == 1
     assert dead_broker in warnings[0] and "TASKDECK_BROKER_URL" in warnings[0]
     assert "Traceback" not in text

@@ -1,33 +1,68 @@
-"""GET /health: no authentication; each dependency's state and latency."""
+"""GET /health: no authentication; each dependency's state and latency, the ledger's source and lag."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from backend import __version__
-from backend.config import Settings
 from backend.services.health import check_redis
 
 router = APIRouter(tags=["health"])
 
 
+async def _ledger_check(services: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.to_thread(services.ledger.ping)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return {"up": False, "latency_ms": None, "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        "up": True,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        "error": None,
+    }
+
+
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
-    settings: Settings = request.app.state.settings
+    services = request.app.state.services
+    settings = services.settings
     checks = [check_redis("broker", settings.broker_url, settings.health_timeout_s)]
     if settings.result_backend_url != settings.broker_url:
         checks.append(
             check_redis("result_backend", settings.result_backend_url, settings.health_timeout_s)
         )
     states = await asyncio.gather(*checks)
+    deps: dict[str, Any] = {
+        s.name: {"up": s.up, "latency_ms": s.latency_ms, "target": s.target, "error": s.error}
+        for s in states
+    }
+    deps["ledger"] = await _ledger_check(services)
+    stats = services.ingestor.stats
+    try:
+        lag = await services.ingestor.lag() if deps["broker"]["up"] else None
+    except Exception:  # noqa: BLE001 - lag unknown while the broker misbehaves
+        lag = None
+    ledger = {
+        "source": stats.source,
+        "lag": lag,
+        "ingesting": stats.running,
+        "records": stats.records,
+        "last_batch_at": stats.last_batch_at,
+        "error": stats.last_error,
+    }
+    ok = all(d["up"] for d in deps.values())
     return {
-        "status": "ok" if all(s.up for s in states) else "degraded",
+        "status": "ok" if ok else "degraded",
         "version": __version__,
-        "dependencies": {
-            s.name: {"up": s.up, "latency_ms": s.latency_ms, "target": s.target, "error": s.error}
-            for s in states
+        "dependencies": deps,
+        "ledger": ledger,
+        "workers_monitor": {
+            "connected": services.workers.connected,
+            "error": services.workers.last_error,
         },
     }

@@ -1,0 +1,68 @@
+"""Every error answers JSON ``{error, detail}`` with a status that fits."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from backend.services.actions import ActionError
+from backend.services.ledger import CursorError
+
+log = logging.getLogger("taskdeck.api")
+
+_NAMES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+
+
+def error(status: int, code: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",)) or "request"
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if "input" in err and err.get("type") not in ("missing",):
+            msg = f"{msg} (got {err['input']!r})"
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ActionError)
+    async def _action(_req: Request, exc: ActionError) -> JSONResponse:
+        return error(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(CursorError)
+    async def _cursor(_req: Request, exc: CursorError) -> JSONResponse:
+        return error(400, "bad_cursor", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        return error(422, "invalid_request", _describe(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(_req: Request, exc: HTTPException) -> JSONResponse:
+        code = _NAMES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response = error(exc.status_code, code, detail)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error in %s %s", req.method, req.url.path)
+        return error(500, "internal_error", "the backend failed unexpectedly; see its log")

@@ -1,0 +1,56 @@
+"""/api/v1/actions/bulk: cancel, retry or reprioritise many tasks as a background job."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path
+from fastapi.responses import JSONResponse
+
+from backend.api.deps import CurrentUser, ServicesDep, SupportUser
+from backend.api.schemas import BulkBody, as_epoch
+from backend.domain import lifecycle as lc
+from backend.services.actions import BulkFilter, BulkRequest
+
+router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
+
+
+@router.post("/bulk", status_code=202)
+async def bulk(body: BulkBody, services: ServicesDep, who: SupportUser) -> Any:
+    if body.action == "priority" and not who.may("admin"):
+        raise HTTPException(
+            403, f"changing priority needs the admin role; {who.user} is {who.role}"
+        )
+    flt = None
+    if body.filter is not None:
+        state = body.filter.state.upper() if body.filter.state else None
+        if state is not None and state not in lc.STATES:
+            raise HTTPException(
+                422, f"filter.state: {body.filter.state!r} is not one of {', '.join(lc.STATES)}"
+            )
+        flt = BulkFilter(
+            failure_group=body.filter.failure_group, name=body.filter.name, state=state,
+            user=body.filter.user, queue=body.filter.queue,
+            since=as_epoch(body.filter.since), until=as_epoch(body.filter.until),
+        )  # fmt: skip
+    req = BulkRequest(
+        action=body.action, reason=body.reason, idempotency_key=body.idempotency_key,
+        task_ids=body.task_ids, filter=flt, priority=body.priority, dry_run=body.dry_run,
+    )  # fmt: skip
+    answer, created = await asyncio.to_thread(services.actions.submit_bulk, who, req)
+    if created:
+        services.spawn(asyncio.to_thread(services.actions.run_job, answer["job_id"]))
+    if answer.get("dry_run"):
+        return JSONResponse(answer, status_code=200)
+    return answer
+
+
+@router.get("/bulk/{job_id}")
+def bulk_status(
+    job_id: Annotated[str, Path(max_length=64)], services: ServicesDep, who: CurrentUser
+) -> dict[str, Any]:
+    job = services.actions.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no bulk job with id {job_id!r}")
+    return job

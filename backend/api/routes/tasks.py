@@ -1,0 +1,91 @@
+"""/api/v1/tasks: submit, list, read; cancel, retry and priority of one task."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from backend.api.deps import AdminUser, CurrentUser, ServicesDep, SupportUser
+from backend.api.schemas import CancelBody, PriorityBody, RetryBody, SubmitBody, parse_time
+from backend.domain import lifecycle as lc
+from backend.domain.priority import to_celery_priority
+from backend.domain.queues import QUEUES
+from backend.integration import USER_HEADER
+from backend.services.ledger import TaskFilter
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+@router.post("", status_code=202)
+def submit(body: SubmitBody, services: ServicesDep, who: SupportUser) -> dict[str, Any]:
+    app = services.celery
+    if body.name not in app.tasks or body.name.startswith("celery."):
+        known = sorted(n for n in app.tasks if not n.startswith("celery."))
+        raise HTTPException(422, f"name: unknown task {body.name!r}; known: {', '.join(known)}")
+    if body.queue is not None and body.queue not in QUEUES:
+        raise HTTPException(422, f"queue: {body.queue!r} is not one of {', '.join(QUEUES)}")
+    result = app.send_task(
+        body.name,
+        args=body.args,
+        kwargs=body.kwargs,
+        queue=body.queue,
+        priority=to_celery_priority(body.priority),
+        headers={USER_HEADER: body.user},
+    )
+    return {"task_id": result.id}
+
+
+@router.get("")
+def list_tasks(
+    services: ServicesDep,
+    who: CurrentUser,
+    state: Annotated[str | None, Query()] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    user: Annotated[str | None, Query(max_length=150)] = None,
+    queue: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    since: Annotated[str | None, Query()] = None,
+    until: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    if state is not None and state.upper() not in lc.STATES:
+        raise HTTPException(422, f"state: {state!r} is not one of {', '.join(lc.STATES)}")
+    f = TaskFilter(
+        state=state.upper() if state else None,
+        name=name, user=user, queue=queue, q=q,
+        since=parse_time(since, "since"), until=parse_time(until, "until"),
+    )  # fmt: skip
+    items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{task_id}")
+def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> dict[str, Any]:
+    task = services.ledger.get(task_id)
+    if task is None:
+        raise HTTPException(404, f"no task with id {task_id!r} in the ledger")
+    return task
+
+
+@router.post("/{task_id}/cancel")
+def cancel(
+    task_id: TaskIdPath, body: CancelBody, services: ServicesDep, who: SupportUser
+) -> dict[str, Any]:
+    return services.actions.cancel(who, task_id, body.reason)
+
+
+@router.post("/{task_id}/retry")
+def retry(
+    task_id: TaskIdPath, body: RetryBody, services: ServicesDep, who: SupportUser
+) -> dict[str, Any]:
+    return services.actions.retry(who, task_id, body.reason, body.priority)
+
+
+@router.post("/{task_id}/priority")
+def set_priority(
+    task_id: TaskIdPath, body: PriorityBody, services: ServicesDep, who: AdminUser
+) -> dict[str, Any]:
+    return services.actions.set_priority(who, task_id, body.priority, body.reason)

@@ -72,9 +72,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def create_celery(settings: Settings) -> Celery:
+def create_celery(settings: Settings, results: bool = True) -> Celery:
+    """The app; ``results=False`` for a process that only publishes and controls
+    (it then never subscribes to the result of what it sends)."""
     celery = Celery("taskdeck", include=["backend.tasks.data_sync"])
     celery.conf.update(celery_config(settings))
+    if not results:
+        celery.conf.result_backend = None
     install(celery, maxlen=settings.stream_maxlen)
     return celery
 

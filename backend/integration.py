@@ -16,6 +16,8 @@ beyond the socket timeout.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 import os
 import threading
@@ -35,6 +37,11 @@ USER_HEADER = "taskdeck_user"
 TIER_HEADER = "taskdeck_tier"
 RETRY_OF_HEADER = "taskdeck_retry_of"
 DEFAULT_MAXLEN = 1_000_000
+
+# Celery's publish signal does not say which app publishes. Every publish goes
+# through ``app.send_task``, which install() wraps to set this, so that in a
+# process with several apps each publish is recorded once, on its own broker.
+_publishing_app: contextvars.ContextVar[Any] = contextvars.ContextVar("taskdeck_app", default=None)
 
 
 class _Emitter:
@@ -70,7 +77,7 @@ class _Emitter:
 
     def is_cancelled(self, task_id: str) -> bool:
         try:
-            return bool(self.client().sismember(lc.CANCELLED_KEY, task_id))
+            return self.client().zscore(lc.CANCELLED_KEY, task_id) is not None
         except Exception as exc:  # noqa: BLE001
             log.warning("taskdeck: could not check cancellation of %s: %s", task_id, exc)
             return False
@@ -120,6 +127,17 @@ def install(
     app._taskdeck_installed = True
     emitter = _Emitter(url or app.conf.broker_url, stream, maxlen)
     app.taskdeck_emitter = emitter
+    send_task = app.send_task
+
+    @functools.wraps(send_task)
+    def send_task_recorded(*args: Any, **kwargs: Any) -> Any:
+        token = _publishing_app.set(app)
+        try:
+            return send_task(*args, **kwargs)
+        finally:
+            _publishing_app.reset(token)
+
+    app.send_task = send_task_recorded
 
     def ours(sender: Any) -> bool:
         task_app = getattr(sender, "app", None) or getattr(sender, "_app", None)
@@ -134,6 +152,8 @@ def install(
         routing_key: str | None = None,
         **_: Any,
     ) -> None:
+        if _publishing_app.get() is not app:
+            return
         headers = headers or {}
         emitter.emit(
             lc.PUBLISHED, headers.get("id"), envelope(body, headers, properties or {}, routing_key)

@@ -46,7 +46,8 @@ def build_services(settings: Settings) -> Services:
     audit_log = AuditLog(ledger.engine)
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
     aclient = aioredis.Redis.from_url(settings.broker_url, socket_connect_timeout=5)
-    celery = create_celery(settings)
+    celery = create_celery(settings, results=False)
+    celery.loader.import_default_modules()  # register the tasks, so submit can check names
     queues_ = BrokerQueues(client)
     return Services(
         settings=settings,

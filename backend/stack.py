@@ -122,7 +122,7 @@ def start_worker(
     from backend.celery_app import create_celery
     from backend.config import Settings
 
-    control_app = create_celery(Settings(broker_url=broker_url))
+    control_app = create_celery(Settings(broker_url=broker_url), results=False)
 
     def pinged() -> bool:
         return bool(control_app.control.ping(destination=[nodename], timeout=0.5))

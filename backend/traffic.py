@@ -75,7 +75,10 @@ def submit_one(app: object, rng: random.Random, user: SimUser) -> str:
 
 
 def run(rate_per_s: float, duration_s: float, max_tasks: int, seed: int | None) -> int:
-    from backend.celery_app import app
+    from backend.celery_app import create_celery
+    from backend.config import load_settings
+
+    app = create_celery(load_settings(), results=False)
 
     stopping = False
 

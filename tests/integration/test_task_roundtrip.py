@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from backend.domain.priority import to_celery_priority
 from backend.domain.queues import priority_list_names
 from backend.procs import ManagedProcess
 from tests.conftest import Server
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -75,14 +75,6 @@ def events(app: Celery) -> Iterator[EventLog]:
     log.start()
     yield log
     log.stop()
-
-
-def wait_for(check: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_submitted_task_runs_on_the_worker_and_its_events_arrive(

@@ -1,0 +1,280 @@
+"""Cancel, priority, retry and bulk jobs against real Redis, real prefork workers and the backend.
+
+This module has its own broker and backend, and starts and stops its worker
+per test, so a test can hold work in the queue while no worker runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from celery import Celery
+
+from backend.celery_app import create_celery
+from backend.config import Settings
+from backend.domain.queues import priority_list_names
+from backend.procs import ManagedProcess, free_port
+from backend.stack import redis_url, start_backend, start_redis, start_worker
+from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server
+from tests.helpers import api, wait_for
+
+pytestmark = pytest.mark.integration
+
+SYNC = "backend.tasks.data_sync.sync_single_file"
+BATCH = "backend.tasks.data_sync.sync_batch"
+
+
+@pytest.fixture(scope="module")
+def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("actions")
+
+
+@pytest.fixture(scope="module")
+def broker(stack_dir: Path) -> Iterator[Server]:
+    port = free_port()
+    proc = start_redis(stack_dir, port)
+    yield Server(proc, port, redis_url(port))
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
+    port = free_port()
+    proc = start_backend(stack_dir, port, broker.url, env={"TASKDECK_TOKENS": TOKENS_ENV})
+    yield Server(proc, port, f"http://127.0.0.1:{port}")
+    proc.stop()
+
+
+class Workers:
+    """Starts and stops this module's single worker (1 process, so run order is visible)."""
+
+    def __init__(self, stack_dir: Path, broker: Server) -> None:
+        self.stack_dir = stack_dir
+        self.broker = broker
+        self.proc: ManagedProcess | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        self.proc = start_worker(
+            self.stack_dir, self.broker.url, f"actions{self.starts}", concurrency=1,
+            env=FAST_WORKLOAD,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop(timeout=30)
+            self.proc = None
+
+
+@pytest.fixture
+def workers(stack_dir: Path, broker: Server) -> Iterator[Workers]:
+    control = Workers(stack_dir, broker)
+    yield control
+    control.stop()
+
+
+@pytest.fixture
+def admin(backend: Server) -> Iterator[httpx.Client]:
+    with api(backend.url, "admin") as client:
+        yield client
+
+
+@pytest.fixture
+def rdb(broker: Server) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(broker.url)
+    yield client
+    client.close()
+
+
+def submit(
+    client: httpx.Client, file_id: str, priority: int = 5, kwargs: dict[str, Any] | None = None
+) -> str:
+    body = {"name": SYNC, "args": [file_id, "alice"], "kwargs": kwargs or {}, "queue": "data_sync",
+            "priority": priority, "user": "alice"}  # fmt: skip
+    reply = client.post("/api/v1/tasks", json=body)
+    assert reply.status_code == 202, reply.text
+    return str(reply.json()["task_id"])
+
+
+def task(client: httpx.Client, task_id: str) -> dict[str, Any]:
+    reply = client.get(f"/api/v1/tasks/{task_id}")
+    return reply.json() if reply.status_code == 200 else {}
+
+
+def events(record: dict[str, Any]) -> list[str]:
+    return [h["event"] for h in record.get("history", [])]
+
+
+def in_ledger(client: httpx.Client, task_id: str, state: str | None = None) -> bool:
+    record = task(client, task_id)
+    return bool(record) and (state is None or record["state"] == state)
+
+
+def audit_count(client: httpx.Client) -> int:
+    return len(client.get("/api/v1/audit", params={"limit": 1000}).json()["items"])
+
+
+def test_cancelled_while_queued_never_runs(
+    admin: httpx.Client, workers: Workers, rdb: redis.Redis
+) -> None:
+    victim = submit(admin, f"f-victim-{uuid.uuid4().hex[:6]}")
+    wait_for(lambda: in_ledger(admin, victim, "PENDING"), 10, "the task in the ledger")
+    reply = admin.post(f"/api/v1/tasks/{victim}/cancel", json={"reason": "customer withdrew"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["outcome"] == "removed_from_queue"
+    assert sum(int(rdb.llen(k)) for k in priority_list_names("data_sync")) == 0
+    marker = submit(admin, "f-marker-1")
+    workers.start()
+    wait_for(lambda: in_ledger(admin, marker, "SUCCESS"), 30, "the marker task to run")
+    record = task(admin, victim)
+    assert record["state"] == "REVOKED"
+    assert "started" not in events(record)
+
+
+@pytest.fixture
+def producer(broker: Server) -> Iterator[Celery]:
+    """A producer with the integration installed, for tasks the API does not submit (ETA)."""
+    app = create_celery(Settings(broker_url=broker.url), results=False)
+    yield app
+    app.close()
+
+
+def submit_eta(producer: Celery, file_id: str, countdown: float) -> str:
+    result = producer.send_task(
+        SYNC, args=[file_id, "alice"], queue="data_sync", countdown=countdown,
+        headers={"taskdeck_user": "alice"},
+    )  # fmt: skip
+    return str(result.id)
+
+
+def test_cancel_while_the_only_worker_is_stopped_holds_after_restart(
+    admin: httpx.Client, workers: Workers, producer: Celery
+) -> None:
+    workers.start()
+    victim = submit_eta(producer, f"f-eta-{uuid.uuid4().hex[:6]}", countdown=6)
+    wait_for(lambda: in_ledger(admin, victim, "RECEIVED"), 15, "the worker to hold the task")
+    workers.stop()  # warm shutdown: the held message goes back to the broker
+    reply = admin.post(f"/api/v1/tasks/{victim}/cancel", json={"reason": "duplicate upload"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["outcome"] in ("removed_from_queue", "revoked")
+    workers.start()
+    marker = submit_eta(producer, "f-marker-2", countdown=8)
+    wait_for(lambda: in_ledger(admin, marker, "SUCCESS"), 40, "the marker task to run")
+    record = task(admin, victim)
+    assert "started" not in events(record) and record["state"] == "REVOKED"
+
+
+def test_cancel_survives_a_worker_restart_that_forgets_revokes(
+    admin: httpx.Client, workers: Workers, producer: Celery
+) -> None:
+    workers.start()
+    victim = submit_eta(producer, f"f-held-{uuid.uuid4().hex[:6]}", countdown=6)
+    wait_for(lambda: in_ledger(admin, victim, "RECEIVED"), 15, "the worker to hold the task")
+    reply = admin.post(f"/api/v1/tasks/{victim}/cancel", json={"reason": "wrong file"})
+    assert reply.status_code == 200 and reply.json()["outcome"] == "revoked"
+    # A restart loses the worker's in-memory revokes; the message comes back from
+    # the broker, and only the durable cancelled set stops it.
+    workers.stop()
+    workers.start()
+    marker = submit_eta(producer, "f-marker-3", countdown=8)
+    wait_for(lambda: in_ledger(admin, marker, "SUCCESS"), 40, "the marker task to run")
+    record = task(admin, victim)
+    assert "started" not in events(record) and record["state"] == "REVOKED"
+
+
+def test_reprioritised_task_overtakes_and_runs_once(admin: httpx.Client, workers: Workers) -> None:
+    before = [submit(admin, f"f-first-{n}", priority=5) for n in range(5)]
+    late = submit(admin, "f-late", priority=5)
+    wait_for(lambda: in_ledger(admin, late, "PENDING"), 10, "the late task in the ledger")
+    reply = admin.post(f"/api/v1/tasks/{late}/priority", json={"priority": 9, "reason": "VIP"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["outcome"] == "moved"
+    messages = admin.get("/api/v1/queues/data_sync/messages").json()
+    assert messages["items"][0]["task_id"] == late and messages["items"][0]["priority"] == 9
+    assert messages["total"] == 6
+    workers.start()
+    everyone = [late, *before]
+    wait_for(lambda: all(in_ledger(admin, t, "SUCCESS") for t in everyone), 60, "all tasks to run")
+    starts = {t: task(admin, t)["started_at"] for t in everyone}
+    assert all(starts[late] < starts[t] for t in before)
+    assert events(task(admin, late)).count("started") == 1
+
+
+def test_priority_of_a_finished_task_is_refused(admin: httpx.Client, workers: Workers) -> None:
+    workers.start()
+    done = submit(admin, "f-done")
+    wait_for(lambda: in_ledger(admin, done, "SUCCESS"), 30, "the task to run")
+    reply = admin.post(f"/api/v1/tasks/{done}/priority", json={"priority": 9, "reason": "late"})
+    assert reply.status_code == 409
+    assert reply.json()["error"] == "not_queued" and "SUCCESS" in reply.json()["detail"]
+
+
+def test_retry_sends_large_arguments_back_whole(admin: httpx.Client, workers: Workers) -> None:
+    workers.start()
+    files = [f"erp-export-{n:04d}-{'x' * 24}" for n in range(60)]
+    assert len(repr(files)) > 1024  # longer than Celery's argsrepr
+    reply = admin.post(
+        "/api/v1/tasks",
+        json={"name": BATCH, "args": [files, "bob"], "queue": "data_sync", "user": "bob"},
+    )
+    original = reply.json()["task_id"]
+    wait_for(lambda: in_ledger(admin, original, "SUCCESS"), 60, "the batch to run")
+    reply = admin.post(f"/api/v1/tasks/{original}/retry", json={"reason": "re-sync", "priority": 8})
+    assert reply.status_code == 200, reply.text
+    new_id = reply.json()["new_task_id"]
+    wait_for(lambda: in_ledger(admin, new_id, "SUCCESS"), 60, "the retry to run")
+    retried = task(admin, new_id)
+    assert retried["args"] == [files, "bob"]
+    assert retried["result"]["files"] == 60
+    assert retried["retry_of"] == original and retried["priority"] == 8
+    assert [r["task_id"] for r in task(admin, original)["retried_as"]] == [new_id]
+
+
+def test_bulk_retry_twice_with_one_key_retries_each_task_once(
+    admin: httpx.Client, workers: Workers
+) -> None:
+    workers.start()
+    marker = uuid.uuid4().hex[:8]
+    failed = [submit(admin, f"f-bad-{marker}-{n}", kwargs={"bogus": n}) for n in range(3)]
+    wait_for(lambda: all(in_ledger(admin, t, "FAILURE") for t in failed), 30, "the failures")
+    body = {"action": "retry", "task_ids": failed, "reason": "file store back",
+            "idempotency_key": f"retry-{marker}"}  # fmt: skip
+    first = admin.post("/api/v1/actions/bulk", json=body)
+    second = admin.post("/api/v1/actions/bulk", json=body)
+    assert first.status_code == second.status_code == 202
+    assert first.json()["job_id"] == second.json()["job_id"]
+    job_id = first.json()["job_id"]
+    wait_for(
+        lambda: admin.get(f"/api/v1/actions/bulk/{job_id}").json()["state"] == "done", 30, "job"
+    )
+    job = admin.get(f"/api/v1/actions/bulk/{job_id}").json()
+    assert (job["total"], job["done"], job["failed"]) == (3, 3, 0)
+    wait_for(lambda: all(task(admin, t)["retried_as"] for t in failed), 15, "retries in ledger")
+    assert all(len(task(admin, t)["retried_as"]) == 1 for t in failed)
+    # The same key with another request is refused.
+    other = admin.post("/api/v1/actions/bulk", json={**body, "task_ids": failed[:1]})
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+
+
+def test_bulk_by_failure_group_dry_run_counts(admin: httpx.Client, workers: Workers) -> None:
+    workers.start()
+    marker = uuid.uuid4().hex[:8]
+    failed = [submit(admin, f"f-grp-{marker}-{n}", kwargs={"bogus": 1}) for n in range(4)]
+    wait_for(lambda: all(in_ledger(admin, t, "FAILURE") for t in failed), 30, "the failures")
+    groups = admin.get("/api/v1/failures/groups", params={"name": SYNC}).json()
+    group = next(g for g in groups if g["exc_type"] == "TypeError")
+    assert group["count"] >= 4 and "alice" in group["users"]
+    assert "<str>" in group["message"]  # the keyword name is normalised away
+    reply = admin.post(
+        "/api/v1/actions/bulk",
+        json={"action": "retry", "filter": {"failure_group": group["signature"]},
+              "reason": "check", "idempotency_key": f"dry-{marker}", "dry_run": True},
+    )  # fmt: skip
+    assert reply.status_code == 200 and reply.json()["total"] == group["count"]

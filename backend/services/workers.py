@@ -95,7 +95,8 @@ class WorkerMonitor:
             info = self._workers.get(hostname)
             if info is not None:
                 impl = str(pool.get("implementation", ""))
-                info.pool = impl.rsplit(":", 1)[-1].removesuffix("Pool").lower() or None
+                # "celery.concurrency.prefork:TaskPool" -> "prefork"
+                info.pool = impl.split(":", 1)[0].rsplit(".", 1)[-1] or None
                 info.concurrency = pool.get("max-concurrency")
 
     def _run(self) -> None:

@@ -1,0 +1,166 @@
+from pathlib import Path
+
+import pytest
+
+from backend.domain import lifecycle as lc
+from backend.domain.failures import failure_signature, normalise_message, top_frame
+from backend.services.ledger import CursorError, Ledger, TaskFilter, decode_cursor
+
+TB = """Traceback (most recent call last):
+  File "/srv/app/celery/app/trace.py", line 453, in trace_task
+    R = retval = fun(*args, **kwargs)
+  File "/srv/app/backend/tasks/data_sync.py", line 61, in _sync_one
+    raise FileStoreTimeout(
+"""
+
+
+def rec(kind: str, task_id: str, ts: float, **data: object) -> lc.LifecycleRecord:
+    return lc.LifecycleRecord(kind, task_id, ts, dict(data))
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+
+def published(task_id: str, ts: float, user: str = "alice", **extra: object) -> lc.LifecycleRecord:
+    return rec(lc.PUBLISHED, task_id, ts, name="sync", args=["f-1", user], kwargs={}, queue="data_sync",
+               priority=5, user=user, **extra)  # fmt: skip
+
+
+def test_a_task_goes_through_its_states(ledger: Ledger) -> None:
+    ledger.apply([published("t1", 1.0), rec(lc.RECEIVED, "t1", 2.0, hostname="w1")])
+    ledger.apply(
+        [rec(lc.STARTED, "t1", 3.0), rec(lc.SUCCEEDED, "t1", 4.5, runtime=1.5, result={"rows": 3})]
+    )
+    task = ledger.get("t1")
+    assert task is not None
+    assert task["state"] == lc.SUCCESS and task["runtime"] == 1.5 and task["result"] == {"rows": 3}
+    assert [h["event"] for h in task["history"]] == [
+        "published",
+        "received",
+        "started",
+        "succeeded",
+    ]
+    assert task["args"] == ["f-1", "alice"] and task["hostname"] == "w1"
+
+
+def test_a_late_record_does_not_undo_a_final_state(ledger: Ledger) -> None:
+    ledger.apply([published("t1", 1.0), rec(lc.SUCCEEDED, "t1", 3.0, runtime=0.1)])
+    ledger.apply([rec(lc.STARTED, "t1", 2.0), rec(lc.RECEIVED, "t1", 1.5)])
+    task = ledger.get("t1")
+    assert task is not None and task["state"] == lc.SUCCESS
+
+
+def test_applying_the_same_batch_twice_keeps_one_task(ledger: Ledger) -> None:
+    batch = [published("t1", 1.0), rec(lc.STARTED, "t1", 2.0)]
+    ledger.apply(batch)
+    ledger.apply(batch)  # redelivered after a crash before the acknowledgement
+    assert ledger.count() == 1
+    task = ledger.get("t1")
+    assert task is not None and task["state"] == lc.STATE_STARTED
+
+
+def test_celery_retry_then_success(ledger: Ledger) -> None:
+    ledger.apply([
+        published("t1", 1.0), rec(lc.STARTED, "t1", 2.0), rec(lc.RETRIED, "t1", 2.5, retries=0, reason="deadlock"),
+        published("t1", 2.6, retries=1), rec(lc.STARTED, "t1", 5.0), rec(lc.SUCCEEDED, "t1", 6.0),
+    ])  # fmt: skip
+    task = ledger.get("t1")
+    assert task is not None and task["state"] == lc.SUCCESS and task["retries"] == 1
+
+
+def test_list_is_newest_first_with_keyset_pages_and_filters(ledger: Ledger) -> None:
+    ledger.apply(
+        [published(f"t{n:02d}", float(n), user="bob" if n % 2 else "alice") for n in range(25)]
+    )
+    page1, cursor = ledger.list_tasks(TaskFilter(), limit=10)
+    assert [t["task_id"] for t in page1] == [f"t{n:02d}" for n in range(24, 14, -1)]
+    assert cursor is not None
+    page2, cursor2 = ledger.list_tasks(TaskFilter(), limit=10, cursor=cursor)
+    assert page2[0]["task_id"] == "t14"
+    page3, cursor3 = ledger.list_tasks(TaskFilter(), limit=10, cursor=cursor2)
+    assert len(page3) == 5 and cursor3 is None
+    bobs, _ = ledger.list_tasks(TaskFilter(user="bob", since=10.0), limit=100)
+    assert [t["task_id"] for t in bobs] == [f"t{n:02d}" for n in range(23, 9, -2)]
+
+
+def test_search_matches_id_name_and_error_text_literally(ledger: Ledger) -> None:
+    ledger.apply(
+        [
+            published("t1", 1.0),
+            rec(lc.FAILED, "t1", 2.0, exc_type="E", exc_message="100% wrong_col"),
+        ]
+    )
+    ledger.apply(
+        [
+            published("t2", 1.0),
+            rec(lc.FAILED, "t2", 2.0, exc_type="E", exc_message="1000 wrongXcol"),
+        ]
+    )
+    found, _ = ledger.list_tasks(TaskFilter(q="0% wrong_"))
+    assert [t["task_id"] for t in found] == ["t1"]  # % and _ are not wildcards
+    found, _ = ledger.list_tasks(TaskFilter(q="t2"))
+    assert [t["task_id"] for t in found] == ["t2"]
+
+
+@pytest.mark.parametrize("cursor", ["", "!!!", "W10", "eyJhIjoxfQ", "WyJ4IiwxXQ"])
+def test_a_cursor_not_handed_out_is_refused(cursor: str) -> None:
+    with pytest.raises(CursorError):
+        decode_cursor(cursor)
+
+
+def test_failures_group_by_normalised_message_and_frame(ledger: Ledger) -> None:
+    records = []
+    for n, file_id in enumerate(["f-1a2b3c", "f-99ffee", "f-777777"]):
+        tid = f"t{n}"
+        records += [
+            published(tid, float(n), user=f"user{n % 2}"),
+            rec(lc.FAILED, tid, 10.0 + n, exc_type="FileStoreTimeout", traceback=TB,
+                exc_message=f"timed out after 30s reading '{file_id}.csv' from sftp://files/x"),
+        ]  # fmt: skip
+    records += [
+        published("other", 5.0),
+        rec(lc.FAILED, "other", 20.0, exc_type="KeyError", exc_message="'amount'"),
+    ]
+    ledger.apply(records)
+    groups = ledger.failure_groups(None, None, None)
+    assert [g["count"] for g in groups] == [3, 1]
+    big = groups[0]
+    assert big["exc_type"] == "FileStoreTimeout" and big["affected_users"] == 2
+    assert big["first_seen"] == 10.0 and big["last_seen"] == 12.0
+    assert big["top_frame"] == "data_sync.py:_sync_one"
+    assert big["message"] == "timed out after <n> reading <str> from <url>"
+    assert set(big["sample_ids"]) == {"t0", "t1", "t2"}
+    assert ledger.failure_groups(15.0, None, None)[0]["sample_ids"] == ["other"]
+
+
+def test_normalisation_and_signature() -> None:
+    assert normalise_message("row 17 of 'a.csv': got 0xdeadBEEF at /var/data/x.csv") == (
+        "row <n> of <str>: got <hex> at <path>"
+    )
+    assert normalise_message("id 123e4567-e89b-12d3-a456-426614174000 failed") == "id <uuid> failed"
+    assert top_frame(None) == "" and top_frame("no frames") == ""
+    a = failure_signature("sync", "E", "row 1 bad", TB)
+    assert a == failure_signature("sync", "E", "row 99 bad", TB)
+    assert a != failure_signature("sync", "F", "row 1 bad", TB)
+    assert a != failure_signature("batch", "E", "row 1 bad", TB)
+
+
+def test_purge_removes_only_old_tasks(ledger: Ledger) -> None:
+    ledger.apply([published("old", 100.0), published("new", 1000.0)])
+    assert ledger.purge(before=500.0) == 1
+    assert ledger.get("old") is None and ledger.get("new") is not None
+
+
+def test_lifecycle_record_round_trips_and_rejects_junk() -> None:
+    record = rec(lc.FAILED, "t1", 1.5, exc_type="E", traceback="x" * 10)
+    fields = {k.encode(): v.encode() for k, v in record.to_fields().items()}
+    assert lc.LifecycleRecord.from_fields(fields) == record
+    for junk in (
+        {},
+        {b"type": b"nope", b"task_id": b"t", b"ts": b"1"},
+        {b"type": b"failed", b"task_id": b"t", b"ts": b"x"},
+    ):
+        with pytest.raises(ValueError):
+            lc.LifecycleRecord.from_fields(junk)

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from backend.procs import (
     require_binary,
     start_process,
 )
+from backend.services.auth import hash_token
 from backend.stack import (
     redis_url,
     start_alertmanager,
@@ -61,6 +63,9 @@ class SandboxState:
     ports: dict[str, int] = field(default_factory=dict)
     processes: list[ManagedProcess] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
+    tokens: dict[str, str] = field(
+        default_factory=dict
+    )  # role -> bearer token (local sandbox only)
 
     @property
     def urls(self) -> dict[str, str]:
@@ -78,6 +83,7 @@ class SandboxState:
             "started_at": self.started_at,
             "ports": self.ports,
             "urls": self.urls,
+            "tokens": self.tokens,
             "processes": [proc.to_dict() for proc in self.processes],
         }
         path = self.run_dir / STATE_FILE
@@ -95,6 +101,7 @@ class SandboxState:
                 ports={str(k): int(v) for k, v in data.get("ports", {}).items()},
                 processes=[ManagedProcess.from_dict(p) for p in data.get("processes", [])],
                 started_at=float(data.get("started_at", 0)),
+                tokens={str(k): str(v) for k, v in data.get("tokens", {}).items()},
             )
         except FileNotFoundError:
             return None
@@ -164,7 +171,18 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     workload = {"TASKDECK_WORKLOAD_RETRY_BACKOFF_S": "2"}
     for name in WORKERS:
         started(start_worker(run_dir, broker, name, env=workload))
-    started(start_backend(run_dir, ports["backend"], broker))
+    state.tokens = {role: secrets.token_urlsafe(24) for role in ("admin", "support", "viewer")}
+    state.save()
+    tokens_file = run_dir / "backend" / "tokens.json"
+    tokens_file.parent.mkdir(parents=True, exist_ok=True)
+    tokens_file.write_text(
+        json.dumps(
+            [{"user": f"sandbox-{role}", "role": role, "token_sha256": hash_token(token)}
+             for role, token in state.tokens.items()]
+        )
+    )  # fmt: skip
+    backend_env = {"TASKDECK_TOKENS_FILE": str(tokens_file)}
+    started(start_backend(run_dir, ports["backend"], broker, env=backend_env))
     started(start_alertmanager(run_dir, ports["alertmanager"]))
     config = write_prometheus_config(run_dir, ports["backend"], ports["alertmanager"])
     started(start_prometheus(run_dir, ports["prometheus"], config))
@@ -202,6 +220,10 @@ def status_lines(run_dir: Path) -> tuple[list[str], int]:
     lines = [f"sandbox in {run_dir}"]
     for name, url in state.urls.items():
         lines.append(f"  {name:<13} {url}")
+    if "admin" in state.tokens:
+        lines.append(
+            f"  admin token   {state.tokens['admin']}  (curl -H 'Authorization: Bearer ...')"
+        )
     alive_count = 0
     for proc in state.processes:
         alive = proc.alive()

@@ -16,6 +16,7 @@ beyond the socket timeout.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import logging
@@ -23,6 +24,7 @@ import os
 import threading
 import time
 import traceback as tb
+from collections.abc import Iterator
 from typing import Any
 
 import redis
@@ -55,6 +57,27 @@ class _Emitter:
         self._pid = 0
         self._lock = threading.Lock()
         self.started: dict[str, float] = {}  # task id -> perf_counter at start (this process)
+        self._buffer: contextvars.ContextVar[list[dict[Any, Any]] | None] = contextvars.ContextVar(
+            "taskdeck_buffer", default=None
+        )
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Collect the records emitted in this context and append them in one pipeline."""
+        buffer: list[dict[Any, Any]] = []
+        token = self._buffer.set(buffer)
+        try:
+            yield
+        finally:
+            self._buffer.reset(token)
+            if buffer:
+                try:
+                    pipe = self.client().pipeline(transaction=False)
+                    for fields in buffer:
+                        pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
+                    pipe.execute()
+                except Exception as exc:  # noqa: BLE001 - never fail the publisher for the ledger
+                    log.warning("taskdeck: could not record %d records: %s", len(buffer), exc)
 
     def client(self) -> redis.Redis:
         if self._client is None or self._pid != os.getpid():  # forked: a fresh connection
@@ -69,8 +92,12 @@ class _Emitter:
         if not task_id:
             return
         record = lc.LifecycleRecord(kind, str(task_id), time.time(), data)
+        fields: dict[Any, Any] = record.to_fields()
+        buffer = self._buffer.get()
+        if buffer is not None:
+            buffer.append(fields)
+            return
         try:
-            fields: dict[Any, Any] = record.to_fields()
             self.client().xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
         except Exception as exc:  # noqa: BLE001 - never fail the task for the ledger
             log.warning("taskdeck: could not record %s of %s: %s", kind, task_id, exc)

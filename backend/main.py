@@ -48,6 +48,9 @@ def build_services(settings: Settings) -> Services:
     aclient = aioredis.Redis.from_url(settings.broker_url, socket_connect_timeout=5)
     celery = create_celery(settings, results=False)
     celery.loader.import_default_modules()  # register the tasks, so submit can check names
+    # The integration records every publish on the lifecycle stream; a task-sent
+    # event as well would double the cost of each retry in a bulk job.
+    celery.conf.task_send_sent_event = False
     queues_ = BrokerQueues(client)
     return Services(
         settings=settings,

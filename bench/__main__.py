@@ -1,32 +1,64 @@
-"""``python -m bench`` (``make bench``): run every benchmark and rewrite bench/RESULTS.md."""
+"""``python -m bench`` (``make bench``): run the benchmarks and rewrite bench/RESULTS.md.
+
+``python -m bench stack`` or ``python -m bench backend`` runs one section and
+keeps the other sections of RESULTS.md as they were.
+"""
 
 from __future__ import annotations
 
 import os
 import platform
+import re
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
-from bench import stack
+from bench import backend_bench, stack
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
+    "stack": ("Foundation: sandbox and task round trip", stack, stack.run),
+    "backend": ("Backend: ledger, task list, actions", backend_bench, backend_bench.run),
+}
 
 
-def main() -> None:
-    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    sections = [("Foundation: sandbox and task round trip", stack.__doc__ or "", stack.run())]
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Re-run with `make bench` (writes this file). Last run {started} on "
-        f"{platform.node() or 'this machine'}: {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}. Shared, noisy machine: medians and ratios, not exact times.",
-    ]
-    for title, doc, rows in sections:
-        lines += ["", f"## {title}", "", doc.strip(), "", *rows]
-    RESULTS.write_text("\n".join(lines) + "\n")
+def _previous() -> dict[str, str]:
+    """The sections of the current RESULTS.md by title."""
+    if not RESULTS.exists():
+        return {}
+    parts = re.split(r"^## ", RESULTS.read_text(), flags=re.M)[1:]
+    return {p.splitlines()[0].strip(): "## " + p.rstrip() for p in parts}
+
+
+def main(argv: list[str]) -> None:
+    wanted = argv or list(SECTIONS)
+    unknown = [w for w in wanted if w not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"bench: unknown section {unknown}; choose from {', '.join(SECTIONS)}")
+    previous = _previous()
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    blocks = []
+    for key, (title, module, run) in SECTIONS.items():
+        if key in wanted:
+            print(f"bench: running {key} ...", flush=True)
+            rows = run()
+            doc = (module.__doc__ or "").strip()
+            blocks.append(
+                f"## {title}\n\nRun {stamp}: `make bench` or `.venv/bin/python -m bench {key}`.\n\n{doc}\n\n"
+                + "\n".join(rows)
+            )
+        elif title in previous:
+            blocks.append(previous[title])
+    header = (
+        "# Benchmark results\n\n"
+        f"Machine: {platform.node() or 'this machine'}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Shared and noisy: medians and ratios, not exact times.\n"
+    )
+    RESULTS.write_text(header + "\n" + "\n\n".join(blocks) + "\n")
     print(RESULTS.read_text())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

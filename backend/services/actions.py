@@ -13,6 +13,7 @@ Every accepted action is in the audit log before it is answered.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,12 +21,13 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis
 from celery import Celery
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from backend.domain import lifecycle as lc
 from backend.domain.priority import to_celery_priority
@@ -50,6 +52,7 @@ NOT_RETRYABLE = "not_retryable"
 NOT_FOUND = "not_found"
 
 BULK_MAX = 100_000
+PUBLISH_THREADS = 4
 CHUNK = 500
 
 
@@ -202,14 +205,34 @@ class Actions:
     def _retry_many(
         self, rows: list[dict[str, Any]], priority: int | None, new_ids: list[str] | None = None
     ) -> list[Outcome]:
+        ids = new_ids or [str(uuid.uuid4()) for _ in rows]
+        if len(rows) <= 50:
+            return self._publish_retries(rows, priority, ids)
+        # Publishing waits on Redis round trips; a few threads overlap them.
+        parts = [
+            (rows[k::PUBLISH_THREADS], ids[k::PUBLISH_THREADS]) for k in range(PUBLISH_THREADS)
+        ]
+        with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="retry") as pool:
+            done = list(pool.map(lambda p: self._publish_retries(p[0], priority, p[1]), parts))
+        by_id = {o.task_id: o for part in done for o in part}
+        return [by_id[row["task_id"]] for row in rows]
+
+    def _publish_retries(
+        self, rows: list[dict[str, Any]], priority: int | None, new_ids: list[str]
+    ) -> list[Outcome]:
         out = []
-        with self.app.producer_or_acquire() as producer:
-            for n, row in enumerate(rows):
+        emitter = getattr(self.app, "taskdeck_emitter", None)
+        recording = emitter.batched() if emitter is not None else contextlib.nullcontext()
+        # Both are sent in one pipeline each at the end, the records first (the inner
+        # context exits first), so a crash in between loses a retry rather than
+        # running one twice: a bulk job that resumes treats a recorded publish as sent.
+        batch_size = 4 * len(rows) + 10  # never flushes early
+        with self.app.producer_or_acquire() as producer, producer.batch(batch_size), recording:
+            for row, new_id in zip(rows, new_ids, strict=True):
                 reason = _not_retryable(row)
                 if reason:
                     out.append(Outcome(row["task_id"], NOT_RETRYABLE, reason))
                     continue
-                new_id = new_ids[n] if new_ids else str(uuid.uuid4())
                 user_priority = priority if priority is not None else (row["priority"] or 5)
                 headers = {RETRY_OF_HEADER: row["task_id"]}
                 if row.get("user"):
@@ -474,12 +497,10 @@ class Actions:
         # can tell which retries were already sent and never sends one twice.
         new_ids = {i.seq: str(uuid.uuid4()) for i in items}
         with self.ledger.engine.begin() as conn:
-            for item in items:
-                conn.execute(
-                    update(bulk_items)
-                    .where(bulk_items.c.job_id == job_id, bulk_items.c.seq == item.seq)
-                    .values(new_task_id=new_ids[item.seq], outcome="publishing")
-                )
+            conn.execute(
+                _ITEM_UPDATE.values(new_task_id=bindparam("v_new"), outcome="publishing"),
+                [{"b_job": job_id, "b_seq": i.seq, "v_new": new_ids[i.seq]} for i in items],
+            )
         present = [rows[i.task_id] for i in items if i.task_id in rows]
         present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
         sent = {o.task_id: o for o in self._retry_many(present, priority, present_ids)}
@@ -532,16 +553,19 @@ class Actions:
     def _record(self, job_id: str, items: list[Any], outcomes: list[Outcome]) -> None:
         failed_kinds = {NOT_FOUND, NOT_QUEUED, NOT_RETRYABLE}
         with self.ledger.engine.begin() as conn:
-            for item, o in zip(items, outcomes, strict=True):
-                conn.execute(
-                    update(bulk_items)
-                    .where(bulk_items.c.job_id == job_id, bulk_items.c.seq == item.seq)
-                    .values(
-                        outcome=o.outcome,
-                        new_task_id=o.new_task_id,
-                        error=o.detail if o.outcome in failed_kinds else None,
-                    )
-                )
+            conn.execute(
+                _ITEM_UPDATE.values(
+                    outcome=bindparam("v_outcome"),
+                    new_task_id=bindparam("v_new"),
+                    error=bindparam("v_error"),
+                ),
+                [
+                    {"b_job": job_id, "b_seq": item.seq, "v_outcome": o.outcome,
+                     "v_new": o.new_task_id,
+                     "v_error": o.detail if o.outcome in failed_kinds else None}
+                    for item, o in zip(items, outcomes, strict=True)
+                ],
+            )  # fmt: skip
             failed = sum(1 for o in outcomes if o.outcome in failed_kinds)
             conn.execute(
                 update(bulk_jobs)
@@ -552,6 +576,11 @@ class Actions:
                     updated_at=time.time(),
                 )
             )
+
+
+_ITEM_UPDATE = update(bulk_items).where(
+    bulk_items.c.job_id == bindparam("b_job"), bulk_items.c.seq == bindparam("b_seq")
+)
 
 
 @dataclass(frozen=True)

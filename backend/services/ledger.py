@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +23,10 @@ from sqlalchemy import (
     delete,
     event,
     func,
-    or_,
+    literal_column,
     select,
+    text,
+    true,
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +38,7 @@ from backend.services.schema import metadata, tasks
 COLUMNS = [c.name for c in tasks.columns]
 HISTORY_CAP = 100
 MAX_LIMIT = 1000
+SEARCH_CAP = 5000  # newest message matches a search looks through
 
 
 class CursorError(ValueError):
@@ -186,6 +191,14 @@ class Ledger:
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        # Full-text index of failure messages (SQLite FTS5), keyed by the task's rowid.
+        self.fts = self.dialect == "sqlite"
+        if self.fts:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_fts USING fts5(exc_message)"
+                )
+        self._names: tuple[float, list[str]] = (0.0, [])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -211,6 +224,15 @@ class Ledger:
             for row in rows.values():
                 row["history"] = _json(row["history"])
             self._upsert(conn, list(rows.values()))
+            failed = [r.task_id for r in records if r.type == lc.FAILED]
+            if failed and self.fts:
+                for chunk in _chunks(list(dict.fromkeys(failed)), 500):
+                    marks = ",".join("?" * len(chunk))
+                    conn.exec_driver_sql(
+                        "INSERT OR REPLACE INTO tasks_fts(rowid, exc_message) SELECT rowid, "
+                        f"exc_message FROM tasks WHERE task_id IN ({marks})",
+                        tuple(chunk),
+                    )
         return len(ids)
 
     def _upsert(self, conn: Any, rows: list[dict[str, Any]]) -> None:
@@ -238,6 +260,12 @@ class Ledger:
     def purge(self, before: float) -> int:
         """Delete tasks first seen before ``before`` (epoch seconds)."""
         with self.engine.begin() as conn:
+            if self.fts:
+                conn.exec_driver_sql(
+                    "DELETE FROM tasks_fts WHERE rowid IN "
+                    "(SELECT rowid FROM tasks WHERE created_at < ?)",
+                    (before,),
+                )
             result = conn.execute(delete(tasks).where(tasks.c.created_at < before))
             return int(result.rowcount or 0)
 
@@ -285,16 +313,36 @@ class Ledger:
             cond.append(tasks.c.created_at >= f.since)
         if f.until is not None:
             cond.append(tasks.c.created_at < f.until)
-        if f.q:
-            like = f"%{_escape_like(f.q)}%"
-            cond.append(
-                or_(
-                    tasks.c.task_id == f.q,
-                    tasks.c.name.like(like, escape="\\"),
-                    tasks.c.exc_message.like(like, escape="\\"),
-                )
-            )
         return cond
+
+    def _task_names(self) -> list[str]:
+        """The distinct task names (few), cached for a minute."""
+        at, names = self._names
+        if time.monotonic() - at > 60:
+            with self.engine.connect() as conn:
+                names = [r[0] for r in conn.execute(select(tasks.c.name).distinct()) if r[0]]
+            self._names = (time.monotonic(), names)
+        return names
+
+    def _search_branches(self, q: str) -> list[Any]:
+        """Conditions, each served by an index, whose union is 'q matches id, name or message'."""
+        branches: list[Any] = [tasks.c.task_id == q]
+        names = [n for n in self._task_names() if q.lower() in n.lower()]
+        if names:
+            branches.append(tasks.c.name.in_(names))
+        if self.fts:
+            words = re.findall(r"\w+", q)
+            if words:
+                phrase = '"' + " ".join(words) + '"*'  # words in order, the last a prefix
+                matches = text(
+                    "SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :phrase "
+                    f"ORDER BY rowid DESC LIMIT {SEARCH_CAP}"
+                ).bindparams(phrase=phrase)
+                branches.append(literal_column("tasks.rowid").in_(matches))
+        else:
+            like = f"%{_escape_like(q)}%"
+            branches.append(tasks.c.exc_message.like(like, escape="\\"))
+        return branches
 
     def list_tasks(
         self, f: TaskFilter, limit: int = 100, cursor: str | None = None
@@ -305,14 +353,25 @@ class Ledger:
         if cursor:
             created_at, task_id = decode_cursor(cursor)
             cond.append(tuple_(tasks.c.created_at, tasks.c.task_id) < (created_at, task_id))
-        stmt = (
-            select(*[tasks.c[c] for c in COLUMNS if c not in ("traceback", "result", "history")])
-            .where(and_(True, *cond))
-            .order_by(tasks.c.created_at.desc(), tasks.c.task_id.desc())
-            .limit(limit + 1)
-        )
+        columns = [tasks.c[c] for c in COLUMNS if c not in ("traceback", "result", "history")]
+        # A search runs one index-backed query per branch and merges them.
+        branches = self._search_branches(f.q) if f.q else [true()]
+        rows: list[Any] = []
+        seen: set[str] = set()
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+            for branch in branches:
+                stmt = (
+                    select(*columns)
+                    .where(and_(branch, *cond))
+                    .order_by(tasks.c.created_at.desc(), tasks.c.task_id.desc())
+                    .limit(limit + 1)
+                )
+                for row in conn.execute(stmt):
+                    if row.task_id not in seen:
+                        seen.add(row.task_id)
+                        rows.append(row)
+        rows.sort(key=lambda r: (r.created_at, r.task_id), reverse=True)
+        rows = rows[: limit + 1]
         more = len(rows) > limit
         rows = rows[:limit]
         items = [public(r) for r in rows]

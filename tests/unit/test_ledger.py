@@ -85,11 +85,11 @@ def test_list_is_newest_first_with_keyset_pages_and_filters(ledger: Ledger) -> N
     assert [t["task_id"] for t in bobs] == [f"t{n:02d}" for n in range(23, 9, -2)]
 
 
-def test_search_matches_id_name_and_error_text_literally(ledger: Ledger) -> None:
+def test_search_finds_id_name_and_words_of_the_error(ledger: Ledger) -> None:
     ledger.apply(
         [
             published("t1", 1.0),
-            rec(lc.FAILED, "t1", 2.0, exc_type="E", exc_message="100% wrong_col"),
+            rec(lc.FAILED, "t1", 2.0, exc_type="E", exc_message="100% wrong_col in f-123abc.csv"),
         ]
     )
     ledger.apply(
@@ -98,10 +98,28 @@ def test_search_matches_id_name_and_error_text_literally(ledger: Ledger) -> None
             rec(lc.FAILED, "t2", 2.0, exc_type="E", exc_message="1000 wrongXcol"),
         ]
     )
-    found, _ = ledger.list_tasks(TaskFilter(q="0% wrong_"))
-    assert [t["task_id"] for t in found] == ["t1"]  # % and _ are not wildcards
-    found, _ = ledger.list_tasks(TaskFilter(q="t2"))
-    assert [t["task_id"] for t in found] == ["t2"]
+    ledger.apply(
+        [
+            rec(
+                lc.PUBLISHED,
+                "t3",
+                3.0,
+                name="backend.tasks.data_sync.sync_batch",
+                args=[],
+                kwargs={},
+            )
+        ]
+    )
+
+    def ids(q: str) -> list[str]:
+        return [t["task_id"] for t in ledger.list_tasks(TaskFilter(q=q))[0]]
+
+    assert ids("wrong col") == ["t1"]  # words, in order; % and _ are no wildcards
+    assert ids("f-123") == ["t1"]  # the last word may be the start of one
+    assert ids("wrongx") == ["t2"]
+    assert ids("t2") == ["t2"]  # an exact id
+    assert ids("sync_batch") == ["t3"]  # part of a task name
+    assert ids("nothing like it") == []
 
 
 @pytest.mark.parametrize("cursor", ["", "!!!", "W10", "eyJhIjoxfQ", "WyJ4IiwxXQ"])

@@ -79,7 +79,8 @@ def create_celery(settings: Settings, results: bool = True) -> Celery:
     celery.conf.update(celery_config(settings))
     if not results:
         celery.conf.result_backend = None
-    install(celery, maxlen=settings.stream_maxlen)
+    if settings.integration:
+        install(celery, maxlen=settings.stream_maxlen)
     return celery
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -64,6 +65,12 @@ class Settings(BaseSettings):
     ledger_url: str = ""
     # Days of task history kept in the ledger.
     retention_days: float = Field(default=30.0, gt=0, le=3650)
+    # What feeds the ledger: "stream" (the integration), "events" (Celery events and the
+    # result backend), or "auto": the stream while workers write to it, else events.
+    ledger_source: Literal["auto", "stream", "events"] = "auto"
+    # TASKDECK_INTEGRATION=0 leaves the lifecycle integration out of this process's
+    # Celery app (to run the workload as a system without it).
+    integration: bool = True
     # Length the lifecycle stream is capped at (approximately).
     stream_maxlen: int = Field(default=1_000_000, ge=1000)
     # Name of this backend instance as a consumer of the lifecycle stream.

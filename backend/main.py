@@ -27,6 +27,7 @@ from backend.services.actions import Actions
 from backend.services.audit import AuditLog
 from backend.services.auth import TokenConfigError, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
@@ -52,6 +53,9 @@ def build_services(settings: Settings) -> Services:
     # event as well would double the cost of each retry in a bulk job.
     celery.conf.task_send_sent_event = False
     queues_ = BrokerQueues(client)
+    chooser = SourceChooser(settings.ledger_source)
+    results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
+    events = EventIngestor(ledger, results, chooser)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -62,8 +66,12 @@ def build_services(settings: Settings) -> Services:
         celery=celery,
         queues=queues_,
         actions=Actions(ledger, audit_log, queues_, client, celery),
-        workers=WorkerMonitor(celery, settings.worker_timeout_s),
-        ingestor=StreamIngestor(aclient, ledger, settings.instance),
+        workers=WorkerMonitor(celery, settings.worker_timeout_s, task_sink=events.feed),
+        ingestor=StreamIngestor(
+            aclient, ledger, settings.instance, on_records=chooser.saw_stream_records
+        ),
+        events=events,
+        source=chooser,
     )
 
 
@@ -85,7 +93,12 @@ async def _retention(services: Services) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: Services = app.state.services
     services.workers.start()
+    try:
+        await asyncio.to_thread(services.source.seed_from_stream, services.redis)
+    except Exception as exc:  # noqa: BLE001 - the broker may be down; decided again as records come
+        log.warning("ledger source: cannot look at the stream yet: %s", exc)
     services.spawn(services.ingestor.run())
+    services.spawn(services.events.run())
     services.spawn(_retention(services))
     for job_id in await asyncio.to_thread(services.actions.unfinished_jobs):
         services.spawn(asyncio.to_thread(services.actions.run_job, job_id))
@@ -98,6 +111,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.workers.stop()
         await services.aredis.aclose()
         services.redis.close()
+        services.events.results.close()
         services.celery.close()
         services.ledger.close()
 

@@ -16,6 +16,7 @@ from backend.services.actions import Actions
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
 from backend.services.workers import WorkerMonitor
@@ -34,6 +35,8 @@ class Services:
     actions: Actions
     workers: WorkerMonitor
     ingestor: StreamIngestor
+    events: EventIngestor
+    source: SourceChooser
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def spawn(self, coro: Any) -> None:

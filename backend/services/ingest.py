@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,6 @@ CLAIM_IDLE_MS = 60_000
 
 @dataclass
 class IngestStats:
-    source: str = "lifecycle-stream"
     records: int = 0
     batches: int = 0
     bad_records: int = 0
@@ -47,7 +47,9 @@ class StreamIngestor:
         stream: str = lc.STREAM_KEY,
         group: str = lc.LEDGER_GROUP,
         batch: int = BATCH,
+        on_records: Callable[[list[lc.LifecycleRecord]], None] | None = None,
     ) -> None:
+        self.on_records = on_records
         self.client = client
         self.ledger = ledger
         self.consumer = consumer
@@ -83,6 +85,8 @@ class StreamIngestor:
                 log.warning("ledger: skipping a stream entry: %s", exc)
         if records:
             await asyncio.to_thread(self.ledger.apply, records)
+            if self.on_records is not None:
+                self.on_records(records)
         # Only now, with the batch committed, may the entries leave the pending list.
         await self.client.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
         self.stats.records += len(records)

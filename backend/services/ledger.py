@@ -103,17 +103,23 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     history.append([rec.type, rec.ts])
     if len(history) > HISTORY_CAP:
         del history[: len(history) - HISTORY_CAP]
+    if rec.type in (lc.PUBLISHED, lc.RECEIVED):
+        for key in ("name", "queue"):  # from events, 'received' may be the first to say
+            if row[key] is None and d.get(key) is not None:
+                row[key] = d[key]
     if rec.type == lc.PUBLISHED:
         if row["published_at"] is None:
             row["published_at"] = rec.ts
         for key in ("name", "queue", "priority", "user", "tier", "retry_of"):
             if d.get(key) is not None:
                 row[key] = d[key]
-        row["args"] = _json(d.get("args", []))
-        row["kwargs"] = _json(d.get("kwargs", {}))
-        row["options"] = _json(
-            {k: d.get(k) for k in ("eta", "expires", "parent_id", "root_id") if d.get(k)}
-        )
+        if "args" in d:  # whole arguments; Celery events carry only reprs
+            row["args"] = _json(d.get("args", []))
+            row["kwargs"] = _json(d.get("kwargs", {}))
+        keep = ("eta", "expires", "parent_id", "root_id", "argsrepr", "kwargsrepr")
+        options = json.loads(row["options"] or "{}")
+        options.update({k: d[k] for k in keep if d.get(k)})
+        row["options"] = _json(options)
         row["retries"] = max(row["retries"] or 0, int(d.get("retries") or 0))
     elif rec.type == lc.RECEIVED:
         row["received_at"] = row["received_at"] or rec.ts

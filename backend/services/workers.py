@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,8 +38,14 @@ class WorkerInfo:
 class WorkerMonitor:
     """Keeps the latest heartbeat of every worker; asks each new one for its pool once."""
 
-    def __init__(self, app: Celery, timeout_s: float) -> None:
+    def __init__(
+        self,
+        app: Celery,
+        timeout_s: float,
+        task_sink: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.app = app
+        self.task_sink = task_sink
         self.timeout_s = timeout_s
         self._workers: dict[str, WorkerInfo] = {}
         self._lock = threading.Lock()
@@ -67,6 +74,9 @@ class WorkerMonitor:
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type", "")
         hostname = event.get("hostname")
+        if kind.startswith("task-") and self.task_sink is not None:
+            self.task_sink(event)
+            return
         if not kind.startswith("worker-") or not hostname:
             return
         new = False

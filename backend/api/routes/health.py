@@ -48,10 +48,10 @@ async def health(request: Request) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - lag unknown while the broker misbehaves
         lag = None
     ledger = {
-        "source": stats.source,
+        "source": services.source.current,
         "lag": lag,
         "ingesting": stats.running,
-        "records": stats.records,
+        "records": stats.records + services.events.records,
         "last_batch_at": stats.last_batch_at,
         "error": stats.last_error,
     }

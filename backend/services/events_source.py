@@ -1,0 +1,192 @@
+"""The ledger's fallback source, for a Celery system without the TaskDeck integration.
+
+Celery's own task events say what happened, but carry arguments and results
+only as truncated reprs. When a task finishes, the result backend (with
+``result_extended``) still holds its whole args, kwargs, result and traceback,
+so a finished task's record is completed from there, and a retry can re-send
+it exactly. A task that never finishes keeps only the reprs and cannot be
+retried.
+
+Which source feeds the ledger: ``TASKDECK_LEDGER_SOURCE=stream`` or ``events``,
+or ``auto`` (the default): the lifecycle stream while workers write to it
+(a worker-side record within the last few minutes), Celery events otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+import redis
+
+from backend.domain import lifecycle as lc
+from backend.services.ledger import Ledger
+
+log = logging.getLogger("taskdeck.events")
+
+STREAM = "lifecycle-stream"
+EVENTS = "celery-events"
+WORKER_RECORD_WINDOW_S = 300.0
+_WORKER_TYPES = {lc.RECEIVED, lc.STARTED, lc.SUCCEEDED, lc.FAILED, lc.RETRIED, lc.REVOKED}
+_EXC = re.compile(r"^(?P<type>[\w.]+)\((?P<msg>.*)\)$", re.S)
+
+_TYPES = {
+    "task-sent": lc.PUBLISHED,
+    "task-received": lc.RECEIVED,
+    "task-started": lc.STARTED,
+    "task-succeeded": lc.SUCCEEDED,
+    "task-failed": lc.FAILED,
+    "task-retried": lc.RETRIED,
+    "task-revoked": lc.REVOKED,
+    "task-rejected": lc.REJECTED,
+}
+
+
+class SourceChooser:
+    """Decides, and reports, which source feeds the ledger."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.last_worker_record: float | None = None
+
+    def saw_stream_records(self, records: list[lc.LifecycleRecord]) -> None:
+        if any(r.type in _WORKER_TYPES for r in records):
+            self.last_worker_record = time.time()
+
+    def seed_from_stream(self, client: redis.Redis, stream: str = lc.STREAM_KEY) -> None:
+        """At start: did workers write to the stream recently?"""
+        entries: Any = client.xrevrange(stream, "+", "-", count=200)
+        for entry_id, fields in entries:
+            kind = fields.get(b"type", b"").decode()
+            if kind in _WORKER_TYPES:
+                ms = int(entry_id.decode().split("-")[0])
+                self.last_worker_record = ms / 1000
+                return
+
+    @property
+    def current(self) -> str:
+        if self.mode in (STREAM, "stream"):
+            return STREAM
+        if self.mode in (EVENTS, "events"):
+            return EVENTS
+        recent = self.last_worker_record is not None and (
+            time.time() - self.last_worker_record < WORKER_RECORD_WINDOW_S
+        )
+        return STREAM if recent else EVENTS
+
+
+def _exception(text: str) -> tuple[str, str]:
+    match = _EXC.match(text.strip())
+    if not match:
+        return "Exception", text
+    message = match.group("msg")
+    if len(message) >= 2 and message[0] == message[-1] and message[0] in "'\"":
+        message = message[1:-1]
+    return match.group("type").rsplit(".", 1)[-1], message
+
+
+def record_from_event(event: dict[str, Any]) -> lc.LifecycleRecord | None:
+    kind = _TYPES.get(str(event.get("type")))
+    task_id = event.get("uuid")
+    if kind is None or not task_id:
+        return None
+    ts = float(event.get("timestamp") or time.time())
+    data: dict[str, Any] = {}
+    if kind in (lc.PUBLISHED, lc.RECEIVED):
+        data = {
+            "name": event.get("name"),
+            "queue": event.get("queue") or event.get("routing_key"),
+            "retries": event.get("retries", 0),
+            "eta": event.get("eta"),
+            "expires": event.get("expires"),
+            "parent_id": event.get("parent_id"),
+            "root_id": event.get("root_id"),
+            "argsrepr": event.get("args"),
+            "kwargsrepr": event.get("kwargs"),
+            "hostname": event.get("hostname"),
+            "from_events": True,
+        }
+    elif kind == lc.STARTED:
+        data = {"hostname": event.get("hostname"), "pid": event.get("pid")}
+    elif kind == lc.SUCCEEDED:
+        data = {"runtime": event.get("runtime"), "result": event.get("result")}
+    elif kind == lc.FAILED:
+        exc_type, message = _exception(str(event.get("exception") or ""))
+        data = {"exc_type": exc_type, "exc_message": message, "traceback": event.get("traceback")}
+    elif kind == lc.RETRIED:
+        data = {"reason": event.get("exception")}
+    elif kind == lc.REVOKED:
+        data = {"terminated": bool(event.get("terminated")), "expired": bool(event.get("expired"))}
+    return lc.LifecycleRecord(kind, str(task_id), ts, data)
+
+
+class EventIngestor:
+    """Buffers task events from the receiver thread; applies them while this source is in use."""
+
+    def __init__(self, ledger: Ledger, results: redis.Redis, chooser: SourceChooser) -> None:
+        self.ledger = ledger
+        self.results = results
+        self.chooser = chooser
+        self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200_000)
+        self._lock = threading.Lock()
+        self.records = 0
+
+    def feed(self, event: dict[str, Any]) -> None:
+        """Called on the event receiver's thread."""
+        if str(event.get("type", "")).startswith("task-"):
+            self._events.append(event)
+
+    def _completed(self, records: list[lc.LifecycleRecord]) -> list[lc.LifecycleRecord]:
+        """Whole args, kwargs and result from the result backend, for finished tasks."""
+        final = [r for r in records if r.type in (lc.SUCCEEDED, lc.FAILED)]
+        if not final:
+            return records
+        metas: Any = self.results.mget([f"celery-task-meta-{r.task_id}" for r in final])
+        extra = []
+        for rec, raw in zip(final, metas, strict=True):
+            if not raw:
+                continue
+            try:
+                meta = json.loads(raw)
+            except ValueError:
+                continue
+            if "args" in meta and meta.get("name"):
+                extra.append(lc.LifecycleRecord(lc.PUBLISHED, rec.task_id, rec.ts - 1e-6, {
+                    "name": meta["name"], "args": meta.get("args") or [],
+                    "kwargs": meta.get("kwargs") or {}, "queue": meta.get("queue"),
+                    "retries": meta.get("retries") or 0,
+                }))  # fmt: skip
+            if rec.type == lc.SUCCEEDED and "result" in meta:
+                rec.data["result"] = meta["result"]
+            if rec.type == lc.FAILED and meta.get("traceback"):
+                rec.data["traceback"] = meta["traceback"]
+        return records + extra
+
+    def drain(self) -> int:
+        """Apply what has arrived (when this source is in use); returns records applied."""
+        batch: list[dict[str, Any]] = []
+        while self._events and len(batch) < 5000:
+            batch.append(self._events.popleft())
+        if not batch or self.chooser.current != EVENTS:
+            return 0
+        records = [r for r in (record_from_event(e) for e in batch) if r is not None]
+        records = self._completed(records)
+        self.ledger.apply(records)
+        self.records += len(records)
+        return len(records)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                applied = await asyncio.to_thread(self.drain)
+            except Exception as exc:  # noqa: BLE001 - keep going; the next batch may work
+                log.warning("ledger from events: %s", exc)
+                applied = 0
+            if not applied:
+                await asyncio.sleep(0.5)

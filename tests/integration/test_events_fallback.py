@@ -1,0 +1,59 @@
+"""Without the integration, the ledger is fed from Celery events and the result backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.celery_app import create_celery
+from backend.config import Settings
+from backend.procs import free_port
+from backend.stack import redis_url, start_backend, start_redis, start_worker
+from tests.conftest import FAST_WORKLOAD, TOKENS_ENV
+from tests.helpers import api, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def test_ledger_falls_back_to_events_and_keeps_whole_arguments(tmp_path: Path) -> None:
+    port = free_port()
+    redis_proc = start_redis(tmp_path, port)
+    broker = redis_url(port)
+    plain = {**FAST_WORKLOAD, "TASKDECK_INTEGRATION": "0"}
+    worker = start_worker(tmp_path, broker, "plain", concurrency=1, env=plain)
+    backend_port = free_port()
+    backend = start_backend(tmp_path, backend_port, broker, env={"TASKDECK_TOKENS": TOKENS_ENV})
+    producer = create_celery(Settings(broker_url=broker, integration=False), results=False)
+    try:
+        with api(f"http://127.0.0.1:{backend_port}") as client:
+            files = [f"long-file-name-{n:04d}-{'y' * 30}" for n in range(40)]
+            ok = producer.send_task(
+                "backend.tasks.data_sync.sync_batch", args=[files, "erin"], queue="data_sync"
+            ).id
+            bad = producer.send_task(
+                "backend.tasks.data_sync.sync_single_file", args=["f-1", "erin"],
+                kwargs={"unexpected": 1}, queue="data_sync",
+            ).id  # fmt: skip
+
+            def state(task_id: str) -> str | None:
+                reply = client.get(f"/api/v1/tasks/{task_id}")
+                return reply.json()["state"] if reply.status_code == 200 else None
+
+            wait_for(lambda: state(ok) == "SUCCESS" and state(bad) == "FAILURE", 30, "ledger")
+            assert client.get("/health").json()["ledger"]["source"] == "celery-events"
+            record = client.get(f"/api/v1/tasks/{ok}").json()
+            assert record["args"] == [files, "erin"]  # whole, from the result backend
+            assert record["result"]["files"] == 40
+            failed = client.get(f"/api/v1/tasks/{bad}").json()
+            assert failed["exc_type"] == "TypeError" and "unexpected" in failed["exc_message"]
+            assert "Traceback" in failed["traceback"]
+            reply = client.post(f"/api/v1/tasks/{ok}/retry", json={"reason": "re-run"})
+            assert reply.status_code == 200, reply.text
+            new_id = reply.json()["new_task_id"]
+            wait_for(lambda: state(new_id) == "SUCCESS", 30, "the retry to run")
+    finally:
+        producer.close()
+        backend.stop()
+        worker.stop()
+        redis_proc.stop()

@@ -38,7 +38,7 @@ from backend.services.schema import metadata, tasks
 COLUMNS = [c.name for c in tasks.columns]
 HISTORY_CAP = 100
 MAX_LIMIT = 1000
-SEARCH_CAP = 5000  # newest message matches a search looks through
+SEARCH_CAP = 2000  # newest message matches a search looks through
 
 
 class CursorError(ValueError):

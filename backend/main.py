@@ -101,7 +101,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(services.events.run())
     services.spawn(_retention(services))
     for job_id in await asyncio.to_thread(services.actions.unfinished_jobs):
-        services.spawn(asyncio.to_thread(services.actions.run_job, job_id))
+        services.spawn(services.start_job(job_id))
     try:
         yield
     finally:
@@ -109,6 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*services.background, return_exceptions=True)
         services.workers.stop()
+        services.actions.job_pool.shutdown(wait=False, cancel_futures=True)
         await services.aredis.aclose()
         services.redis.close()
         services.events.results.close()

@@ -39,6 +39,10 @@ class Services:
     source: SourceChooser
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
+    async def start_job(self, job_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.actions.job_pool, self.actions.run_job, job_id)
+
     def spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self.background.add(task)

@@ -53,6 +53,7 @@ NOT_FOUND = "not_found"
 
 BULK_MAX = 100_000
 PUBLISH_THREADS = 4
+JOB_THREADS = 2
 CHUNK = 500
 
 
@@ -124,6 +125,9 @@ class Actions:
         self.app = app
         self._jobs_lock = threading.Lock()
         self._running: set[str] = set()
+        # Bulk jobs get threads of their own, so a long job never starves the
+        # shared executor that the ledger's ingest and the routes use.
+        self.job_pool = ThreadPoolExecutor(JOB_THREADS, thread_name_prefix="bulk-job")
 
     # -- one task at a time: the same steps the bulk jobs use ---------------------
 

@@ -40,7 +40,7 @@ async def bulk(body: BulkBody, services: ServicesDep, who: SupportUser) -> Any:
     )  # fmt: skip
     answer, created = await asyncio.to_thread(services.actions.submit_bulk, who, req)
     if created:
-        services.spawn(asyncio.to_thread(services.actions.run_job, answer["job_id"]))
+        services.spawn(services.start_job(answer["job_id"]))
     if answer.get("dry_run"):
         return JSONResponse(answer, status_code=200)
     return answer

@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     tokens_file: Path | None = None
     # ... and/or "user:role:token" entries separated by commas.
     tokens: str = ""
+    # Tasks queued or running per user, unless a user has a limit of their own.
+    quota_default: int = Field(default=10, ge=1, le=100_000)
+    # Seconds between automatic quota reconciles against the ledger and live workers.
+    quota_reconcile_s: float = Field(default=60.0, gt=0)
+    # Rate-limit tiers as JSON over the defaults, e.g. {"premium": {"data_sync": 80}}.
+    ratelimit_tiers: str = ""
+    # Users' tiers: "alice:premium,bob:normal"; admins are in the admin tier, others normal.
+    user_tiers: str = ""
+    # Length of the rate-limit window, and of the buckets the statistics are kept in.
+    ratelimit_window_s: float = Field(default=60.0, gt=0, le=3600)
+    ratelimit_bucket_s: float = Field(default=60.0, gt=0, le=3600)
+    # A token Prometheus must send to read /metrics (none: open).
+    metrics_token: str = ""
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
 

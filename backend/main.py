@@ -8,7 +8,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import redis
 import redis.asyncio as aioredis
@@ -17,13 +17,27 @@ from fastapi import FastAPI
 from backend import __version__
 from backend.api.deps import Services
 from backend.api.errors import install_error_handlers
-from backend.api.routes import actions, audit, failures, health, me, metrics, queues, tasks, workers
+from backend.api.routes import (
+    actions,
+    audit,
+    failures,
+    health,
+    me,
+    metrics,
+    queues,
+    quotas,
+    ratelimits,
+    tasks,
+    workers,
+)
 from backend.config import Settings, SettingsError, load_settings
 from backend.domain import lifecycle as lc
+from backend.domain.lifecycle import LifecycleRecord
 from backend.domain.urls import redact_url
 from backend.metrics import Metrics
 from backend.procs import port_is_free
 from backend.services.actions import Actions
+from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import TokenConfigError, TokenStore
 from backend.services.broker import BrokerQueues
@@ -31,6 +45,9 @@ from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
+from backend.services.quotas import Quotas
+from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
+from backend.services.tiers import TierConfigError, parse_user_tiers
 from backend.services.workers import WorkerMonitor
 
 log = logging.getLogger("taskdeck.backend")
@@ -43,6 +60,8 @@ def build_services(settings: Settings) -> Services:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tokens = TokenStore.from_config(settings.tokens, settings.tokens_file)
+    tiers = parse_tiers(settings.ratelimit_tiers)
+    user_tiers = parse_user_tiers(settings.user_tiers, set(tiers))
     ledger = Ledger(settings.ledger_database_url)
     audit_log = AuditLog(ledger.engine)
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
@@ -54,8 +73,23 @@ def build_services(settings: Settings) -> Services:
     celery.conf.task_send_sent_event = False
     queues_ = BrokerQueues(client)
     chooser = SourceChooser(settings.ledger_source)
+    quota_service = Quotas(client, settings.quota_default)
+    exporter = Metrics()
+    limiter = RateLimiter(client, tiers, settings.ratelimit_window_s, settings.ratelimit_bucket_s)
+
+    def apply(records: list[LifecycleRecord]) -> None:
+        """Into the ledger, then what follows from it: freed quota slots, metrics."""
+        ledger.apply(records)
+        quota_service.release_finished(records)
+        exporter.observe(records, ledger.labels({r.task_id for r in records}))
+
+    def apply_stream(records: list[LifecycleRecord]) -> None:
+        apply(records)
+        chooser.saw_stream_records(records)
+
     results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
-    events = EventIngestor(ledger, results, chooser)
+    events = EventIngestor(ledger, results, chooser, apply=apply)
+    actions_ = Actions(ledger, audit_log, queues_, client, celery, quotas=quota_service)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -65,13 +99,16 @@ def build_services(settings: Settings) -> Services:
         aredis=aclient,
         celery=celery,
         queues=queues_,
-        actions=Actions(ledger, audit_log, queues_, client, celery),
+        actions=actions_,
         workers=WorkerMonitor(celery, settings.worker_timeout_s, task_sink=events.feed),
-        ingestor=StreamIngestor(
-            aclient, ledger, settings.instance, on_records=chooser.saw_stream_records
-        ),
+        ingestor=StreamIngestor(aclient, ledger, settings.instance, apply=apply_stream),
         events=events,
         source=chooser,
+        quotas=quota_service,
+        limiter=limiter,
+        anomalies=AnomalyDetector(client, limiter),
+        metrics=exporter,
+        user_tiers=user_tiers,
     )
 
 
@@ -89,6 +126,16 @@ async def _retention(services: Services) -> None:
         await asyncio.sleep(RETENTION_EVERY_S)
 
 
+async def _every(seconds: float, work: Callable[[], object], what: str) -> None:
+    """Run blocking ``work`` in a thread every ``seconds``, logging (not raising) failures."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(work)
+        except Exception as exc:  # noqa: BLE001 - next round
+            log.warning("%s: %s", what, exc)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: Services = app.state.services
@@ -100,6 +147,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(services.ingestor.run())
     services.spawn(services.events.run())
     services.spawn(_retention(services))
+    services.spawn(_every(services.settings.quota_reconcile_s, services.reconcile_quotas, "quotas"))
+    services.spawn(_every(services.limiter.bucket_s / 4, services.anomalies.run_once, "anomalies"))
     for job_id in await asyncio.to_thread(services.actions.unfinished_jobs):
         services.spawn(services.start_job(job_id))
     try:
@@ -120,10 +169,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app = FastAPI(title="TaskDeck backend", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    app.state.metrics = Metrics()
     app.state.services = services or build_services(settings)
     install_error_handlers(app)
-    for module in (health, metrics, me, tasks, actions, failures, queues, workers, audit):
+    for module in (
+        health,
+        metrics,
+        me,
+        tasks,
+        actions,
+        failures,
+        queues,
+        workers,
+        audit,
+        quotas,
+        ratelimits,
+    ):
         app.include_router(module.router)
     return app
 
@@ -172,6 +232,9 @@ def cli(argv: list[str] | None = None) -> None:
         app = create_app(settings)
     except TokenConfigError as exc:
         _fail(f"{exc}. Fix TASKDECK_TOKENS or TASKDECK_TOKENS_FILE and start again.")
+        return
+    except (RateLimitConfigError, TierConfigError) as exc:
+        _fail(f"{exc}. Fix it and start again.")
         return
     except Exception as exc:  # noqa: BLE001 - e.g. the ledger database cannot be opened
         _fail(f"cannot start: {type(exc).__name__}: {exc}")

@@ -1,8 +1,113 @@
-"""The Prometheus exporter. Metric names are listed in shared DESIGN.md."""
+"""The Prometheus exporter. Every name here is listed in shared DESIGN.md ("Metric names").
+
+Task counters and the runtime histogram follow the lifecycle records the
+backend ingests (or Celery events where the integration is absent). Gauges
+(workers, queue lengths, quotas, anomalies, broker) are read when Prometheus
+scrapes. Labels are a small fixed set: no task ids, no free text.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from backend.domain import lifecycle as lc
+
+TASK_COUNTERS = {
+    lc.PUBLISHED: ("celery_task_sent_total", "Tasks published"),
+    lc.RECEIVED: ("celery_task_received_total", "Tasks received by a worker"),
+    lc.STARTED: ("celery_task_started_total", "Tasks started"),
+    lc.SUCCEEDED: ("celery_task_succeeded_total", "Tasks that succeeded"),
+    lc.FAILED: ("celery_task_failed_total", "Tasks that failed"),
+    lc.REJECTED: ("celery_task_rejected_total", "Tasks rejected by a worker"),
+    lc.REVOKED: ("celery_task_revoked_total", "Tasks revoked (cancelled)"),
+    lc.RETRIED: ("celery_task_retried_total", "Task retries scheduled by Celery"),
+}
+RUNTIME_BUCKETS = (
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+)
+
+
+@dataclass
+class Snapshot:
+    """What the gauges show, gathered at scrape time."""
+
+    broker_up: bool = False
+    workers: list[tuple[str, bool, int]] = field(default_factory=list)  # hostname, up, active
+    queues: list[tuple[str, int, int]] = field(default_factory=list)  # queue, user priority, length
+    quotas: list[tuple[str, int, int]] = field(default_factory=list)  # user, used, limit
+    anomalies: dict[str, int] = field(default_factory=dict)  # kind -> active count
+
+
+class _Gauges(Collector):
+    def __init__(self) -> None:
+        self.snapshot = Snapshot()
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        s = self.snapshot
+        yield GaugeMetricFamily(
+            "taskdeck_broker_up",
+            "1 if the broker answered at the last scrape",
+            value=int(s.broker_up),
+        )
+        up = GaugeMetricFamily(
+            "celery_worker_up", "1 while a worker sends heartbeats", labels=["hostname"]
+        )
+        active = GaugeMetricFamily(
+            "celery_worker_tasks_active", "Tasks a worker is running", labels=["hostname"]
+        )
+        for hostname, is_up, running in s.workers:
+            up.add_metric([hostname], int(is_up))
+            active.add_metric([hostname], running)
+        yield up
+        yield active
+        yield GaugeMetricFamily(
+            "celery_active_worker_count",
+            "Workers sending heartbeats",
+            value=sum(1 for w in s.workers if w[1]),
+        )
+        length = GaugeMetricFamily(
+            "celery_queue_length", "Messages waiting, per queue and user priority (10 highest)",
+            labels=["queue_name", "priority"],
+        )  # fmt: skip
+        for queue, priority, n in s.queues:
+            length.add_metric([queue, str(priority)], n)
+        yield length
+        used = GaugeMetricFamily(
+            "taskdeck_quota_used", "Tasks queued or running per user", labels=["user"]
+        )
+        limit = GaugeMetricFamily("taskdeck_quota_limit", "Quota per user", labels=["user"])
+        for user, n_used, n_limit in s.quotas:
+            used.add_metric([user], n_used)
+            limit.add_metric([user], n_limit)
+        yield used
+        yield limit
+        anomalies = GaugeMetricFamily(
+            "taskdeck_ratelimit_anomalies", "Active rate-limit anomalies", labels=["kind"]
+        )
+        for kind in ("key_rejections", "endpoint_rejection_share", "ip_many_users"):
+            anomalies.add_metric([kind], s.anomalies.get(kind, 0))
+        yield anomalies
 
 
 class Metrics:
@@ -10,8 +115,30 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.broker_up = Gauge(
-            "taskdeck_broker_up",
-            "1 when the backend reached the broker at the last check, else 0",
-            registry=self.registry,
-        )
+        labels = ["name", "hostname", "queue_name"]
+        self.task_counters = {
+            kind: Counter(name.removesuffix("_total"), text, labels, registry=self.registry)
+            for kind, (name, text) in TASK_COUNTERS.items()
+        }
+        self.runtime = Histogram(
+            "celery_task_runtime", "Task runtime in seconds", ["name", "queue_name"],
+            buckets=RUNTIME_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.rejections = Counter(
+            "taskdeck_ratelimit_rejections", "Requests refused by a rate limit",
+            ["tier", "endpoint"], registry=self.registry,
+        )  # fmt: skip
+        self.gauges = _Gauges()
+        self.registry.register(self.gauges)
+
+    def observe(
+        self, records: list[lc.LifecycleRecord], labels: dict[str, tuple[str, str, str]]
+    ) -> None:
+        """Count ``records``; ``labels`` gives each task's (name, queue, hostname)."""
+        for rec in records:
+            name, queue, hostname = labels.get(rec.task_id, ("", "", ""))
+            hostname = str(rec.data.get("hostname") or hostname or "")
+            self.task_counters[rec.type].labels(name or "unknown", hostname, queue or "").inc()
+            runtime = rec.data.get("runtime")
+            if rec.type in (lc.SUCCEEDED, lc.FAILED) and isinstance(runtime, int | float):
+                self.runtime.labels(name or "unknown", queue or "").observe(float(runtime))

@@ -37,6 +37,13 @@ FAST_WORKLOAD = {
 TOKENS = {"viewer": "viewer-token-0123456789", "support": "support-token-0123456789",
           "admin": "admin-token-0123456789"}  # fmt: skip
 TOKENS_ENV = ",".join(f"{role}-user:{role}:{token}" for role, token in TOKENS.items())
+# Backends of tests that are not about limits: limits and quotas far out of the way.
+ROOMY = {
+    "TASKDECK_TOKENS": TOKENS_ENV,
+    "TASKDECK_QUOTA_DEFAULT": "10000",
+    "TASKDECK_RATELIMIT_TIERS": '{"normal": {"default": 100000, "data_sync": 100000, "auth": 100000},'
+    ' "admin": {"default": 100000, "data_sync": 100000, "auth": 100000}}',
+}
 
 
 @dataclass
@@ -73,7 +80,7 @@ def celery_worker(run_dir: Path, redis_server: Server) -> Iterator[ManagedProces
 @pytest.fixture(scope="session")
 def backend_server(run_dir: Path, redis_server: Server) -> Iterator[Server]:
     port = free_port()
-    proc = start_backend(run_dir, port, redis_server.url, env={"TASKDECK_TOKENS": TOKENS_ENV})
+    proc = start_backend(run_dir, port, redis_server.url, env=ROOMY)
     try:
         yield Server(proc, port, f"http://{LOOPBACK}:{port}")
     finally:

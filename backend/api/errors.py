@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +26,19 @@ _NAMES = {
 }
 
 
+class TooManyRequests(Exception):
+    """Answered as 429 with the rate-limit headers and a body saying why."""
+
+    def __init__(
+        self, code: str, detail: str, headers: dict[str, str], extra: dict[str, Any]
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
 def error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
@@ -44,6 +58,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ActionError)
     async def _action(_req: Request, exc: ActionError) -> JSONResponse:
         return error(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_req: Request, exc: TooManyRequests) -> JSONResponse:
+        body = {"error": exc.code, "detail": exc.detail, **exc.extra}
+        return JSONResponse(body, status_code=429, headers=exc.headers)
 
     @app.exception_handler(CursorError)
     async def _cursor(_req: Request, exc: CursorError) -> JSONResponse:

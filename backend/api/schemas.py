@@ -46,6 +46,12 @@ class PriorityBody(Reasoned):
     priority: Priority
 
 
+class QuotaBody(Reasoned):
+    limit: Annotated[
+        int, Field(strict=True, ge=1, le=100_000, description="tasks queued or running")
+    ]
+
+
 class SubmitBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     args: list[Any] = Field(default_factory=list)

@@ -37,6 +37,7 @@ from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.broker import BrokerQueues
 from backend.services.ledger import Ledger, TaskFilter
+from backend.services.quotas import Quotas
 from backend.services.schema import bulk_items, bulk_jobs
 
 log = logging.getLogger("taskdeck.actions")
@@ -117,7 +118,9 @@ class Actions:
         queues: BrokerQueues,
         client: redis.Redis,
         app: Celery,
+        quotas: Quotas | None = None,
     ) -> None:
+        self.quotas = quotas
         self.ledger = ledger
         self.audit = audit
         self.queues = queues
@@ -156,6 +159,8 @@ class Actions:
                     removed.update(self.queues.remove(queue, pending[start : start + 2000]))
             to_revoke: list[str] = []
             to_terminate: list[str] = []
+            if removed and self.quotas is not None:
+                self.quotas.release(list(removed))  # it will never run: its slot is free
             for i in live:
                 if i in removed:
                     self.ledger.mark(i, lc.STATE_REVOKED, now, lc.REVOKED)
@@ -243,6 +248,10 @@ class Actions:
                     headers[USER_HEADER] = row["user"]
                 if row.get("tier"):
                     headers[TIER_HEADER] = row["tier"]
+                if self.quotas is not None and row.get("user"):
+                    # A retry is queued work of that user: it counts against the quota
+                    # (but is not refused by it: support decided to run it).
+                    self.quotas.take(row["user"], new_id, force=True)
                 self.app.send_task(
                     row["name"],
                     args=json.loads(row["args"] or "[]"),

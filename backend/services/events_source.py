@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -129,8 +130,15 @@ def record_from_event(event: dict[str, Any]) -> lc.LifecycleRecord | None:
 class EventIngestor:
     """Buffers task events from the receiver thread; applies them while this source is in use."""
 
-    def __init__(self, ledger: Ledger, results: redis.Redis, chooser: SourceChooser) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        results: redis.Redis,
+        chooser: SourceChooser,
+        apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
+    ) -> None:
         self.ledger = ledger
+        self.apply = apply or ledger.apply
         self.results = results
         self.chooser = chooser
         self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200_000)
@@ -177,7 +185,7 @@ class EventIngestor:
             return 0
         records = [r for r in (record_from_event(e) for e in batch) if r is not None]
         records = self._completed(records)
-        self.ledger.apply(records)
+        self.apply(records)
         self.records += len(records)
         return len(records)
 

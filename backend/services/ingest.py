@@ -47,9 +47,9 @@ class StreamIngestor:
         stream: str = lc.STREAM_KEY,
         group: str = lc.LEDGER_GROUP,
         batch: int = BATCH,
-        on_records: Callable[[list[lc.LifecycleRecord]], None] | None = None,
+        apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
     ) -> None:
-        self.on_records = on_records
+        self.apply = apply or ledger.apply
         self.client = client
         self.ledger = ledger
         self.consumer = consumer
@@ -84,9 +84,7 @@ class StreamIngestor:
                 self.stats.bad_records += 1
                 log.warning("ledger: skipping a stream entry: %s", exc)
         if records:
-            await asyncio.to_thread(self.ledger.apply, records)
-            if self.on_records is not None:
-                self.on_records(records)
+            await asyncio.to_thread(self.apply, records)
         # Only now, with the batch committed, may the entries leave the pending list.
         await self.client.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
         self.stats.records += len(records)

@@ -455,6 +455,28 @@ class Ledger:
                 )
         return groups
 
+    def labels(self, task_ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """(name, queue, hostname) per task, for metric labels."""
+        out: dict[str, tuple[str, str, str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(task_ids), 500):
+                stmt = select(tasks.c.task_id, tasks.c.name, tasks.c.queue, tasks.c.hostname).where(
+                    tasks.c.task_id.in_(chunk)
+                )
+                for r in conn.execute(stmt):
+                    out[r.task_id] = (r.name or "", r.queue or "", r.hostname or "")
+        return out
+
+    def open_tasks(self, user: str | None = None) -> list[tuple[str, str, str, str | None]]:
+        """(task id, user, state, hostname) of every task the ledger holds as open."""
+        stmt = select(tasks.c.task_id, tasks.c.user, tasks.c.state, tasks.c.hostname).where(
+            tasks.c.state.in_(sorted(lc.OPEN_STATES))
+        )
+        if user is not None:
+            stmt = stmt.where(tasks.c.user == user)
+        with self.engine.connect() as conn:
+            return [(r.task_id, r.user or "", r.state, r.hostname) for r in conn.execute(stmt)]
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(select(1))

@@ -52,6 +52,7 @@ class WorkerMonitor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connected = False
+        self.connected_since: float | None = None
         self.last_error: str | None = None
 
     def start(self) -> None:
@@ -62,6 +63,14 @@ class WorkerMonitor:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def watching_for(self, seconds: float) -> bool:
+        """Connected for at least ``seconds``: a worker not heard from by now is really gone."""
+        return (
+            self.connected
+            and self.connected_since is not None
+            and (time.time() - self.connected_since >= seconds)
+        )
 
     def snapshot(self) -> list[dict[str, Any]]:
         now = time.time()
@@ -117,6 +126,7 @@ class WorkerMonitor:
                     receiver = self.app.events.Receiver(conn, handlers={"*": self._on_event})
                     steps = receiver.itercapture(limit=None, timeout=1.0, wakeup=False)
                     self.connected = True
+                    self.connected_since = self.connected_since or time.time()
                     self.last_error = None
                     backoff = 0.5
                     while not self._stop.is_set():
@@ -128,6 +138,7 @@ class WorkerMonitor:
                 pass
             except Exception as exc:  # noqa: BLE001 - reconnect with backoff
                 self.connected = False
+                self.connected_since = None
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 15.0)

@@ -21,7 +21,7 @@ from backend.config import Settings
 from backend.domain.queues import priority_list_names
 from backend.procs import ManagedProcess, free_port
 from backend.stack import redis_url, start_backend, start_redis, start_worker
-from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server
+from tests.conftest import FAST_WORKLOAD, ROOMY, Server
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ def broker(stack_dir: Path) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
     port = free_port()
-    proc = start_backend(stack_dir, port, broker.url, env={"TASKDECK_TOKENS": TOKENS_ENV})
+    proc = start_backend(stack_dir, port, broker.url, env=ROOMY)
     yield Server(proc, port, f"http://127.0.0.1:{port}")
     proc.stop()
 

@@ -10,7 +10,7 @@ from backend.celery_app import create_celery
 from backend.config import Settings
 from backend.procs import free_port
 from backend.stack import redis_url, start_backend, start_redis, start_worker
-from tests.conftest import FAST_WORKLOAD, TOKENS_ENV
+from tests.conftest import FAST_WORKLOAD, ROOMY
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ def test_ledger_falls_back_to_events_and_keeps_whole_arguments(tmp_path: Path) -
     plain = {**FAST_WORKLOAD, "TASKDECK_INTEGRATION": "0"}
     worker = start_worker(tmp_path, broker, "plain", concurrency=1, env=plain)
     backend_port = free_port()
-    backend = start_backend(tmp_path, backend_port, broker, env={"TASKDECK_TOKENS": TOKENS_ENV})
+    backend = start_backend(tmp_path, backend_port, broker, env=ROOMY)
     producer = create_celery(Settings(broker_url=broker, integration=False), results=False)
     try:
         with api(f"http://127.0.0.1:{backend_port}") as client:

@@ -14,7 +14,7 @@ from backend.celery_app import create_celery
 from backend.config import Settings
 from backend.procs import free_port
 from backend.stack import start_backend, start_redis, start_worker
-from tests.conftest import FAST_WORKLOAD, TOKENS_ENV
+from tests.conftest import FAST_WORKLOAD, ROOMY
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ def test_backend_killed_mid_run_misses_no_task(tmp_path: Path) -> None:
     broker = f"redis://127.0.0.1:{redis_proc.argv[redis_proc.argv.index('--port') + 1]}/0"
     worker = start_worker(tmp_path, broker, "recovery", concurrency=2,
                           env={**FAST_WORKLOAD, "TASKDECK_WORKLOAD_SPEED": "1000"})  # fmt: skip
-    env = {"TASKDECK_TOKENS": TOKENS_ENV, "TASKDECK_INSTANCE": "ledger-test"}
+    env = {**ROOMY, "TASKDECK_INSTANCE": "ledger-test"}
     port = free_port()
     backend = start_backend(tmp_path, port, broker, env=env)
     producer = create_celery(Settings(broker_url=broker), results=False)

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import JSONResponse
 
-from backend.api.deps import CurrentUser, ServicesDep, SupportUser
+from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.limits import LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
 from backend.domain import lifecycle as lc
 from backend.services.actions import BulkFilter, BulkRequest
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 
 
 @router.post("/bulk", status_code=202)
-async def bulk(body: BulkBody, services: ServicesDep, who: SupportUser) -> Any:
+async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> Any:
     if body.action == "priority" and not who.may("admin"):
         raise HTTPException(
             403, f"changing priority needs the admin role; {who.user} is {who.role}"

@@ -1,21 +1,69 @@
-"""GET /metrics in the Prometheus text format."""
+"""GET /metrics in the Prometheus text format (optionally behind a scrape token)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from backend.config import Settings
-from backend.metrics import Metrics
-from backend.services.health import check_redis
+from backend.api.deps import ServicesDep
+from backend.domain.priority import from_celery_priority
+from backend.domain.queues import PRIORITY_STEPS, QUEUES, priority_list_names
+from backend.metrics import Snapshot
 
 router = APIRouter(tags=["metrics"])
 
 
+def known_queues(services: ServicesDep) -> list[str]:
+    """The configured queues and every queue bound in the broker."""
+    names = set(QUEUES)
+    for key in services.redis.scan_iter("_kombu.binding.*", count=1000):
+        if key.endswith(b".celery.pidbox") or b"celeryev" in key:
+            continue
+        members: Any = services.redis.smembers(key)
+        for member in members:
+            queue = member.decode().rsplit("\x06\x16", 1)[-1]
+            if queue and not queue.endswith(".reply.celery.pidbox") and "celeryev" not in queue:
+                names.add(queue)
+    return sorted(names)
+
+
+def snapshot(services: ServicesDep) -> Snapshot:
+    snap = Snapshot()
+    try:
+        queues = known_queues(services)
+        pipe = services.redis.pipeline(transaction=False)
+        for queue in queues:
+            for key in priority_list_names(queue):
+                pipe.llen(key)
+        lengths = pipe.execute()
+        steps = len(PRIORITY_STEPS)
+        for n, queue in enumerate(queues):
+            for step in PRIORITY_STEPS:
+                snap.queues.append(
+                    (queue, from_celery_priority(step), int(lengths[n * steps + step]))
+                )
+        snap.quotas = services.quotas.usage(services.quotas.users())
+        stored: Any = services.redis.hgetall("taskdeck:rl:anomalies")
+        for value in stored.values():
+            kind = json.loads(value)["kind"]
+            snap.anomalies[kind] = snap.anomalies.get(kind, 0) + 1
+        snap.broker_up = True
+    except Exception:  # noqa: BLE001 - a broker that fails shows as taskdeck_broker_up 0
+        snap.broker_up = False
+    snap.workers = [(w["hostname"], w["online"], w["active"]) for w in services.workers.snapshot()]
+    return snap
+
+
 @router.get("/metrics")
-async def metrics(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    exported: Metrics = request.app.state.metrics
-    broker = await check_redis("broker", settings.broker_url, settings.health_timeout_s)
-    exported.broker_up.set(1 if broker.up else 0)
-    return Response(generate_latest(exported.registry), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request, services: ServicesDep) -> Response:
+    token = services.settings.metrics_token
+    if token:
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            raise HTTPException(401, "this scrape needs the metrics token (TASKDECK_METRICS_TOKEN)")
+    services.metrics.gauges.snapshot = snapshot(services)
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,156 @@
+"""Per-user quotas: at most N tasks queued or running per user.
+
+State in Redis, so every backend instance sees the same numbers:
+- ``taskdeck:quota:open:{user}``: a set of the user's open task ids (the slots taken);
+- ``taskdeck:quota:owner``: task id -> user, to release a slot knowing only the task;
+- ``taskdeck:quota:limits``: per-user limits that override the default.
+
+Taking a slot is one Lua script (check and take cannot interleave), releasing
+one is another; both are idempotent per task id. Counters that drift from the
+ledger's open tasks (a worker killed mid-task, a missed record) are shown as
+drift and reconciled against the ledger and the live workers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from backend.domain import lifecycle as lc
+
+OPEN_PREFIX = "taskdeck:quota:open:"
+OWNER_KEY = "taskdeck:quota:owner"
+LIMITS_KEY = "taskdeck:quota:limits"
+USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+MAX_LIMIT = 100_000
+
+# KEYS[1] open set, KEYS[2] limits hash, KEYS[3] owner hash.
+# ARGV: user, default limit, task id, force (1 = take even over the limit).
+# Returns {taken (1/0), used, limit}.
+_TAKE = """
+local limit = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or ARGV[2])
+local used = redis.call('SCARD', KEYS[1])
+if redis.call('SISMEMBER', KEYS[1], ARGV[3]) == 1 then
+  return {1, used, limit}
+end
+if used >= limit and ARGV[4] ~= '1' then
+  return {0, used, limit}
+end
+redis.call('SADD', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+return {1, used + 1, limit}
+"""
+
+# KEYS[1] owner hash. ARGV: prefix of the open sets, task ids. Returns how many were released.
+_RELEASE = """
+local released = 0
+for i = 2, #ARGV do
+  local user = redis.call('HGET', KEYS[1], ARGV[i])
+  if user then
+    released = released + redis.call('SREM', ARGV[1] .. user, ARGV[i])
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  end
+end
+return released
+"""
+
+
+class QuotaError(ValueError):
+    """Bad quota input; the message says what to send instead."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    taken: bool
+    used: int
+    limit: int
+
+
+def check_user(user: str) -> str:
+    if not USER_RE.match(user):
+        raise QuotaError(
+            f"user {user!r}: use 1-100 letters, digits and . _ @ - (no spaces or other characters)"
+        )
+    return user
+
+
+class Quotas:
+    def __init__(self, client: redis.Redis, default_limit: int) -> None:
+        self.client = client
+        self.default_limit = default_limit
+        self._take = client.register_script(_TAKE)
+        self._release = client.register_script(_RELEASE)
+
+    def take(self, user: str, task_id: str, force: bool = False) -> Admission:
+        """Take a slot for ``task_id``; refused (taken False) at the limit unless ``force``."""
+        reply: Any = self._take(
+            keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY],
+            args=[user, self.default_limit, task_id, "1" if force else "0"],
+        )
+        return Admission(bool(reply[0]), int(reply[1]), int(reply[2]))
+
+    def release(self, task_ids: list[str]) -> int:
+        if not task_ids:
+            return 0
+        return int(self._release(keys=[OWNER_KEY], args=[OPEN_PREFIX, *task_ids]))
+
+    def release_finished(self, records: list[lc.LifecycleRecord]) -> int:
+        """Release the slots of tasks whose record says they finished."""
+        final = {lc.SUCCEEDED, lc.FAILED, lc.REVOKED, lc.REJECTED}
+        return self.release(list({r.task_id for r in records if r.type in final}))
+
+    def limit_of(self, user: str) -> int:
+        value: Any = self.client.hget(LIMITS_KEY, user)
+        return int(value) if value is not None else self.default_limit
+
+    def set_limit(self, user: str, limit: object) -> int:
+        check_user(user)
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise QuotaError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QuotaError(f"limit must be from 1 to {MAX_LIMIT}, got {limit}")
+        old = self.limit_of(user)
+        self.client.hset(LIMITS_KEY, user, limit)
+        return old
+
+    def open_ids(self, user: str) -> set[str]:
+        members: Any = self.client.smembers(OPEN_PREFIX + user)
+        return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+
+    def users(self) -> list[str]:
+        """Users with an open slot or a limit of their own."""
+        names = {
+            k.decode()[len(OPEN_PREFIX) :]
+            for k in self.client.scan_iter(OPEN_PREFIX + "*", count=1000)
+        }
+        overrides: Any = self.client.hkeys(LIMITS_KEY)
+        names.update(k.decode() for k in overrides)
+        return sorted(names)
+
+    def usage(self, users: list[str]) -> list[tuple[str, int, int]]:
+        """(user, used, limit) for each user, in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        for user in users:
+            pipe.scard(OPEN_PREFIX + user)
+            pipe.hget(LIMITS_KEY, user)
+        replies = pipe.execute()
+        out = []
+        for n, user in enumerate(users):
+            used, limit = replies[2 * n], replies[2 * n + 1]
+            out.append((user, int(used), int(limit) if limit is not None else self.default_limit))
+        return out
+
+    def reconcile(self, user: str, open_in_ledger: set[str]) -> dict[str, int]:
+        """Make the user's slots exactly the open tasks the ledger knows; returns what changed."""
+        current = self.open_ids(user)
+        stale = sorted(current - open_in_ledger)
+        missing = sorted(open_in_ledger - current)
+        if stale:
+            self.release(stale)
+            self.client.srem(OPEN_PREFIX + user, *stale)
+        for task_id in missing:
+            self.take(user, task_id, force=True)
+        return {"released": len(stale), "added": len(missing)}

@@ -47,6 +47,7 @@ from backend.stack import (
 PREFERRED_PORTS = {"redis": 6390, "backend": 8400, "prometheus": 9390, "alertmanager": 9393}
 WORKERS = ("worker1", "worker2")
 STATE_FILE = "state.json"
+SANDBOX_RULES_FACTOR = 0.1
 
 
 def default_run_dir() -> Path:
@@ -184,7 +185,10 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     backend_env = {"TASKDECK_TOKENS_FILE": str(tokens_file)}
     started(start_backend(run_dir, ports["backend"], broker, env=backend_env))
     started(start_alertmanager(run_dir, ports["alertmanager"]))
-    config = write_prometheus_config(run_dir, ports["backend"], ports["alertmanager"])
+    # Rules with a tenth of their durations, so alerts fire within a demo.
+    config = write_prometheus_config(
+        run_dir, ports["backend"], ports["alertmanager"], rules_factor=SANDBOX_RULES_FACTOR
+    )
     started(start_prometheus(run_dir, ports["prometheus"], config))
     traffic = start_process(
         "traffic",

@@ -15,6 +15,7 @@ import httpx
 import redis
 import yaml
 
+from backend.monitoring import MONITORING_DIR, render_alertmanager, scaled_rules
 from backend.procs import (
     LOOPBACK,
     ManagedProcess,
@@ -24,7 +25,6 @@ from backend.procs import (
     wait_until,
 )
 
-MONITORING_DIR = Path(__file__).resolve().parent.parent / "monitoring"
 READY_TIMEOUT_S = 30.0
 
 
@@ -151,9 +151,10 @@ def write_prometheus_config(
     backend_port: int,
     alertmanager_port: int | None,
     interval: str = "5s",
-    rules: list[Path] | None = None,
+    rules_factor: float | None = None,
 ) -> Path:
-    """The project's prometheus.yml with this stack's addresses and the given intervals."""
+    """The project's prometheus.yml with this stack's addresses and the given intervals;
+    with ``rules_factor``, the rules' durations shortened by that factor."""
     source = MONITORING_DIR / "prometheus" / "prometheus.yml"
     if not source.is_file():
         raise StackError(f"{source} is missing; run from a checkout of the TaskDeck repository")
@@ -173,11 +174,14 @@ def write_prometheus_config(
                 {"static_configs": [{"targets": [f"{LOOPBACK}:{alertmanager_port}"]}]}
             ]
         }
-    if rules is None:
-        rules = sorted((MONITORING_DIR / "prometheus" / "rules").glob("*.yml"))
-    config["rule_files"] = [str(p) for p in rules]
     target = run_dir / "prometheus" / "prometheus.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
+    if rules_factor is None:
+        rules = sorted((MONITORING_DIR / "prometheus" / "rules").glob("*.yml"))
+    else:
+        rules = [run_dir / "prometheus" / "rules.yml"]
+        rules[0].write_text(scaled_rules(rules_factor))
+    config["rule_files"] = [str(p) for p in rules]
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
 
@@ -199,11 +203,13 @@ def start_prometheus(run_dir: Path, port: int, config: Path) -> ManagedProcess:
     )
 
 
-def start_alertmanager(run_dir: Path, port: int, config: Path | None = None) -> ManagedProcess:
+def start_alertmanager(run_dir: Path, port: int, group_wait: str = "5s") -> ManagedProcess:
+    """Alertmanager with the project's routing; it delivers nowhere (no mail server on
+    loopback), but every alert shows in its API and UI."""
     binary = require_binary("prometheus-alertmanager")
-    config = config or MONITORING_DIR / "alertmanager" / "alertmanager.yml"
-    if not config.is_file():
-        raise StackError(f"{config} is missing; run from a checkout of the TaskDeck repository")
+    config = run_dir / "alertmanager" / "alertmanager.yml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(render_alertmanager({}, deliver=False, group_wait=group_wait))
     argv = [
         binary,
         f"--config.file={config}",

@@ -103,7 +103,7 @@ def prometheus_server(
 ) -> Iterator[Server]:
     port = free_port()
     config = write_prometheus_config(
-        run_dir, backend_server.port, alertmanager_server.port, interval="1s"
+        run_dir, backend_server.port, alertmanager_server.port, interval="1s", rules_factor=0.05
     )
     proc = start_prometheus(run_dir, port, config)
     try:

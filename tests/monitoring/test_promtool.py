@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import yaml
+
+from backend.monitoring import MONITORING_DIR, render_alertmanager, scaled_rules
 from backend.procs import require_binary
-from backend.stack import MONITORING_DIR, write_prometheus_config
+from backend.stack import write_prometheus_config
 
 
 def run(argv: list[str], cwd: Path | None = None) -> str:
@@ -51,3 +54,46 @@ def test_alertmanager_config_is_valid() -> None:
             str(MONITORING_DIR / "alertmanager" / "alertmanager.yml"),
         ]
     )
+
+
+def alert_names(text: str) -> set[str]:
+    return {g["alert"] for group in yaml.safe_load(text)["groups"] for g in group["rules"]}
+
+
+def test_every_rule_has_a_unit_test_and_the_required_alerts_exist() -> None:
+    rules = (MONITORING_DIR / "prometheus" / "rules" / "taskdeck.rules.yml").read_text()
+    names = alert_names(rules)
+    assert names >= {
+        "HighCeleryTaskFailureRate", "HighCeleryQueueLength", "HighCeleryTaskExecutionTime",
+        "CeleryWorkerDown", "CeleryRedisConnectionFailed", "QuotaSaturated", "RateLimitAnomaly",
+    }  # fmt: skip
+    tested = set()
+    for path in (MONITORING_DIR / "prometheus" / "tests").glob("*.test.yml"):
+        for case in yaml.safe_load(path.read_text())["tests"]:
+            for check in case.get("alert_rule_test", []):
+                if check["exp_alerts"]:  # a test that sees it fire, not only stay quiet
+                    tested.add(check["alertname"])
+    assert names == tested
+    for group in yaml.safe_load(rules)["groups"]:
+        for rule in group["rules"]:
+            assert {"severity", "component"} <= set(rule["labels"]), rule["alert"]
+            assert {"summary", "description"} <= set(rule["annotations"]), rule["alert"]
+
+
+def test_shortened_rules_and_rendered_alertmanager_config_are_valid(tmp_path: Path) -> None:
+    short = tmp_path / "rules.yml"
+    short.write_text(scaled_rules(0.1))
+    assert alert_names(short.read_text()) == alert_names(
+        (MONITORING_DIR / "prometheus" / "rules" / "taskdeck.rules.yml").read_text()
+    )
+    assert "for: 12s" in short.read_text() and "[30s]" in short.read_text()  # 2m and 5m
+    run([require_binary("promtool"), "check", "rules", str(short)])
+    config = tmp_path / "am.yml"
+    env = {"TASKDECK_SMTP_SMARTHOST": "mail.example.org:587", "TASKDECK_SMTP_FROM": "alerts@example.org",
+           "TASKDECK_SMTP_PASSWORD": "s3cret", "TASKDECK_ALERT_EMAIL_ONCALL": "pager@example.org"}  # fmt: skip
+    config.write_text(render_alertmanager(env))
+    rendered = yaml.safe_load(config.read_text())
+    assert rendered["global"]["smtp_smarthost"] == "mail.example.org:587"
+    oncall = next(r for r in rendered["receivers"] if r["name"] == "oncall-email")
+    assert oncall["email_configs"][0]["to"] == "pager@example.org"
+    run([require_binary("amtool"), "check-config", str(config)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -114,6 +114,7 @@ class Metrics:
     """One registry per app, so several apps (tests) never share state."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # no *_created series: they double the series count for nothing
         self.registry = CollectorRegistry()
         labels = ["name", "hostname", "queue_name"]
         self.task_counters = {

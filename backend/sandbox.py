@@ -40,9 +40,9 @@ from backend.stack import (
     start_prometheus,
     start_redis,
     start_worker,
-    worker_env,
     write_prometheus_config,
 )
+from backend.traffic import USER_TIERS
 
 PREFERRED_PORTS = {"redis": 6390, "backend": 8400, "prometheus": 9390, "alertmanager": 9393}
 WORKERS = ("worker1", "worker2")
@@ -182,7 +182,11 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
              for role, token in state.tokens.items()]
         )
     )  # fmt: skip
-    backend_env = {"TASKDECK_TOKENS_FILE": str(tokens_file)}
+    backend_env = {
+        "TASKDECK_TOKENS_FILE": str(tokens_file),
+        "TASKDECK_USER_TIERS": USER_TIERS,
+        "TASKDECK_RATELIMIT_BUCKET_S": "10",  # anomalies show within a demo
+    }
     started(start_backend(run_dir, ports["backend"], broker, env=backend_env))
     started(start_alertmanager(run_dir, ports["alertmanager"]))
     # Rules with a tenth of their durations, so alerts fire within a demo.
@@ -192,10 +196,11 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     started(start_prometheus(run_dir, ports["prometheus"], config))
     traffic = start_process(
         "traffic",
-        [sys.executable, "-m", "backend.traffic", "--rate", str(rate)],
+        [sys.executable, "-m", "backend.traffic", "--backend-url", state.urls["backend"],
+         "--rate", str(rate)],
         run_dir / "logs" / "traffic.log",
-        worker_env(broker),
-    )
+        {"TASKDECK_TRAFFIC_TOKEN": state.tokens["support"]},
+    )  # fmt: skip
     started(traffic)
 
 

@@ -1,0 +1,186 @@
+"""Alerts end to end: real workers, backend, Prometheus and Alertmanager, shortened rules."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from backend.procs import free_port
+from backend.stack import (
+    redis_url,
+    start_alertmanager,
+    start_backend,
+    start_prometheus,
+    start_redis,
+    start_worker,
+    write_prometheus_config,
+)
+from tests.conftest import FAST_WORKLOAD, ROOMY, Server
+from tests.helpers import api, wait_for
+
+pytestmark = pytest.mark.integration
+
+RULES_FACTOR = 0.05  # CeleryWorkerDown after 6 s, failure rate over 15 s for 15 s
+WORKER = "alertworker"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    run_dir = tmp_path_factory.mktemp("alerts")
+    started = []
+    try:
+        redis_port = free_port()
+        started.append(start_redis(run_dir, redis_port))
+        broker = redis_url(redis_port)
+        backend_port = free_port()
+        started.append(start_backend(run_dir, backend_port, broker,
+                                     env={**ROOMY, "TASKDECK_WORKER_TIMEOUT_S": "3"}))  # fmt: skip
+        am_port = free_port()
+        started.append(start_alertmanager(run_dir, am_port, group_wait="1s"))
+        config = write_prometheus_config(run_dir, backend_port, am_port, interval="1s",
+                                         rules_factor=RULES_FACTOR)  # fmt: skip
+        prom_port = free_port()
+        started.append(start_prometheus(run_dir, prom_port, config))
+        yield {
+            "run_dir": run_dir,
+            "broker": broker,
+            "backend": Server(started[1], backend_port, f"http://127.0.0.1:{backend_port}"),
+            "alertmanager": f"http://127.0.0.1:{am_port}",
+            "prometheus": f"http://127.0.0.1:{prom_port}",
+        }
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+def active_alerts(am: str, name: str) -> list[dict[str, Any]]:
+    alerts = httpx.get(f"{am}/api/v2/alerts", timeout=5).json()
+    return [
+        a
+        for a in alerts
+        if a["labels"].get("alertname") == name and a["status"]["state"] == "active"
+    ]
+
+
+def prom_value(prom: str, query: str) -> float | None:
+    result = httpx.get(f"{prom}/api/v1/query", params={"query": query}, timeout=5).json()["data"][
+        "result"
+    ]
+    return float(result[0]["value"][1]) if result else None
+
+
+def test_worker_down_fires_in_alertmanager_and_resolves_when_it_returns(
+    stack: dict[str, Any],
+) -> None:
+    worker = start_worker(
+        stack["run_dir"], stack["broker"], WORKER, concurrency=1, env=FAST_WORKLOAD
+    )
+    try:
+        up = f'celery_worker_up{{hostname="{WORKER}@taskdeck"}}'
+        wait_for(
+            lambda: prom_value(stack["prometheus"], up) == 1.0,
+            30,
+            "Prometheus to see the worker up",
+        )
+        assert not active_alerts(stack["alertmanager"], "CeleryWorkerDown")
+        worker.stop()
+        wait_for(
+            lambda: active_alerts(stack["alertmanager"], "CeleryWorkerDown"), 60, "CeleryWorkerDown"
+        )
+        alert = active_alerts(stack["alertmanager"], "CeleryWorkerDown")[0]
+        assert alert["labels"]["hostname"] == f"{WORKER}@taskdeck"
+        assert (
+            alert["labels"]["severity"] == "critical" and alert["labels"]["component"] == "workers"
+        )
+        assert "is down" in alert["annotations"]["summary"]
+        worker = start_worker(
+            stack["run_dir"], stack["broker"], WORKER, concurrency=1, env=FAST_WORKLOAD
+        )
+        wait_for(
+            lambda: not active_alerts(stack["alertmanager"], "CeleryWorkerDown"),
+            60,
+            "the alert to resolve",
+        )
+    finally:
+        worker.stop()
+
+
+def test_a_burst_of_failing_tasks_fires_the_failure_rate_alert(stack: dict[str, Any]) -> None:
+    worker = start_worker(
+        stack["run_dir"], stack["broker"], WORKER, concurrency=2, env=FAST_WORKLOAD
+    )
+    try:
+        with api(stack["backend"].url, "support") as client:
+            deadline = time.monotonic() + 40  # bounded: at most 80 tasks
+            while time.monotonic() < deadline and not active_alerts(
+                stack["alertmanager"], "HighCeleryTaskFailureRate"
+            ):
+                reply = client.post("/api/v1/tasks", json={
+                    "name": "backend.tasks.data_sync.sync_single_file",
+                    "args": [f"f-{uuid.uuid4().hex[:6]}", "erin"], "kwargs": {"broken": True},
+                    "queue": "data_sync", "user": "erin"})  # fmt: skip
+                assert reply.status_code == 202, reply.text
+                time.sleep(0.5)
+        alerts = active_alerts(stack["alertmanager"], "HighCeleryTaskFailureRate")
+        assert alerts, "the failure-rate alert did not fire within 40 s of failures"
+        assert alerts[0]["labels"]["name"] == "backend.tasks.data_sync.sync_single_file"
+        assert alerts[0]["labels"]["component"] == "tasks"
+    finally:
+        worker.stop()
+
+
+def test_the_exporter_serves_every_metric_name_of_the_design(stack: dict[str, Any]) -> None:
+    text = httpx.get(f"{stack['backend'].url}/metrics", timeout=10).text
+    design = [
+        "celery_task_sent_total", "celery_task_received_total", "celery_task_started_total",
+        "celery_task_succeeded_total", "celery_task_failed_total", "celery_task_rejected_total",
+        "celery_task_revoked_total", "celery_task_retried_total", "celery_task_runtime",
+        "celery_worker_up", "celery_worker_tasks_active", "celery_queue_length",
+        "celery_active_worker_count", "taskdeck_quota_used", "taskdeck_quota_limit",
+        "taskdeck_ratelimit_rejections_total", "taskdeck_ratelimit_anomalies", "taskdeck_broker_up",
+    ]  # fmt: skip
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for name in design:
+        assert name.removesuffix("_total") in families, name
+    assert families["celery_task_sent"].type == "counter"
+    assert families["celery_task_runtime"].type == "histogram"
+    assert not any(name.endswith("_created") for name in families)
+    assert 'celery_queue_length{priority="10",queue_name="data_sync"}' in text
+    assert "task_id" not in text  # no high-cardinality labels
+    # Every metric the rules use is one the exporter serves.
+    rules = (
+        Path(__file__).resolve().parents[2] / "monitoring/prometheus/rules/taskdeck.rules.yml"
+    ).read_text()
+    import re
+
+    used = set(re.findall(r"\b(celery_[a-z_]+|taskdeck_[a-z_]+)\b", rules))
+    base = {re.sub(r"_(total|bucket|count|sum)$", "", m) for m in used}
+    assert base <= set(families), base - set(families)
+
+
+def test_queue_length_counts_every_priority_list(stack: dict[str, Any]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(stack["broker"])
+    try:
+        client.lpush("default", "x", "y")  # step 0 (priority 10)
+        client.lpush("default:4", "z")  # step 4 (priority 6)
+        text = httpx.get(f"{stack['backend'].url}/metrics", timeout=10).text
+        values = {
+            line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("celery_queue_length{") and 'queue_name="default"' in line
+        }
+        assert values['priority="10",queue_name="default"'] == 2
+        assert values['priority="6",queue_name="default"'] == 1
+        assert sum(values.values()) == 3
+    finally:
+        client.delete("default", "default:4")
+        client.close()

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from bench import backend_bench, stack
+from bench import backend_bench, limits_bench, stack
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "stack": ("Foundation: sandbox and task round trip", stack, stack.run),
     "backend": ("Backend: ledger, task list, actions", backend_bench, backend_bench.run),
+    "limits": ("Backend: quotas, rate limits, /metrics", limits_bench, limits_bench.run),
 }
 
 

@@ -94,6 +94,22 @@ return false
 """
 
 
+# KEYS: keys to measure. ARGV[1]: LLEN or SCARD. One round trip however many keys.
+_SIZES = """
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call(ARGV[1], key) end
+return out
+"""
+
+
+def sizes(client: redis.Redis, command: str, keys: list[str]) -> list[int]:
+    """LLEN or SCARD of many keys in one script call (cheaper than a pipeline of thousands)."""
+    if not keys:
+        return []
+    reply: Any = client.eval(_SIZES, len(keys), *keys, command)
+    return [int(n) for n in reply]
+
+
 @dataclass(frozen=True)
 class WaitingMessage:
     position: int  # 0 runs next

@@ -20,14 +20,16 @@ from typing import Any
 import redis
 
 from backend.domain import lifecycle as lc
+from backend.services.broker import sizes
 
 OPEN_PREFIX = "taskdeck:quota:open:"
 OWNER_KEY = "taskdeck:quota:owner"
 LIMITS_KEY = "taskdeck:quota:limits"
+USERS_KEY = "taskdeck:quota:users"  # every user that ever took a slot
 USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MAX_LIMIT = 100_000
 
-# KEYS[1] open set, KEYS[2] limits hash, KEYS[3] owner hash.
+# KEYS[1] open set, KEYS[2] limits hash, KEYS[3] owner hash, KEYS[4] users set.
 # ARGV: user, default limit, task id, force (1 = take even over the limit).
 # Returns {taken (1/0), used, limit}.
 _TAKE = """
@@ -41,6 +43,7 @@ if used >= limit and ARGV[4] ~= '1' then
 end
 redis.call('SADD', KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
 return {1, used + 1, limit}
 """
 
@@ -87,7 +90,7 @@ class Quotas:
     def take(self, user: str, task_id: str, force: bool = False) -> Admission:
         """Take a slot for ``task_id``; refused (taken False) at the limit unless ``force``."""
         reply: Any = self._take(
-            keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY],
+            keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY],
             args=[user, self.default_limit, task_id, "1" if force else "0"],
         )
         return Admission(bool(reply[0]), int(reply[1]), int(reply[2]))
@@ -121,27 +124,22 @@ class Quotas:
         return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
 
     def users(self) -> list[str]:
-        """Users with an open slot or a limit of their own."""
-        names = {
-            k.decode()[len(OPEN_PREFIX) :]
-            for k in self.client.scan_iter(OPEN_PREFIX + "*", count=1000)
-        }
-        overrides: Any = self.client.hkeys(LIMITS_KEY)
-        names.update(k.decode() for k in overrides)
-        return sorted(names)
+        """Users who ever took a slot, or have a limit of their own."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.smembers(USERS_KEY)
+        pipe.hkeys(LIMITS_KEY)
+        takers, overrides = pipe.execute()
+        return sorted({k.decode() for k in takers} | {k.decode() for k in overrides})
 
     def usage(self, users: list[str]) -> list[tuple[str, int, int]]:
         """(user, used, limit) for each user, in one round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        for user in users:
-            pipe.scard(OPEN_PREFIX + user)
-            pipe.hget(LIMITS_KEY, user)
-        replies = pipe.execute()
-        out = []
-        for n, user in enumerate(users):
-            used, limit = replies[2 * n], replies[2 * n + 1]
-            out.append((user, int(used), int(limit) if limit is not None else self.default_limit))
-        return out
+        used = sizes(self.client, "SCARD", [OPEN_PREFIX + u for u in users])
+        raw: Any = self.client.hgetall(LIMITS_KEY)
+        limits = {k.decode(): int(v) for k, v in raw.items()}
+        return [
+            (user, n, limits.get(user, self.default_limit))
+            for user, n in zip(users, used, strict=True)
+        ]
 
     def reconcile(self, user: str, open_in_ledger: set[str]) -> dict[str, int]:
         """Make the user's slots exactly the open tasks the ledger knows; returns what changed."""

@@ -13,6 +13,7 @@ from backend.api.deps import ServicesDep
 from backend.domain.priority import from_celery_priority
 from backend.domain.queues import PRIORITY_STEPS, QUEUES, priority_list_names
 from backend.metrics import Snapshot
+from backend.services.broker import sizes
 
 router = APIRouter(tags=["metrics"])
 
@@ -35,11 +36,7 @@ def snapshot(services: ServicesDep) -> Snapshot:
     snap = Snapshot()
     try:
         queues = known_queues(services)
-        pipe = services.redis.pipeline(transaction=False)
-        for queue in queues:
-            for key in priority_list_names(queue):
-                pipe.llen(key)
-        lengths = pipe.execute()
+        lengths = sizes(services.redis, "LLEN", [k for q in queues for k in priority_list_names(q)])
         steps = len(PRIORITY_STEPS)
         for n, queue in enumerate(queues):
             for step in PRIORITY_STEPS:

@@ -75,7 +75,7 @@ def populate(url: str) -> None:
     pipe = client.pipeline(transaction=False)
     for q in range(QUEUES):
         name = f"erp_queue_{q:03d}"
-        pipe.sadd("_kombu.binding.celery", f"{name}\x06\x16\x06\x16{name}")
+        pipe.sadd("_kombu.binding.celery", f"{name}::{name}")  # routing key, pattern, queue
         for step_key in priority_list_names(name)[:3]:
             pipe.lpush(step_key, *[f"msg-{n}" for n in range(5)])
     quotas = Quotas(client, default_limit=10)

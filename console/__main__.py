@@ -109,10 +109,13 @@ def install_excepthook() -> None:
 
 def _showing_live_data(console: Console) -> bool:
     """Every service connected, and Prometheus already scraping (its first scrape takes ~5 s)."""
-    statuses = [console.connections.status(kind) for kind in ServiceKind]
+    link = console.link
+    if link is None:
+        return False
+    statuses = [link.connections.status(kind) for kind in ServiceKind]
     if not all(s.connection is Connection.CONNECTED for s in statuses):
         return False
-    prometheus = console.connections.status(ServiceKind.PROMETHEUS).last_ok
+    prometheus = link.connections.status(ServiceKind.PROMETHEUS).last_ok
     facts = dict(prometheus.facts) if prometheus else {}
     return not facts.get("targets up", "0 /").startswith("0 /")
 
@@ -124,7 +127,9 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
     deadline = time.monotonic() + run_for * 0.7
     while time.monotonic() < deadline and not _showing_live_data(console):
         await asyncio.sleep(0.2)
-    await asyncio.sleep(min(3.0, run_for * 0.1))  # a few more refreshes of live data
+    await asyncio.sleep(
+        min(8.0, run_for * 0.25)
+    )  # live data, trends and a first workers' heartbeat
     out_dir.mkdir(parents=True, exist_ok=True)
     window = console.window
     for width, height in SCREEN_SIZES:
@@ -148,13 +153,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     import qasync
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from console.app import build_console
+    from console.views.palette import apply_system_palette
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("TaskDeck")
     app.setOrganizationName("TaskDeck")
+    apply_system_palette(app)
     install_excepthook()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -164,14 +172,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     log.info("console starting on %s; log file %s", environment, log_path)
-    console = build_console(endpoints, environment)
+    settings = QSettings()
+    console = build_console(endpoints, environment, settings)
     console.window.resize(*SCREEN_SIZES[0])
+    if args.screenshots is None:
+        console.window.restore_state()
     console.window.show()
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
 
     async def run() -> None:
-        console.connections.start()
         try:
             if args.screenshots is not None:
                 await asyncio.wait_for(

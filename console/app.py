@@ -1,51 +1,284 @@
-"""Composition root: builds the services, controllers and window, and wires them."""
+"""Composition root: builds the clients, controllers and window, and wires them.
+
+Everything that talks to one environment lives in a ``Link``; switching
+profile closes the old link and opens a new one while the window, its models
+and its pages stay (so nothing needs a restart).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog
 
 from console.controllers.connections_controller import ConnectionsController
+from console.controllers.live_controller import LiveController
+from console.controllers.overview_controller import OverviewController
+from console.controllers.queue_messages_controller import QueueMessagesController
+from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
-from console.domain.service_status import ServiceKind
+from console.domain.service_status import ServiceKind, ServiceStatus
+from console.models.messages_table_model import MessagesTableModel
+from console.models.queues_table_model import QueuesTableModel
 from console.models.services_table_model import ServicesTableModel
+from console.models.workers_table_model import WorkersTableModel
+from console.reports.csv_export import export_csv
+from console.services.alertmanager_client import AlertmanagerClient
+from console.services.backend_client import BackendClient
+from console.services.broker_reader import BrokerReader
 from console.services.probes import LiveProber, Prober
+from console.services.prometheus_reader import PrometheusReader
+from console.views.connections_page import ConnectionsPage
 from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
+from console.views.queues_page import QueuesPage
+from console.views.workers_page import WorkersPage
+
+log = logging.getLogger("taskdeck.console")
+
+QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
+WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Console", text)
 
 
 @dataclass
-class Console:
-    window: MainWindow
-    connections: ConnectionsController
-    services_model: ServicesTableModel
+class Link:
+    """The clients and controllers of one environment."""
+
+    endpoints: Endpoints
     prober: Prober
+    broker: BrokerReader
+    backend: BackendClient
+    prometheus: PrometheusReader
+    alertmanager: AlertmanagerClient
+    connections: ConnectionsController
+    live: LiveController
+    overview: OverviewController
+    messages: QueueMessagesController
+    queue_trend: TrendController
+    worker_trend: TrendController
 
     async def aclose(self) -> None:
         self.connections.stop()
-        await self.prober.aclose()
+        self.overview.stop()
+        self.queue_trend.stop()
+        self.worker_trend.stop()
+        await self.live.stop()
+        await asyncio.gather(
+            self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
+            return_exceptions=True,
+        )  # fmt: skip
+        self.prometheus.close()
+        for obj in (
+            self.connections,
+            self.live,
+            self.overview,
+            self.messages,
+            self.queue_trend,
+            self.worker_trend,
+        ):
+            obj.deleteLater()
 
 
-def build_console(endpoints: Endpoints, environment: str, prober: Prober | None = None) -> Console:
-    prober = prober or LiveProber(endpoints)
-    targets = {
-        ServiceKind.BROKER: endpoints.broker_url,
-        ServiceKind.BACKEND: endpoints.backend_url,
-        ServiceKind.PROMETHEUS: endpoints.prometheus_url,
-        ServiceKind.ALERTMANAGER: endpoints.alertmanager_url,
-    }
-    connections = ConnectionsController(prober, targets)
-    statuses = [connections.status(kind) for kind in ServiceKind]
-    services_model = ServicesTableModel(statuses)
-    window = MainWindow(environment)
-    window.add_page(
-        "overview",
-        QCoreApplication.translate("Console", "Overview"),
-        OverviewPage(services_model),
-    )
-    for status in statuses:
-        window.show_status(status)
-    connections.status_changed.connect(services_model.update)
-    connections.status_changed.connect(window.show_status)
-    return Console(window, connections, services_model, prober)
+class Console(QObject):
+    def __init__(self, settings: QSettings | None = None, prober: Prober | None = None) -> None:
+        super().__init__()
+        self._prober_override = prober
+        self.services_model = ServicesTableModel([])
+        self.queues_model = QueuesTableModel()
+        self.workers_model = WorkersTableModel()
+        self.messages_model = MessagesTableModel()
+        self.window = MainWindow(settings)
+        self.overview_page = OverviewPage()
+        self.queues_page = QueuesPage(self.queues_model, self.messages_model)
+        self.workers_page = WorkersPage(self.workers_model)
+        self.connections_page = ConnectionsPage(self.services_model)
+        w = self.window
+        w.add_page("overview", _tr("Overview"), self.overview_page)
+        w.add_page("queues", _tr("Queues"), self.queues_page, self.queues_page.queues.focus_filter)
+        w.add_page(
+            "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
+        )
+        w.add_page("connections", _tr("Connections"), self.connections_page)
+        self.link: Link | None = None
+        # Views talk to whatever link is current, through these slots.
+        self.overview_page.navigate.connect(w.show_page)
+        self.overview_page.window_selected.connect(
+            lambda key: self.link and self.link.overview.set_window(key)
+        )
+        self.overview_page.open_alerts.connect(self._open_alertmanager)
+        self.queues_page.queue_selected.connect(self._queue_selected)
+        self.queues_page.cancel_requested.connect(
+            lambda ids, reason: self.link and self.link.messages.cancel(ids, reason)
+        )
+        self.queues_page.priority_requested.connect(
+            lambda ids, p, reason: self.link and self.link.messages.set_priority(ids, p, reason)
+        )
+        self.queues_page.next_page.connect(lambda: self.link and self.link.messages.next_page())
+        self.queues_page.previous_page.connect(
+            lambda: self.link and self.link.messages.previous_page()
+        )
+        self.workers_page.worker_selected.connect(
+            lambda h: self.link and self.link.worker_trend.select(h)
+        )
+        w.refresh_requested.connect(self.refresh)
+        w.export_requested.connect(self._export)
+
+    # -- one environment ---------------------------------------------------------
+
+    def connect_to(
+        self, endpoints: Endpoints, name: str, colour: str = "#3b82f6", production: bool = False
+    ) -> Link:
+        prober = self._prober_override or LiveProber(endpoints)
+        targets = {
+            ServiceKind.BROKER: endpoints.broker_url,
+            ServiceKind.BACKEND: endpoints.backend_url,
+            ServiceKind.PROMETHEUS: endpoints.prometheus_url,
+            ServiceKind.ALERTMANAGER: endpoints.alertmanager_url,
+        }
+        broker = BrokerReader(endpoints.broker_url)
+        backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
+        prometheus = PrometheusReader(endpoints.prometheus_url)
+        alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
+        link = Link(
+            endpoints=endpoints, prober=prober, broker=broker, backend=backend, prometheus=prometheus,
+            alertmanager=alertmanager,
+            connections=ConnectionsController(prober, targets),
+            live=LiveController(broker, backend),
+            overview=OverviewController(prometheus, alertmanager),
+            messages=QueueMessagesController(backend),
+            queue_trend=TrendController(prometheus, QUEUE_TREND),
+            worker_trend=TrendController(prometheus, WORKER_TREND),
+        )  # fmt: skip
+        self._wire(link)
+        self.link = link
+        self.window.set_environment(name, colour, production)
+        statuses = [link.connections.status(kind) for kind in ServiceKind]
+        self.services_model.set_rows(statuses)
+        for status in statuses:
+            self.window.show_status(status)
+        link.connections.start()
+        link.live.start()
+        link.overview.start()
+        link.messages.load_role()
+        return link
+
+    def _wire(self, link: Link) -> None:
+        w, o, q = self.window, self.overview_page, self.queues_page
+        link.connections.status_changed.connect(self._status_changed)
+        link.live.queues_changed.connect(self.queues_model.update_rows)
+        link.live.workers_changed.connect(self.workers_model.update_rows)
+        link.live.workers_changed.connect(o.show_workers)
+        link.live.counts_changed.connect(o.show_counts)
+        link.live.error.connect(w.show_message)
+        link.overview.series_changed.connect(lambda name, series: o.plots[name].set_series(series))
+        link.overview.point_added.connect(
+            lambda name, key, t, v: o.plots[name].append_point(key, t, v)
+        )
+        link.overview.window_changed.connect(self._window_changed)
+        link.overview.prometheus_failed.connect(self._prometheus_failed)
+        link.overview.prometheus_ok.connect(self._prometheus_ok)
+        link.overview.alerts_changed.connect(o.show_alerts)
+        link.messages.messages_changed.connect(q.show_messages)
+        link.messages.role_changed.connect(q.set_role)
+        link.messages.busy_changed.connect(q.set_busy)
+        link.messages.action_done.connect(w.show_message)
+        link.messages.action_failed.connect(w.show_message)
+        link.queue_trend.series_changed.connect(q.trend.set_series)
+        link.worker_trend.series_changed.connect(self.workers_page.trend.set_series)
+
+    async def switch(
+        self, endpoints: Endpoints, name: str, colour: str = "#3b82f6", production: bool = False
+    ) -> None:
+        """Close the current environment's connections and open another's."""
+        await self.close_link()
+        for model in (self.queues_model, self.workers_model, self.messages_model):
+            model.set_rows([])
+        self.connect_to(endpoints, name, colour, production)
+
+    async def close_link(self) -> None:
+        link, self.link = self.link, None
+        if link is not None:
+            await link.aclose()
+
+    async def aclose(self) -> None:
+        await self.close_link()
+
+    # -- slots ---------------------------------------------------------------------
+
+    def _status_changed(self, status: ServiceStatus) -> None:
+        self.services_model.update(status)
+        self.window.show_status(status)
+
+    def _queue_selected(self, queue: str) -> None:
+        if self.link is not None:
+            self.link.messages.show_queue(queue)
+            self.link.queue_trend.select(queue)
+
+    def _window_changed(self, seconds: float) -> None:
+        for plot in self.overview_page.plots.values():
+            plot.set_window(seconds)
+
+    def _prometheus_ok(self) -> None:
+        for plot in self.overview_page.plots.values():
+            plot.clear_message()
+
+    def _prometheus_failed(self, message: str, last_good: float) -> None:
+        since = time.strftime("%H:%M:%S", time.localtime(last_good)) if last_good else None
+        text = (
+            _tr("Prometheus unreachable; showing data from {time}").format(time=since)
+            if since
+            else _tr("Prometheus unreachable: {error}").format(error=message)
+        )
+        for plot in self.overview_page.plots.values():
+            plot.show_message(text)
+
+    def _open_alertmanager(self) -> None:
+        if self.link is not None:
+            QDesktopServices.openUrl(QUrl(self.link.endpoints.alertmanager_url))
+
+    def refresh(self) -> None:
+        if self.link is None:
+            return
+        self.link.connections.refresh(force=True)
+        self.link.live.refresh()
+        self.link.overview.refresh()
+        self.link.messages.reload()
+
+    def table_for(self, page: str) -> Any:
+        return {
+            "queues": self.queues_page.queues.proxy,
+            "workers": self.workers_page.workers.proxy,
+            "connections": self.services_model,
+        }.get(page)
+
+    def _export(self, page: str) -> None:
+        model = self.table_for(page)
+        if model is None:
+            self.window.show_message(_tr("This page has no table to export."))
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, _tr("Export table"), f"{page}.csv", "CSV (*.csv)"
+        )
+        if path:
+            rows = export_csv(model, Path(path))
+            self.window.show_message(
+                _tr("Exported {rows} rows to {path}").format(rows=rows, path=path)
+            )
+
+
+def build_console(endpoints: Endpoints, environment: str, settings: QSettings | None = None,
+                  prober: Prober | None = None) -> Console:  # fmt: skip
+    console = Console(settings, prober)
+    console.connect_to(endpoints, environment)
+    return console

@@ -17,17 +17,20 @@ class Endpoints:
     backend_url: str
     prometheus_url: str
     alertmanager_url: str
+    backend_token: str | None = None  # from the keyring, or the sandbox's own admin token
 
     @classmethod
     def from_sandbox(cls, run_dir: Path) -> Endpoints:
         path = run_dir / "state.json"
         try:
-            urls = json.loads(path.read_text())["urls"]
+            state = json.loads(path.read_text())
+            urls = state["urls"]
             return cls(
                 broker_url=str(urls["broker"]),
                 backend_url=str(urls["backend"]),
                 prometheus_url=str(urls["prometheus"]),
                 alertmanager_url=str(urls["alertmanager"]),
+                backend_token=state.get("tokens", {}).get("admin"),
             )
         except FileNotFoundError:
             raise EndpointsError(

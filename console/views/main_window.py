@@ -1,9 +1,10 @@
-"""The main window: navigation sidebar, pages, and a status bar indicator per service."""
+"""The main window: navigation sidebar, pages, an environment banner and a status bar
+indicator per service."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -19,9 +21,13 @@ from console.models.services_table_model import STATE_COLOURS, service_label, st
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, environment: str, parent: QWidget | None = None) -> None:
+    refresh_requested = Signal()
+    export_requested = Signal(str)  # page key
+    profiles_requested = Signal()
+
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("TaskDeck — {environment}").format(environment=environment))
+        self.settings = settings
         self.sidebar = QListWidget()
         self.sidebar.setFixedWidth(180)
         self.sidebar.setObjectName("sidebar")
@@ -30,14 +36,24 @@ class MainWindow(QMainWindow):
             "#sidebar::item { padding: 8px 12px; }"
             "QLabel#pageTitle { font-size: 16pt; font-weight: 600; }"
         )
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setContentsMargins(10, 4, 10, 4)
         self.pages = QStackedWidget()
+        body = QWidget()
+        body_layout = QHBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.sidebar)
+        body_layout.addWidget(self.pages, 1)
         central = QWidget()
-        layout = QHBoxLayout(central)
+        layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.sidebar)
-        layout.addWidget(self.pages, 1)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(body, 1)
         self.setCentralWidget(central)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self._remember_page)
         self._indicators: dict[ServiceKind, QLabel] = {}
         for kind in ServiceKind:
             label = QLabel()
@@ -45,11 +61,31 @@ class MainWindow(QMainWindow):
             self._indicators[kind] = label
             self.statusBar().addPermanentWidget(label)
         self._page_names: list[str] = []
+        self._filters: dict[str, object] = {}
+        menu = self.menuBar().addMenu(self.tr("&Connection"))
+        profiles = QAction(self.tr("&Profiles…"), self)
+        profiles.triggered.connect(self.profiles_requested.emit)
+        menu.addAction(profiles)
+        refresh = QAction(self.tr("&Refresh"), self)
+        refresh.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        refresh.triggered.connect(self.refresh_requested.emit)
+        menu.addAction(refresh)
+        export = QAction(self.tr("&Export table…"), self)
+        export.setShortcut(QKeySequence("Ctrl+E"))
+        export.triggered.connect(lambda: self.export_requested.emit(self.current_page()))
+        menu.addAction(export)
+        find = QShortcut(QKeySequence("Ctrl+F"), self)
+        find.activated.connect(self._focus_filter)
+        self.set_environment("—", "#607d8b", production=False)
 
-    def add_page(self, key: str, title: str, page: QWidget) -> None:
+    # -- pages -------------------------------------------------------------------
+
+    def add_page(self, key: str, title: str, page: QWidget, focus_filter: object = None) -> None:
         self.sidebar.addItem(QListWidgetItem(title))
         self.pages.addWidget(page)
         self._page_names.append(key)
+        if focus_filter is not None:
+            self._filters[key] = focus_filter
         index = len(self._page_names)
         if index <= 9:
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index}"), self)
@@ -61,7 +97,29 @@ class MainWindow(QMainWindow):
         return list(self._page_names)
 
     def show_page(self, key: str) -> None:
-        self.sidebar.setCurrentRow(self._page_names.index(key))
+        if key in self._page_names:
+            self.sidebar.setCurrentRow(self._page_names.index(key))
+
+    def current_page(self) -> str:
+        row = self.sidebar.currentRow()
+        return self._page_names[row] if 0 <= row < len(self._page_names) else ""
+
+    def _focus_filter(self) -> None:
+        focus = self._filters.get(self.current_page())
+        if callable(focus):
+            focus()
+
+    # -- state -------------------------------------------------------------------
+
+    def set_environment(self, name: str, colour: str, production: bool) -> None:
+        """The profile in use, in the title and a banner; production stands out in red."""
+        marker = self.tr(" — PRODUCTION") if production else ""
+        self.setWindowTitle(self.tr("TaskDeck — {name}{marker}").format(name=name, marker=marker))
+        background = "#c62828" if production else colour
+        self.banner.setText(f"{name}{marker}")
+        self.banner.setStyleSheet(
+            f"#banner {{ background: {background}; color: white; font-weight: 600; }}"
+        )
 
     def show_status(self, status: ServiceStatus) -> None:
         label = self._indicators[status.kind]
@@ -70,3 +128,25 @@ class MainWindow(QMainWindow):
             f'<span style="color:{colour}">●</span> {service_label(status.kind)}: {state_label(status)}'
         )
         label.setToolTip(status.last_error or status.target)
+
+    def show_message(self, text: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    # -- geometry and last page across runs ------------------------------------------
+
+    def restore_state(self) -> None:
+        if self.settings is None:
+            return
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self.show_page(str(self.settings.value("window/page", "overview")))
+
+    def _remember_page(self, _row: int) -> None:
+        if self.settings is not None and self.current_page():
+            self.settings.setValue("window/page", self.current_page())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.settings is not None:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)

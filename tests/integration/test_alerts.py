@@ -154,6 +154,9 @@ def test_the_exporter_serves_every_metric_name_of_the_design(stack: dict[str, An
     assert not any(name.endswith("_created") for name in families)
     assert 'celery_queue_length{priority="10",queue_name="data_sync"}' in text
     assert "task_id" not in text  # no high-cardinality labels
+    queues = {line.split('queue_name="')[1].split('"')[0] for line in text.splitlines()
+              if line.startswith("celery_queue_length{")}  # fmt: skip
+    assert queues == {"data_sync", "scheduled", "default"}  # bound queues, named once
     # Every metric the rules use is one the exporter serves.
     rules = (
         Path(__file__).resolve().parents[2] / "monitoring/prometheus/rules/taskdeck.rules.yml"

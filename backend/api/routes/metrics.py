@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
 from backend.domain.priority import from_celery_priority
-from backend.domain.queues import PRIORITY_STEPS, QUEUES, priority_list_names
+from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 from backend.metrics import Snapshot
 from backend.services.broker import sizes
 
@@ -26,7 +26,9 @@ def known_queues(services: ServicesDep) -> list[str]:
             continue
         members: Any = services.redis.smembers(key)
         for member in members:
-            queue = member.decode().rsplit("\x06\x16", 1)[-1]
+            # kombu writes "routing_key<sep>pattern<sep>queue" with the transport's separator
+            parts = member.decode().split(PRIORITY_SEP, 2)
+            queue = parts[2] if len(parts) == 3 else parts[-1]
             if queue and not queue.endswith(".reply.celery.pidbox") and "celeryev" not in queue:
                 names.add(queue)
     return sorted(names)

@@ -42,14 +42,15 @@ def console(
     qtbot.addWidget(built.window)
     built.window.resize(1366, 768)
     built.window.show()
-    built.connections.start()
     yield built
     run_coro(qtbot, built.aclose())
 
 
 def all_connected(console: Console) -> bool:
+    assert console.link is not None
     return all(
-        console.connections.status(kind).connection is Connection.CONNECTED for kind in ServiceKind
+        console.link.connections.status(kind).connection is Connection.CONNECTED
+        for kind in ServiceKind
     )
 
 

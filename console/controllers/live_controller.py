@@ -1,0 +1,121 @@
+"""Live queues, workers and task counts: broker depths on a timer, Celery events as they come."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.domain.live import LiveCounts, LiveState
+from console.services.backend_client import BackendClient, BackendError
+from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
+
+log = logging.getLogger("taskdeck.console.live")
+DEPTH_INTERVAL_MS = 2000
+DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
+TICK_MS = 1000  # heartbeat ages and counts move on even without events
+
+
+class LiveController(QObject):
+    queues_changed = Signal(list)  # list[QueueInfo]
+    workers_changed = Signal(list)  # list[WorkerInfo]
+    counts_changed = Signal(object)  # LiveCounts
+    error = Signal(str)
+
+    def __init__(
+        self,
+        broker: BrokerReader,
+        backend: BackendClient | None,
+        receiver_factory: Callable[[Callable[[list[dict[str, Any]]], None]], EventReceiver]
+        | None = None,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.broker = broker
+        self.backend = backend
+        self.state = LiveState()
+        self.clock = clock
+        self._receiver_factory = receiver_factory or (
+            lambda deliver: EventReceiver(broker.url, deliver)
+        )
+        self._receiver: EventReceiver | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._busy = False
+        self._rounds = 0
+        self._last_counts: LiveCounts | None = None
+        self._depth_timer = QTimer(self)
+        self._depth_timer.setInterval(DEPTH_INTERVAL_MS)
+        self._depth_timer.timeout.connect(self.refresh)
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._publish_workers_and_counts)
+
+    def start(self) -> None:
+        loop = asyncio.get_event_loop()
+        self._receiver = self._receiver_factory(loop_deliverer(loop, self.apply_events))
+        self._receiver.start()
+        self._depth_timer.start()
+        self._tick.start()
+        self.refresh()
+
+    async def stop(self) -> None:
+        self._depth_timer.stop()
+        self._tick.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._receiver is not None:
+            await asyncio.to_thread(self._receiver.stop)
+
+    @property
+    def receiver_connected(self) -> bool:
+        return bool(self._receiver and self._receiver.connected)
+
+    def apply_events(self, batch: list[dict[str, Any]]) -> None:
+        """A batch of Celery events, on the loop's thread."""
+        self.state.apply_events(batch, self.clock())
+        self._publish_workers_and_counts()
+
+    def refresh(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        task = asyncio.ensure_future(self._refresh())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _refresh(self) -> None:
+        try:
+            depths = await self.broker.depths()
+            self.state.set_depths(depths)
+            self._rounds += 1
+            if self.backend is not None and self._rounds % DETAILS_EVERY == 1:
+                await self._backend_details()
+            self.queues_changed.emit(sorted(self.state.queues.values(), key=lambda q: q.name))
+            self._publish_workers_and_counts()
+        except BackendError as exc:
+            self.error.emit(exc.detail)
+        except Exception as exc:  # noqa: BLE001 - shown; the last data stays on screen
+            self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+        finally:
+            self._busy = False
+
+    async def _backend_details(self) -> None:
+        assert self.backend is not None
+        queues, workers = await asyncio.gather(self.backend.queues(), self.backend.workers())
+        for q in queues:
+            self.state.set_queue_details(q["name"], oldest_age_s=q.get("oldest_age_s"))
+        for w in workers:
+            self.state.set_worker_details(w["hostname"], w.get("pool"), w.get("concurrency"))
+
+    def _publish_workers_and_counts(self) -> None:
+        now = self.clock()
+        self.workers_changed.emit(self.state.workers(now))
+        counts = self.state.counts(now)
+        if counts != self._last_counts:
+            self._last_counts = counts
+            self.counts_changed.emit(counts)

@@ -1,0 +1,158 @@
+"""Trends from Prometheus and firing alerts from Alertmanager, for the Overview page.
+
+Full range queries when the window changes and every minute; in between, an
+instant query every few seconds appends one point per series, so the live edge
+moves without redrawing whole plots. Failures keep the last data on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.domain.series import DEFAULT_WINDOW, WINDOWS
+from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
+from console.services.prometheus_reader import (
+    OVERVIEW_QUERIES,
+    PrometheusError,
+    PrometheusReader,
+    default_key,
+)
+
+RANGE_EVERY_MS = 60_000
+# Legend names of the plots whose query has no label to name its series by.
+SINGLE_SERIES_NAMES = {"failure_rate": "failure rate", "p95_runtime": "p95"}
+EDGE_EVERY_MS = 5_000
+
+
+class OverviewController(QObject):
+    series_changed = Signal(str, list)  # plot name, list[Series]
+    point_added = Signal(str, str, float, float)  # plot name, series key, t, value
+    window_changed = Signal(float)  # seconds
+    prometheus_failed = Signal(str, float)  # message, time of the last good data (0: none)
+    prometheus_ok = Signal()
+    alerts_changed = Signal(list)  # firing alerts
+
+    def __init__(
+        self, prometheus: PrometheusReader | None, alertmanager: AlertmanagerClient | None,
+        parent: QObject | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.prometheus = prometheus
+        self.alertmanager = alertmanager
+        self.window = next(w for w in WINDOWS if w.key == DEFAULT_WINDOW)
+        self.last_good = 0.0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._range_busy = False
+        self._edge_busy = False
+        self._stopped = False
+        self._range_timer = QTimer(self)
+        self._range_timer.setInterval(RANGE_EVERY_MS)
+        self._range_timer.timeout.connect(self.refresh)
+        self._edge_timer = QTimer(self)
+        self._edge_timer.setInterval(EDGE_EVERY_MS)
+        self._edge_timer.timeout.connect(self._edge)
+
+    def _spawn(self, coro: Any) -> None:
+        if self._stopped:
+            coro.close()
+            return
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def start(self) -> None:
+        self._range_timer.start()
+        self._edge_timer.start()
+        self.refresh()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._range_timer.stop()
+        self._edge_timer.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def set_window(self, key: str) -> None:
+        window = next((w for w in WINDOWS if w.key == key), None)
+        if window is None or window == self.window:
+            return
+        self.window = window
+        self.window_changed.emit(float(window.seconds))
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self._range_busy:
+            self._range_busy = True
+            self._spawn(self._refresh_ranges())
+        self._spawn(self._refresh_alerts())
+
+    async def _refresh_ranges(self) -> None:
+        try:
+            if self.prometheus is None:
+                return
+            names = list(OVERVIEW_QUERIES)
+            results = await asyncio.gather(
+                *(self.prometheus.range(q, self.window.seconds, legend=legend)
+                  for q, legend in OVERVIEW_QUERIES.values()),
+                return_exceptions=True,
+            )  # fmt: skip
+            failure = next((r for r in results if isinstance(r, BaseException)), None)
+            for name, result in zip(names, results, strict=True):
+                if isinstance(result, list):
+                    for series in result:
+                        series.key = self._key(name, series.labels)
+                    self.series_changed.emit(name, result)
+            if failure is not None:
+                self._failed(failure)
+            else:
+                self.last_good = time.time()
+                self.prometheus_ok.emit()
+        finally:
+            self._range_busy = False
+
+    @staticmethod
+    def _key(name: str, labels: dict[str, str]) -> str:
+        """One series' legend name, the same for range and instant results."""
+        query, legend = OVERVIEW_QUERIES[name]
+        if legend and legend in labels:
+            return labels[legend]
+        if not labels and name in SINGLE_SERIES_NAMES:
+            return SINGLE_SERIES_NAMES[name]
+        return default_key(labels, query)
+
+    def _failed(self, exc: BaseException) -> None:
+        text = str(exc) if isinstance(exc, PrometheusError) else f"{type(exc).__name__}: {exc}"
+        self.prometheus_failed.emit(text, self.last_good)
+
+    def _edge(self) -> None:
+        if not self._edge_busy and self.prometheus is not None:
+            self._edge_busy = True
+            self._spawn(self._refresh_edge())
+        self._spawn(self._refresh_alerts())
+
+    async def _refresh_edge(self) -> None:
+        assert self.prometheus is not None
+        try:
+            now = time.time()
+            for name, (query, _legend) in OVERVIEW_QUERIES.items():
+                for labels, value in await self.prometheus.instant(query):
+                    self.point_added.emit(name, self._key(name, labels), now, value)
+            self.window_changed.emit(float(self.window.seconds))
+            self.last_good = now
+            self.prometheus_ok.emit()
+        except Exception as exc:  # noqa: BLE001 - shown on the plots; last data stays
+            self._failed(exc)
+        finally:
+            self._edge_busy = False
+
+    async def _refresh_alerts(self) -> None:
+        if self.alertmanager is None:
+            return
+        try:
+            self.alerts_changed.emit(await self.alertmanager.firing())
+        except AlertmanagerError:
+            pass  # the status bar shows Alertmanager's state

@@ -1,0 +1,65 @@
+"""The trend of one selected thing (a queue's depth, a worker's active tasks)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.services.prometheus_reader import PrometheusReader
+
+REFRESH_MS = 15_000
+WINDOW_S = 3600.0
+
+
+def label_value(value: str) -> str:
+    """A label value quoted for PromQL."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class TrendController(QObject):
+    series_changed = Signal(list)  # list[Series]
+    failed = Signal(str)
+
+    def __init__(
+        self, prometheus: PrometheusReader | None, template: str, parent: QObject | None = None
+    ) -> None:
+        """``template`` is PromQL with ``{value}`` where the quoted selection goes."""
+        super().__init__(parent)
+        self.prometheus = prometheus
+        self.template = template
+        self.selection: str | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+
+    def select(self, value: str | None) -> None:
+        self.selection = value
+        if not self._timer.isActive():
+            self._timer.start()
+        self.refresh()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def refresh(self) -> None:
+        if self.selection is None or self.prometheus is None:
+            return
+        task = asyncio.ensure_future(self._load(self.selection))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _load(self, selection: str) -> None:
+        assert self.prometheus is not None
+        query = self.template.format(value=label_value(selection))
+        try:
+            series = await self.prometheus.range(query, WINDOW_S)
+        except Exception as exc:  # noqa: BLE001 - shown on the plot
+            self.failed.emit(str(exc))
+            return
+        if selection == self.selection:
+            self.series_changed.emit(series)

@@ -1,0 +1,38 @@
+"""Locale-aware formatting of numbers, durations and times for the tables."""
+
+from __future__ import annotations
+
+import datetime
+
+from PySide6.QtCore import QLocale, QTime
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    if value is None:
+        return "—"
+    locale = QLocale()
+    return locale.toString(float(value), "f", decimals) if decimals else locale.toString(int(value))
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{number(seconds, 1)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+    return f"{int(seconds // 86400)} d {int(seconds % 86400 // 3600)} h"
+
+
+def clock(epoch: float | None) -> str:
+    if epoch is None:
+        return "—"
+    moment = datetime.datetime.fromtimestamp(epoch)
+    return QLocale().toString(QTime(moment.hour, moment.minute, moment.second), "HH:mm:ss")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{number(value * 100, 1)} %"

@@ -1,0 +1,54 @@
+"""The waiting messages of one queue, in the order they will run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from console.models.format import clock, duration, number
+from console.models.keyed_table_model import Column, KeyedTableModel
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    position: int
+    task_id: str
+    name: str
+    priority: int
+    user: str | None
+    args: str
+    enqueued_at: float | None
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> WaitingMessage:
+        return cls(
+            position=int(item["position"]), task_id=str(item["task_id"]), name=str(item["name"]),
+            priority=int(item["priority"]), user=item.get("user"), args=str(item.get("args", "")),
+            enqueued_at=item.get("enqueued_at"),
+        )  # fmt: skip
+
+
+def _short_name(m: WaitingMessage) -> str:
+    return m.name.rsplit(".", 1)[-1]
+
+
+COL_POSITION, COL_TASK, COL_NAME, COL_PRIORITY, COL_USER, COL_WAITING, COL_ARGS = range(7)
+
+
+class MessagesTableModel(KeyedTableModel[WaitingMessage]):
+    CONTEXT = "MessagesTableModel"
+    COLUMNS: tuple[Column[WaitingMessage], ...] = (
+        Column("#", lambda m: number(m.position + 1), lambda m: m.position, align_right=True),
+        Column("Task id", lambda m: m.task_id),
+        Column("Task", _short_name, tooltip=lambda m: m.name),
+        Column("Priority", lambda m: str(m.priority), lambda m: m.priority, align_right=True),
+        Column("User", lambda m: m.user or "—"),
+        Column("Waiting", lambda m: duration(time.time() - m.enqueued_at) if m.enqueued_at else "—",
+               lambda m: -(m.enqueued_at or 0.0), align_right=True,
+               tooltip=lambda m: clock(m.enqueued_at)),
+        Column("Arguments", lambda m: m.args, tooltip=lambda m: m.args),
+    )  # fmt: skip
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda m: m.task_id, parent)

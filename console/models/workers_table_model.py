@@ -1,0 +1,52 @@
+"""Workers: status from heartbeats, active and processed tasks, pool and load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QBrush, QColor
+
+from console.domain.live import WorkerInfo
+from console.models.format import duration, number
+from console.models.keyed_table_model import Column, KeyedTableModel
+
+STATUS_COLOURS = {
+    "online": QColor("#2e7d32"),
+    "stale": QColor("#ef6c00"),
+    "offline": QColor("#c62828"),
+}
+STATUS_ORDER = {"offline": 0, "stale": 1, "online": 2}
+
+
+def _load(w: WorkerInfo) -> str:
+    return " / ".join(number(v, 2) for v in w.loadavg) if w.loadavg else "—"
+
+
+(
+    COL_HOST,
+    COL_STATUS,
+    COL_HEARTBEAT,
+    COL_ACTIVE,
+    COL_PROCESSED,
+    COL_POOL,
+    COL_CONCURRENCY,
+    COL_LOAD,
+) = range(8)
+
+
+class WorkersTableModel(KeyedTableModel[WorkerInfo]):
+    CONTEXT = "WorkersTableModel"
+    COLUMNS: tuple[Column[WorkerInfo], ...] = (
+        Column("Worker", lambda w: w.hostname),
+        Column("Status", lambda w: w.status, lambda w: STATUS_ORDER.get(w.status, 0),
+               foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor("#808080")))),
+        Column("Last heartbeat", lambda w: f"{duration(w.heartbeat_age_s)} ago", lambda w: w.heartbeat_age_s, align_right=True),
+        Column("Active", lambda w: number(w.active), lambda w: w.active, align_right=True),
+        Column("Processed", lambda w: number(w.processed), lambda w: w.processed, align_right=True),
+        Column("Pool", lambda w: w.pool or "—"),
+        Column("Concurrency", lambda w: number(w.concurrency), lambda w: w.concurrency or 0, align_right=True),
+        Column("Load (1/5/15 min)", _load, lambda w: w.loadavg[0] if w.loadavg else 0.0, align_right=True),
+    )  # fmt: skip
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda w: w.hostname, parent)

@@ -1,0 +1,133 @@
+"""Read-only live data from the broker: queue depths, and Celery's events on a thread.
+
+The console never writes tasks or queues: depths are LLEN of every priority
+list. Celery events (worker heartbeats, task events) are received on a thread
+of their own and handed to the event loop in batches a few times a second,
+so a burst of thousands of events costs the window a handful of updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from backend.domain.priority import from_celery_priority
+from backend.domain.queues import PRIORITY_STEPS, QUEUES, priority_list_names
+
+log = logging.getLogger("taskdeck.console.broker")
+BATCH_INTERVAL_S = 0.25
+
+
+class BrokerReader:
+    def __init__(self, url: str, queues: tuple[str, ...] = QUEUES, timeout_s: float = 3.0) -> None:
+        self.url = url
+        self.queues = queues
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+    async def depths(self) -> dict[str, dict[int, int]]:
+        """Waiting messages per queue and user priority (10 ... 1), summed over every list."""
+        pipe = self._redis.pipeline(transaction=False)
+        for queue in self.queues:
+            for key in priority_list_names(queue):
+                pipe.llen(key)
+        lengths = await pipe.execute()
+        steps = len(PRIORITY_STEPS)
+        return {
+            queue: {
+                from_celery_priority(step): int(lengths[n * steps + step])
+                for step in PRIORITY_STEPS
+            }
+            for n, queue in enumerate(self.queues)
+        }
+
+
+class EventReceiver:
+    """Celery's event stream on a daemon thread, delivered in batches through ``deliver``.
+
+    ``deliver(batch)`` is called on the receiver thread; pass something that hands
+    the batch to the event loop (``loop.call_soon_threadsafe``).
+    """
+
+    def __init__(self, url: str, deliver: Callable[[list[dict[str, Any]]], None]) -> None:
+        self.url = url
+        self.deliver = deliver
+        self.connected = False
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for target, name in (
+            (self._receive, "celery-events"),
+            (self._flush_loop, "celery-events-flush"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=3)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._buffer.append(event)
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(BATCH_INTERVAL_S):
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            if batch:
+                self.deliver(batch)
+
+    def _receive(self) -> None:
+        from celery import Celery
+
+        app = Celery(broker=self.url, set_as_current=False)
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                with app.connection() as conn:
+                    receiver = app.events.Receiver(conn, handlers={"*": self._on_event})
+                    steps = receiver.itercapture(limit=None, timeout=1.0, wakeup=False)
+                    self.connected, self.last_error, backoff = True, None, 0.5
+                    while not self._stop.is_set():
+                        try:
+                            next(steps)
+                        except TimeoutError:
+                            continue
+            except StopIteration:
+                continue
+            except Exception as exc:  # noqa: BLE001 - reconnect with backoff; state is shown
+                self.connected = False
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.info("event receiver: %s; retrying in %.1fs", self.last_error, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 15.0)
+        self.connected = False
+        app.close()
+
+
+def loop_deliverer(
+    loop: asyncio.AbstractEventLoop, apply: Callable[[list[dict[str, Any]]], None]
+) -> Callable[[list[dict[str, Any]]], None]:
+    """A ``deliver`` that runs ``apply(batch)`` on ``loop``'s thread."""
+
+    def deliver(batch: list[dict[str, Any]]) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(apply, batch)
+
+    return deliver

@@ -1,0 +1,216 @@
+"""TrendPlot: persistent curves, live points through the repaint timer, crosshair, toggles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QCheckBox
+from pytestqt.qtbot import QtBot
+
+from console.domain.series import Series
+from console.views.plots import TrendPlot
+
+T0 = 1_700_000_000.0
+
+
+def series(key: str, values: list[float], step: float = 15.0, t0: float = T0) -> Series:
+    x = t0 + step * np.arange(len(values), dtype=np.float64)
+    return Series(key, {"queue_name": key}, x, np.asarray(values, dtype=np.float64))
+
+
+def curve_data(plot: TrendPlot, key: str) -> tuple[list[float], list[float]]:
+    x, y = plot.curve(key).getData()
+    return ([] if x is None else x.tolist()), ([] if y is None else y.tolist())
+
+
+def toggle(plot: TrendPlot, key: str) -> QCheckBox:
+    (box,) = [b for b in plot.findChildren(QCheckBox) if b.text() == key]
+    return box
+
+
+@pytest.fixture
+def plot(qtbot: QtBot) -> TrendPlot:
+    widget = TrendPlot("Queue depth", unit="msgs", clock=lambda: T0 + 3600)
+    qtbot.addWidget(widget)
+    widget.resize(640, 360)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, obj: Any, name: str) -> Callable[[], int]:
+    calls = 0
+    original = getattr(obj, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, counted)
+    return lambda: calls
+
+
+def test_set_series_twice_keeps_the_curves_and_replaces_their_data(plot: TrendPlot) -> None:
+    plot.set_series([series("default", [1, 2, 3]), series("priority", [4, 5, 6])])
+    first = {key: plot.curve(key) for key in plot.keys()}
+    items_before = len(plot.plot_item.listDataItems())
+    plot.set_series([series("default", [7, 8]), series("priority", [9, 10, 11, 12])])
+    assert plot.keys() == ["default", "priority"]
+    assert all(plot.curve(key) is curve for key, curve in first.items())
+    assert len(plot.plot_item.listDataItems()) == items_before == 2
+    assert curve_data(plot, "default") == ([T0, T0 + 15], [7.0, 8.0])
+    assert curve_data(plot, "priority")[1] == [9.0, 10.0, 11.0, 12.0]
+    x, _ = plot.curve("priority").getData()
+    assert x.dtype == np.float64
+
+
+def test_curves_downsample_by_peak_and_clip_to_the_view(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1.0])])
+    opts = plot.curve("a").opts
+    assert opts["autoDownsample"] is True
+    assert opts["downsampleMethod"] == "peak"
+    assert opts["clipToView"] is True
+
+
+def test_a_vanished_key_loses_its_curve_and_toggle(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1]), series("b", [2]), series("c", [3])])
+    b_curve = plot.curve("b")
+    plot.set_series([series("a", [1]), series("c", [3])])
+    assert plot.keys() == ["a", "c"]
+    assert b_curve not in plot.plot_item.listDataItems()
+    assert len(plot.plot_item.listDataItems()) == 2
+    assert [b.text() for b in plot.findChildren(QCheckBox) if b.isVisibleTo(plot)] == ["a", "c"]
+    with pytest.raises(KeyError):
+        plot.curve("b")
+
+
+def test_a_key_that_comes_back_gets_its_colour_back(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1]), series("b", [2])])
+    colour_b = plot.curve("b").opts["pen"].color().name()
+    plot.set_series([series("a", [1])])
+    plot.set_series([series("c", [1]), series("b", [2])])
+    assert plot.curve("b").opts["pen"].color().name() == colour_b
+    assert plot.curve("c").opts["pen"].color().name() not in {
+        colour_b,
+        plot.curve("a").opts["pen"].color().name(),
+    }
+
+
+def test_values_at_gives_the_nearest_sample_of_each_series(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1, 2, 3]), series("b", [10, 20], step=30.0, t0=T0 + 5)])
+    assert plot.values_at(T0 + 16) == {"a": 2.0, "b": 10.0}  # b samples at T0+5, T0+35
+    assert plot.values_at(T0 + 21) == {"a": 2.0, "b": 20.0}
+    assert plot.values_at(T0 + 24) == {"a": 3.0, "b": 20.0}
+    assert plot.values_at(T0 - 1000) == {"a": 1.0, "b": 10.0}
+    assert plot.values_at(T0 + 1000) == {"a": 3.0, "b": 20.0}
+
+
+def test_unchecking_a_toggle_hides_the_curve_and_its_value(qtbot: QtBot, plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1, 2]), series("b", [3, 4])])
+    box = toggle(plot, "b")
+    assert box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert not box.isChecked()
+    assert not plot.curve("b").isVisible()
+    assert plot.visible_keys() == ["a"]
+    assert plot.values_at(T0) == {"a": 1.0}
+    plot.set_visible("b", True)
+    assert box.isChecked() and plot.curve("b").isVisible()
+    assert plot.values_at(T0) == {"a": 1.0, "b": 3.0}
+
+
+def test_a_key_hidden_before_it_appears_starts_hidden(plot: TrendPlot) -> None:
+    plot.set_visible("later", False)
+    plot.set_series([series("now", [1]), series("later", [2])])
+    assert plot.visible_keys() == ["now"]
+    assert not toggle(plot, "later").isChecked()
+    assert not plot.curve("later").isVisible()
+
+
+def test_live_points_reach_the_curve_through_the_repaint_timer(
+    qtbot: QtBot, plot: TrendPlot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plot.set_series([series("a", [1, 2, 3])])
+    set_data_calls = count_calls(monkeypatch, plot.curve("a"), "setData")
+    last_t = T0 + 30
+    for i in range(1, 501):  # a burst far faster than 20 per second
+        last_t = T0 + 30 + i
+        plot.append_point("a", last_t, float(i))
+    assert plot.pending()
+    assert curve_data(plot, "a")[0][-1] == T0 + 30  # not drawn yet: coalesced
+    qtbot.waitUntil(lambda: curve_data(plot, "a")[0][-1] == last_t, timeout=2_000)
+    assert not plot.pending()
+    assert set_data_calls() == 1  # one redraw for the whole burst
+    x, y = curve_data(plot, "a")
+    assert len(x) == 503 and y[-1] == 500.0
+
+
+def test_a_live_point_for_a_new_key_creates_its_curve(qtbot: QtBot, plot: TrendPlot) -> None:
+    plot.append_point("retried", T0, 0.5)
+    assert "retried" in plot.keys()
+    qtbot.waitUntil(lambda: curve_data(plot, "retried")[1] == [0.5], timeout=2_000)
+    assert toggle(plot, "retried").isChecked()
+
+
+def test_set_window_sets_the_x_range(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1, 2, 3])])
+    plot.set_window(900, end=T0 + 30)
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert x0 == pytest.approx(T0 + 30 - 900)
+    assert x1 == pytest.approx(T0 + 30)
+    plot.set_window(3600)  # ends at the plot's clock: T0 + 3600
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert (x0, x1) == (pytest.approx(T0), pytest.approx(T0 + 3600))
+    with pytest.raises(ValueError, match="positive"):
+        plot.set_window(0)
+
+
+def test_a_window_ending_now_moves_with_live_points(qtbot: QtBot) -> None:
+    now = [T0]
+    plot = TrendPlot("Rate", clock=lambda: now[0])
+    qtbot.addWidget(plot)
+    plot.set_window(600)
+    now[0] = T0 + 120
+    plot.append_point("a", T0 + 120, 1.0)
+    qtbot.waitUntil(lambda: not plot.pending(), timeout=2_000)
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert (x0, x1) == (pytest.approx(T0 - 480), pytest.approx(T0 + 120))
+
+
+def test_mouse_moves_put_the_crosshair_on_the_nearest_values(plot: TrendPlot) -> None:
+    plot.set_series([series("a", [1.5, 2.25, 1234.5678]), series("b", [math.nan, 0.0, 1.0])])
+    plot.set_window(120, end=T0 + 60)
+    plot.view_box.setYRange(0, 2000, padding=0)
+    scene_pos = plot.view_box.mapViewToScene(QPointF(T0 + 29, 1000.0))
+    plot.plot_widget.scene().sigMouseMoved.emit(scene_pos)
+    text = plot.crosshair_text()
+    assert "a: 1,230 msgs" in text or "a: 1230 msgs" in text  # the locale's grouping
+    assert "b: 1 msgs" in text
+    plot.plot_widget.scene().sigMouseMoved.emit(plot.view_box.mapViewToScene(QPointF(T0, 1.0)))
+    assert "b: no data" in plot.crosshair_text()
+    plot.plot_widget.scene().sigMouseMoved.emit(QPointF(-50.0, -50.0))  # off the plot
+    assert plot.crosshair_text() == ""
+
+
+def test_a_custom_value_format_is_used_by_the_crosshair(qtbot: QtBot) -> None:
+    plot = TrendPlot("Failure rate", value_format=lambda v: f"{v:.0%}")
+    qtbot.addWidget(plot)
+    plot.set_series([series("failure rate", [0.25])])
+    plot.show_crosshair(T0)
+    assert "failure rate: 25%" in plot.crosshair_text()
+
+
+def test_a_message_overlays_the_plot_until_cleared(plot: TrendPlot) -> None:
+    text = "Prometheus unreachable — showing data from 12:03"
+    plot.show_message(text)
+    assert plot.message() == text
+    label = plot.plot_widget.findChild(type(plot._message), "plotMessage")
+    assert label is not None and label.isVisible() and label.text() == text
+    plot.clear_message()
+    assert plot.message() == "" and not label.isVisible()

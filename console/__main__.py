@@ -10,11 +10,14 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from console.domain.endpoints import Endpoints, EndpointsError
+from console.domain.profiles import LoadResult, ProfileStore
+from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
 if TYPE_CHECKING:
     from console.app import Console
@@ -47,8 +50,6 @@ def setup_logging() -> Path:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    from backend.sandbox import default_run_dir
-
     parser = argparse.ArgumentParser(prog="taskdeck", description="TaskDeck console")
     parser.add_argument(
         "--sandbox-dir",
@@ -74,17 +75,47 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(
             "give all four of --broker-url, --backend-url, --prometheus-url, --alertmanager-url"
         )
-    if not any(urls) and args.sandbox_dir is None:
-        args.sandbox_dir = default_run_dir()
     return args
 
 
-def endpoints_from(args: argparse.Namespace) -> tuple[Endpoints, str]:
-    if args.sandbox_dir is not None:
-        return Endpoints.from_sandbox(args.sandbox_dir), "sandbox"
-    return Endpoints(
-        args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url
-    ), "custom"
+@dataclass
+class Choice:
+    endpoints: Endpoints
+    name: str
+    colour: str = "#3b82f6"
+    production: bool = False
+
+
+def choose(
+    args: argparse.Namespace, loaded: LoadResult, secrets: SecretStore
+) -> tuple[Choice | None, str | None]:
+    """What to connect to at start: URLs given, a sandbox named, the active profile, or the
+    local sandbox; with a message when there is nothing to connect to."""
+    from console.app import endpoints_for
+
+    if args.broker_url:
+        return Choice(
+            Endpoints(
+                args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url
+            ),
+            "custom",
+        ), None
+    if args.sandbox_dir is None and loaded.active:
+        profile = next((p for p in loaded.profiles if p.name == loaded.active), None)
+        if profile is not None:
+            return Choice(
+                endpoints_for(profile, secrets), profile.name, profile.colour, profile.production
+            ), None
+    from backend.sandbox import default_run_dir
+
+    try:
+        return Choice(
+            Endpoints.from_sandbox(args.sandbox_dir or default_run_dir()), "sandbox", "#10b981"
+        ), None
+    except EndpointsError as exc:
+        if args.sandbox_dir is not None:
+            raise
+        return None, str(exc)
 
 
 def install_excepthook() -> None:
@@ -146,17 +177,21 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     log_path = setup_logging()
+    store = ProfileStore.default()
+    loaded = store.load()  # never raises: problems are shown once the window is up
+    secrets = SessionFallbackSecrets(KeyringSecrets())
     try:
-        endpoints, environment = endpoints_from(args)
+        choice, missing = choose(args, loaded, secrets)
     except EndpointsError as exc:
         print(f"taskdeck: error: {exc}", file=sys.stderr)
         return 2
 
     import qasync
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from console.app import build_console
+    from console.app import Console
+    from console.views.dialogs.profile_dialog import translated
     from console.views.palette import apply_system_palette
 
     app = QApplication(sys.argv[:1])
@@ -171,13 +206,31 @@ def main(argv: list[str] | None = None) -> int:
             "event loop: %s", ctx.get("message"), exc_info=ctx.get("exception")
         )
     )
-    log.info("console starting on %s; log file %s", environment, log_path)
-    settings = QSettings()
-    console = build_console(endpoints, environment, settings)
+    log.info("console starting; log file %s", log_path)
+    console = Console(
+        QSettings(), store=store, secrets=secrets, profiles=loaded.profiles, active=loaded.active
+    )
+    if choice is not None:
+        console.connect_to(choice.endpoints, choice.name, choice.colour, choice.production)
     console.window.resize(*SCREEN_SIZES[0])
     if args.screenshots is None:
         console.window.restore_state()
     console.window.show()
+    notes = [translated(p) for p in loaded.problems]
+    if missing:
+        notes.append(
+            missing
+            + " "
+            + QApplication.translate("Console", "Or add a profile: Connection > Profiles…")
+        )
+    if notes and args.screenshots is None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "TaskDeck", "\n\n".join(notes), parent=console.window
+        )
+        box.setModal(False)
+        box.show()
+    elif notes:
+        print("taskdeck: " + " / ".join(notes), file=sys.stderr)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
 

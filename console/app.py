@@ -24,6 +24,7 @@ from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
+from console.domain.profiles import Profile, ProfileStore, with_broker_password
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
@@ -35,7 +36,9 @@ from console.services.backend_client import BackendClient
 from console.services.broker_reader import BrokerReader
 from console.services.probes import LiveProber, Prober
 from console.services.prometheus_reader import PrometheusReader
+from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, MemorySecrets, SecretStore
 from console.views.connections_page import ConnectionsPage
+from console.views.dialogs.profile_dialog import ProfileDialog
 from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
 from console.views.queues_page import QueuesPage
@@ -69,6 +72,16 @@ class Link:
     worker_trend: TrendController
 
     async def aclose(self) -> None:
+        controllers = (
+            self.connections,
+            self.live,
+            self.overview,
+            self.messages,
+            self.queue_trend,
+            self.worker_trend,
+        )
+        for obj in controllers:
+            obj.blockSignals(True)  # nothing from this environment reaches the window any more
         self.connections.stop()
         self.overview.stop()
         self.queue_trend.stop()
@@ -90,10 +103,36 @@ class Link:
             obj.deleteLater()
 
 
+def endpoints_for(profile: Profile, secrets: SecretStore) -> Endpoints:
+    """A profile's addresses, with its secrets from the keyring (never from the file)."""
+    return Endpoints(
+        broker_url=with_broker_password(
+            profile.broker_url, secrets.get(profile.name, BROKER_PASSWORD)
+        ),
+        backend_url=profile.backend_url,
+        prometheus_url=profile.prometheus_url,
+        alertmanager_url=profile.alertmanager_url,
+        backend_token=secrets.get(profile.name, BACKEND_TOKEN),
+    )
+
+
 class Console(QObject):
-    def __init__(self, settings: QSettings | None = None, prober: Prober | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        prober: Prober | None = None,
+        store: ProfileStore | None = None,
+        secrets: SecretStore | None = None,
+        profiles: list[Profile] | None = None,
+        active: str | None = None,
+    ) -> None:
         super().__init__()
         self._prober_override = prober
+        self.store = store
+        self.secrets: SecretStore = secrets or MemorySecrets()
+        self.profiles = list(profiles or [])
+        self.active_profile = active
+        self._tasks: set[asyncio.Task[None]] = set()
         self.services_model = ServicesTableModel([])
         self.queues_model = QueuesTableModel()
         self.workers_model = WorkersTableModel()
@@ -133,6 +172,7 @@ class Console(QObject):
         )
         w.refresh_requested.connect(self.refresh)
         w.export_requested.connect(self._export)
+        w.profiles_requested.connect(self.open_profiles)
 
     # -- one environment ---------------------------------------------------------
 
@@ -216,6 +256,38 @@ class Console(QObject):
 
     # -- slots ---------------------------------------------------------------------
 
+    # -- profiles ------------------------------------------------------------------
+
+    def open_profiles(self) -> None:
+        if self.store is None:
+            self.window.show_message(_tr("Profiles are not available in this session."))
+            return
+        dialog = ProfileDialog(
+            self.store, self.secrets, self.profiles, self.active_profile, self.window
+        )
+        dialog.profile_chosen.connect(lambda name: self._profile_chosen(dialog, name))
+        dialog.open()  # not exec(): a nested event loop would re-enter the running tasks
+
+    def _profile_chosen(self, dialog: ProfileDialog, name: str) -> None:
+        self.profiles = dialog.result_profiles()
+        self.active_profile = dialog.result_active()
+        profile = next((p for p in self.profiles if p.name == name), None)
+        if profile is not None:
+            self.use_profile(profile)
+
+    def use_profile(self, profile: Profile) -> None:
+        """Switch every connection to ``profile`` (no restart)."""
+        task = asyncio.ensure_future(
+            self.switch(
+                endpoints_for(profile, self.secrets),
+                profile.name,
+                profile.colour,
+                profile.production,
+            )
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _status_changed(self, status: ServiceStatus) -> None:
         self.services_model.update(status)
         self.window.show_status(status)
@@ -279,6 +351,7 @@ class Console(QObject):
 
 def build_console(endpoints: Endpoints, environment: str, settings: QSettings | None = None,
                   prober: Prober | None = None) -> Console:  # fmt: skip
+    """A console connected to ``endpoints`` with no profile file (tests, the sandbox demo)."""
     console = Console(settings, prober)
     console.connect_to(endpoints, environment)
     return console

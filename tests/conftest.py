@@ -41,8 +41,12 @@ TOKENS_ENV = ",".join(f"{role}-user:{role}:{token}" for role, token in TOKENS.it
 ROOMY = {
     "TASKDECK_TOKENS": TOKENS_ENV,
     "TASKDECK_QUOTA_DEFAULT": "10000",
-    "TASKDECK_RATELIMIT_TIERS": '{"normal": {"default": 100000, "data_sync": 100000, "auth": 100000},'
-    ' "admin": {"default": 100000, "data_sync": 100000, "auth": 100000}}',
+    "TASKDECK_RATELIMIT_TIERS": "{"
+    + ", ".join(
+        f'"{tier}": {{"default": 100000, "data_sync": 100000, "auth": 100000}}'
+        for tier in ("admin", "premium", "normal", "anonymous")
+    )
+    + "}",
 }
 
 

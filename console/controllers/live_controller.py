@@ -17,7 +17,8 @@ from console.services.broker_reader import BrokerReader, EventReceiver, loop_del
 log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
 DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
-TICK_MS = 1000  # heartbeat ages and counts move on even without events
+TICK_MS = 1000
+DISCOVER_EVERY = 15  # look for newly bound queues every 15th refresh (30 s)  # heartbeat ages and counts move on even without events
 
 
 class LiveController(QObject):
@@ -90,6 +91,8 @@ class LiveController(QObject):
 
     async def _refresh(self) -> None:
         try:
+            if self._rounds % DISCOVER_EVERY == 0:
+                await self.broker.discover()
             depths = await self.broker.depths()
             self.state.set_depths(depths)
             self._rounds += 1

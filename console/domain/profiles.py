@@ -26,7 +26,6 @@ from urllib.parse import (
     unquote,
     urlencode,
     urlsplit,
-    urlunsplit,
 )
 
 import tomli_w
@@ -53,7 +52,7 @@ _FILE_HEADER = (
 CONTEXT = "Profiles"  # the translation context of this module's messages
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate looks for
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # the name Qt's lupdate looks for
     """Marks ``text`` for Qt's lupdate without importing Qt; returns it unchanged."""
     return text
 
@@ -75,6 +74,9 @@ class Message(str):
         self.template = template
         self.values = values
         return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, object]]:
+        return (self.context, self.template), self.values  # for copy and pickle
 
     def translated(self, translate: Callable[[str, str], str]) -> str:
         values = {
@@ -275,7 +277,7 @@ def split_broker_password(url: str) -> tuple[str, str | None]:
         netloc = f"{user}@{hostport}" if user else hostport
     if password is None:
         return url, None
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), password
+    return _unsplit(parts.scheme, netloc, parts.path, query, parts.fragment), password
 
 
 def with_broker_password(url: str, password: str | None) -> str:
@@ -287,7 +289,17 @@ def with_broker_password(url: str, password: str | None) -> str:
     userinfo, at, hostport = parts.netloc.rpartition("@")
     user = userinfo if at else ""
     netloc = f"{user}:{quote(password, safe='')}@{hostport}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return _unsplit(parts.scheme, netloc, parts.path, parts.query, parts.fragment)
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str, fragment: str) -> str:
+    """Like urlunsplit, but keeps ``//`` when the host is empty (``unix:///run/redis.sock``)."""
+    url = f"{scheme}://{netloc}{path}"
+    if query:
+        url += f"?{query}"
+    if fragment:
+        url += f"#{fragment}"
+    return url
 
 
 def config_dir() -> Path:
@@ -463,7 +475,7 @@ class ProfileStore:
     def _read_document(self, document: dict[str, Any], text: str) -> LoadResult:
         file = str(self.path)
         problems: list[str] = []
-        for key in document.keys() - {"active", "profile"}:
+        for key in sorted(document.keys() - {"active", "profile"}):
             problems.append(
                 _m(
                     QT_TRANSLATE_NOOP("Profiles", "{file}: unknown setting “{key}” ignored."),

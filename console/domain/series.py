@@ -37,7 +37,7 @@ WINDOWS: tuple[Window, ...] = (
     Window("24h", QT_TRANSLATE_NOOP("Window", "24 h"), 24 * 60 * 60),
     Window("7d", QT_TRANSLATE_NOOP("Window", "7 days"), 7 * 24 * 60 * 60),
 )
-DEFAULT_WINDOW = "1h"
+DEFAULT_WINDOW = "15m"
 
 
 def window_by_key(key: str) -> Window:

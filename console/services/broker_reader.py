@@ -17,19 +17,36 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from backend.domain.priority import from_celery_priority
-from backend.domain.queues import PRIORITY_STEPS, QUEUES, priority_list_names
+from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 
 log = logging.getLogger("taskdeck.console.broker")
 BATCH_INTERVAL_S = 0.25
 
 
 class BrokerReader:
+    """Depths of the configured queues and of every queue bound in the broker."""
+
     def __init__(self, url: str, queues: tuple[str, ...] = QUEUES, timeout_s: float = 3.0) -> None:
         self.url = url
         self.queues = queues
         self._redis = aioredis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
+
+    async def discover(self) -> tuple[str, ...]:
+        """The configured queues plus those kombu has bound (its ``_kombu.binding.*`` sets)."""
+        names = set(QUEUES)
+        async for key in self._redis.scan_iter("_kombu.binding.*", count=500):
+            if b"pidbox" in key or b"celeryev" in key:
+                continue
+            members: Any = await self._redis.smembers(key)
+            for member in members:
+                parts = member.decode().split(PRIORITY_SEP, 2)  # routing key, pattern, queue
+                queue = parts[2] if len(parts) == 3 else parts[-1]
+                if queue and "pidbox" not in queue and "celeryev" not in queue:
+                    names.add(queue)
+        self.queues = tuple(sorted(names))
+        return self.queues
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -58,6 +58,7 @@ OVERVIEW_QUERIES: dict[str, tuple[str, str | None]] = {
 }
 
 _MAX_QUERY_IN_MESSAGE = 80
+_NOT_PROMETHEUS = "the answer is not a Prometheus API response"
 
 
 class PrometheusError(Exception):
@@ -147,18 +148,23 @@ class PrometheusReader:
             max_workers=4, thread_name_prefix="prometheus"
         )
         self._session = requests.Session()
-        # No retries: a connection refused fails at once, a 503 is reported, not retried.
+        # No retries (as requests' own default, Retry(0, read=False)): a refused connection
+        # fails at once, a read timeout is raised as such, a 503 is reported, not retried.
         self._client = PrometheusConnect(
             url=self.url,
             headers=dict(headers) if headers else None,
-            retry=Retry(total=0, redirect=False, raise_on_status=False),
+            retry=Retry(total=0, read=False, redirect=False, raise_on_status=False),
             session=self._session,
             timeout=timeout_s,
         )
         self._closed = False
 
     def close(self) -> None:
-        """Close the HTTP session and the reader's own executor (not one passed in)."""
+        """Close the HTTP session and the reader's own executor (not one passed in).
+
+        Queued requests are cancelled; a running one is not waited for (its own
+        timeouts end it), so closing never blocks the event loop.
+        """
         if self._closed:
             return
         self._closed = True
@@ -171,25 +177,26 @@ class PrometheusReader:
         if self._closed:
             raise PrometheusError(f"{what} at {self._shown_url} failed: the reader is closed")
         loop = asyncio.get_running_loop()
+        cause: Exception
         try:
             async with asyncio.timeout(self.timeout_s):
                 return await loop.run_in_executor(self._executor, fn)
-        except TimeoutError:
-            reason = f"no answer within {self.timeout_s:g} s"
+        except TimeoutError as exc:
+            reason, cause = f"no answer within {self.timeout_s:g} s", exc
+        except requests.exceptions.JSONDecodeError as exc:
+            reason, cause = _NOT_PROMETHEUS, exc
         except requests.RequestException as exc:
-            reason = _network_reason(exc, self.timeout_s)
-            raise PrometheusError(f"{what} at {self._shown_url} failed: {reason}") from exc
+            reason, cause = _network_reason(exc, self.timeout_s), exc
+        except OSError as exc:  # a socket or TLS error that requests did not wrap
+            reason, cause = exc.strerror or str(exc) or type(exc).__name__, exc
         except PrometheusApiClientException as exc:
-            reason = _http_error_reason(exc)
-            raise PrometheusError(f"{what} at {self._shown_url} failed: {reason}") from exc
+            reason, cause = _http_error_reason(exc), exc
         except (ValueError, KeyError, TypeError, IndexError) as exc:
-            # requests' JSONDecodeError is a ValueError; the client indexes ["data"]["result"].
-            raise PrometheusError(
-                f"{what} at {self._shown_url} failed: the answer is not a Prometheus API response"
-            ) from exc
+            # The client indexes the answer's ["data"]["result"] without checking.
+            reason, cause = _NOT_PROMETHEUS, exc
         except RuntimeError as exc:  # the executor was shut down
-            raise PrometheusError(f"{what} at {self._shown_url} failed: {exc}") from exc
-        raise PrometheusError(f"{what} at {self._shown_url} failed: {reason}")
+            reason, cause = str(exc), exc
+        raise PrometheusError(f"{what} at {self._shown_url} failed: {reason}") from cause
 
     async def ready(self) -> bool:
         """True when Prometheus answers /-/ready with 200, False for another status
@@ -225,14 +232,14 @@ class PrometheusReader:
     ) -> list[Series]:
         """The query over the ``window_s`` seconds up to ``end`` (default now).
 
-        At most ``max_points`` samples per series, at multiples of the step (so a
-        refresh shows the same samples, not shifted ones). Each Series' key is the
-        value of its ``legend`` label, else its labels as k=v, else the query;
-        keys are made unique.
+        Samples are at ``end``, ``end - step``, ... (whole seconds), at most
+        ``max_points`` per series, so the newest value is always there. Each
+        Series' key is the value of its ``legend`` label, else its labels as
+        k=v, else the query; keys are made unique.
         """
         step = step_for(window_s, max_points)
         end_s = math.floor(time.time() if end is None else end)
-        start_s = math.ceil((end_s - window_s) / step) * step
+        start_s = end_s - math.floor(window_s / step) * step
         start_dt = datetime.fromtimestamp(start_s, tz=UTC)
         end_dt = datetime.fromtimestamp(end_s, tz=UTC)
         what = f"range query {_short(query)!r}"

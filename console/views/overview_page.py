@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -61,7 +61,7 @@ class OverviewPage(QWidget):
         windows = QHBoxLayout()
         windows.addWidget(QLabel(self.tr("Window:")))
         for window in WINDOWS:
-            button = QPushButton(window.label)
+            button = QPushButton(QCoreApplication.translate("Window", window.label))
             button.setCheckable(True)
             button.setChecked(window.key == DEFAULT_WINDOW)
             button.clicked.connect(lambda _c=False, key=window.key: self.window_selected.emit(key))

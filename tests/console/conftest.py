@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -31,6 +32,9 @@ def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.events._set_running_loop(None)
     event_loop.close()
     asyncio.set_event_loop(None)
+    # Free the closed loop's Qt timers here, on the GUI thread: left to a later
+    # collection in a worker thread, Qt would stop them from the wrong thread.
+    gc.collect()
 
 
 def run_coro(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout_ms: int = 10_000) -> T:

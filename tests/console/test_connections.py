@@ -79,16 +79,17 @@ def test_an_unreachable_service_is_down_with_its_error_and_the_rest_connect(
     broken = Endpoints(endpoints.broker_url, endpoints.backend_url, endpoints.prometheus_url, dead)
     built = build_console(broken, "test")
     qtbot.addWidget(built.window)
-    built.connections.start()
+    assert built.link is not None
+    connections = built.link.connections
     try:
         am = ServiceKind.ALERTMANAGER
         qtbot.waitUntil(
-            lambda: built.connections.status(am).connection is Connection.DOWN, timeout=10_000
+            lambda: connections.status(am).connection is Connection.DOWN, timeout=10_000
         )
-        status = built.connections.status(am)
+        status = connections.status(am)
         assert status.last_error and "Connect" in status.last_error
         qtbot.waitUntil(
-            lambda: built.connections.status(ServiceKind.BROKER).connection is Connection.CONNECTED,
+            lambda: connections.status(ServiceKind.BROKER).connection is Connection.CONNECTED,
             timeout=10_000,
         )
         label = built.window._indicators[am]

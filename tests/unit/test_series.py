@@ -10,7 +10,14 @@ from collections import deque
 import numpy as np
 import pytest
 
-from console.domain.series import DEFAULT_WINDOW, WINDOWS, RingSeries, Series, step_for
+from console.domain.series import (
+    DEFAULT_WINDOW,
+    WINDOWS,
+    RingSeries,
+    Series,
+    step_for,
+    window_by_key,
+)
 
 
 def samples(window_s: float, step: float) -> int:
@@ -22,6 +29,9 @@ def test_windows_are_the_five_choices_and_the_default_is_one_of_them() -> None:
     assert [w.key for w in WINDOWS] == ["15m", "1h", "6h", "24h", "7d"]
     assert [w.seconds for w in WINDOWS] == [900, 3600, 21600, 86400, 604800]
     assert DEFAULT_WINDOW in {w.key for w in WINDOWS}
+    assert window_by_key("7d").seconds == 604800
+    with pytest.raises(ValueError, match="unknown time window '2d'"):
+        window_by_key("2d")
 
 
 def test_step_for_short_windows_is_the_minimum_step() -> None:

@@ -1,0 +1,73 @@
+"""The table models, without a window: Qt's model tester and in-place updates."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from PySide6.QtCore import QPersistentModelIndex, QSortFilterProxyModel, Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from console.domain.live import QueueInfo, WorkerInfo
+from console.models.keyed_table_model import KeyRole, SortRole
+from console.models.messages_table_model import MessagesTableModel, WaitingMessage
+from console.models.queues_table_model import COL_DEPTH, QueuesTableModel
+from console.models.workers_table_model import COL_STATUS, WorkersTableModel
+from console.reports.csv_export import export_csv
+
+
+def queue(name: str, depth: int) -> QueueInfo:
+    return QueueInfo(name, depth, {5: depth})
+
+
+def worker(host: str, status: str = "online", active: int = 1) -> WorkerInfo:
+    return WorkerInfo(host, status, 0.0, 1.0, active, 10, (0.1, 0.2, 0.3), "prefork", 2)
+
+
+def test_models_pass_qt_model_tester(qtmodeltester: ModelTester) -> None:
+    queues = QueuesTableModel()
+    queues.update_rows([queue("data_sync", 3), queue("default", 0)])
+    qtmodeltester.check(queues)
+    workers = WorkersTableModel()
+    workers.update_rows([worker("w1"), worker("w2", "offline", 0)])
+    qtmodeltester.check(workers)
+    messages = MessagesTableModel()
+    messages.update_rows([WaitingMessage(0, "t1", "a.b.sync", 9, "alice", "['f-1']", 1.0)])
+    qtmodeltester.check(messages)
+
+
+def test_updates_touch_only_changed_rows_and_keep_indexes(qtbot: QtBot) -> None:
+    model = QueuesTableModel()
+    model.update_rows([queue("a", 1), queue("b", 2)])
+    kept = QPersistentModelIndex(model.index(1, 0))
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        model.update_rows([queue("a", 1), queue("b", 7)])
+    top_left = changed.args[0]
+    assert top_left.row() == 1 and kept.isValid() and kept.row() == 1
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.update_rows([queue("b", 7), queue("c", 0)])
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["b", "c"]
+    assert kept.isValid() and model.index(kept.row(), 0).data(KeyRole) == "b"
+
+
+def test_sorting_uses_native_values() -> None:
+    model = QueuesTableModel()
+    model.update_rows([queue("a", 9), queue("b", 10), queue("c", 100)])
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SortRole)
+    proxy.sort(COL_DEPTH, Qt.SortOrder.DescendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(3)] == ["c", "b", "a"]  # not "9" > "100"
+    workers = WorkersTableModel()
+    workers.update_rows([worker("w1"), worker("w2", "offline")])
+    assert workers.index(1, COL_STATUS).data(SortRole) < workers.index(0, COL_STATUS).data(SortRole)
+
+
+def test_csv_export_writes_what_the_table_shows(tmp_path: Path) -> None:
+    model = QueuesTableModel()
+    model.update_rows([queue("data_sync", 3)])
+    path = tmp_path / "queues.csv"
+    assert export_csv(model, path) == 1
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0][0] == "Queue" and rows[1][0] == "data_sync" and rows[1][1] == "3"

@@ -1,0 +1,232 @@
+"""The profile dialog: editing, saving through the store and the secrets, and Test connection."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from backend.procs import LOOPBACK, free_port
+from console.domain.profiles import PROFILES_FILE, Profile, ProfileStore
+from console.services.connection_check import check_profile
+from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, MemorySecrets
+from console.views.dialogs.profile_dialog import OkRole, ProfileDialog
+from tests.conftest import TOKENS, Server
+from tests.console.conftest import run_coro
+
+STAGING = Profile(
+    name="Staging",
+    broker_url="redis://redis.staging:6379/0",
+    backend_url="http://backend.staging:8400",
+    prometheus_url="http://prometheus.staging:9090",
+    alertmanager_url="http://alertmanager.staging:9093",
+)
+PROD = Profile(
+    name="Prod",
+    broker_url="redis://celery@redis.prod:6379/0",
+    backend_url="https://backend.prod:8400",
+    prometheus_url="http://prometheus.prod:9090",
+    alertmanager_url="http://alertmanager.prod:9093",
+    colour="#dc2626",
+    production=True,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ProfileStore:
+    return ProfileStore(tmp_path / "config" / PROFILES_FILE)
+
+
+def open_dialog(
+    qtbot: QtBot,
+    store: ProfileStore,
+    secrets: MemorySecrets,
+    profiles: list[Profile],
+    active: str | None,
+) -> ProfileDialog:
+    dialog = ProfileDialog(store, secrets, profiles, active)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+
+
+def press_ok(qtbot: QtBot, dialog: ProfileDialog) -> None:
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def test_the_active_profile_is_shown_and_production_is_marked(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Prod")
+    assert dialog.name_edit.text() == "Prod"
+    assert dialog.broker_url_edit.text() == PROD.broker_url
+    assert dialog.production_check.isChecked()
+    texts = [dialog.profile_list.item(r).text() for r in range(dialog.profile_list.count())]
+    assert texts[0] == "Staging" and "production" in texts[1]
+    assert dialog.results_list.count() == 0 and dialog.results_list.isHidden()
+    assert not dialog.session_note.isHidden()  # MemorySecrets keep nothing across sessions
+    assert not store.path.exists()
+
+
+def test_an_edit_saved_with_ok_lands_in_the_file_and_the_token_in_the_secrets(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    secrets = MemorySecrets({("Prod", BROKER_PASSWORD): "old-password"})
+    dialog = open_dialog(qtbot, store, secrets, [STAGING, PROD], "Staging")
+    dialog.profile_list.setCurrentRow(1)
+    assert dialog.broker_password_edit.text() == "old-password"
+    retype(qtbot, dialog.backend_url_edit, "https://taskdeck.prod:8443")
+    retype(qtbot, dialog.backend_token_edit, "tok-prod-0123456789")
+    with qtbot.waitSignal(dialog.profile_chosen) as chosen:
+        press_ok(qtbot, dialog)
+    assert chosen.args == ["Prod"]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    loaded = store.load()
+    assert loaded.problems == [] and loaded.active == "Prod"
+    assert loaded.profiles == [
+        STAGING,
+        Profile(**{**PROD.__dict__, "backend_url": "https://taskdeck.prod:8443"}),
+    ]
+    assert dialog.result_profiles() == loaded.profiles and dialog.result_active() == "Prod"
+    assert secrets.get("Prod", BACKEND_TOKEN) == "tok-prod-0123456789"
+    assert secrets.get("Prod", BROKER_PASSWORD) == "old-password"
+    text = store.path.read_text(encoding="utf-8")
+    assert "tok-prod-0123456789" not in text and "old-password" not in text
+
+
+def test_a_password_typed_into_the_broker_url_goes_to_the_secrets(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    secrets = MemorySecrets()
+    dialog = open_dialog(qtbot, store, secrets, [STAGING], "Staging")
+    retype(qtbot, dialog.broker_url_edit, "redis://celery:s3cr%40t@redis.staging:6379/1")
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert store.load().profiles[0].broker_url == "redis://celery@redis.staging:6379/1"
+    assert secrets.get("Staging", BROKER_PASSWORD) == "s3cr@t"
+    assert "s3cr" not in store.path.read_text(encoding="utf-8")
+
+
+def test_an_invalid_url_is_shown_and_ok_saves_nothing(qtbot: QtBot, store: ProfileStore) -> None:
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING], "Staging")
+    assert dialog.problems_label.isHidden() and dialog.ok_button.isEnabled()
+    retype(qtbot, dialog.prometheus_url_edit, "prometheus.staging:9090")
+    assert not dialog.problems_label.isHidden()
+    assert "Prometheus URL must start with http:// or https://" in dialog.problems_label.text()
+    assert not dialog.ok_button.isEnabled()
+    with qtbot.assertNotEmitted(dialog.profile_chosen):
+        press_ok(qtbot, dialog)
+        dialog.accept()  # as Enter in a field would
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert not store.path.exists()
+    retype(qtbot, dialog.prometheus_url_edit, "http://prometheus.staging:9090")
+    assert dialog.problems_label.isHidden() and dialog.ok_button.isEnabled()
+
+
+def test_a_duplicate_name_blocks_ok(qtbot: QtBot, store: ProfileStore) -> None:
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Staging")
+    retype(qtbot, dialog.name_edit, "prod")
+    assert "More than one profile is named" in dialog.problems_label.text()
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_new_duplicate_rename_and_delete_move_the_secrets_along(
+    qtbot: QtBot, store: ProfileStore
+) -> None:
+    secrets = MemorySecrets(
+        {("Staging", BACKEND_TOKEN): "tok-staging", ("Prod", BACKEND_TOKEN): "tok-prod"}
+    )
+    dialog = open_dialog(qtbot, store, secrets, [STAGING, PROD], "Staging")
+    qtbot.mouseClick(dialog.duplicate_button, Qt.MouseButton.LeftButton)
+    assert dialog.name_edit.text() == "Staging copy"
+    assert dialog.backend_token_edit.text() == "tok-staging"
+    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    assert dialog.name_edit.text() == "New profile" and dialog.ok_button.isEnabled()
+    dialog.profile_list.setCurrentRow(1)  # Prod: delete it
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    dialog.profile_list.setCurrentRow(0)  # Staging: rename it
+    retype(qtbot, dialog.name_edit, "Pre-production")
+    press_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    loaded = store.load()
+    assert [p.name for p in loaded.profiles] == ["Pre-production", "Staging copy", "New profile"]
+    assert loaded.active == "Pre-production"
+    assert secrets.values == {
+        ("Pre-production", BACKEND_TOKEN): "tok-staging",
+        ("Staging copy", BACKEND_TOKEN): "tok-staging",
+    }
+
+
+def test_cancel_changes_nothing(qtbot: QtBot, store: ProfileStore) -> None:
+    secrets = MemorySecrets({("Staging", BACKEND_TOKEN): "tok"})
+    dialog = open_dialog(qtbot, store, secrets, [STAGING], "Staging")
+    retype(qtbot, dialog.backend_token_edit, "other")
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    dialog.reject()
+    assert not store.path.exists()
+    assert secrets.values == {("Staging", BACKEND_TOKEN): "tok"}
+    assert dialog.result_profiles() == [STAGING] and dialog.result_active() == "Staging"
+
+
+@pytest.mark.integration
+def test_test_connection_reports_each_service(
+    qtbot: QtBot,
+    loop: asyncio.AbstractEventLoop,
+    store: ProfileStore,
+    redis_server: Server,
+    backend_server: Server,
+) -> None:
+    local = Profile(
+        name="Local",
+        broker_url=redis_server.url,
+        backend_url=backend_server.url,
+        prometheus_url=f"http://{LOOPBACK}:{free_port()}",
+        alertmanager_url=f"http://{LOOPBACK}:{free_port()}",
+    )
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [local], "Local")
+    retype(qtbot, dialog.backend_token_edit, TOKENS["admin"])
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert not dialog.test_button.isEnabled()
+
+    def finished() -> bool:
+        return dialog.results_list.count() == 4 and dialog.test_button.isEnabled()
+
+    qtbot.waitUntil(finished, timeout=15_000)
+    items = [dialog.results_list.item(r) for r in range(4)]
+    assert [item.data(OkRole) for item in items] == [True, True, False, False]
+    texts = [item.text() for item in items]
+    assert re.fullmatch(r"✔ Broker \(Redis\): Redis \d+\.\d+\.\d+ \(\d+ ms\)", texts[0])
+    assert "signed in as admin-user (admin)" in texts[1]
+    assert "Prometheus: connection refused" in texts[2]
+    assert "Alertmanager: connection refused" in texts[3]
+    assert items[0].toolTip() == redis_server.url
+    assert not store.path.exists()  # testing saves nothing
+
+
+@pytest.mark.integration
+def test_a_refused_token_is_a_failure_and_no_token_is_said(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, redis_server: Server, backend_server: Server
+) -> None:
+    dead = f"http://{LOOPBACK}:{free_port()}"
+    local = Profile("Local", redis_server.url, backend_server.url, dead, dead)
+    secrets = MemorySecrets(
+        {("Local", BACKEND_TOKEN): "wrong-token-42", ("Local", BROKER_PASSWORD): "wrong-pw-42"}
+    )
+    broker, backend, *_ = run_coro(qtbot, check_profile(local, secrets, timeout_s=3.0))
+    assert not backend.ok and backend.detail == "health ok; token refused (401)"
+    # This Redis asks for no password: one sent anyway is not an error, and never shown.
+    assert broker.ok and broker.target == redis_server.url
+    secrets.delete("Local", BACKEND_TOKEN)
+    secrets.delete("Local", BROKER_PASSWORD)
+    broker, backend, *_ = run_coro(qtbot, check_profile(local, secrets, timeout_s=3.0))
+    assert broker.ok and backend.ok and backend.detail == "health ok; no token stored"

@@ -304,7 +304,7 @@ def cli(argv: list[str] | None = None) -> None:
     p_demo.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
     p_demo.add_argument("--screenshots", type=Path, default=Path("demo-out"))
     p_demo.add_argument(
-        "--run-for", type=float, default=30.0, help="seconds offscreen (no display)"
+        "--run-for", type=float, default=80.0, help="seconds offscreen (no display)"
     )
     args = parser.parse_args(argv)
     run_dir: Path = (args.run_dir or default_run_dir()).resolve()

@@ -155,12 +155,12 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
     """Wait for live data (or the deadline), then save each page at each screen size."""
     from PySide6.QtWidgets import QApplication
 
-    deadline = time.monotonic() + run_for * 0.7
-    while time.monotonic() < deadline and not _showing_live_data(console):
+    started = time.monotonic()
+    while time.monotonic() < started + run_for * 0.5 and not _showing_live_data(console):
         await asyncio.sleep(0.2)
-    await asyncio.sleep(
-        min(8.0, run_for * 0.25)
-    )  # live data, trends and a first workers' heartbeat
+    # Let the trends gather a few scrapes and the live edge move before the pictures.
+    while time.monotonic() < started + run_for * 0.75:
+        await asyncio.sleep(0.2)
     out_dir.mkdir(parents=True, exist_ok=True)
     window = console.window
     for width, height in SCREEN_SIZES:

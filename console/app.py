@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
@@ -194,7 +195,7 @@ class Console(QObject):
             endpoints=endpoints, prober=prober, broker=broker, backend=backend, prometheus=prometheus,
             alertmanager=alertmanager,
             connections=ConnectionsController(prober, targets),
-            live=LiveController(broker, backend),
+            live=LiveController(broker, backend, prometheus),
             overview=OverviewController(prometheus, alertmanager),
             messages=QueueMessagesController(backend),
             queue_trend=TrendController(prometheus, QUEUE_TREND),
@@ -215,7 +216,7 @@ class Console(QObject):
 
     def _wire(self, link: Link) -> None:
         w, o, q = self.window, self.overview_page, self.queues_page
-        link.connections.status_changed.connect(self._status_changed)
+        link.connections.status_changed.connect(lambda status: self._status_changed(link, status))
         link.live.queues_changed.connect(self.queues_model.update_rows)
         link.live.workers_changed.connect(self.workers_model.update_rows)
         link.live.workers_changed.connect(o.show_workers)
@@ -288,7 +289,9 @@ class Console(QObject):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _status_changed(self, status: ServiceStatus) -> None:
+    def _status_changed(self, link: Link, status: ServiceStatus) -> None:
+        if link is not self.link or not shiboken6.isValid(self.window):
+            return  # a late answer from an environment already closed
         self.services_model.update(status)
         self.window.show_status(status)
 

@@ -34,6 +34,7 @@ class ConnectionsController(QObject):
         self._next_due = dict.fromkeys(ServiceKind, 0.0)
         self._in_flight: set[ServiceKind] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
@@ -46,12 +47,15 @@ class ConnectionsController(QObject):
         self.refresh(force=True)
 
     def stop(self) -> None:
+        self._stopped = True
         self._timer.stop()
         for task in self._tasks:
             task.cancel()
 
     def refresh(self, force: bool = False) -> None:
         """Start a probe of every service that is due and not already being probed."""
+        if self._stopped:
+            return
         now = time.monotonic()
         for kind in ServiceKind:
             if kind in self._in_flight or (not force and now < self._next_due[kind]):

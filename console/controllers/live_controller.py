@@ -13,12 +13,21 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from console.domain.live import LiveCounts, LiveState
 from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
+from console.services.prometheus_reader import MetricsSource
 
 log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
 DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
 TICK_MS = 1000
-DISCOVER_EVERY = 15  # look for newly bound queues every 15th refresh (30 s)  # heartbeat ages and counts move on even without events
+DISCOVER_EVERY = 15
+QUEUE_STATS = {
+    "rate_in": "sum by (queue_name) (rate(celery_task_sent_total[1m]))",
+    "rate_out": "sum by (queue_name) (rate(celery_task_succeeded_total[1m]) "
+    "or rate(celery_task_failed_total[1m]))",
+    # Workers that took a message from the queue in the last 5 minutes.
+    "consumers": "count by (queue_name) (sum by (queue_name, hostname) "
+    "(rate(celery_task_received_total[5m])) > 0)",
+}  # look for newly bound queues every 15th refresh (30 s)  # heartbeat ages and counts move on even without events
 
 
 class LiveController(QObject):
@@ -31,6 +40,7 @@ class LiveController(QObject):
         self,
         broker: BrokerReader,
         backend: BackendClient | None,
+        prometheus: MetricsSource | None = None,
         receiver_factory: Callable[[Callable[[list[dict[str, Any]]], None]], EventReceiver]
         | None = None,
         clock: Callable[[], float] = time.time,
@@ -39,6 +49,7 @@ class LiveController(QObject):
         super().__init__(parent)
         self.broker = broker
         self.backend = backend
+        self.prometheus = prometheus
         self.state = LiveState()
         self.clock = clock
         self._receiver_factory = receiver_factory or (
@@ -47,6 +58,7 @@ class LiveController(QObject):
         self._receiver: EventReceiver | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy = False
+        self._stopped = False
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._depth_timer = QTimer(self)
@@ -65,6 +77,7 @@ class LiveController(QObject):
         self.refresh()
 
     async def stop(self) -> None:
+        self._stopped = True
         self._depth_timer.stop()
         self._tick.stop()
         for task in list(self._tasks):
@@ -82,7 +95,7 @@ class LiveController(QObject):
         self._publish_workers_and_counts()
 
     def refresh(self) -> None:
-        if self._busy:
+        if self._busy or self._stopped:
             return
         self._busy = True
         task = asyncio.ensure_future(self._refresh())
@@ -96,8 +109,8 @@ class LiveController(QObject):
             depths = await self.broker.depths()
             self.state.set_depths(depths)
             self._rounds += 1
-            if self.backend is not None and self._rounds % DETAILS_EVERY == 1:
-                await self._backend_details()
+            if self._rounds % DETAILS_EVERY == 1:
+                await asyncio.gather(self._backend_details(), self._queue_rates())
             self.queues_changed.emit(sorted(self.state.queues.values(), key=lambda q: q.name))
             self._publish_workers_and_counts()
         except BackendError as exc:
@@ -107,8 +120,27 @@ class LiveController(QObject):
         finally:
             self._busy = False
 
+    async def _queue_rates(self) -> None:
+        """Rates in and out and consumers per queue, from Prometheus (left blank without it)."""
+        if self.prometheus is None:
+            return
+        try:
+            results = await asyncio.gather(
+                *(self.prometheus.instant(q) for q in QUEUE_STATS.values())
+            )
+        except Exception as exc:  # noqa: BLE001 - the Overview shows Prometheus' trouble
+            log.info("queue rates: %s", exc)
+            return
+        for field, rows in zip(QUEUE_STATS, results, strict=True):
+            for labels, value in rows:
+                name = labels.get("queue_name")
+                if name:
+                    detail = int(value) if field == "consumers" else value
+                    self.state.set_queue_details(name, **{field: detail})
+
     async def _backend_details(self) -> None:
-        assert self.backend is not None
+        if self.backend is None:
+            return
         queues, workers = await asyncio.gather(self.backend.queues(), self.backend.workers())
         for q in queues:
             self.state.set_queue_details(q["name"], oldest_age_s=q.get("oldest_age_s"))

@@ -33,10 +33,12 @@ class QueuesPage(QWidget):
         super().__init__(parent)
         title = QLabel(self.tr("Queues"))
         title.setObjectName("pageTitle")
-        self.queues = FilterTable(queues, self.tr("Filter queues (Ctrl+F)"))
+        self.queues = FilterTable(queues, self.tr("Filter queues (Ctrl+F)"), stretch_column=2)
         self.queues.table.selectionModel().currentRowChanged.connect(self._queue_changed)
-        self.trend = TrendPlot(self.tr("Depth of the selected queue"))
-        self.messages = FilterTable(messages, self.tr("Filter waiting messages"))
+        self.trend = TrendPlot(self.tr("Depth of the selected queue (1 h)"))
+        self.trend.set_window(3600)
+        self.trend.show_message(self.tr("Select a queue"))
+        self.messages = FilterTable(messages, self.tr("Filter waiting messages"), stretch_column=6)
         self.messages.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.heading = QLabel(
             self.tr("Select a queue to see its waiting messages, in the order they will run.")
@@ -81,6 +83,7 @@ class QueuesPage(QWidget):
     def _queue_changed(self) -> None:
         key = self.queues.current_key()
         if key:
+            self.trend.clear_message()
             self.queue_selected.emit(key)
 
     def selected_task_ids(self) -> list[str]:

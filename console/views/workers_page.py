@@ -17,9 +17,11 @@ class WorkersPage(QWidget):
         super().__init__(parent)
         title = QLabel(self.tr("Workers"))
         title.setObjectName("pageTitle")
-        self.workers = FilterTable(workers, self.tr("Filter workers (Ctrl+F)"))
+        self.workers = FilterTable(workers, self.tr("Filter workers (Ctrl+F)"), stretch_column=0)
         self.workers.table.selectionModel().currentRowChanged.connect(self._changed)
-        self.trend = TrendPlot(self.tr("Active tasks of the selected worker"))
+        self.trend = TrendPlot(self.tr("Active tasks of the selected worker (1 h)"))
+        self.trend.set_window(3600)
+        self.trend.show_message(self.tr("Select a worker"))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.workers)
         split.addWidget(self.trend)
@@ -31,4 +33,5 @@ class WorkersPage(QWidget):
     def _changed(self) -> None:
         key = self.workers.current_key()
         if key:
+            self.trend.clear_message()
             self.worker_selected.emit(key)

@@ -17,7 +17,11 @@ from console.models.keyed_table_model import KeyRole, SortRole
 
 class FilterTable(QWidget):
     def __init__(
-        self, model: QAbstractItemModel, placeholder: str, parent: QWidget | None = None
+        self,
+        model: QAbstractItemModel,
+        placeholder: str,
+        stretch_column: int | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -36,12 +40,23 @@ class FilterTable(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if stretch_column is None:
+            header.setStretchLastSection(True)
+        else:
+            header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        # The first row is selected as soon as there is one, so the details below show something.
+        self.proxy.rowsInserted.connect(self._select_first)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
+
+    def _select_first(self) -> None:
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount() > 0:
+            self.table.selectRow(0)
 
     def selected_keys(self) -> list[str]:
         rows = self.table.selectionModel().selectedRows()

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from bench import backend_bench, limits_bench, stack
+from bench import backend_bench, console_bench, limits_bench, plots_bench, stack
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "stack": ("Foundation: sandbox and task round trip", stack, stack.run),
     "backend": ("Backend: ledger, task list, actions", backend_bench, backend_bench.run),
     "limits": ("Backend: quotas, rate limits, /metrics", limits_bench, limits_bench.run),
+    "console": ("Console: live events, memory, start", console_bench, console_bench.run),
+    "plots": ("Console: Overview plots", plots_bench, plots_bench.run),
 }
 
 

@@ -62,4 +62,7 @@ class TrendController(QObject):
             self.failed.emit(str(exc))
             return
         if selection == self.selection:
+            for item in series:
+                if not item.labels:
+                    item.key = selection  # one unlabelled series: name it after what was selected
             self.series_changed.emit(series)

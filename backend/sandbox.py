@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from backend.procs import (
     pick_port,
     require_binary,
     start_process,
+    wait_until,
 )
 from backend.services.auth import hash_token
 from backend.stack import (
@@ -248,9 +250,29 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def start_xvfb(run_dir: Path) -> tuple[ManagedProcess, str]:
+    """A virtual X screen on the first free display number, ready when its socket exists."""
+    for number in range(90, 190):
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
+            break
+    else:
+        raise StackError("no free X display number between :90 and :189; stop an old Xvfb")
+    proc = start_process(
+        "xvfb",
+        ["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+        run_dir / "logs" / "xvfb.log",
+    )
+    wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb", proc)
+    return proc, f":{number}"
+
+
 def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
     """Start the stack, run the console on it, and stop the stack when the console ends."""
     console: subprocess.Popen[bytes] | None = None
+    xvfb: ManagedProcess | None = None
 
     def on_term(_sig: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -262,9 +284,18 @@ def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
         argv = [sys.executable, "-m", "console", "--sandbox-dir", str(run_dir)]
         env = dict(os.environ)
         if not _has_display():
-            env["QT_QPA_PLATFORM"] = "offscreen"
             argv += ["--screenshots", str(screenshots), "--run-for", str(run_for)]
-            print(f"demo: no display; running the console offscreen, screenshots to {screenshots}/")
+            if shutil.which("Xvfb"):
+                xvfb, display = start_xvfb(run_dir)
+                env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+                print(
+                    f"demo: no display; running the console on Xvfb {display}, screenshots to {screenshots}/"
+                )
+            else:
+                env["QT_QPA_PLATFORM"] = "offscreen"
+                print(
+                    f"demo: no display; running the console offscreen, screenshots to {screenshots}/"
+                )
         else:
             print("demo: console open; close its window to stop the sandbox")
         console = subprocess.Popen(argv, env=env, start_new_session=True)
@@ -282,6 +313,8 @@ def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(console.pid, signal.SIGKILL)
                 console.wait()
+        if xvfb is not None:
+            xvfb.stop()
         if started_here:
             stopped = down(run_dir)
             print(f"demo: sandbox stopped ({len(stopped)} processes)")

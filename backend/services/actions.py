@@ -289,7 +289,7 @@ class Actions:
 
     def cancel(self, who: Principal, task_id: str, reason: str) -> dict[str, Any]:
         row = self._row(task_id)
-        if row is None and not any(self._find_waiting(task_id)):
+        if row is None and not any(self._find_waiting(task_id, row)):
             raise ActionError(404, "unknown_task", f"no task with id {task_id!r}")
         rows = {task_id: row} if row else {}
         return self._audited(
@@ -301,7 +301,7 @@ class Actions:
         self, who: Principal, task_id: str, priority: int, reason: str
     ) -> dict[str, Any]:
         row = self._row(task_id)
-        waiting = self._find_waiting(task_id)
+        waiting = self._find_waiting(task_id, row)
         if row is None and not waiting:
             raise ActionError(404, "unknown_task", f"no task with id {task_id!r}")
         if not waiting:
@@ -331,9 +331,11 @@ class Actions:
             lambda: self._retry_many([row], priority)[0],
         )  # fmt: skip
 
-    def _find_waiting(self, task_id: str) -> list[str]:
-        """Queues in which a message of ``task_id`` is waiting (normally none or one)."""
-        return [q for q in QUEUES if self.queues.locate(q, task_id)]
+    def _find_waiting(self, task_id: str, row: dict[str, Any] | None) -> list[str]:
+        """Queues in which a message of ``task_id`` is waiting (normally none or one):
+        the queue the ledger knows for it, and the configured ones."""
+        candidates = dict.fromkeys([*self._queues_for(row), *QUEUES])
+        return [q for q in candidates if self.queues.locate(q, task_id)]
 
     # -- bulk ------------------------------------------------------------------
 

@@ -75,6 +75,27 @@ class KeyedTableModel(QAbstractTableModel, Generic[R]):
             elif self._rows[at] != new:
                 self._rows[at] = new
                 self.dataChanged.emit(self.index(at, 0), self.index(at, last))
+        order = list(wanted)
+        if [self._key(r) for r in self._rows] != order:
+            self._reorder(order)
+
+    def _reorder(self, order: list[str]) -> None:
+        """Put the rows in ``order`` (e.g. the new run order), keeping selections on their rows."""
+        self.layoutAboutToBeChanged.emit()
+        old = {self._key(r): n for n, r in enumerate(self._rows)}
+        rank = {key: n for n, key in enumerate(order)}
+        self._rows.sort(key=lambda r: rank[self._key(r)])
+        self._reindex()
+        columns = len(self.COLUMNS)
+        moved_from, moved_to = [], []
+        for key, before in old.items():
+            after = self._index[key]
+            if before != after:
+                for column in range(columns):
+                    moved_from.append(self.index(before, column))
+                    moved_to.append(self.index(after, column))
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
 
     def _reindex(self) -> None:
         self._index = {self._key(r): n for n, r in enumerate(self._rows)}

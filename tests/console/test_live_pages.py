@@ -175,3 +175,36 @@ def test_the_window_stays_responsive_while_prometheus_is_down_and_recovers(
         timer.stop()
         run_coro(qtbot, console.aclose())
         prometheus.stop()
+
+
+def test_waiting_messages_in_run_order_and_an_admin_moves_one_up(
+    qtbot: QtBot, console: Console, producer: Celery, redis_server: Server
+) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        ids = [
+            producer.send_task("backend.tasks.data_sync.sync_single_file", args=[f"f-{n}", "bob"],
+                               queue=PROBE_QUEUE, priority=to_celery_priority(5)).id
+            for n in range(3)
+        ]  # fmt: skip
+        link = console.link
+        assert link is not None
+        qtbot.waitUntil(lambda: console.queues_page.role == "admin", timeout=10_000)
+        link.messages.show_queue(PROBE_QUEUE)
+        model = console.messages_model
+        qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=10_000)
+        assert [model.row_at(r).task_id for r in range(3)] == ids  # first in, first to run
+        console.queues_page.messages.table.selectRow(2)
+        assert console.queues_page.cancel_button.isEnabled()
+        assert console.queues_page.priority_button.isEnabled()
+        link.messages.set_priority([ids[2]], 9, "customer escalation")
+        qtbot.waitUntil(
+            lambda: model.rowCount() == 3 and model.row_at(0).task_id == ids[2], timeout=10_000
+        )
+        assert model.row_at(0).priority == 9
+        link.messages.cancel([ids[0]], "duplicate")
+        qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)
+        assert ids[0] not in {model.row_at(r).task_id for r in range(2)}
+    finally:
+        client.delete(*priority_list_names(PROBE_QUEUE))
+        client.close()

@@ -71,3 +71,15 @@ def test_csv_export_writes_what_the_table_shows(tmp_path: Path) -> None:
     assert export_csv(model, path) == 1
     rows = list(csv.reader(path.open(encoding="utf-8")))
     assert rows[0][0] == "Queue" and rows[1][0] == "data_sync" and rows[1][1] == "3"
+
+
+def test_a_new_order_moves_rows_and_keeps_the_selection_on_its_row(qtbot: QtBot) -> None:
+    model = MessagesTableModel()
+    rows = [WaitingMessage(n, f"t{n}", "sync", 5, "u", "", None) for n in range(3)]
+    model.update_rows(rows)
+    kept = QPersistentModelIndex(model.index(2, 1))  # t2 selected
+    moved = WaitingMessage(0, "t2", "sync", 9, "u", "", None)
+    with qtbot.waitSignal(model.layoutChanged):
+        model.update_rows([moved, rows[0], rows[1]])
+    assert [model.row_at(r).task_id for r in range(3)] == ["t2", "t0", "t1"]
+    assert kept.row() == 0 and kept.data() == "t2"

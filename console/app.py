@@ -47,6 +47,11 @@ from console.views.workers_page import WorkersPage
 
 log = logging.getLogger("taskdeck.console")
 
+# Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
+LATER_PAGES = (
+    ("tasks", "Tasks"), ("quotas", "Quotas"), ("ratelimits", "Rate limits"),
+    ("alerts", "Alerts"), ("audit", "Audit"), ("reports", "Reports"),
+)  # fmt: skip
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
@@ -149,6 +154,8 @@ class Console(QObject):
         w.add_page(
             "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
         )
+        for key, title in LATER_PAGES:
+            w.add_later_page(key, _tr(title))
         w.add_page("connections", _tr("Connections"), self.connections_page)
         self.link: Link | None = None
         # Views talk to whatever link is current, through these slots.

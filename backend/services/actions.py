@@ -236,6 +236,13 @@ class Actions:
         # context exits first), so a crash in between loses a retry rather than
         # running one twice: a bulk job that resumes treats a recorded publish as sent.
         batch_size = 4 * len(rows) + 10  # never flushes early
+        if self.quotas is not None:
+            # A retry is queued work of its user: it counts against the quota (but is
+            # not refused by it: support decided to run it).
+            self.quotas.force_take_many(
+                [(row["user"], new_id) for row, new_id in zip(rows, new_ids, strict=True)
+                 if row.get("user") and not _not_retryable(row)]
+            )  # fmt: skip
         with self.app.producer_or_acquire() as producer, producer.batch(batch_size), recording:
             for row, new_id in zip(rows, new_ids, strict=True):
                 reason = _not_retryable(row)
@@ -248,10 +255,6 @@ class Actions:
                     headers[USER_HEADER] = row["user"]
                 if row.get("tier"):
                     headers[TIER_HEADER] = row["tier"]
-                if self.quotas is not None and row.get("user"):
-                    # A retry is queued work of that user: it counts against the quota
-                    # (but is not refused by it: support decided to run it).
-                    self.quotas.take(row["user"], new_id, force=True)
                 self.app.send_task(
                     row["name"],
                     args=json.loads(row["args"] or "[]"),

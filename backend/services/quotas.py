@@ -95,6 +95,19 @@ class Quotas:
         )
         return Admission(bool(reply[0]), int(reply[1]), int(reply[2]))
 
+    def force_take_many(self, slots: list[tuple[str, str]]) -> None:
+        """Take a slot for each (user, task id) without the limit check, in one round trip."""
+        if not slots:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for user, task_id in slots:
+            self._take(
+                keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY],
+                args=[user, self.default_limit, task_id, "1"],
+                client=pipe,
+            )
+        pipe.execute()
+
     def release(self, task_ids: list[str]) -> int:
         if not task_ids:
             return 0

@@ -11,7 +11,10 @@ from typing import Any
 
 from celery import Celery
 
+from backend.celery_events import EventCapture
+
 log = logging.getLogger("taskdeck.workers")
+POOL_RETRY_S = 10.0
 
 
 @dataclass
@@ -49,28 +52,27 @@ class WorkerMonitor:
         self.timeout_s = timeout_s
         self._workers: dict[str, WorkerInfo] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.connected = False
-        self.connected_since: float | None = None
-        self.last_error: str | None = None
+        self._asked: dict[str, float] = {}
+        self._capture = EventCapture(app, self._on_event, "worker-monitor")
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="worker-monitor", daemon=True)
-        self._thread.start()
+        self._capture.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._capture.stop()
+
+    @property
+    def connected(self) -> bool:
+        return self._capture.connected
+
+    @property
+    def last_error(self) -> str | None:
+        return self._capture.last_error
 
     def watching_for(self, seconds: float) -> bool:
         """Connected for at least ``seconds``: a worker not heard from by now is really gone."""
-        return (
-            self.connected
-            and self.connected_since is not None
-            and (time.time() - self.connected_since >= seconds)
-        )
+        since = self._capture.connected_since
+        return self.connected and since is not None and time.time() - since >= seconds
 
     def snapshot(self) -> list[dict[str, Any]]:
         now = time.time()
@@ -100,7 +102,11 @@ class WorkerMonitor:
             info.processed = int(event.get("processed") or 0)
             info.loadavg = tuple(event.get("loadavg") or ())
             info.sw_ver = event.get("sw_ver") or info.sw_ver
-        if new:
+        # Ask a new worker for its pool, and again later if it did not answer in time.
+        if new or (
+            info.pool is None and time.time() - self._asked.get(hostname, 0.0) > POOL_RETRY_S
+        ):
+            self._asked[hostname] = time.time()
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
 
     def _ask_pool(self, hostname: str) -> None:
@@ -117,29 +123,3 @@ class WorkerMonitor:
                 # "celery.concurrency.prefork:TaskPool" -> "prefork"
                 info.pool = impl.split(":", 1)[0].rsplit(".", 1)[-1] or None
                 info.concurrency = pool.get("max-concurrency")
-
-    def _run(self) -> None:
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                with self.app.connection() as conn:
-                    receiver = self.app.events.Receiver(conn, handlers={"*": self._on_event})
-                    steps = receiver.itercapture(limit=None, timeout=1.0, wakeup=False)
-                    self.connected = True
-                    self.connected_since = self.connected_since or time.time()
-                    self.last_error = None
-                    backoff = 0.5
-                    while not self._stop.is_set():
-                        try:
-                            next(steps)
-                        except TimeoutError:
-                            continue
-            except StopIteration:
-                pass
-            except Exception as exc:  # noqa: BLE001 - reconnect with backoff
-                self.connected = False
-                self.connected_since = None
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
-        self.connected = False

@@ -16,6 +16,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from backend.celery_events import EventCapture
 from backend.domain.priority import from_celery_priority
 from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 
@@ -71,33 +72,41 @@ class BrokerReader:
 class EventReceiver:
     """Celery's event stream on a daemon thread, delivered in batches through ``deliver``.
 
-    ``deliver(batch)`` is called on the receiver thread; pass something that hands
+    ``deliver(batch)`` is called on a helper thread; pass something that hands
     the batch to the event loop (``loop.call_soon_threadsafe``).
     """
 
     def __init__(self, url: str, deliver: Callable[[list[dict[str, Any]]], None]) -> None:
+        from celery import Celery
+
         self.url = url
         self.deliver = deliver
-        self.connected = False
-        self.last_error: str | None = None
+        self._app = Celery(broker=url, set_as_current=False)
+        self._capture = EventCapture(self._app, self._on_event)
         self._stop = threading.Event()
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
+        self._flusher = threading.Thread(
+            target=self._flush_loop, name="celery-events-flush", daemon=True
+        )
+
+    @property
+    def connected(self) -> bool:
+        return self._capture.connected
+
+    @property
+    def last_error(self) -> str | None:
+        return self._capture.last_error
 
     def start(self) -> None:
-        for target, name in (
-            (self._receive, "celery-events"),
-            (self._flush_loop, "celery-events-flush"),
-        ):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._capture.start()
+        self._flusher.start()
 
     def stop(self) -> None:
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=3)
+        self._capture.stop(timeout=3)
+        self._flusher.join(timeout=3)
+        self._app.close()
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self._lock:
@@ -109,33 +118,6 @@ class EventReceiver:
                 batch, self._buffer = self._buffer, []
             if batch:
                 self.deliver(batch)
-
-    def _receive(self) -> None:
-        from celery import Celery
-
-        app = Celery(broker=self.url, set_as_current=False)
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                with app.connection() as conn:
-                    receiver = app.events.Receiver(conn, handlers={"*": self._on_event})
-                    steps = receiver.itercapture(limit=None, timeout=1.0, wakeup=False)
-                    self.connected, self.last_error, backoff = True, None, 0.5
-                    while not self._stop.is_set():
-                        try:
-                            next(steps)
-                        except TimeoutError:
-                            continue
-            except StopIteration:
-                continue
-            except Exception as exc:  # noqa: BLE001 - reconnect with backoff; state is shown
-                self.connected = False
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.info("event receiver: %s; retrying in %.1fs", self.last_error, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
-        self.connected = False
-        app.close()
 
 
 def loop_deliverer(

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
             self._indicators[kind] = label
             self.statusBar().addPermanentWidget(label)
         self._page_names: list[str] = []
+        self._later: set[str] = set()
         self._filters: dict[str, object] = {}
         menu = self.menuBar().addMenu(self.tr("&Connection"))
         profiles = QAction(self.tr("&Profiles…"), self)
@@ -89,15 +90,26 @@ class MainWindow(QMainWindow):
         index = len(self._page_names)
         if index <= 9:
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index}"), self)
-            shortcut.activated.connect(lambda row=index - 1: self.sidebar.setCurrentRow(row))
+            shortcut.activated.connect(lambda key=key: self.show_page(key))
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
 
+    def add_later_page(self, key: str, title: str) -> None:
+        """A page of a later version: listed, greyed out, not selectable."""
+        item = QListWidgetItem(title)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setToolTip(self.tr("Not available in this version yet"))
+        self.sidebar.addItem(item)
+        self.pages.addWidget(QWidget())  # keeps sidebar rows and pages aligned
+        self._page_names.append(key)
+        self._later.add(key)
+
     def page_keys(self) -> list[str]:
-        return list(self._page_names)
+        """The pages that can be shown."""
+        return [k for k in self._page_names if k not in self._later]
 
     def show_page(self, key: str) -> None:
-        if key in self._page_names:
+        if key in self._page_names and key not in self._later:
             self.sidebar.setCurrentRow(self._page_names.index(key))
 
     def current_page(self) -> str:

@@ -221,5 +221,5 @@ def test_queues_and_workers_answer(admin: httpx.Client, celery_worker: ManagedPr
     wait_for(
         lambda: next(
             w for w in admin.get("/api/v1/workers").json() if w["hostname"] == "testworker@taskdeck"
-        )["pool"] == "prefork", 10, "pool details",
+        )["pool"] == "prefork", 30, "pool details",
     )  # fmt: skip

@@ -251,7 +251,7 @@ class PrometheusReader:
             ),
         )
         try:
-            return _parse_range(result, query, legend)
+            return [_with_gaps(s, step) for s in _parse_range(result, query, legend)]
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise PrometheusError(
                 f"{what} at {self._shown_url} failed: unexpected result format"
@@ -269,6 +269,19 @@ def _parse_instant(result: Any) -> list[tuple[dict[str, str], float]]:
     if not isinstance(result, list):
         raise TypeError("the result is not a list")
     return [(_labels(item["metric"]), float(item["value"][1])) for item in result]
+
+
+def _with_gaps(series: Series, step: float) -> Series:
+    """A NaN wherever samples are missing for more than a step and a half, so a plot
+    draws a gap (Prometheus was down, the series did not exist) instead of a straight line."""
+    if len(series.x) < 2:
+        return series
+    breaks = np.nonzero(np.diff(series.x) > 1.5 * step)[0]
+    if not len(breaks):
+        return series
+    x = np.insert(series.x, breaks + 1, series.x[breaks] + step)
+    y = np.insert(series.y, breaks + 1, np.nan)
+    return Series(series.key, series.labels, x, y)
 
 
 def _parse_range(result: Any, query: str, legend: str | None) -> list[Series]:

@@ -202,3 +202,18 @@ def test_series_and_the_prometheus_reader_import_without_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_missing_samples_become_a_gap_not_a_line() -> None:
+    import numpy as np
+
+    from console.domain.series import Series
+    from console.services.prometheus_reader import _with_gaps
+
+    s = Series("q", {}, np.array([0.0, 15.0, 30.0, 300.0, 315.0]), np.array([1.0, 2, 3, 4, 5]))
+    gapped = _with_gaps(s, 15.0)
+    assert list(gapped.x[:5]) == [0.0, 15.0, 30.0, 45.0, 300.0]
+    assert np.isnan(gapped.y[3]) and list(gapped.y[[0, 1, 2, 4, 5]]) == [1, 2, 3, 4, 5]
+    assert (
+        _with_gaps(Series("q", {}, np.array([0.0, 15.0]), np.array([1.0, 2.0])), 15.0).x.size == 2
+    )

@@ -188,7 +188,10 @@ class TrendPlot(QWidget):
         # A 1-px (cosmetic) pen draws twice as fast as a wider one; peak downsampling to
         # 2 samples per pixel column keeps every spike (2 for high-DPI screens).
         curve = pg.PlotDataItem(
-            pen=pg.mkPen(color, width=1), name=key, autoDownsampleFactor=DOWNSAMPLE_FACTOR
+            pen=pg.mkPen(color, width=1),
+            name=key,
+            autoDownsampleFactor=DOWNSAMPLE_FACTOR,
+            connect="finite",  # a NaN is a gap in the data, drawn as one
         )
         curve.setVisible(key not in self._hidden)
         self.plot_item.addItem(curve)

@@ -8,6 +8,7 @@ backend, Prometheus and Alertmanager are the real programs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,28 @@ class Server:
     url: str
 
 
+@contextlib.contextmanager
+def running_redis(run_dir: Path) -> Iterator[Server]:
+    """A redis-server of its own on a free port, stopped on leaving."""
+    port = free_port()
+    proc = start_redis(run_dir, port)
+    try:
+        yield Server(proc, port, redis_url(port))
+    finally:
+        proc.stop()
+
+
+@contextlib.contextmanager
+def running_backend(run_dir: Path, broker_url: str, env: dict[str, str]) -> Iterator[Server]:
+    """The backend on a free port over ``broker_url``, stopped on leaving."""
+    port = free_port()
+    proc = start_backend(run_dir, port, broker_url, env=env)
+    try:
+        yield Server(proc, port, f"http://{LOOPBACK}:{port}")
+    finally:
+        proc.stop()
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("stack")
@@ -64,12 +87,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def redis_server(run_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    proc = start_redis(run_dir, port)
-    try:
-        yield Server(proc, port, redis_url(port))
-    finally:
-        proc.stop()
+    with running_redis(run_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +102,8 @@ def celery_worker(run_dir: Path, redis_server: Server) -> Iterator[ManagedProces
 
 @pytest.fixture(scope="session")
 def backend_server(run_dir: Path, redis_server: Server) -> Iterator[Server]:
-    port = free_port()
-    proc = start_backend(run_dir, port, redis_server.url, env=ROOMY)
-    try:
-        yield Server(proc, port, f"http://{LOOPBACK}:{port}")
-    finally:
-        proc.stop()
+    with running_backend(run_dir, redis_server.url, ROOMY) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

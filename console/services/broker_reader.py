@@ -9,7 +9,6 @@ so a burst of thousands of events costs the window a handful of updates.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,6 @@ from backend.celery_events import EventCapture
 from backend.domain.priority import from_celery_priority
 from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 
-log = logging.getLogger("taskdeck.console.broker")
 BATCH_INTERVAL_S = 0.25
 
 

@@ -19,9 +19,9 @@ from celery import Celery
 from backend.celery_app import create_celery
 from backend.config import Settings
 from backend.domain.queues import priority_list_names
-from backend.procs import ManagedProcess, free_port
-from backend.stack import redis_url, start_backend, start_redis, start_worker
-from tests.conftest import FAST_WORKLOAD, ROOMY, Server
+from backend.procs import ManagedProcess
+from backend.stack import start_worker
+from tests.conftest import FAST_WORKLOAD, ROOMY, Server, running_backend, running_redis
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -37,18 +37,14 @@ def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def broker(stack_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    proc = start_redis(stack_dir, port)
-    yield Server(proc, port, redis_url(port))
-    proc.stop()
+    with running_redis(stack_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
-    port = free_port()
-    proc = start_backend(stack_dir, port, broker.url, env=ROOMY)
-    yield Server(proc, port, f"http://127.0.0.1:{port}")
-    proc.stop()
+    with running_backend(stack_dir, broker.url, ROOMY) as server:
+        yield server
 
 
 class Workers:

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from backend.procs import free_port
-from backend.stack import redis_url, start_backend, start_redis, start_worker
-from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server
+from backend.stack import start_worker
+from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server, running_backend, running_redis
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -40,15 +40,12 @@ def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def broker(stack_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    proc = start_redis(stack_dir, port)
-    yield Server(proc, port, redis_url(port))
-    proc.stop()
+    with running_redis(stack_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
-    port = free_port()
     env = {
         "TASKDECK_TOKENS": TOKENS_ENV,
         "TASKDECK_RATELIMIT_TIERS": TIERS,
@@ -59,9 +56,8 @@ def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
         "TASKDECK_WORKER_TIMEOUT_S": "4",
         "TASKDECK_QUOTA_DEFAULT": "10",
     }
-    proc = start_backend(stack_dir, port, broker.url, env=env)
-    yield Server(proc, port, f"http://127.0.0.1:{port}")
-    proc.stop()
+    with running_backend(stack_dir, broker.url, env) as server:
+        yield server
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from console.domain.endpoints import Endpoints, EndpointsError
 from console.domain.profiles import LoadResult, ProfileStore
+from console.domain.service_status import Connection, ServiceKind
 from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
 if TYPE_CHECKING:
     from console.app import Console
-from console.domain.service_status import Connection, ServiceKind
 
 log = logging.getLogger("taskdeck.console")
 SCREEN_SIZES = ((1366, 768), (1920, 1080))
@@ -55,11 +55,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--sandbox-dir",
         type=Path,
         default=None,
-        help="connect to the sandbox in this run directory (the default when no URL is given)",
+        help="connect to the sandbox in this run directory (without it and without URLs: the "
+        "active profile, else the local sandbox)",
     )
     parser.add_argument("--broker-url", help="Redis broker, e.g. redis://user:password@host:6379/0")
     parser.add_argument(
-        "--backend-url", help="TaskDeck backend, e.g. https://taskdeck.example:8400"
+        "--backend-url",
+        help="TaskDeck backend, e.g. https://taskdeck.example:8400 (token from TASKDECK_TOKEN)",
     )
     parser.add_argument("--prometheus-url", help="Prometheus, e.g. http://prometheus:9090")
     parser.add_argument("--alertmanager-url", help="Alertmanager, e.g. http://alertmanager:9093")
@@ -94,12 +96,11 @@ def choose(
     from console.app import endpoints_for
 
     if args.broker_url:
-        return Choice(
-            Endpoints(
-                args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url
-            ),
-            "custom",
-        ), None
+        endpoints = Endpoints(
+            args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url,
+            backend_token=os.environ.get("TASKDECK_TOKEN") or None,
+        )  # fmt: skip
+        return Choice(endpoints, "custom"), None
     if args.sandbox_dir is None and loaded.active:
         profile = next((p for p in loaded.profiles if p.name == loaded.active), None)
         if profile is not None:

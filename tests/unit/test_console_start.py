@@ -1,0 +1,82 @@
+"""What the console connects to at start, and that a broken profile file does not stop it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from console.__main__ import choose, parse_args
+from console.domain.endpoints import EndpointsError
+from console.domain.profiles import LoadResult, Profile, ProfileStore
+from console.services.secrets import BACKEND_TOKEN, MemorySecrets
+
+PROFILE = Profile("Prod", "redis://reader@redis.prod:6379/0", "https://td.prod", "http://prom.prod:9090",
+                  "http://am.prod:9093", production=True)  # fmt: skip
+
+
+def sandbox_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "sb"
+    run.mkdir()
+    urls = {"broker": "redis://127.0.0.1:6390/0", "backend": "http://127.0.0.1:8400",
+            "prometheus": "http://127.0.0.1:9390", "alertmanager": "http://127.0.0.1:9393"}  # fmt: skip
+    (run / "state.json").write_text(
+        json.dumps({"urls": urls, "tokens": {"admin": "sandbox-admin"}})
+    )
+    return run
+
+
+def test_urls_on_the_command_line_come_first_with_the_token_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TASKDECK_TOKEN", "t-123")
+    args = parse_args(["--broker-url", "redis://h:1/0", "--backend-url", "http://b",
+                       "--prometheus-url", "http://p", "--alertmanager-url", "http://a"])  # fmt: skip
+    choice, note = choose(args, LoadResult([PROFILE], "Prod", []), MemorySecrets())
+    assert choice is not None and note is None
+    assert choice.name == "custom" and choice.endpoints.backend_token == "t-123"
+
+
+def test_the_active_profile_with_its_secrets_from_the_keyring(tmp_path: Path) -> None:
+    secrets = MemorySecrets()
+    secrets.set("Prod", BACKEND_TOKEN, "prod-token")
+    secrets.set("Prod", "broker_password", "pw")
+    choice, _ = choose(parse_args([]), LoadResult([PROFILE], "Prod", []), secrets)
+    assert choice is not None and choice.production and choice.name == "Prod"
+    assert choice.endpoints.broker_url == "redis://reader:pw@redis.prod:6379/0"
+    assert choice.endpoints.backend_token == "prod-token"
+
+
+def test_no_profile_and_no_sandbox_starts_with_a_note(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TASKDECK_SANDBOX_DIR", str(tmp_path / "nothing-here"))
+    choice, note = choose(parse_args([]), LoadResult([], None, []), MemorySecrets())
+    assert choice is None and note is not None and "taskdeck-sandbox up" in note
+
+
+def test_a_named_sandbox_that_is_not_running_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(EndpointsError):
+        choose(
+            parse_args(["--sandbox-dir", str(tmp_path / "none")]),
+            LoadResult([], None, []),
+            MemorySecrets(),
+        )
+
+
+def test_a_sandbox_brings_its_own_admin_token(tmp_path: Path) -> None:
+    choice, _ = choose(parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), LoadResult([], None, []),
+                       MemorySecrets())  # fmt: skip
+    assert choice is not None and choice.endpoints.backend_token == "sandbox-admin"
+
+
+def test_a_hand_broken_profile_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text('active = "Prod"\n[[profile]]\nname = "Prod\nbroker_url = 5\n')
+    loaded = ProfileStore(path).load()
+    assert loaded.profiles == [] and loaded.problems
+    choice, note = choose(
+        parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), loaded, MemorySecrets()
+    )
+    assert choice is not None and choice.name == "sandbox"

@@ -70,30 +70,25 @@ def _sync_one(file_id: str, attempt: int) -> int:
     return rows
 
 
-@app.task(
-    bind=True,
-    name="backend.tasks.data_sync.sync_single_file",
-    autoretry_for=(DatabaseDeadlock,),
-    retry_backoff=settings.workload_retry_backoff_s,
-    retry_backoff_max=300,
-    retry_jitter=False,
-    max_retries=MAX_DEADLOCK_RETRIES,
-)
+# Both tasks: a deadlock is retried with exponential backoff, anything else fails the task.
+SYNC_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": (DatabaseDeadlock,),
+    "retry_backoff": settings.workload_retry_backoff_s,
+    "retry_backoff_max": 300,
+    "retry_jitter": False,
+    "max_retries": MAX_DEADLOCK_RETRIES,
+}
+
+
+@app.task(name="backend.tasks.data_sync.sync_single_file", **SYNC_TASK_OPTIONS)
 def sync_single_file(self: Any, file_id: str, user_id: str) -> dict[str, Any]:
     """Sync one file of ``user_id`` into the ERP database."""
     rows = _sync_one(str(file_id), int(self.request.retries or 0))
     return {"file_id": file_id, "user_id": user_id, "rows": rows}
 
 
-@app.task(
-    bind=True,
-    name="backend.tasks.data_sync.sync_batch",
-    autoretry_for=(DatabaseDeadlock,),
-    retry_backoff=settings.workload_retry_backoff_s,
-    retry_backoff_max=300,
-    retry_jitter=False,
-    max_retries=MAX_DEADLOCK_RETRIES,
-)
+@app.task(name="backend.tasks.data_sync.sync_batch", **SYNC_TASK_OPTIONS)
 def sync_batch(self: Any, file_ids: list[str], user_id: str) -> dict[str, Any]:
     """Sync several files of ``user_id``; the first failing file fails the batch."""
     attempt = int(self.request.retries or 0)

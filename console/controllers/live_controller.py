@@ -61,6 +61,7 @@ class LiveController(QObject):
         self._stopped = False
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
+        self._receiver_error: str | None = None
         self._depth_timer = QTimer(self)
         self._depth_timer.setInterval(DEPTH_INTERVAL_MS)
         self._depth_timer.timeout.connect(self.refresh)
@@ -148,6 +149,11 @@ class LiveController(QObject):
             self.state.set_worker_details(w["hostname"], w.get("pool"), w.get("concurrency"))
 
     def _publish_workers_and_counts(self) -> None:
+        receiver_error = self._receiver.last_error if self._receiver is not None else None
+        if receiver_error != self._receiver_error:
+            self._receiver_error = receiver_error
+            if receiver_error:
+                self.error.emit(self.tr("Celery events: {error}").format(error=receiver_error))
         now = self.clock()
         self.workers_changed.emit(self.state.workers(now))
         counts = self.state.counts(now)

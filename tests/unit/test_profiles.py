@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -453,14 +452,3 @@ def test_check_profile_reports_each_unreachable_service_without_raising() -> Non
     assert all(r.detail == "connection refused" for r in results), results
     assert results[0].target == f"redis://celery@{dead}/0"
     assert not any("hunter2" in r.target or "hunter2" in r.detail for r in results)
-
-
-def test_profile_modules_import_without_qt() -> None:
-    code = (
-        "import sys, console.domain.profiles, console.services.secrets, "
-        "console.services.connection_check; "
-        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"

@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 from console.domain.service_status import (
     Connection,
     ProbeResult,
@@ -35,15 +32,3 @@ def test_failure_after_success_keeps_the_data_and_is_stale_then_down() -> None:
     assert down.connection is Connection.DOWN and down.last_ok == ok(100.0)
     back = down.updated(ok(170.0), stale_limit_s=60)
     assert back.connection is Connection.CONNECTED and back.last_error is None
-
-
-def test_console_domain_and_services_import_without_qt() -> None:
-    # In a fresh interpreter: pytest-qt has already imported Qt into this one.
-    code = (
-        "import sys, console.domain.endpoints, console.domain.service_status, "
-        "console.services.probes; "
-        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"

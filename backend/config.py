@@ -6,37 +6,17 @@ import os
 import socket
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from backend.domain.urls import redact_url
-
-REDIS_SCHEMES = ("redis", "rediss", "unix")
+from taskdeck_core.urls import check_redis_url
+from taskdeck_worker.config import WorkerSettings
 
 
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "taskdeck"
-
-
-def check_redis_url(url: str, what: str = "URL") -> str:
-    url = url.strip()
-    scheme = urlsplit(url).scheme
-    if scheme not in REDIS_SCHEMES:
-        raise ValueError(
-            f"{what} {redact_url(url)!r} is not a Redis URL: it must start with "
-            "redis://, rediss:// (TLS) or unix://, "
-            "e.g. redis://user:password@127.0.0.1:6379/0"
-        )
-    if scheme != "unix" and not urlsplit(url).hostname:
-        raise ValueError(f"{what} {redact_url(url)!r} names no host, e.g. redis://127.0.0.1:6379/0")
-    try:
-        urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
-    except ValueError as exc:
-        raise ValueError(f"{what} {redact_url(url)!r} has a bad port: {exc}") from None
-    return url
 
 
 class Settings(BaseSettings):
@@ -95,11 +75,6 @@ class Settings(BaseSettings):
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
 
-    # The simulated data-sync workload (sandbox and tests).
-    workload_failure_rate: float = Field(default=0.15, ge=0.0, le=1.0)
-    workload_speed: float = Field(default=1.0, gt=0.0, le=1000.0)
-    workload_retry_backoff_s: int = Field(default=2, ge=1, le=600)
-
     @field_validator("broker_url")
     @classmethod
     def _broker(cls, value: str) -> str:
@@ -113,6 +88,16 @@ class Settings(BaseSettings):
     @property
     def result_backend_url(self) -> str:
         return self.result_backend or self.broker_url
+
+    def worker(self) -> WorkerSettings:
+        """The settings of this process's Celery app (the worker plug-in's own type)."""
+        return WorkerSettings(
+            broker_url=self.broker_url,
+            result_backend=self.result_backend,
+            redis_ca_certs=self.redis_ca_certs,
+            integration=self.integration,
+            stream_maxlen=self.stream_maxlen,
+        )
 
     @property
     def ledger_database_url(self) -> str:

@@ -31,11 +31,7 @@ from backend.api.routes import (
     workers,
 )
 from backend.config import Settings, SettingsError, load_settings
-from backend.domain import lifecycle as lc
-from backend.domain.lifecycle import LifecycleRecord
-from backend.domain.urls import redact_url
 from backend.metrics import Metrics
-from backend.procs import port_is_free
 from backend.services.actions import Actions
 from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
@@ -49,6 +45,10 @@ from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
 from backend.services.tiers import TierConfigError, parse_user_tiers
 from backend.services.workers import WorkerMonitor
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.lifecycle import LifecycleRecord
+from taskdeck_core.net import port_is_free
+from taskdeck_core.urls import redact_url
 
 log = logging.getLogger("taskdeck.backend")
 RETENTION_EVERY_S = 3600.0
@@ -56,7 +56,7 @@ RETENTION_EVERY_S = 3600.0
 
 def build_services(settings: Settings) -> Services:
     """Open the ledger and the clients; starts nothing yet."""
-    from backend.celery_app import create_celery
+    from taskdeck_worker.celery_app import create_celery
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tokens = TokenStore.from_config(settings.tokens, settings.tokens_file)
@@ -66,7 +66,7 @@ def build_services(settings: Settings) -> Services:
     audit_log = AuditLog(ledger.engine)
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
     aclient = aioredis.Redis.from_url(settings.broker_url, socket_connect_timeout=5)
-    celery = create_celery(settings, results=False)
+    celery = create_celery(settings.worker(), results=False)
     celery.loader.import_default_modules()  # register the tasks, so submit can check names
     # The integration records every publish on the lifecycle stream; a task-sent
     # event as well would double the cost of each retry in a bulk job.

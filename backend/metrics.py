@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from backend.domain import lifecycle as lc
+from taskdeck_core import lifecycle as lc
 
 TASK_COUNTERS = {
     lc.PUBLISHED: ("celery_task_sent_total", "Tasks published"),

@@ -28,19 +28,19 @@ import redis
 import redis.asyncio as aioredis
 from sqlalchemy import insert
 
-from backend.domain import lifecycle as lc
-from backend.procs import ManagedProcess, free_port
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger, encode_cursor
 from backend.services.schema import tasks
-from backend.stack import redis_url, start_backend, start_redis
+from taskdeck_core import lifecycle as lc
+from taskdeck_dev.procs import ManagedProcess, free_port
+from taskdeck_dev.stack import redis_url, start_backend, start_redis
 
 INGEST_TASKS = 50_000  # 200,000 records
 LEDGER_TASKS = 1_000_000
 BULK = 10_000
 REPEAT = 200
 TOKEN = "bench-admin-token-0123456789"
-SYNC = "backend.tasks.data_sync.sync_single_file"
+SYNC = "data_sync.sync_single_file"
 USERS = [f"user{n:03d}" for n in range(200)]
 
 
@@ -113,7 +113,7 @@ def fill_ledger(path: Path, n: int, bulk_user: str) -> None:
     ledger = Ledger(f"sqlite:///{path}")
     rng = random.Random(7)
     now = time.time()
-    names = [SYNC, "backend.tasks.data_sync.sync_batch"]
+    names = [SYNC, "data_sync.sync_batch"]
     chunk: list[dict[str, Any]] = []
     with ledger.engine.begin() as conn:
         for i in range(n):
@@ -163,7 +163,7 @@ LIST_CASES: dict[str, dict[str, Any]] = {
     "unfiltered": {},
     "state=FAILURE": {"state": "FAILURE"},
     "user=user042": {"user": "user042"},
-    "name + state": {"name": "backend.tasks.data_sync.sync_batch", "state": "SUCCESS"},
+    "name + state": {"name": "data_sync.sync_batch", "state": "SUCCESS"},
     "since (last 24 h)": {"since": "__day__"},
     "q=exact task id": {"q": "bench-00500000"},
     "q=words of an error": {"q": "reading f-99"},

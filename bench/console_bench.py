@@ -123,10 +123,10 @@ def bench_start() -> dict[str, float]:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    from backend import sandbox
-    from backend.procs import free_port
     from console.app import Console
     from console.domain.endpoints import Endpoints
+    from taskdeck_dev import sandbox
+    from taskdeck_dev.procs import free_port
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory(prefix="taskdeck-bench-") as name:

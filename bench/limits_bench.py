@@ -19,13 +19,13 @@ from pathlib import Path
 import httpx
 import redis
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.domain.queues import priority_list_names
-from backend.procs import free_port
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import DEFAULT_TIERS, RateLimiter
-from backend.stack import redis_url, start_backend, start_redis
+from taskdeck_core.transport import priority_list_names
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import redis_url, start_backend, start_redis
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 
 CALLS = 5000
 QUEUES = 200
@@ -89,7 +89,7 @@ def populate(url: str) -> None:
 
 
 def send_heartbeats(url: str) -> None:
-    app = create_celery(Settings(broker_url=url, integration=False), results=False)
+    app = create_celery(WorkerSettings(broker_url=url, integration=False), results=False)
     with app.connection_for_write() as conn:
         for w in range(WORKERS):
             dispatcher = app.events.Dispatcher(

@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from backend import sandbox
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.procs import free_port
-from backend.stack import redis_url, start_redis, start_worker
+from taskdeck_dev import sandbox
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import redis_url, start_redis, start_worker
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 
 STARTS = 3
 ROUND_TRIPS = 200
@@ -50,20 +50,20 @@ def bench_round_trip(tmp: Path) -> dict[str, float]:
     redis_proc = start_redis(tmp, port)
     fast = {"TASKDECK_WORKLOAD_SPEED": "1000", "TASKDECK_WORKLOAD_FAILURE_RATE": "0"}
     worker = start_worker(tmp, redis_url(port), "benchworker", concurrency=2, env=fast)
-    app = create_celery(Settings(broker_url=redis_url(port)))
+    app = create_celery(WorkerSettings(broker_url=redis_url(port)))
     try:
         latencies = []
         for n in range(ROUND_TRIPS):
             started = time.perf_counter()
             app.send_task(
-                "backend.tasks.data_sync.sync_single_file", args=[f"f-{n}", "bench"],
+                "data_sync.sync_single_file", args=[f"f-{n}", "bench"],
                 queue="data_sync",
             ).get(timeout=30)  # fmt: skip
             latencies.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         results = [
             app.send_task(
-                "backend.tasks.data_sync.sync_single_file",
+                "data_sync.sync_single_file",
                 args=[f"b-{n}", "bench"],
                 queue="data_sync",
             )  # fmt: skip

@@ -107,7 +107,7 @@ def choose(
             return Choice(
                 endpoints_for(profile, secrets), profile.name, profile.colour, profile.production
             ), None
-    from backend.sandbox import default_run_dir
+    from taskdeck_core.sandbox_paths import default_run_dir
 
     try:
         return Choice(

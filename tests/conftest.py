@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.procs import LOOPBACK, ManagedProcess, free_port
-from backend.stack import (
+from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port
+from taskdeck_dev.stack import (
     redis_url,
     start_alertmanager,
     start_backend,

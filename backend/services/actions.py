@@ -29,16 +29,16 @@ import redis
 from celery import Celery
 from sqlalchemy import bindparam, func, insert, select, update
 
-from backend.domain import lifecycle as lc
-from backend.domain.priority import to_celery_priority
-from backend.domain.queues import QUEUES
-from backend.integration import RETRY_OF_HEADER, TIER_HEADER, USER_HEADER
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.broker import BrokerQueues
 from backend.services.ledger import Ledger, TaskFilter
 from backend.services.quotas import Quotas
 from backend.services.schema import bulk_items, bulk_jobs
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.priority import to_celery_priority
+from taskdeck_core.transport import QUEUES
+from taskdeck_worker.integration import RETRY_OF_HEADER, TIER_HEADER, USER_HEADER
 
 log = logging.getLogger("taskdeck.actions")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import redis
 
-from backend.domain.priority import from_celery_priority
-from backend.domain.queues import PRIORITY_STEPS, priority_list_names
+from taskdeck_core.priority import from_celery_priority
+from taskdeck_core.transport import PRIORITY_STEPS, priority_list_names
 
 # KEYS: the queue's priority lists. ARGV: task ids.
 # Returns a flat list: task id, key it was in, ... for every message removed.

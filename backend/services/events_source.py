@@ -26,8 +26,8 @@ from typing import Any
 
 import redis
 
-from backend.domain import lifecycle as lc
 from backend.services.ledger import Ledger
+from taskdeck_core import lifecycle as lc
 
 log = logging.getLogger("taskdeck.events")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from backend.domain.urls import redact_url
+from taskdeck_core.urls import redact_url
 
 
 @dataclass(frozen=True)

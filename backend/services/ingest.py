@@ -18,8 +18,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from backend.domain import lifecycle as lc
 from backend.services.ledger import Ledger
+from taskdeck_core import lifecycle as lc
 
 log = logging.getLogger("taskdeck.ingest")
 

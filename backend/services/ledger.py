@@ -31,9 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from backend.domain import lifecycle as lc
 from backend.domain.failures import failure_signature, normalise_message, top_frame
 from backend.services.schema import metadata, tasks
+from taskdeck_core import lifecycle as lc
 
 COLUMNS = [c.name for c in tasks.columns]
 HISTORY_CAP = 100

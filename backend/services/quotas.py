@@ -19,8 +19,8 @@ from typing import Any
 
 import redis
 
-from backend.domain import lifecycle as lc
 from backend.services.broker import sizes
+from taskdeck_core import lifecycle as lc
 
 OPEN_PREFIX = "taskdeck:quota:open:"
 OWNER_KEY = "taskdeck:quota:owner"

@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import Celery
 
-from backend.celery_events import EventCapture
+from taskdeck_core.events import EventCapture
 
 log = logging.getLogger("taskdeck.workers")
 POOL_RETRY_S = 10.0

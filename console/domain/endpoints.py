@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from taskdeck_core.sandbox_paths import STATE_FILE
+
 
 class EndpointsError(ValueError):
     """The endpoints could not be read; the message says what to do."""
@@ -21,7 +23,7 @@ class Endpoints:
 
     @classmethod
     def from_sandbox(cls, run_dir: Path) -> Endpoints:
-        path = run_dir / "state.json"
+        path = run_dir / STATE_FILE
         try:
             state = json.loads(path.read_text())
             urls = state["urls"]

@@ -15,9 +15,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from backend.celery_events import EventCapture
-from backend.domain.priority import from_celery_priority
-from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
+from taskdeck_core.events import EventCapture
+from taskdeck_core.priority import from_celery_priority
+from taskdeck_core.transport import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 
 BATCH_INTERVAL_S = 0.25
 

@@ -19,7 +19,6 @@ import httpx
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from backend.domain.urls import redact_url
 from console.domain.profiles import (
     QT_TRANSLATE_NOOP,
     Message,
@@ -29,6 +28,7 @@ from console.domain.profiles import (
 )
 from console.domain.service_status import ServiceKind
 from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, SecretStore
+from taskdeck_core.urls import redact_url
 
 log = logging.getLogger(__name__)
 CONTEXT = "ConnectionCheck"  # the translation context of this module's messages

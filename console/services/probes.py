@@ -13,10 +13,10 @@ from typing import Protocol
 import httpx
 import redis.asyncio as aioredis
 
-from backend.domain.queues import QUEUES, priority_list_names
-from backend.domain.urls import redact_url
 from console.domain.endpoints import Endpoints
 from console.domain.service_status import ProbeResult, ServiceKind
+from taskdeck_core.transport import QUEUES, priority_list_names
+from taskdeck_core.urls import redact_url
 
 TIMEOUT_S = 2.0
 

@@ -25,8 +25,8 @@ import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
 from urllib3.util.retry import Retry
 
-from backend.domain.urls import redact_url
 from console.domain.series import Series, step_for
+from taskdeck_core.urls import redact_url
 
 T = TypeVar("T")
 

@@ -10,12 +10,12 @@ import redis
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from backend.domain.queues import QUEUES, priority_list_names
-from backend.procs import LOOPBACK, free_port
 from console.app import Console, build_console
 from console.domain.endpoints import Endpoints
 from console.domain.service_status import Connection, ServiceKind
 from console.models.services_table_model import COL_DETAILS, COL_STATE
+from taskdeck_core.transport import QUEUES, priority_list_names
+from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import Server
 from tests.console.conftest import run_coro
 

@@ -13,14 +13,14 @@ from celery import Celery
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.domain.priority import to_celery_priority
-from backend.domain.queues import priority_list_names
-from backend.procs import free_port
-from backend.stack import start_prometheus, start_worker, write_prometheus_config
 from console.app import Console, build_console
 from console.domain.endpoints import Endpoints
+from taskdeck_core.priority import to_celery_priority
+from taskdeck_core.transport import priority_list_names
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import start_prometheus, start_worker, write_prometheus_config
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, TOKENS, Server
 from tests.console.conftest import run_coro
 
@@ -41,7 +41,7 @@ def endpoints(
 
 @pytest.fixture
 def producer(redis_server: Server) -> Iterator[Celery]:
-    app = create_celery(Settings(broker_url=redis_server.url), results=False)
+    app = create_celery(WorkerSettings(broker_url=redis_server.url), results=False)
     yield app
     app.close()
 
@@ -69,7 +69,7 @@ def test_queue_depth_shown_is_the_sum_of_every_priority_list(
     client = redis.Redis.from_url(redis_server.url)
     try:
         for priority in (10, 10, 7, 5, 1):  # no worker consumes this queue
-            producer.send_task("backend.tasks.data_sync.sync_single_file", args=["f", "alice"],
+            producer.send_task("data_sync.sync_single_file", args=["f", "alice"],
                                queue=PROBE_QUEUE, priority=to_celery_priority(priority))  # fmt: skip
         expected = sum(int(client.llen(k)) for k in priority_list_names(PROBE_QUEUE))
         assert expected == 5
@@ -114,7 +114,7 @@ def test_a_failing_task_shows_in_the_live_counts(
         lambda: console.link is not None and console.link.live.receiver_connected, timeout=10_000
     )
     before = console.link.live.state.counts(time.time()).failed_5m
-    producer.send_task("backend.tasks.data_sync.sync_single_file", args=["f-x", "alice"],
+    producer.send_task("data_sync.sync_single_file", args=["f-x", "alice"],
                        kwargs={"unexpected": 1}, queue="data_sync")  # fmt: skip
     qtbot.waitUntil(
         lambda: (
@@ -183,7 +183,7 @@ def test_waiting_messages_in_run_order_and_an_admin_moves_one_up(
     client = redis.Redis.from_url(redis_server.url)
     try:
         ids = [
-            producer.send_task("backend.tasks.data_sync.sync_single_file", args=[f"f-{n}", "bob"],
+            producer.send_task("data_sync.sync_single_file", args=[f"f-{n}", "bob"],
                                queue=PROBE_QUEUE, priority=to_celery_priority(5)).id
             for n in range(3)
         ]  # fmt: skip

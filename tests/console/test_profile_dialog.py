@@ -11,11 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from backend.procs import LOOPBACK, free_port
 from console.domain.profiles import PROFILES_FILE, Profile, ProfileStore
 from console.services.connection_check import check_profile
 from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, MemorySecrets
 from console.views.dialogs.profile_dialog import OkRole, ProfileDialog
+from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import TOKENS, Server
 from tests.console.conftest import run_coro
 

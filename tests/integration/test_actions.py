@@ -16,18 +16,18 @@ import pytest
 import redis
 from celery import Celery
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.domain.queues import priority_list_names
-from backend.procs import ManagedProcess
-from backend.stack import start_worker
+from taskdeck_core.transport import priority_list_names
+from taskdeck_dev.procs import ManagedProcess
+from taskdeck_dev.stack import start_worker
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, ROOMY, Server, running_backend, running_redis
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 
-SYNC = "backend.tasks.data_sync.sync_single_file"
-BATCH = "backend.tasks.data_sync.sync_batch"
+SYNC = "data_sync.sync_single_file"
+BATCH = "data_sync.sync_batch"
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_cancelled_while_queued_never_runs(
 @pytest.fixture
 def producer(broker: Server) -> Iterator[Celery]:
     """A producer with the integration installed, for tasks the API does not submit (ETA)."""
-    app = create_celery(Settings(broker_url=broker.url), results=False)
+    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
     yield app
     app.close()
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend.procs import free_port
-from backend.stack import (
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import (
     redis_url,
     start_alertmanager,
     start_backend,
@@ -123,14 +123,14 @@ def test_a_burst_of_failing_tasks_fires_the_failure_rate_alert(stack: dict[str, 
                 stack["alertmanager"], "HighCeleryTaskFailureRate"
             ):
                 reply = client.post("/api/v1/tasks", json={
-                    "name": "backend.tasks.data_sync.sync_single_file",
+                    "name": "data_sync.sync_single_file",
                     "args": [f"f-{uuid.uuid4().hex[:6]}", "erin"], "kwargs": {"broken": True},
                     "queue": "data_sync", "user": "erin"})  # fmt: skip
                 assert reply.status_code == 202, reply.text
                 time.sleep(0.5)
         alerts = active_alerts(stack["alertmanager"], "HighCeleryTaskFailureRate")
         assert alerts, "the failure-rate alert did not fire within 40 s of failures"
-        assert alerts[0]["labels"]["name"] == "backend.tasks.data_sync.sync_single_file"
+        assert alerts[0]["labels"]["name"] == "data_sync.sync_single_file"
         assert alerts[0]["labels"]["component"] == "tasks"
     finally:
         worker.stop()

@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.procs import ManagedProcess
+from taskdeck_dev.procs import ManagedProcess
 from tests.conftest import Server
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 
-SYNC = "backend.tasks.data_sync.sync_single_file"
+SYNC = "data_sync.sync_single_file"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from backend.procs import LOOPBACK, free_port, start_process, wait_until
+from taskdeck_dev.procs import LOOPBACK, free_port, start_process, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.procs import free_port
-from backend.stack import redis_url, start_backend, start_redis, start_worker
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import redis_url, start_backend, start_redis, start_worker
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, ROOMY
 from tests.helpers import api, wait_for
 
@@ -24,15 +24,15 @@ def test_ledger_falls_back_to_events_and_keeps_whole_arguments(tmp_path: Path) -
     worker = start_worker(tmp_path, broker, "plain", concurrency=1, env=plain)
     backend_port = free_port()
     backend = start_backend(tmp_path, backend_port, broker, env=ROOMY)
-    producer = create_celery(Settings(broker_url=broker, integration=False), results=False)
+    producer = create_celery(WorkerSettings(broker_url=broker, integration=False), results=False)
     try:
         with api(f"http://127.0.0.1:{backend_port}") as client:
             files = [f"long-file-name-{n:04d}-{'y' * 30}" for n in range(40)]
             ok = producer.send_task(
-                "backend.tasks.data_sync.sync_batch", args=[files, "erin"], queue="data_sync"
+                "data_sync.sync_batch", args=[files, "erin"], queue="data_sync"
             ).id
             bad = producer.send_task(
-                "backend.tasks.data_sync.sync_single_file", args=["f-1", "erin"],
+                "data_sync.sync_single_file", args=["f-1", "erin"],
                 kwargs={"unexpected": 1}, queue="data_sync",
             ).id  # fmt: skip
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.procs import free_port
-from backend.stack import start_backend, start_redis, start_worker
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import start_backend, start_redis, start_worker
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, ROOMY
 from tests.helpers import api, wait_for
 
@@ -44,14 +44,14 @@ def test_backend_killed_mid_run_misses_no_task(tmp_path: Path) -> None:
     env = {**ROOMY, "TASKDECK_INSTANCE": "ledger-test"}
     port = free_port()
     backend = start_backend(tmp_path, port, broker, env=env)
-    producer = create_celery(Settings(broker_url=broker), results=False)
+    producer = create_celery(WorkerSettings(broker_url=broker), results=False)
     url = f"http://127.0.0.1:{port}"
     try:
         with api(url) as client:
             sent = []
             for n in range(RUN):
                 result = producer.send_task(
-                    "backend.tasks.data_sync.sync_single_file", args=[f"f-{n}", "recovery"],
+                    "data_sync.sync_single_file", args=[f"f-{n}", "recovery"],
                     queue="data_sync", headers={"taskdeck_user": "recovery"},
                 )  # fmt: skip
                 sent.append(result.id)

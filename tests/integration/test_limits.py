@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.procs import free_port
-from backend.stack import start_worker
+from taskdeck_dev.procs import free_port
+from taskdeck_dev.stack import start_worker
 from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server, running_backend, running_redis
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 
-SYNC = "backend.tasks.data_sync.sync_single_file"
+SYNC = "data_sync.sync_single_file"
 WINDOW_S = 4
 TIERS = (
     '{"normal": {"default": 50, "data_sync": 6, "auth": 5},'

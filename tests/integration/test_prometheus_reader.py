@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from backend.procs import LOOPBACK, free_port
 from console.domain.series import Series
 from console.services.prometheus_reader import OVERVIEW_QUERIES, PrometheusError, PrometheusReader
+from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import Server
 from tests.console import conftest as console_conftest
 from tests.console.conftest import run_coro

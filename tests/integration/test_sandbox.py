@@ -15,12 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend import sandbox
-from backend.procs import LOOPBACK, ManagedProcess, free_port, process_start_time
+from taskdeck_dev import sandbox
+from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port, process_start_time
 
 pytestmark = pytest.mark.integration
 
-SANDBOX = [sys.executable, "-m", "backend.sandbox"]
+SANDBOX = [sys.executable, "-m", "taskdeck_dev.sandbox"]
 
 
 def recorded(run_dir: Path) -> list[ManagedProcess]:

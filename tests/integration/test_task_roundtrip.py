@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from backend.celery_app import create_celery
-from backend.config import Settings
-from backend.domain.priority import to_celery_priority
-from backend.domain.queues import priority_list_names
-from backend.procs import ManagedProcess
+from taskdeck_core.priority import to_celery_priority
+from taskdeck_core.transport import priority_list_names
+from taskdeck_dev.procs import ManagedProcess
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 from tests.conftest import Server
 from tests.helpers import wait_for
 
@@ -64,7 +64,7 @@ class EventLog:
 
 @pytest.fixture
 def app(redis_server: Server) -> Iterator[Celery]:
-    celery = create_celery(Settings(broker_url=redis_server.url))
+    celery = create_celery(WorkerSettings(broker_url=redis_server.url))
     yield celery
     celery.close()
 
@@ -81,7 +81,7 @@ def test_submitted_task_runs_on_the_worker_and_its_events_arrive(
     app: Celery, events: EventLog, celery_worker: ManagedProcess
 ) -> None:
     result = app.send_task(
-        "backend.tasks.data_sync.sync_single_file",
+        "data_sync.sync_single_file",
         args=["f-roundtrip", "alice"],
         queue="data_sync",
         priority=to_celery_priority(7),
@@ -105,7 +105,7 @@ def test_a_queued_message_sits_in_its_priority_list(app: Celery, redis_server: S
     queue = "td_probe_queue"
     try:
         app.send_task(
-            "backend.tasks.data_sync.sync_single_file",
+            "data_sync.sync_single_file",
             args=["f-waiting", "bob"],
             queue=queue,
             priority=to_celery_priority(8),

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from backend.monitoring import MONITORING_DIR, render_alertmanager, scaled_rules
-from backend.procs import require_binary
-from backend.stack import write_prometheus_config
+from taskdeck_dev.procs import require_binary
+from taskdeck_dev.stack import write_prometheus_config
 
 
 def run(argv: list[str], cwd: Path | None = None) -> str:

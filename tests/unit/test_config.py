@@ -2,14 +2,15 @@ import ssl
 
 import pytest
 
-from backend.celery_app import celery_config, create_celery
 from backend.config import Settings, SettingsError, load_settings
-from backend.domain.queues import priority_list_names
-from backend.domain.urls import redact_url
+from taskdeck_core.transport import priority_list_names
+from taskdeck_core.urls import redact_url
+from taskdeck_worker.celery_app import celery_config, create_celery
+from taskdeck_worker.config import WorkerSettings, WorkerSettingsError
 
 
 def test_celery_configuration_of_the_data_sync_system() -> None:
-    conf = celery_config(Settings(broker_url="redis://127.0.0.1:6379/0"))
+    conf = celery_config(WorkerSettings(broker_url="redis://127.0.0.1:6379/0"))
     assert [q.name for q in conf["task_queues"]] == ["data_sync", "scheduled", "default"]
     assert conf["task_acks_late"] and conf["task_reject_on_worker_lost"]
     assert (conf["task_time_limit"], conf["task_soft_time_limit"]) == (1800, 1500)
@@ -32,14 +33,14 @@ def test_priority_lists_follow_the_transport_naming() -> None:
 
 
 def test_acl_user_and_password_reach_the_broker_connection() -> None:
-    app = create_celery(Settings(broker_url="redis://sync-reader:s3cret@10.1.2.3:6380/2"))
+    app = create_celery(WorkerSettings(broker_url="redis://sync-reader:s3cret@10.1.2.3:6380/2"))
     info = app.connection_for_write().info()
     assert (info["userid"], info["password"]) == ("sync-reader", "s3cret")
     assert (info["hostname"], info["port"], info["virtual_host"]) == ("10.1.2.3", 6380, "2")
 
 
 def test_rediss_turns_on_verified_tls_for_broker_and_results() -> None:
-    settings = Settings(
+    settings = WorkerSettings(
         broker_url="rediss://:pw@redis.example:6380/0",
         result_backend="rediss://:pw@redis.example:6380/1",
         redis_ca_certs="/etc/ssl/certs/ca.pem",
@@ -53,7 +54,7 @@ def test_rediss_turns_on_verified_tls_for_broker_and_results() -> None:
 
 
 def test_rediss_with_its_own_cert_option_is_left_as_given() -> None:
-    conf = celery_config(Settings(broker_url="rediss://h:6380/0?ssl_cert_reqs=CERT_NONE"))
+    conf = celery_config(WorkerSettings(broker_url="rediss://h:6380/0?ssl_cert_reqs=CERT_NONE"))
     assert "broker_use_ssl" not in conf
 
 
@@ -77,3 +78,30 @@ def test_malformed_broker_urls_are_refused(url: str) -> None:
 def test_password_is_redacted() -> None:
     assert redact_url("redis://u:p@h:1/0") == "redis://u:***@h:1/0"
     assert redact_url("redis://h:1/0") == "redis://h:1/0"
+
+
+def test_worker_settings_from_environment() -> None:
+    env = {
+        "TASKDECK_BROKER_URL": "redis://w:pw@10.0.0.5:6379/3",
+        "TASKDECK_INTEGRATION": "0",
+        "TASKDECK_WORKLOAD_SPEED": "50",
+    }
+    settings = WorkerSettings.from_env(env)
+    assert settings.broker_url == "redis://w:pw@10.0.0.5:6379/3"
+    assert settings.result_backend_url == settings.broker_url
+    assert settings.integration is False and settings.workload_speed == 50.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("TASKDECK_BROKER_URL", "amqp://guest:guest@rabbit//", "guest:***@"),
+        ("TASKDECK_WORKLOAD_SPEED", "fast", "TASKDECK_WORKLOAD_SPEED"),
+        ("TASKDECK_WORKLOAD_FAILURE_RATE", "1.5", "from 0.0 to 1.0"),
+        ("TASKDECK_INTEGRATION", "maybe", "TASKDECK_INTEGRATION"),
+    ],
+)
+def test_bad_worker_settings_say_which_variable(name: str, value: str, said: str) -> None:
+    with pytest.raises(WorkerSettingsError) as err:
+        WorkerSettings.from_env({name: value})
+    assert said in str(err.value) and "guest:guest" not in str(err.value)

@@ -2,14 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from backend.domain import lifecycle as lc
 from backend.domain.failures import failure_signature, normalise_message, top_frame
 from backend.services.ledger import CursorError, Ledger, TaskFilter, decode_cursor
+from taskdeck_core import lifecycle as lc
 
 TB = """Traceback (most recent call last):
   File "/srv/app/celery/app/trace.py", line 453, in trace_task
     R = retval = fun(*args, **kwargs)
-  File "/srv/app/backend/tasks/data_sync.py", line 61, in _sync_one
+  File "/srv/app/taskdeck_worker/tasks/data_sync.py", line 61, in _sync_one
     raise FileStoreTimeout(
 """
 
@@ -104,7 +104,7 @@ def test_search_finds_id_name_and_words_of_the_error(ledger: Ledger) -> None:
                 lc.PUBLISHED,
                 "t3",
                 3.0,
-                name="backend.tasks.data_sync.sync_batch",
+                name="data_sync.sync_batch",
                 args=[],
                 kwargs={},
             )

@@ -1,6 +1,6 @@
 import pytest
 
-from backend.domain.priority import (
+from taskdeck_core.priority import (
     PriorityError,
     from_celery_priority,
     to_celery_priority,

@@ -1,6 +1,6 @@
 import socket
 
-from backend.procs import LOOPBACK, pick_port, port_is_free
+from taskdeck_dev.procs import LOOPBACK, pick_port, port_is_free
 
 
 def test_a_listening_port_is_busy_and_pick_port_moves_past_it() -> None:

@@ -11,7 +11,6 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from backend.procs import LOOPBACK, free_port
 from console.domain.profiles import (
     PROFILES_FILE,
     Message,
@@ -33,6 +32,7 @@ from console.services.secrets import (
     SecretsUnavailable,
     SessionFallbackSecrets,
 )
+from taskdeck_dev.procs import LOOPBACK, free_port
 
 
 def profile(name: str = "Staging", **changes: Any) -> Profile:

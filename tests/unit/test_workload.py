@@ -1,7 +1,7 @@
 import pytest
 
-from backend.tasks import data_sync
-from backend.tasks.data_sync import (
+from taskdeck_worker.tasks import data_sync
+from taskdeck_worker.tasks.data_sync import (
     DatabaseDeadlock,
     FileStoreTimeout,
     RowValidationError,

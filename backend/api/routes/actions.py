@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from backend.api.deps import CurrentUser, ServicesDep
 from backend.api.limits import LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
-from backend.domain import lifecycle as lc
 from backend.services.actions import BulkFilter, BulkRequest
+from taskdeck_core import lifecycle as lc
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 

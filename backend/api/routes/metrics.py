@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
-from backend.domain.priority import from_celery_priority
-from backend.domain.queues import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 from backend.metrics import Snapshot
 from backend.services.broker import sizes
+from taskdeck_core.priority import from_celery_priority
+from taskdeck_core.transport import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
 
 router = APIRouter(tags=["metrics"])
 

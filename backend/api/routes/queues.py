@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.domain.queues import QUEUES
+from taskdeck_core.transport import QUEUES
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
 

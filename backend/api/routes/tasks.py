@@ -11,12 +11,12 @@ from backend.api.deps import CurrentUser, ServicesDep, SupportUser
 from backend.api.errors import TooManyRequests
 from backend.api.limits import LimitedAdmin, LimitedSupport, enforce
 from backend.api.schemas import CancelBody, PriorityBody, RetryBody, SubmitBody, parse_time
-from backend.domain import lifecycle as lc
-from backend.domain.priority import to_celery_priority
-from backend.domain.queues import QUEUES
-from backend.integration import TIER_HEADER, USER_HEADER
 from backend.services.ledger import TaskFilter
 from backend.services.tiers import tier_of
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.priority import to_celery_priority
+from taskdeck_core.transport import QUEUES
+from taskdeck_worker.integration import TIER_HEADER, USER_HEADER
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 QUOTA_RETRY_S = 5  # a hint: slots free up as tasks finish, not on a clock

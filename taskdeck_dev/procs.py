@@ -12,14 +12,13 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-LOOPBACK = "127.0.0.1"
+from taskdeck_core.net import LOOPBACK, free_port, port_is_free
 
 # Debian package that provides each system binary the stack runs.
 SYSTEM_BINARIES = {
@@ -45,25 +44,6 @@ def require_binary(name: str) -> str:
             f"(apt-get install {package}) or run 'make demo', which installs it"
         )
     return path
-
-
-def port_is_free(port: int, host: str = LOOPBACK) -> bool:
-    """Nothing listens on ``port``. Connections lingering in TIME_WAIT do not count:
-    the servers started here all bind with SO_REUSEADDR."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """A port that nothing listens on right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def pick_port(preferred: int, taken: set[int], host: str = LOOPBACK) -> int:

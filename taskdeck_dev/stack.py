@@ -16,7 +16,7 @@ import redis
 import yaml
 
 from backend.monitoring import MONITORING_DIR, render_alertmanager, scaled_rules
-from backend.procs import (
+from taskdeck_dev.procs import (
     LOOPBACK,
     ManagedProcess,
     StackError,
@@ -102,7 +102,7 @@ def start_worker(
         "-m",
         "celery",
         "-A",
-        "backend.celery_app:app",
+        "taskdeck_worker.celery_app:app",
         "worker",
         "--hostname",
         nodename,
@@ -119,10 +119,10 @@ def start_worker(
         "--without-gossip",
     ]
     proc = start_process(name, argv, run_dir / "logs" / f"{name}.log", worker_env(broker_url, env))
-    from backend.celery_app import create_celery
-    from backend.config import Settings
+    from taskdeck_worker.celery_app import create_celery
+    from taskdeck_worker.config import WorkerSettings
 
-    control_app = create_celery(Settings(broker_url=broker_url), results=False)
+    control_app = create_celery(WorkerSettings(broker_url=broker_url), results=False)
 
     def pinged() -> bool:
         return bool(control_app.control.ping(destination=[nodename], timeout=0.5))

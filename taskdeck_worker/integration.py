@@ -30,8 +30,8 @@ from typing import Any
 import redis
 from celery import Celery, signals
 
-from backend.domain import lifecycle as lc
-from backend.domain.priority import PriorityError, from_celery_priority
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.priority import PriorityError, from_celery_priority
 
 log = logging.getLogger("taskdeck.integration")
 

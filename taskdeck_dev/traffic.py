@@ -48,13 +48,13 @@ def task_body(rng: random.Random, user: SimUser) -> dict[str, Any]:
     priority = rng.choice(user.priorities)
     roll = rng.random()
     if roll < 0.75:
-        return {"name": "backend.tasks.data_sync.sync_single_file", "queue": "data_sync",
+        return {"name": "data_sync.sync_single_file", "queue": "data_sync",
                 "args": [f"f-{uuid.uuid4().hex[:10]}", user.name], "priority": priority, "user": user.name}  # fmt: skip
     if roll < 0.9:
         files = [f"f-{uuid.uuid4().hex[:10]}" for _ in range(rng.randint(2, 5))]
-        return {"name": "backend.tasks.data_sync.sync_batch", "queue": "scheduled",
+        return {"name": "data_sync.sync_batch", "queue": "scheduled",
                 "args": [files, user.name], "priority": priority, "user": user.name}  # fmt: skip
-    return {"name": "backend.tasks.data_sync.sync_single_file", "queue": "default",
+    return {"name": "data_sync.sync_single_file", "queue": "default",
             "args": [f"f-{uuid.uuid4().hex[:10]}", user.name], "priority": priority, "user": user.name}  # fmt: skip
 
 

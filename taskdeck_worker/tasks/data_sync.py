@@ -15,7 +15,7 @@ import random
 import time
 from typing import Any
 
-from backend.celery_app import app, settings
+from taskdeck_worker.celery_app import app, settings
 
 MAX_DEADLOCK_RETRIES = 3
 FILE_STORE = "sftp://files.erp.internal/exports"
@@ -81,14 +81,14 @@ SYNC_TASK_OPTIONS: dict[str, Any] = {
 }
 
 
-@app.task(name="backend.tasks.data_sync.sync_single_file", **SYNC_TASK_OPTIONS)
+@app.task(name="data_sync.sync_single_file", **SYNC_TASK_OPTIONS)
 def sync_single_file(self: Any, file_id: str, user_id: str) -> dict[str, Any]:
     """Sync one file of ``user_id`` into the ERP database."""
     rows = _sync_one(str(file_id), int(self.request.retries or 0))
     return {"file_id": file_id, "user_id": user_id, "rows": rows}
 
 
-@app.task(name="backend.tasks.data_sync.sync_batch", **SYNC_TASK_OPTIONS)
+@app.task(name="data_sync.sync_batch", **SYNC_TASK_OPTIONS)
 def sync_batch(self: Any, file_ids: list[str], user_id: str) -> dict[str, Any]:
     """Sync several files of ``user_id``; the first failing file fails the batch."""
     attempt = int(self.request.retries or 0)

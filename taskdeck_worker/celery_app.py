@@ -1,6 +1,6 @@
 """The Celery application of the data-sync system that TaskDeck serves.
 
-Workers start it with ``celery -A backend.celery_app:app worker``; producers
+Workers start it with ``celery -A taskdeck_worker.celery_app:app worker``; producers
 import ``app`` and publish through it. Building it opens no connection.
 """
 
@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 from celery import Celery
 from kombu import Exchange, Queue
 
-from backend.config import Settings, load_settings
-from backend.domain.priority import USER_PRIORITY_DEFAULT, to_celery_priority
-from backend.domain.queues import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
-from backend.integration import install
+from taskdeck_core.priority import USER_PRIORITY_DEFAULT, to_celery_priority
+from taskdeck_core.transport import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
+from taskdeck_worker.config import WorkerSettings
+from taskdeck_worker.integration import install
 
 
 def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
@@ -30,7 +30,7 @@ def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
     return options
 
 
-def celery_config(settings: Settings) -> dict[str, Any]:
+def celery_config(settings: WorkerSettings) -> dict[str, Any]:
     exchange = Exchange("celery", type="direct")
     config: dict[str, Any] = {
         "broker_url": settings.broker_url,
@@ -39,7 +39,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": "celery",
         "task_default_routing_key": DEFAULT_QUEUE,
-        "task_routes": {"backend.tasks.data_sync.*": {"queue": "data_sync"}},
+        "task_routes": {"data_sync.*": {"queue": "data_sync"}},
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
@@ -72,10 +72,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
-def create_celery(settings: Settings, results: bool = True) -> Celery:
+def create_celery(settings: WorkerSettings, results: bool = True) -> Celery:
     """The app; ``results=False`` for a process that only publishes and controls
     (it then never subscribes to the result of what it sends)."""
-    celery = Celery("taskdeck", include=["backend.tasks.data_sync"])
+    celery = Celery("taskdeck", include=["taskdeck_worker.tasks.data_sync"])
     celery.conf.update(celery_config(settings))
     if not results:
         celery.conf.result_backend = None
@@ -84,5 +84,5 @@ def create_celery(settings: Settings, results: bool = True) -> Celery:
     return celery
 
 
-settings = load_settings()
+settings = WorkerSettings.from_env()
 app = create_celery(settings)

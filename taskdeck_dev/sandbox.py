@@ -25,7 +25,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from backend.procs import (
+from backend.services.auth import hash_token
+from taskdeck_core.sandbox_paths import STATE_FILE, default_run_dir
+from taskdeck_dev.procs import (
     LOOPBACK,
     ManagedProcess,
     StackError,
@@ -34,8 +36,7 @@ from backend.procs import (
     start_process,
     wait_until,
 )
-from backend.services.auth import hash_token
-from backend.stack import (
+from taskdeck_dev.stack import (
     redis_url,
     start_alertmanager,
     start_backend,
@@ -44,20 +45,11 @@ from backend.stack import (
     start_worker,
     write_prometheus_config,
 )
-from backend.traffic import USER_TIERS
+from taskdeck_dev.traffic import USER_TIERS
 
 PREFERRED_PORTS = {"redis": 6390, "backend": 8400, "prometheus": 9390, "alertmanager": 9393}
 WORKERS = ("worker1", "worker2")
-STATE_FILE = "state.json"
 SANDBOX_RULES_FACTOR = 0.1
-
-
-def default_run_dir() -> Path:
-    explicit = os.environ.get("TASKDECK_SANDBOX_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "taskdeck" / "sandbox"
 
 
 @dataclass
@@ -198,7 +190,7 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     started(start_prometheus(run_dir, ports["prometheus"], config))
     traffic = start_process(
         "traffic",
-        [sys.executable, "-m", "backend.traffic", "--backend-url", state.urls["backend"],
+        [sys.executable, "-m", "taskdeck_dev.traffic", "--backend-url", state.urls["backend"],
          "--rate", str(rate)],
         run_dir / "logs" / "traffic.log",
         {"TASKDECK_TRAFFIC_TOKEN": state.tokens["support"]},

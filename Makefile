@@ -26,10 +26,11 @@ setup: system-deps $(STAMP) ## Install system packages and the project into .ven
 demo: setup ## Start the sandbox, open the console on it (offscreen screenshots to demo-out/ without a display), stop it after
 	$(BIN)/taskdeck-sandbox demo --screenshots demo-out
 
-lint: setup ## ruff (lint and format check) and mypy
+lint: setup ## ruff (lint and format check), mypy and the import rules between the parts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 fix: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -149,7 +149,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(_retention(services))
     services.spawn(_every(services.settings.quota_reconcile_s, services.reconcile_quotas, "quotas"))
     services.spawn(_every(services.limiter.bucket_s / 4, services.anomalies.run_once, "anomalies"))
-    for job_id in await asyncio.to_thread(services.actions.unfinished_jobs):
+    for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
         services.spawn(services.start_job(job_id))
     try:
         yield
@@ -158,7 +158,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*services.background, return_exceptions=True)
         services.workers.stop()
-        services.actions.job_pool.shutdown(wait=False, cancel_futures=True)
+        services.actions.bulk.job_pool.shutdown(wait=False, cancel_futures=True)
         await services.aredis.aclose()
         services.redis.close()
         services.events.results.close()

@@ -1,4 +1,4 @@
-"""The Prometheus exporter. Every name here is listed in shared DESIGN.md ("Metric names").
+"""The Prometheus exporter. Every name here is listed in docs/metrics.md.
 
 Task counters and the runtime histogram follow the lifecycle records the
 backend ingests (or Celery events where the integration is absent). Gauges
@@ -8,13 +8,14 @@ scrapes. Labels are a small fixed set: no task ids, no free text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from backend.services.ledger_rows import TaskLabels
 from taskdeck_core import lifecycle as lc
 
 TASK_COUNTERS = {
@@ -110,6 +111,9 @@ class _Gauges(Collector):
         yield anomalies
 
 
+_NO_LABELS = TaskLabels("", "", "")
+
+
 class Metrics:
     """One registry per app, so several apps (tests) never share state."""
 
@@ -132,12 +136,10 @@ class Metrics:
         self.gauges = _Gauges()
         self.registry.register(self.gauges)
 
-    def observe(
-        self, records: list[lc.LifecycleRecord], labels: dict[str, tuple[str, str, str]]
-    ) -> None:
-        """Count ``records``; ``labels`` gives each task's (name, queue, hostname)."""
+    def observe(self, records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> None:
+        """Count ``records``; ``labels`` gives each task's name, queue and hostname."""
         for rec in records:
-            name, queue, hostname = labels.get(rec.task_id, ("", "", ""))
+            name, queue, hostname = labels.get(rec.task_id, _NO_LABELS)
             hostname = str(rec.data.get("hostname") or hostname or "")
             self.task_counters[rec.type].labels(name or "unknown", hostname, queue or "").inc()
             runtime = rec.data.get("runtime")

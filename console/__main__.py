@@ -16,9 +16,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from console.domain.endpoints import Endpoints, EndpointsError
-from console.domain.profiles import LoadResult, ProfileStore
+from console.domain.profiles import LoadResult, Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind
-from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
+from console.services.secrets import KeyringSecrets, SessionFallbackSecrets
 
 if TYPE_CHECKING:
     from console.app import Console
@@ -89,12 +89,11 @@ class Choice:
 
 
 def choose(
-    args: argparse.Namespace, loaded: LoadResult, secrets: SecretStore
-) -> tuple[Choice | None, str | None]:
-    """What to connect to at start: URLs given, a sandbox named, the active profile, or the
-    local sandbox; with a message when there is nothing to connect to."""
-    from console.app import endpoints_for
-
+    args: argparse.Namespace, loaded: LoadResult
+) -> tuple[Choice | Profile | None, str | None]:
+    """What to connect to at start: URLs given, a sandbox named, the active profile (whose
+    secrets the window reads from the keyring once it runs), or the local sandbox; with a
+    message when there is nothing to connect to."""
     if args.broker_url:
         endpoints = Endpoints(
             args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url,
@@ -104,9 +103,7 @@ def choose(
     if args.sandbox_dir is None and loaded.active:
         profile = next((p for p in loaded.profiles if p.name == loaded.active), None)
         if profile is not None:
-            return Choice(
-                endpoints_for(profile, secrets), profile.name, profile.colour, profile.production
-            ), None
+            return profile, None
     from taskdeck_core.sandbox_paths import default_run_dir
 
     try:
@@ -182,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded = store.load()  # never raises: problems are shown once the window is up
     secrets = SessionFallbackSecrets(KeyringSecrets())
     try:
-        choice, missing = choose(args, loaded, secrets)
+        choice, missing = choose(args, loaded)
     except EndpointsError as exc:
         print(f"taskdeck: error: {exc}", file=sys.stderr)
         return 2
@@ -192,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from console.app import Console
-    from console.views.dialogs.profile_dialog import translated
+    from console.models.format import translated
     from console.views.palette import apply_system_palette
 
     app = QApplication(sys.argv[:1])
@@ -211,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(
         QSettings(), store=store, secrets=secrets, profiles=loaded.profiles, active=loaded.active
     )
-    if choice is not None:
+    if isinstance(choice, Profile):
+        console.use_profile(choice)  # its secrets are read off the window's thread
+    elif choice is not None:
         console.connect_to(choice.endpoints, choice.name, choice.colour, choice.production)
     console.window.resize(*SCREEN_SIZES[0])
     if args.screenshots is None:

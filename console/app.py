@@ -25,7 +25,7 @@ from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
-from console.domain.profiles import Profile, ProfileStore, with_broker_password
+from console.domain.profiles import Profile, ProfileStore
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
@@ -37,7 +37,8 @@ from console.services.backend_client import BackendClient
 from console.services.broker_reader import BrokerReader
 from console.services.probes import LiveProber, Prober
 from console.services.prometheus_reader import PrometheusReader
-from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, MemorySecrets, SecretStore
+from console.services.secrets import MemorySecrets, SecretStore, endpoints_for
+from console.tasks import TaskOwner
 from console.views.connections_page import ConnectionsPage
 from console.views.dialogs.profile_dialog import ProfileDialog
 from console.views.main_window import MainWindow
@@ -77,49 +78,26 @@ class Link:
     queue_trend: TrendController
     worker_trend: TrendController
 
+    def controllers(self) -> tuple[QObject, ...]:
+        return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
+                self.worker_trend)  # fmt: skip
+
     async def aclose(self) -> None:
-        controllers = (
-            self.connections,
-            self.live,
-            self.overview,
-            self.messages,
-            self.queue_trend,
-            self.worker_trend,
-        )
+        """Cancel the work under way and close every client; nothing more reaches the window."""
+        controllers = self.controllers()
         for obj in controllers:
             obj.blockSignals(True)  # nothing from this environment reaches the window any more
-        self.connections.stop()
-        self.overview.stop()
-        self.queue_trend.stop()
-        self.worker_trend.stop()
-        await self.live.stop()
+        await asyncio.gather(
+            self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
+            self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
+        )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
             return_exceptions=True,
         )  # fmt: skip
         self.prometheus.close()
-        for obj in (
-            self.connections,
-            self.live,
-            self.overview,
-            self.messages,
-            self.queue_trend,
-            self.worker_trend,
-        ):
+        for obj in controllers:
             obj.deleteLater()
-
-
-def endpoints_for(profile: Profile, secrets: SecretStore) -> Endpoints:
-    """A profile's addresses, with its secrets from the keyring (never from the file)."""
-    return Endpoints(
-        broker_url=with_broker_password(
-            profile.broker_url, secrets.get(profile.name, BROKER_PASSWORD)
-        ),
-        backend_url=profile.backend_url,
-        prometheus_url=profile.prometheus_url,
-        alertmanager_url=profile.alertmanager_url,
-        backend_token=secrets.get(profile.name, BACKEND_TOKEN),
-    )
 
 
 class Console(QObject):
@@ -138,8 +116,10 @@ class Console(QObject):
         self.secrets: SecretStore = secrets or MemorySecrets()
         self.profiles = list(profiles or [])
         self.active_profile = active
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.services_model = ServicesTableModel([])
+        self._tasks = TaskOwner()
+        self._switching = asyncio.Lock()  # one switch at a time, in the order asked
+        self._closing = False
+        self.services_model = ServicesTableModel()
         self.queues_model = QueuesTableModel()
         self.workers_model = WorkersTableModel()
         self.messages_model = MessagesTableModel()
@@ -249,10 +229,14 @@ class Console(QObject):
         self, endpoints: Endpoints, name: str, colour: str = "#3b82f6", production: bool = False
     ) -> None:
         """Close the current environment's connections and open another's."""
-        await self.close_link()
-        for model in (self.queues_model, self.workers_model, self.messages_model):
-            model.set_rows([])
-        self.connect_to(endpoints, name, colour, production)
+        async with self._switching:
+            if self._closing:
+                return
+            await self.close_link()
+            for model in (self.queues_model, self.workers_model, self.messages_model):
+                model.set_rows([])
+            self.queues_page.set_busy(False)
+            self.connect_to(endpoints, name, colour, production)
 
     async def close_link(self) -> None:
         link, self.link = self.link, None
@@ -260,9 +244,11 @@ class Console(QObject):
             await link.aclose()
 
     async def aclose(self) -> None:
-        await self.close_link()
-
-    # -- slots ---------------------------------------------------------------------
+        """Close the window's environment (after a switch under way); no switch follows."""
+        self._closing = True
+        async with self._switching:
+            await self.close_link()
+        await self._tasks.aclose()
 
     # -- profiles ------------------------------------------------------------------
 
@@ -283,23 +269,18 @@ class Console(QObject):
         if profile is not None:
             self.use_profile(profile)
 
-    def use_profile(self, profile: Profile) -> None:
+    def use_profile(self, profile: Profile) -> asyncio.Task[None] | None:
         """Switch every connection to ``profile`` (no restart)."""
-        task = asyncio.ensure_future(
-            self.switch(
-                endpoints_for(profile, self.secrets),
-                profile.name,
-                profile.colour,
-                profile.production,
-            )
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        return self._tasks.run(self._use_profile(profile))
+
+    async def _use_profile(self, profile: Profile) -> None:
+        endpoints = await endpoints_for(profile, self.secrets)
+        await self.switch(endpoints, profile.name, profile.colour, profile.production)
 
     def _status_changed(self, link: Link, status: ServiceStatus) -> None:
         if link is not self.link or not shiboken6.isValid(self.window):
             return  # a late answer from an environment already closed
-        self.services_model.update(status)
+        self.services_model.put(status)
         self.window.show_status(status)
 
     def _queue_selected(self, queue: str) -> None:

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
 from backend.services.auth import Principal
-from backend.services.ledger import decode_cursor_id, encode_cursor_id
+from backend.services.cursors import decode_cursor_id, encode_cursor_id
 from backend.services.schema import audit
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: float  # when the request arrived
+    user: str
+    role: str
+    action: str
+    targets: Any  # task ids, or the filter of a bulk job
+    target_count: int
+    reason: str
+    request: Any  # the request body
+    status: str  # pending | ok | failed | partial
+    outcome: Any  # None while the action is in progress
+    finished_at: float | None
 
 
 def _json(value: Any) -> str:
@@ -58,9 +75,7 @@ class AuditLog:
                 .values(status=status, outcome=_json(outcome), finished_at=time.time())
             )
 
-    def list_entries(
-        self, limit: int, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    def list_entries(self, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
         limit = max(1, min(limit, 1000))
         stmt = select(audit).order_by(audit.c.id.desc()).limit(limit + 1)
         if cursor:
@@ -70,20 +85,20 @@ class AuditLog:
         more = len(rows) > limit
         rows = rows[:limit]
         items = [
-            {
-                "id": r.id,
-                "at": r.at,
-                "user": r.user,
-                "role": r.role,
-                "action": r.action,
-                "targets": json.loads(r.targets),
-                "target_count": r.target_count,
-                "reason": r.reason,
-                "request": json.loads(r.request),
-                "status": r.status,
-                "outcome": json.loads(r.outcome) if r.outcome else None,
-                "finished_at": r.finished_at,
-            }
+            AuditEntry(
+                id=r.id,
+                at=r.at,
+                user=r.user,
+                role=r.role,
+                action=r.action,
+                targets=json.loads(r.targets),
+                target_count=r.target_count,
+                reason=r.reason,
+                request=json.loads(r.request),
+                status=r.status,
+                outcome=json.loads(r.outcome) if r.outcome else None,
+                finished_at=r.finished_at,
+            )  # fmt: skip
             for r in rows
         ]
         return items, (encode_cursor_id(rows[-1].id) if more else None)

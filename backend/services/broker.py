@@ -1,7 +1,8 @@
 """Read and change waiting messages in the Redis broker, atomically.
 
-Kombu's Redis transport keeps a queue ``q`` as the lists ``q``, ``q:1`` ...
-``q:9`` (priority step 0 is served first). Producers LPUSH and workers BRPOP,
+Kombu's Redis transport keeps a queue ``q`` as one list per priority step,
+named by ``taskdeck_core.transport.Transport`` (with the sandbox's: ``q``,
+``q:1`` ... ``q:9``; step 0 is served first). Producers LPUSH and workers BRPOP,
 so within one list the right end runs next. The Lua scripts here find
 messages by task id, remove them, or move them to another priority list with
 their priority property rewritten, each in one atomic step: a message is never
@@ -18,80 +19,98 @@ from typing import Any
 import redis
 
 from taskdeck_core.priority import from_celery_priority
-from taskdeck_core.transport import PRIORITY_STEPS, priority_list_names
+from taskdeck_core.transport import SANDBOX_TRANSPORT, Transport
 
-# KEYS: the queue's priority lists. ARGV: task ids.
-# Returns a flat list: task id, key it was in, ... for every message removed.
-_REMOVE = """
-local wanted = {}
-for i = 1, #ARGV do wanted[ARGV[i]] = true end
-local found = {}
-for k = 1, #KEYS do
-  local items = redis.call('LRANGE', KEYS[k], 0, -1)
-  for _, payload in ipairs(items) do
-    local id = string.match(payload, '"id": *"([^"]+)"')
-    if id and wanted[id] then
-      redis.call('LREM', KEYS[k], 1, payload)
-      wanted[id] = nil
-      table.insert(found, id)
-      table.insert(found, KEYS[k])
+# The scan every script below starts with. KEYS: the queue's priority lists, in
+# serving order. scan() reads each list left to right and calls
+# found(key, payload, id) for the first message of each wanted task id, until
+# found returns true; with a needle (one id wanted), only payloads holding it are parsed.
+_SCAN = """
+local function scan(wanted, needle, found)
+  for k = 1, #KEYS do
+    local items = redis.call('LRANGE', KEYS[k], 0, -1)
+    for _, payload in ipairs(items) do
+      if not needle or string.find(payload, needle, 1, true) then
+        local id = string.match(payload, '"id": *"([^"]+)"')
+        if id and wanted[id] then
+          wanted[id] = nil
+          if found(KEYS[k], payload, id) then return end
+        end
+      end
     end
   end
 end
-return found
+
+local function wanted_from(first)
+  local wanted, n = {}, 0
+  for i = first, #ARGV do
+    wanted[ARGV[i]] = true
+    n = n + 1
+  end
+  if n == 1 then return wanted, ARGV[first] end
+  return wanted, nil
+end
 """
 
-# KEYS: the queue's priority lists, in step order. ARGV[1]: target step (0-9),
-# ARGV[2..]: task ids. Each message found is removed from its list and pushed
-# onto the target list as if just published, with properties.priority set.
-_MOVE = """
+# ARGV: task ids. Returns a flat list: task id, key it was in, ... for every message removed.
+_REMOVE = (
+    _SCAN
+    + """
+local wanted, needle = wanted_from(1)
+local removed = {}
+scan(wanted, needle, function(key, payload, id)
+  redis.call('LREM', key, 1, payload)
+  table.insert(removed, id)
+  table.insert(removed, key)
+end)
+return removed
+"""
+)
+
+# ARGV[1]: target step, ARGV[2]: the target list's place in KEYS (1-based), ARGV[3..]: task
+# ids. Each message found is removed from its list and pushed onto the target list as if
+# just published, with properties.priority set. Returns id, key it was in, ... as _REMOVE.
+_MOVE = (
+    _SCAN
+    + """
 local step = tonumber(ARGV[1])
-local target = KEYS[step + 1]
-local wanted = {}
-for i = 2, #ARGV do wanted[ARGV[i]] = true end
+local target = KEYS[tonumber(ARGV[2])]
+local wanted, needle = wanted_from(3)
 local moved = {}
-for k = 1, #KEYS do
-  local items = redis.call('LRANGE', KEYS[k], 0, -1)
-  for _, payload in ipairs(items) do
-    local id = string.match(payload, '"id": *"([^"]+)"')
-    if id and wanted[id] and KEYS[k] == target then
-      wanted[id] = nil
-      table.insert(moved, id)
-      table.insert(moved, KEYS[k])
-    elseif id and wanted[id] then
-      local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
-      if n == 0 then
-        rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
-      end
-      if n ~= 1 then
-        local msg = cjson.decode(payload)
-        msg['properties']['priority'] = step
-        rewritten = cjson.encode(msg)
-      end
-      redis.call('LREM', KEYS[k], 1, payload)
-      redis.call('LPUSH', target, rewritten)
-      wanted[id] = nil
-      table.insert(moved, id)
-      table.insert(moved, KEYS[k])
+scan(wanted, needle, function(key, payload, id)
+  if key ~= target then
+    local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
+    if n == 0 then
+      rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
     end
+    if n ~= 1 then
+      local msg = cjson.decode(payload)
+      msg['properties']['priority'] = step
+      rewritten = cjson.encode(msg)
+    end
+    redis.call('LREM', key, 1, payload)
+    redis.call('LPUSH', target, rewritten)
   end
-end
+  table.insert(moved, id)
+  table.insert(moved, key)
+end)
 return moved
 """
+)
 
-# KEYS: the queue's priority lists. ARGV[1]: a task id. Returns the key holding it, or nil.
-_LOCATE = """
-for k = 1, #KEYS do
-  local items = redis.call('LRANGE', KEYS[k], 0, -1)
-  for _, payload in ipairs(items) do
-    if string.find(payload, ARGV[1], 1, true) and
-       string.match(payload, '"id": *"([^"]+)"') == ARGV[1] then
-      return KEYS[k]
-    end
-  end
-end
-return false
+# ARGV[1]: a task id. Returns the key holding it, or nil.
+_LOCATE = (
+    _SCAN
+    + """
+local wanted, needle = wanted_from(1)
+local where = false
+scan(wanted, needle, function(key)
+  where = key
+  return true
+end)
+return where
 """
+)
 
 
 # KEYS: keys to measure. ARGV[1]: LLEN or SCARD. One round trip however many keys.
@@ -132,46 +151,52 @@ def _pairs(flat: list[Any]) -> dict[str, str]:
 class BrokerQueues:
     """The broker's queues, through a synchronous Redis client."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, transport: Transport = SANDBOX_TRANSPORT) -> None:
         self.client = client
+        self.transport = transport
         self._remove = client.register_script(_REMOVE)
         self._move = client.register_script(_MOVE)
         self._locate = client.register_script(_LOCATE)
 
+    def depths(self, queues: list[str]) -> dict[str, dict[int, int]]:
+        """Waiting messages per queue and user priority (10 ... 1), in one round trip."""
+        lengths = sizes(self.client, "LLEN", self.transport.all_list_names(queues))
+        return {
+            queue: {from_celery_priority(step): n for step, n in by_step.items()}
+            for queue, by_step in self.transport.depths(queues, lengths).items()
+        }
+
     def depth_by_priority(self, queue: str) -> dict[int, int]:
         """Waiting messages per user priority (10 ... 1)."""
-        pipe = self.client.pipeline(transaction=False)
-        for key in priority_list_names(queue):
-            pipe.llen(key)
-        lengths = pipe.execute()
-        return {
-            from_celery_priority(step): int(n)
-            for step, n in zip(PRIORITY_STEPS, lengths, strict=True)
-        }
+        return self.depths([queue])[queue]
 
     def exists(self, queue: str) -> bool:
         return any(self.depth_by_priority(queue).values())
 
     def locate(self, queue: str, task_id: str) -> str | None:
         """The list key in which ``task_id`` waits, or None."""
-        found = self._locate(keys=priority_list_names(queue), args=[task_id])
+        found = self._locate(keys=self.transport.list_names(queue), args=[task_id])
         return _text(found) if found else None
 
     def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
         """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""
         if not task_ids:
             return {}
-        return _pairs(self._remove(keys=priority_list_names(queue), args=task_ids))
+        return _pairs(self._remove(keys=self.transport.list_names(queue), args=task_ids))
 
     def move(self, queue: str, task_ids: list[str], step: int) -> dict[str, str]:
         """Move the messages of ``task_ids`` to priority ``step``; returns id -> previous list."""
         if not task_ids:
             return {}
-        return _pairs(self._move(keys=priority_list_names(queue), args=[step, *task_ids]))
+        if step not in self.transport.steps:
+            raise ValueError(f"priority step {step} is not one of {list(self.transport.steps)}")
+        target = self.transport.steps.index(step) + 1
+        keys = self.transport.list_names(queue)
+        return _pairs(self._move(keys=keys, args=[step, target, *task_ids]))
 
     def oldest_payload(self, queue: str) -> bytes | None:
         """The message that has waited longest: the right end of the last non-empty list."""
-        for key in reversed(priority_list_names(queue)):
+        for key in reversed(self.transport.list_names(queue)):
             items: Any = self.client.lrange(key, -1, -1)
             if items:
                 return bytes(items[0])
@@ -179,11 +204,8 @@ class BrokerQueues:
 
     def messages(self, queue: str, offset: int, limit: int) -> tuple[list[WaitingMessage], int]:
         """Waiting messages in the order they will run, and the total waiting."""
-        keys = priority_list_names(queue)
-        pipe = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipe.llen(key)
-        lengths = [int(n) for n in pipe.execute()]
+        keys = self.transport.list_names(queue)
+        lengths = sizes(self.client, "LLEN", keys)
         total = sum(lengths)
         out: list[WaitingMessage] = []
         skip = offset

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.services.probes import Prober
+from console.tasks import TaskOwner
 
 POLL_INTERVAL_MS = 2000
 MAX_BACKOFF_S = 30.0
@@ -32,9 +32,7 @@ class ConnectionsController(QObject):
         self._status = {kind: ServiceStatus.initial(kind, targets[kind]) for kind in ServiceKind}
         self._failures = dict.fromkeys(ServiceKind, 0)
         self._next_due = dict.fromkeys(ServiceKind, 0.0)
-        self._in_flight: set[ServiceKind] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._stopped = False
+        self._tasks = TaskOwner()
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
@@ -46,30 +44,20 @@ class ConnectionsController(QObject):
         self._timer.start()
         self.refresh(force=True)
 
-    def stop(self) -> None:
-        self._stopped = True
+    async def aclose(self) -> None:
+        """Stop probing; probes under way are cancelled and report nothing."""
         self._timer.stop()
-        for task in self._tasks:
-            task.cancel()
+        await self._tasks.aclose()
 
     def refresh(self, force: bool = False) -> None:
         """Start a probe of every service that is due and not already being probed."""
-        if self._stopped:
-            return
         now = time.monotonic()
         for kind in ServiceKind:
-            if kind in self._in_flight or (not force and now < self._next_due[kind]):
-                continue
-            self._in_flight.add(kind)
-            task = asyncio.ensure_future(self._probe(kind))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            if force or now >= self._next_due[kind]:
+                self._tasks.run(self._probe(kind), key=kind)
 
     async def _probe(self, kind: ServiceKind) -> None:
-        try:
-            result = await self._prober.probe(kind)
-        finally:
-            self._in_flight.discard(kind)
+        result = await self._prober.probe(kind)
         if result.ok:
             self._failures[kind] = 0
             delay = 0.0

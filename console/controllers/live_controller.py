@@ -14,12 +14,13 @@ from console.domain.live import LiveCounts, LiveState
 from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
 from console.services.prometheus_reader import MetricsSource
+from console.tasks import TaskOwner
 
 log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
 DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
-TICK_MS = 1000
-DISCOVER_EVERY = 15
+TICK_MS = 1000  # heartbeat ages and counts move on even without events
+DISCOVER_EVERY = 15  # look for newly bound queues every 15th refresh (30 s)
 QUEUE_STATS = {
     "rate_in": "sum by (queue_name) (rate(celery_task_sent_total[1m]))",
     "rate_out": "sum by (queue_name) (rate(celery_task_succeeded_total[1m]) "
@@ -27,7 +28,7 @@ QUEUE_STATS = {
     # Workers that took a message from the queue in the last 5 minutes.
     "consumers": "count by (queue_name) (sum by (queue_name, hostname) "
     "(rate(celery_task_received_total[5m])) > 0)",
-}  # look for newly bound queues every 15th refresh (30 s)  # heartbeat ages and counts move on even without events
+}
 
 
 class LiveController(QObject):
@@ -56,9 +57,7 @@ class LiveController(QObject):
             lambda deliver: EventReceiver(broker.url, deliver)
         )
         self._receiver: EventReceiver | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._busy = False
-        self._stopped = False
+        self._tasks = TaskOwner()
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._receiver_error: str | None = None
@@ -77,12 +76,11 @@ class LiveController(QObject):
         self._tick.start()
         self.refresh()
 
-    async def stop(self) -> None:
-        self._stopped = True
+    async def aclose(self) -> None:
+        """Stop the timers and the event receiver; refreshes under way are cancelled."""
         self._depth_timer.stop()
         self._tick.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        await self._tasks.aclose()
         if self._receiver is not None:
             await asyncio.to_thread(self._receiver.stop)
 
@@ -96,12 +94,7 @@ class LiveController(QObject):
         self._publish_workers_and_counts()
 
     def refresh(self) -> None:
-        if self._busy or self._stopped:
-            return
-        self._busy = True
-        task = asyncio.ensure_future(self._refresh())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.run(self._refresh(), key="refresh")
 
     async def _refresh(self) -> None:
         try:
@@ -118,8 +111,6 @@ class LiveController(QObject):
             self.error.emit(exc.detail)
         except Exception as exc:  # noqa: BLE001 - shown; the last data stays on screen
             self.error.emit(f"broker: {type(exc).__name__}: {exc}")
-        finally:
-            self._busy = False
 
     async def _queue_rates(self) -> None:
         """Rates in and out and consumers per queue, from Prometheus (left blank without it)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -17,10 +16,11 @@ from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.prometheus_reader import (
     OVERVIEW_QUERIES,
+    MetricsSource,
     PrometheusError,
-    PrometheusReader,
     default_key,
 )
+from console.tasks import TaskOwner
 
 RANGE_EVERY_MS = 60_000
 # Legend names of the plots whose query has no label to name its series by.
@@ -37,7 +37,7 @@ class OverviewController(QObject):
     alerts_changed = Signal(list)  # firing alerts
 
     def __init__(
-        self, prometheus: PrometheusReader | None, alertmanager: AlertmanagerClient | None,
+        self, prometheus: MetricsSource | None, alertmanager: AlertmanagerClient | None,
         parent: QObject | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
@@ -45,10 +45,7 @@ class OverviewController(QObject):
         self.alertmanager = alertmanager
         self.window = next(w for w in WINDOWS if w.key == DEFAULT_WINDOW)
         self.last_good = 0.0
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._range_busy = False
-        self._edge_busy = False
-        self._stopped = False
+        self._tasks = TaskOwner()
         self._range_timer = QTimer(self)
         self._range_timer.setInterval(RANGE_EVERY_MS)
         self._range_timer.timeout.connect(self.refresh)
@@ -56,25 +53,16 @@ class OverviewController(QObject):
         self._edge_timer.setInterval(EDGE_EVERY_MS)
         self._edge_timer.timeout.connect(self._edge)
 
-    def _spawn(self, coro: Any) -> None:
-        if self._stopped:
-            coro.close()
-            return
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def start(self) -> None:
         self._range_timer.start()
         self._edge_timer.start()
         self.refresh()
 
-    def stop(self) -> None:
-        self._stopped = True
+    async def aclose(self) -> None:
+        """Stop the timers; queries under way are cancelled and report nothing."""
         self._range_timer.stop()
         self._edge_timer.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        await self._tasks.aclose()
 
     def set_window(self, key: str) -> None:
         window = next((w for w in WINDOWS if w.key == key), None)
@@ -85,34 +73,28 @@ class OverviewController(QObject):
         self.refresh()
 
     def refresh(self) -> None:
-        if not self._range_busy:
-            self._range_busy = True
-            self._spawn(self._refresh_ranges())
-        self._spawn(self._refresh_alerts())
+        if self.prometheus is not None:
+            self._tasks.run(self._refresh_ranges(self.prometheus), key="ranges")
+        self._tasks.run(self._refresh_alerts())
 
-    async def _refresh_ranges(self) -> None:
-        try:
-            if self.prometheus is None:
-                return
-            names = list(OVERVIEW_QUERIES)
-            results = await asyncio.gather(
-                *(self.prometheus.range(q, self.window.seconds, legend=legend)
-                  for q, legend in OVERVIEW_QUERIES.values()),
-                return_exceptions=True,
-            )  # fmt: skip
-            failure = next((r for r in results if isinstance(r, BaseException)), None)
-            for name, result in zip(names, results, strict=True):
-                if isinstance(result, list):
-                    for series in result:
-                        series.key = self._key(name, series.labels)
-                    self.series_changed.emit(name, result)
-            if failure is not None:
-                self._failed(failure)
-            else:
-                self.last_good = time.time()
-                self.prometheus_ok.emit()
-        finally:
-            self._range_busy = False
+    async def _refresh_ranges(self, prometheus: MetricsSource) -> None:
+        names = list(OVERVIEW_QUERIES)
+        results = await asyncio.gather(
+            *(prometheus.range(q, self.window.seconds, legend=legend)
+              for q, legend in OVERVIEW_QUERIES.values()),
+            return_exceptions=True,
+        )  # fmt: skip
+        failure = next((r for r in results if isinstance(r, BaseException)), None)
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, list):
+                for series in result:
+                    series.key = self._key(name, series.labels)
+                self.series_changed.emit(name, result)
+        if failure is not None:
+            self._failed(failure)
+        else:
+            self.last_good = time.time()
+            self.prometheus_ok.emit()
 
     @staticmethod
     def _key(name: str, labels: dict[str, str]) -> str:
@@ -129,25 +111,22 @@ class OverviewController(QObject):
         self.prometheus_failed.emit(text, self.last_good)
 
     def _edge(self) -> None:
-        if not self._edge_busy and self.prometheus is not None:
-            self._edge_busy = True
-            self._spawn(self._refresh_edge())
-        self._spawn(self._refresh_alerts())
+        if self.prometheus is not None:
+            self._tasks.run(self._refresh_edge(self.prometheus), key="edge")
+        self._tasks.run(self._refresh_alerts())
 
-    async def _refresh_edge(self) -> None:
-        assert self.prometheus is not None
+    async def _refresh_edge(self, prometheus: MetricsSource) -> None:
+        now = time.time()
         try:
-            now = time.time()
             for name, (query, _legend) in OVERVIEW_QUERIES.items():
-                for labels, value in await self.prometheus.instant(query):
+                for labels, value in await prometheus.instant(query):
                     self.point_added.emit(name, self._key(name, labels), now, value)
-            self.window_changed.emit(float(self.window.seconds))
-            self.last_good = now
-            self.prometheus_ok.emit()
         except Exception as exc:  # noqa: BLE001 - shown on the plots; last data stays
             self._failed(exc)
-        finally:
-            self._edge_busy = False
+            return
+        self.window_changed.emit(float(self.window.seconds))
+        self.last_good = now
+        self.prometheus_ok.emit()
 
     async def _refresh_alerts(self) -> None:
         if self.alertmanager is None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from console.models.messages_table_model import WaitingMessage
 from console.services.backend_client import BackendClient, BackendError
+from console.tasks import TaskOwner
 
 PAGE_SIZE = 100
 
@@ -27,15 +28,14 @@ class QueueMessagesController(QObject):
         self.offset = 0
         self.total = 0
         self.role = ""
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner()
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def aclose(self) -> None:
+        """Loads and actions under way are cancelled and report nothing."""
+        await self._tasks.aclose()
 
     def load_role(self) -> None:
-        self._spawn(self._load_role())
+        self._tasks.run(self._load_role())
 
     async def _load_role(self) -> None:
         if self.backend is None:
@@ -51,7 +51,7 @@ class QueueMessagesController(QObject):
 
     def show_queue(self, queue: str | None, offset: int = 0) -> None:
         self.queue, self.offset = queue, max(0, offset)
-        self._spawn(self._load())
+        self._tasks.run(self._load())
 
     def next_page(self) -> None:
         if self.offset + PAGE_SIZE < self.total:
@@ -80,12 +80,12 @@ class QueueMessagesController(QObject):
         self.messages_changed.emit(queue, items, self.offset, self.total)
 
     def cancel(self, task_ids: list[str], reason: str) -> None:
-        self._spawn(
+        self._tasks.run(
             self._act(task_ids, lambda t: self._backend().cancel(t, reason), self.tr("cancelled"))
         )
 
     def set_priority(self, task_ids: list[str], priority: int, reason: str) -> None:
-        self._spawn(
+        self._tasks.run(
             self._act(
                 task_ids,
                 lambda t: self._backend().set_priority(t, priority, reason),
@@ -97,18 +97,19 @@ class QueueMessagesController(QObject):
         assert self.backend is not None
         return self.backend
 
-    async def _act(self, task_ids: list[str], call: Any, verb: str) -> None:
+    async def _act(
+        self, task_ids: list[str], call: Callable[[str], Awaitable[Any]], verb: str
+    ) -> None:
         self.busy_changed.emit(True)
         done, failures = 0, []
         try:
             for task_id in task_ids:
                 try:
-                    answer = await call(task_id)
+                    await call(task_id)
                 except BackendError as exc:
                     failures.append(f"{task_id[:8]}: {exc.detail}")
                 else:
                     done += 1
-                    _ = answer
         finally:
             self.busy_changed.emit(False)
         if done:

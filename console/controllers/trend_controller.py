@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.services.prometheus_reader import PrometheusReader
+from console.services.prometheus_reader import MetricsSource
+from console.tasks import TaskOwner
 
 REFRESH_MS = 15_000
 WINDOW_S = 3600.0
@@ -23,14 +21,14 @@ class TrendController(QObject):
     failed = Signal(str)
 
     def __init__(
-        self, prometheus: PrometheusReader | None, template: str, parent: QObject | None = None
+        self, prometheus: MetricsSource | None, template: str, parent: QObject | None = None
     ) -> None:
         """``template`` is PromQL with ``{value}`` where the quoted selection goes."""
         super().__init__(parent)
         self.prometheus = prometheus
         self.template = template
         self.selection: str | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner()
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -41,23 +39,19 @@ class TrendController(QObject):
             self._timer.start()
         self.refresh()
 
-    def stop(self) -> None:
+    async def aclose(self) -> None:
+        """Stop refreshing; a query under way is cancelled and reports nothing."""
         self._timer.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        await self._tasks.aclose()
 
     def refresh(self) -> None:
-        if self.selection is None or self.prometheus is None:
-            return
-        task = asyncio.ensure_future(self._load(self.selection))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if self.selection is not None and self.prometheus is not None:
+            self._tasks.run(self._load(self.prometheus, self.selection))
 
-    async def _load(self, selection: str) -> None:
-        assert self.prometheus is not None
+    async def _load(self, prometheus: MetricsSource, selection: str) -> None:
         query = self.template.format(value=label_value(selection))
         try:
-            series = await self.prometheus.range(query, WINDOW_S)
+            series = await prometheus.range(query, WINDOW_S)
         except Exception as exc:  # noqa: BLE001 - shown on the plot
             self.failed.emit(str(exc))
             return

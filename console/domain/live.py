@@ -11,8 +11,8 @@ import collections
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-STALE_AFTER_S = 10.0  # no heartbeat for this long: stale
-OFFLINE_AFTER_S = 30.0  # no heartbeat for this long (or a worker-offline event): offline
+from taskdeck_core.workers import DEFAULT_LIVENESS, Liveness
+
 FAILED_WINDOW_S = 300.0
 MAX_TRACKED_TASKS = 50_000  # running/received tasks remembered, oldest dropped first
 
@@ -76,6 +76,7 @@ class LiveState:
     # Finished tasks per second: [second, succeeded, failed], oldest first.
     _finished: collections.deque[list[int]] = field(default_factory=collections.deque)
     events_applied: int = 0
+    liveness: Liveness = DEFAULT_LIVENESS  # when a quiet worker is stale, and offline
 
     def set_depths(self, depths: dict[str, dict[int, int]]) -> None:
         for name, by_priority in depths.items():
@@ -146,12 +147,7 @@ class LiveState:
         out = []
         for w in sorted(self._workers.values(), key=lambda w: w.hostname):
             age = max(0.0, now - w.last_heartbeat)
-            if w.offline_event or age > OFFLINE_AFTER_S:
-                status = "offline"
-            elif age > STALE_AFTER_S:
-                status = "stale"
-            else:
-                status = "online"
+            status = self.liveness.status(age, announced_offline=w.offline_event)
             out.append(WorkerInfo(w.hostname, status, w.last_heartbeat, age, w.active if status != "offline" else 0,
                                   w.processed, w.loadavg, w.pool, w.concurrency))  # fmt: skip
         return out

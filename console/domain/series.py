@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
-    """Marks ``text`` for Qt's lupdate without importing Qt; the view translates it
-    with ``QCoreApplication.translate(context, text)``."""
-    return text
+from console.domain.translation import QT_TRANSLATE_NOOP
 
 
 @dataclass(frozen=True)

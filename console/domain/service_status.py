@@ -31,6 +31,7 @@ class ProbeResult:
     facts: tuple[tuple[str, str], ...] = ()  # short (label, value) pairs to show
     error: str | None = None
     at: float = 0.0  # time.time() of the check
+    summary: str = ""  # one line saying what the service answered (a translatable Message)
 
 
 @dataclass(frozen=True)

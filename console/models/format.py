@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from PySide6.QtCore import QLocale, QTime
+from PySide6.QtCore import QCoreApplication, QLocale, QTime
+
+from console.domain.translation import Message
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
@@ -36,3 +38,10 @@ def clock(epoch: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{number(value * 100, 1)} %"
+
+
+def translated(text: str) -> str:
+    """``text`` in the user's language when it is a translatable Message, else as is."""
+    if isinstance(text, Message):
+        return text.translated(lambda context, source: QCoreApplication.translate(context, source))
+    return text

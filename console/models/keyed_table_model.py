@@ -63,21 +63,27 @@ class KeyedTableModel(QAbstractTableModel, Generic[R]):
                 del self._rows[row]
                 self.endRemoveRows()
         self._reindex()
-        last = len(self.COLUMNS) - 1
         for key, new in wanted.items():
-            at = self._index.get(key)
-            if at is None:
-                end = len(self._rows)
-                self.beginInsertRows(QModelIndex(), end, end)
-                self._rows.append(new)
-                self._index[key] = end
-                self.endInsertRows()
-            elif self._rows[at] != new:
-                self._rows[at] = new
-                self.dataChanged.emit(self.index(at, 0), self.index(at, last))
+            self._put(key, new)
         order = list(wanted)
         if [self._key(r) for r in self._rows] != order:
             self._reorder(order)
+
+    def put(self, row: R) -> None:
+        """Replace the row with ``row``'s key (only its cells change), or append it."""
+        self._put(self._key(row), row)
+
+    def _put(self, key: str, row: R) -> None:
+        at = self._index.get(key)
+        if at is None:
+            end = len(self._rows)
+            self.beginInsertRows(QModelIndex(), end, end)
+            self._rows.append(row)
+            self._index[key] = end
+            self.endInsertRows()
+        elif self._rows[at] != row:
+            self._rows[at] = row
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
 
     def _reorder(self, order: list[str]) -> None:
         """Put the rows in ``order`` (e.g. the new run order), keeping selections on their rows."""

@@ -33,9 +33,6 @@ def _short_name(m: WaitingMessage) -> str:
     return m.name.rsplit(".", 1)[-1]
 
 
-COL_POSITION, COL_TASK, COL_NAME, COL_PRIORITY, COL_USER, COL_WAITING, COL_ARGS = range(7)
-
-
 class MessagesTableModel(KeyedTableModel[WaitingMessage]):
     CONTEXT = "MessagesTableModel"
     COLUMNS: tuple[Column[WaitingMessage], ...] = (

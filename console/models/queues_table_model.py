@@ -18,9 +18,7 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{number(value, 2)}/s"
 
 
-COL_NAME, COL_DEPTH, COL_BY_PRIORITY, COL_OLDEST, COL_RATE_IN, COL_RATE_OUT, COL_CONSUMERS = range(
-    7
-)
+COL_DEPTH = 1
 
 
 class QueuesTableModel(KeyedTableModel[QueueInfo]):

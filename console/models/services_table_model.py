@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-)
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
+from console.models.format import translated
+from console.models.keyed_table_model import Column, KeyedTableModel
 
-COL_SERVICE, COL_STATE, COL_LATENCY, COL_DETAILS, COL_ADDRESS, COL_ERROR = range(6)
-SortRole = Qt.ItemDataRole.UserRole + 1
+COL_STATE, COL_DETAILS, COL_ERROR = 1, 3, 5
 
 STATE_COLOURS = {
     Connection.UNKNOWN: QColor("#808080"),
@@ -49,72 +44,39 @@ def state_label(status: ServiceStatus) -> str:
     return _tr("checking…")
 
 
-class ServicesTableModel(QAbstractTableModel):
-    _HEADERS = ("Service", "State", "Latency", "Details", "Address", "Last error")
+def _latency(s: ServiceStatus) -> float | None:
+    return s.last_ok.latency_ms if s.last_ok is not None else None
 
-    def __init__(self, statuses: list[ServiceStatus], parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows = list(statuses)
 
-    def set_rows(self, statuses: list[ServiceStatus]) -> None:
-        self.beginResetModel()
-        self._rows = list(statuses)
-        self.endResetModel()
+def _latency_text(s: ServiceStatus) -> str:
+    latency = _latency(s)
+    return "—" if latency is None else f"{latency:.1f} ms"
 
-    def update(self, status: ServiceStatus) -> None:
-        """Replace the row of ``status.kind`` and signal only that row's change."""
-        for row, old in enumerate(self._rows):
-            if old.kind is status.kind:
-                self._rows[row] = status
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._HEADERS) - 1))
-                return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-        self._rows.append(status)
-        self.endInsertRows()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+def _sort_latency(s: ServiceStatus) -> float:
+    latency = _latency(s)
+    return float("inf") if latency is None else latency
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._HEADERS)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self._HEADERS):
-                return _tr(self._HEADERS[section])
-        return None
+def _details(s: ServiceStatus) -> str:
+    return "  ·  ".join(f"{k}: {v}" for k, v in s.last_ok.facts) if s.last_ok else "—"
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        status = self._rows[index.row()]
-        col = index.column()
-        last = status.last_ok
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_SERVICE:
-                return service_label(status.kind)
-            if col == COL_STATE:
-                return state_label(status)
-            if col == COL_LATENCY:
-                return f"{last.latency_ms:.1f} ms" if last and last.latency_ms is not None else "—"
-            if col == COL_DETAILS:
-                return "  ·  ".join(f"{k}: {v}" for k, v in last.facts) if last else "—"
-            if col == COL_ADDRESS:
-                return status.target
-            if col == COL_ERROR:
-                return status.last_error or ""
-        elif role == Qt.ItemDataRole.ForegroundRole and col == COL_STATE:
-            return QBrush(STATE_COLOURS[status.connection])
-        elif role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATE, COL_ERROR):
-            return status.last_error or None
-        elif role == SortRole:
-            if col == COL_LATENCY:
-                return last.latency_ms if last and last.latency_ms is not None else float("inf")
-            if col == COL_STATE:
-                return list(Connection).index(status.connection)
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
-        return None
+
+def _error(s: ServiceStatus) -> str | None:
+    return translated(s.last_error) if s.last_error else None
+
+
+class ServicesTableModel(KeyedTableModel[ServiceStatus]):
+    CONTEXT = "ServicesTableModel"
+    COLUMNS: tuple[Column[ServiceStatus], ...] = (
+        Column("Service", lambda s: service_label(s.kind)),
+        Column("State", state_label, lambda s: list(Connection).index(s.connection),
+               foreground=lambda s: QBrush(STATE_COLOURS[s.connection]), tooltip=_error),
+        Column("Latency", _latency_text, _sort_latency),
+        Column("Details", _details),
+        Column("Address", lambda s: s.target),
+        Column("Last error", lambda s: _error(s) or "", tooltip=_error),
+    )  # fmt: skip
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(lambda s: s.kind.value, parent)

@@ -22,16 +22,7 @@ def _load(w: WorkerInfo) -> str:
     return " / ".join(number(v, 2) for v in w.loadavg) if w.loadavg else "—"
 
 
-(
-    COL_HOST,
-    COL_STATUS,
-    COL_HEARTBEAT,
-    COL_ACTIVE,
-    COL_PROCESSED,
-    COL_POOL,
-    COL_CONCURRENCY,
-    COL_LOAD,
-) = range(8)
+COL_STATUS = 1
 
 
 class WorkersTableModel(KeyedTableModel[WorkerInfo]):

@@ -17,30 +17,39 @@ import redis.asyncio as aioredis
 
 from taskdeck_core.events import EventCapture
 from taskdeck_core.priority import from_celery_priority
-from taskdeck_core.transport import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
+from taskdeck_core.transport import QUEUES, SANDBOX_TRANSPORT, Transport
 
 BATCH_INTERVAL_S = 0.25
 
 
 class BrokerReader:
-    """Depths of the configured queues and of every queue bound in the broker."""
+    """Depths of the configured queues and of every queue bound in the broker, whose lists
+    ``transport`` names (the watched system's separator and priority steps)."""
 
-    def __init__(self, url: str, queues: tuple[str, ...] = QUEUES, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        queues: tuple[str, ...] = QUEUES,
+        timeout_s: float = 3.0,
+        transport: Transport = SANDBOX_TRANSPORT,
+    ) -> None:
         self.url = url
+        self.configured = queues
         self.queues = queues
+        self.transport = transport
         self._redis = aioredis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
 
     async def discover(self) -> tuple[str, ...]:
         """The configured queues plus those kombu has bound (its ``_kombu.binding.*`` sets)."""
-        names = set(QUEUES)
+        names = set(self.configured)
         async for key in self._redis.scan_iter("_kombu.binding.*", count=500):
             if b"pidbox" in key or b"celeryev" in key:
                 continue
             members: Any = await self._redis.smembers(key)
             for member in members:
-                parts = member.decode().split(PRIORITY_SEP, 2)  # routing key, pattern, queue
+                parts = member.decode().split(self.transport.sep, 2)  # routing key, pattern, queue
                 queue = parts[2] if len(parts) == 3 else parts[-1]
                 if queue and "pidbox" not in queue and "celeryev" not in queue:
                     names.add(queue)
@@ -51,19 +60,15 @@ class BrokerReader:
         await self._redis.aclose()
 
     async def depths(self) -> dict[str, dict[int, int]]:
-        """Waiting messages per queue and user priority (10 ... 1), summed over every list."""
+        """Waiting messages per queue and user priority (10 ... 1), one count per list."""
+        queues = self.queues
         pipe = self._redis.pipeline(transaction=False)
-        for queue in self.queues:
-            for key in priority_list_names(queue):
-                pipe.llen(key)
-        lengths = await pipe.execute()
-        steps = len(PRIORITY_STEPS)
+        for key in self.transport.all_list_names(queues):
+            pipe.llen(key)
+        by_step = self.transport.depths(queues, await pipe.execute())
         return {
-            queue: {
-                from_celery_priority(step): int(lengths[n * steps + step])
-                for step in PRIORITY_STEPS
-            }
-            for n, queue in enumerate(self.queues)
+            queue: {from_celery_priority(step): n for step, n in steps.items()}
+            for queue, steps in by_step.items()
         }
 
 

@@ -1,24 +1,47 @@
-"""Async checks of the four services. No Qt here.
+"""One check of each of the four services, for the live status and for Test connection. No Qt.
 
-Each probe answers a ProbeResult and never raises: an unreachable or broken
-service is a result with ``ok=False`` and the error text.
+The Connections page probes every few seconds through a :class:`LiveProber`;
+the profile dialog's Test connection runs the same checks once through
+:func:`check_profile`. A check never raises: an unreachable or broken service
+is a :class:`ProbeResult` with ``ok=False`` and a short reason ("connection
+refused", "timed out after 3 s", "HTTP 503") in which no password or token
+appears.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import socket
+import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from console.domain.endpoints import Endpoints
+from console.domain.profiles import Profile, split_broker_password
 from console.domain.service_status import ProbeResult, ServiceKind
-from taskdeck_core.transport import QUEUES, priority_list_names
+from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from console.services.secrets import SecretStore, endpoints_for
+from taskdeck_core.transport import QUEUES, SANDBOX_TRANSPORT, Transport
 from taskdeck_core.urls import redact_url
 
+log = logging.getLogger(__name__)
 TIMEOUT_S = 2.0
+CONTEXT = "ConnectionCheck"  # the translation context of this module's messages
+Facts = list[tuple[str, str]]
+
+
+def _m(template: str, **values: object) -> Message:
+    return Message(CONTEXT, template, **values)
+
+
+_READY = _m(QT_TRANSLATE_NOOP("ConnectionCheck", "ready"))
 
 
 class Prober(Protocol):
@@ -27,23 +50,104 @@ class Prober(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _error_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if str(exc) else text
+@dataclass
+class _Answer:
+    summary: Message  # one line for Test connection
+    facts: Facts = field(default_factory=list)  # (label, value) pairs for the Connections page
+
+
+class _Refused(Exception):
+    """The service answered, but not as it should; the message is the reason."""
+
+    def __init__(self, detail: Message) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _scrub(text: str, secrets: Sequence[str | None]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def describe_error(
+    exc: BaseException, timeout_s: float, secrets: Sequence[str | None] = ()
+) -> Message:
+    """A short, readable reason for ``exc``, with any of ``secrets`` replaced by ``***``."""
+    if isinstance(exc, _Refused):
+        return exc.detail
+    chain = _causes(exc)
+    if any(
+        isinstance(e, TimeoutError | httpx.TimeoutException | redis.exceptions.TimeoutError)
+        for e in chain
+    ):
+        return _m(
+            QT_TRANSLATE_NOOP("ConnectionCheck", "timed out after {seconds:g} s"), seconds=timeout_s
+        )
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return _m(QT_TRANSLATE_NOOP("ConnectionCheck", "connection refused"))
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return _m(QT_TRANSLATE_NOOP("ConnectionCheck", "host name not found"))
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return _m(
+                QT_TRANSLATE_NOOP("ConnectionCheck", "TLS certificate not trusted: {reason}"),
+                reason=e.verify_message or e.reason,
+            )
+        if isinstance(e, ssl.SSLError):
+            return _m(
+                QT_TRANSLATE_NOOP("ConnectionCheck", "TLS error: {reason}"), reason=e.reason or e
+            )
+    if isinstance(exc, redis.exceptions.InvalidResponse | httpx.RemoteProtocolError):
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ConnectionCheck", "the server there does not speak this protocol ({error})"
+            ),
+            error=_scrub(str(exc), secrets),
+        )
+    text = _scrub(str(exc), secrets)
+    return _m(
+        QT_TRANSLATE_NOOP("ConnectionCheck", "{error}"),
+        error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__,
+    )
 
 
 class LiveProber:
-    """Probes the real services at ``endpoints`` with one HTTP client for all of them."""
+    """Checks the services at ``endpoints``, with one Redis and one HTTP client for all checks.
 
-    def __init__(self, endpoints: Endpoints, timeout_s: float = TIMEOUT_S) -> None:
+    The broker's check reports the depth of ``queues`` (named by ``transport``);
+    with ``verify_token`` the backend's check also signs in with the token.
+    """
+
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        timeout_s: float = TIMEOUT_S,
+        queues: Sequence[str] = QUEUES,
+        transport: Transport = SANDBOX_TRANSPORT,
+        verify_token: bool = False,
+    ) -> None:
         self.endpoints = endpoints
+        self.timeout_s = timeout_s
+        self.queues = tuple(queues)
+        self.transport = transport
+        self.verify_token = verify_token
+        self._secrets = (endpoints.backend_token, split_broker_password(endpoints.broker_url)[1])
         self._http = httpx.AsyncClient(timeout=timeout_s)
         self._redis = aioredis.Redis.from_url(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
-        self._checks: dict[
-            ServiceKind, tuple[str, Callable[[], Awaitable[list[tuple[str, str]]]]]
-        ] = {
+        self._checks: dict[ServiceKind, tuple[str, Callable[[], Awaitable[_Answer]]]] = {
             ServiceKind.BROKER: (endpoints.broker_url, self._broker),
             ServiceKind.BACKEND: (endpoints.backend_url, self._backend),
             ServiceKind.PROMETHEUS: (endpoints.prometheus_url, self._prometheus),
@@ -55,54 +159,124 @@ class LiveProber:
         await self._redis.aclose()
 
     async def probe(self, kind: ServiceKind) -> ProbeResult:
-        target, check = self._checks[kind]
+        url, check = self._checks[kind]
+        target = redact_url(url)
         started = time.perf_counter()
         at = time.time()
         try:
-            facts = await check()
-        except Exception as exc:  # noqa: BLE001 - any failure is a failed probe
-            return ProbeResult(kind, redact_url(target), False, None, (), _error_text(exc), at)
+            async with asyncio.timeout(self.timeout_s):
+                answer = await check()
+        except Exception as exc:  # noqa: BLE001 - every failure is a result
+            reason = describe_error(exc, self.timeout_s, self._secrets)
+            log.info("check of %s at %s failed: %s", kind.value, target, reason)
+            return ProbeResult(kind, target, False, None, (), reason, at)
         latency = round((time.perf_counter() - started) * 1000, 1)
-        return ProbeResult(kind, redact_url(target), True, latency, tuple(facts), None, at)
+        return ProbeResult(kind, target, True, latency, tuple(answer.facts), None, at,
+                           answer.summary)  # fmt: skip
 
-    async def _broker(self) -> list[tuple[str, str]]:
-        info = await self._redis.info("server")
+    async def _broker(self) -> _Answer:
+        try:
+            info = await self._redis.info("server")
+        except redis.exceptions.AuthenticationError as exc:
+            if self._secrets[1]:
+                raise _Refused(
+                    _m(QT_TRANSLATE_NOOP("ConnectionCheck", "password refused"))
+                ) from exc
+            raise _Refused(
+                _m(QT_TRANSLATE_NOOP("ConnectionCheck", "a password is needed and none is stored"))
+            ) from exc
+        version = str(info.get("redis_version", "?"))
         pipe = self._redis.pipeline(transaction=False)
-        for queue in QUEUES:
-            for key in priority_list_names(queue):
-                pipe.llen(key)
-        lengths = await pipe.execute()
-        facts = [("Redis", str(info.get("redis_version", "?")))]
-        steps = len(lengths) // len(QUEUES)
-        for i, queue in enumerate(QUEUES):
-            facts.append((queue, str(sum(lengths[i * steps : (i + 1) * steps]))))
-        return facts
+        for key in self.transport.all_list_names(self.queues):
+            pipe.llen(key)
+        depths = self.transport.depths(self.queues, await pipe.execute())
+        facts = [("Redis", version)]
+        facts += [(queue, str(sum(by_step.values()))) for queue, by_step in depths.items()]
+        return _Answer(_m(QT_TRANSLATE_NOOP("ConnectionCheck", "Redis {version}"), version=version),
+                       facts)  # fmt: skip
 
-    async def _get_json(self, url: str) -> object:
-        response = await self._http.get(url)
-        response.raise_for_status()
-        return response.json()
+    async def _get(
+        self, base: str, path: str, headers: dict[str, str] | None = None, allow: int | None = None
+    ) -> httpx.Response:
+        """GET ``path`` below ``base``; an error status other than ``allow`` is a failed check."""
+        response = await self._http.get(base.rstrip("/") + path, headers=headers)
+        if response.status_code >= 400 and response.status_code != allow:
+            raise _Refused(
+                _m(
+                    QT_TRANSLATE_NOOP("ConnectionCheck", "HTTP {status}"),
+                    status=response.status_code,
+                )
+            )
+        return response
 
-    async def _backend(self) -> list[tuple[str, str]]:
-        health = await self._get_json(f"{self.endpoints.backend_url}/health")
-        if not isinstance(health, dict):
-            raise ValueError("/health did not answer a JSON object")
-        facts = [("status", str(health.get("status"))), ("version", str(health.get("version")))]
-        for name, dep in (health.get("dependencies") or {}).items():
-            facts.append((name, "up" if dep.get("up") else "down"))
-        return facts
+    async def _backend(self) -> _Answer:
+        base = self.endpoints.backend_url
+        try:
+            health = (await self._get(base, "/health")).json()
+            status = str(health.get("status", "?"))
+            dependencies = dict(health.get("dependencies") or {})
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise _Refused(
+                _m(
+                    QT_TRANSLATE_NOOP(
+                        "ConnectionCheck",
+                        "/health did not answer JSON: this is not a TaskDeck backend",
+                    )
+                )
+            ) from exc
+        facts = [("status", status), ("version", str(health.get("version")))]
+        facts += [(name, "up" if dep.get("up") else "down") for name, dep in dependencies.items()]
+        token = self.endpoints.backend_token
+        if not self.verify_token:
+            return _Answer(_m(QT_TRANSLATE_NOOP("ConnectionCheck", "health {status}"),
+                              status=status), facts)  # fmt: skip
+        if not token:
+            return _Answer(
+                _m(QT_TRANSLATE_NOOP("ConnectionCheck", "health {status}; no token stored"),
+                   status=status), facts,
+            )  # fmt: skip
+        me = await self._get(base, "/api/v1/me", {"Authorization": f"Bearer {token}"}, allow=401)
+        if me.status_code == 401:
+            raise _Refused(
+                _m(
+                    QT_TRANSLATE_NOOP("ConnectionCheck", "health {status}; token refused (401)"),
+                    status=status,
+                )
+            )
+        who = me.json()
+        user, role = str(who.get("user", "?")), str(who.get("role", "?"))
+        summary = _m(
+            QT_TRANSLATE_NOOP("ConnectionCheck", "health {status}; signed in as {user} ({role})"),
+            status=status,
+            user=user,
+            role=role,
+        )
+        return _Answer(summary, [*facts, ("user", user), ("role", role)])
 
-    async def _prometheus(self) -> list[tuple[str, str]]:
-        response = await self._http.get(f"{self.endpoints.prometheus_url}/-/ready")
-        response.raise_for_status()
-        data = await self._get_json(f"{self.endpoints.prometheus_url}/api/v1/targets?state=active")
+    async def _prometheus(self) -> _Answer:
+        base = self.endpoints.prometheus_url
+        await self._get(base, "/-/ready")
+        data = (await self._get(base, "/api/v1/targets?state=active")).json()
         targets = data.get("data", {}).get("activeTargets", []) if isinstance(data, dict) else []
         up = sum(1 for t in targets if t.get("health") == "up")
-        return [("targets up", f"{up} / {len(targets)}")]
+        return _Answer(_READY, [("targets up", f"{up} / {len(targets)}")])
 
-    async def _alertmanager(self) -> list[tuple[str, str]]:
-        alerts = await self._get_json(
-            f"{self.endpoints.alertmanager_url}/api/v2/alerts?active=true&silenced=false&inhibited=false"
-        )
-        count = len(alerts) if isinstance(alerts, list) else 0
-        return [("firing", str(count))]
+    async def _alertmanager(self) -> _Answer:
+        base = self.endpoints.alertmanager_url
+        await self._get(base, "/-/ready")
+        alerts = (
+            await self._get(base, "/api/v2/alerts?active=true&silenced=false&inhibited=false")
+        ).json()
+        return _Answer(_READY, [("firing", str(len(alerts) if isinstance(alerts, list) else 0))])
+
+
+async def check_profile(
+    profile: Profile, secrets: SecretStore, timeout_s: float = 3.0
+) -> list[ProbeResult]:
+    """'Test connection': each of the profile's four services checked once, at the same time,
+    signing in to the backend with the token; one result each, in ServiceKind order."""
+    prober = LiveProber(await endpoints_for(profile, secrets), timeout_s, verify_token=True)
+    try:
+        return list(await asyncio.gather(*(prober.probe(kind) for kind in ServiceKind)))
+    finally:
+        await prober.aclose()

@@ -3,17 +3,26 @@
 The system keyring (Windows Credential Manager on Windows, the Keychain on macOS,
 a Secret Service such as GNOME Keyring or KWallet on Linux) keeps them across
 sessions. Without a usable keyring they are kept in memory for this session only.
+
+A keyring call may block (D-Bus, a prompt to unlock the keyring): the window
+calls a store only through ``in_thread``, never on its own thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
+
+from console.domain.endpoints import Endpoints
+from console.domain.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,40 @@ NO_KEYRING_HELP = (
     "On Windows, TaskDeck uses Windows Credential Manager automatically; on Linux, "
     "install and unlock a Secret Service such as GNOME Keyring or KWallet."
 )
+
+
+T = TypeVar("T")
+
+
+async def in_thread(call: Callable[[], T]) -> T:
+    """``call()`` (keyring I/O) on a worker thread, so the window's thread never waits for it."""
+    return await asyncio.to_thread(call)
+
+
+@dataclass(frozen=True)
+class ProfileSecrets:
+    broker_password: str | None = None
+    backend_token: str | None = None
+
+
+async def read_profile_secrets(store: SecretStore, profile: str) -> ProfileSecrets:
+    """Both secrets of ``profile``, read on a worker thread; raises SecretsUnavailable."""
+    return await in_thread(
+        lambda: ProfileSecrets(
+            store.get(profile, BROKER_PASSWORD), store.get(profile, BACKEND_TOKEN)
+        )
+    )
+
+
+async def endpoints_for(profile: Profile, store: SecretStore) -> Endpoints:
+    """A profile's addresses with its secrets from ``store`` (never from the file), read on a
+    worker thread. Secrets that cannot be read are left out (the services then say so)."""
+    try:
+        found = await read_profile_secrets(store, profile.name)
+    except SecretsUnavailable as exc:
+        log.warning("secrets of profile %r not read: %s", profile.name, exc)
+        found = ProfileSecrets()
+    return profile.endpoints(found.broker_password, found.backend_token)
 
 
 class SecretsUnavailable(RuntimeError):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from console.models.services_table_model import COL_DETAILS, COL_ERROR, ServicesTableModel
+from console.views.widgets.page_title import page_title
 
 
 class ConnectionsPage(QWidget):
     def __init__(self, model: ServicesTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel(self.tr("Connections"))
-        title.setObjectName("pageTitle")
+        title = page_title(self.tr("Connections"))
         subtitle = QLabel(
             self.tr("Connection state of the broker, the backend, Prometheus and Alertmanager.")
         )

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.service_status import ServiceKind, ServiceStatus
+from console.models.format import translated
 from console.models.services_table_model import STATE_COLOURS, service_label, state_label
 
 
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
         label.setText(
             f'<span style="color:{colour}">●</span> {service_label(status.kind)}: {state_label(status)}'
         )
-        label.setToolTip(status.last_error or status.target)
+        label.setToolTip(translated(status.last_error) if status.last_error else status.target)
 
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)

@@ -19,6 +19,7 @@ from console.domain.live import LiveCounts, WorkerInfo
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.models.format import number, percent
 from console.views.plots.trend_plot import TrendPlot
+from console.views.widgets.page_title import page_title
 from console.views.widgets.tile import Tile, level_for
 
 
@@ -37,8 +38,7 @@ class OverviewPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel(self.tr("Overview"))
-        title.setObjectName("pageTitle")
+        title = page_title(self.tr("Overview"))
         self.tiles = {
             "queued": Tile(self.tr("Queued")),
             "running": Tile(self.tr("Running")),

@@ -5,9 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -16,8 +14,11 @@ from PySide6.QtWidgets import (
 
 from console.models.messages_table_model import MessagesTableModel, WaitingMessage
 from console.models.queues_table_model import QueuesTableModel
+from console.tasks import TaskOwner
+from console.views.dialogs.asker import Asker, DialogAsker
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
+from console.views.widgets.page_title import page_title
 
 
 class QueuesPage(QWidget):
@@ -28,16 +29,22 @@ class QueuesPage(QWidget):
     previous_page = Signal()
 
     def __init__(
-        self, queues: QueuesTableModel, messages: MessagesTableModel, parent: QWidget | None = None
+        self,
+        queues: QueuesTableModel,
+        messages: MessagesTableModel,
+        asker: Asker | None = None,
+        parent: QWidget | None = None,
     ) -> None:
+        """``asker`` asks for the reason and the priority (by default, with dialogs)."""
         super().__init__(parent)
-        title = QLabel(self.tr("Queues"))
-        title.setObjectName("pageTitle")
+        self.asker: Asker = asker or DialogAsker(self)
+        self._questions = TaskOwner()
+        title = page_title(self.tr("Queues"))
         self.queues = FilterTable(queues, self.tr("Filter queues (Ctrl+F)"), stretch_column=2)
-        self.queues.table.selectionModel().currentRowChanged.connect(self._queue_changed)
-        self.trend = TrendPlot(self.tr("Depth of the selected queue (1 h)"))
-        self.trend.set_window(3600)
-        self.trend.show_message(self.tr("Select a queue"))
+        self.trend = TrendPlot.for_selection(
+            self.tr("Depth of the selected queue (1 h)"), self.tr("Select a queue")
+        )
+        self.queues.key_selected.connect(self._queue_changed)
         self.messages = FilterTable(messages, self.tr("Filter waiting messages"), stretch_column=6)
         self.messages.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.heading = QLabel(
@@ -80,11 +87,9 @@ class QueuesPage(QWidget):
         layout.addWidget(split, 1)
         self._update_buttons()
 
-    def _queue_changed(self) -> None:
-        key = self.queues.current_key()
-        if key:
-            self.trend.clear_message()
-            self.queue_selected.emit(key)
+    def _queue_changed(self, key: str) -> None:
+        self.trend.clear_message()
+        self.queue_selected.emit(key)
 
     def selected_task_ids(self) -> list[str]:
         return self.messages.selected_keys()
@@ -126,35 +131,23 @@ class QueuesPage(QWidget):
             "" if may_move else self.tr("Changing priority needs the admin role.")
         )
 
-    def _reason(self, action: str) -> str | None:
-        text, ok = QInputDialog.getText(
-            self, action, self.tr("Reason (recorded in the audit log):")
-        )
-        if not ok:
-            return None
-        if not text.strip():
-            QMessageBox.warning(self, action, self.tr("A reason is required."))
-            return None
-        return text.strip()
-
     def _ask_cancel(self) -> None:
-        ids = self.selected_task_ids()
-        reason = self._reason(self.tr("Cancel {n} task(s)").format(n=len(ids)))
+        self._questions.run(self._cancel(self.selected_task_ids()), key="question")
+
+    def _ask_priority(self) -> None:
+        self._questions.run(self._move(self.selected_task_ids()), key="question")
+
+    async def _cancel(self, ids: list[str]) -> None:
+        reason = await self.asker.reason(self.tr("Cancel {n} task(s)").format(n=len(ids)))
         if ids and reason:
             self.cancel_requested.emit(ids, reason)
 
-    def _ask_priority(self) -> None:
-        ids = self.selected_task_ids()
-        priority, ok = QInputDialog.getInt(
-            self,
-            self.tr("Change priority"),
-            self.tr("New priority (1 lowest … 10 highest):"),
-            5,
-            1,
-            10,
-        )
-        if not ok:
+    async def _move(self, ids: list[str]) -> None:
+        priority = await self.asker.priority(self.tr("Change priority"))
+        if priority is None:
             return
-        reason = self._reason(self.tr("Change priority of {n} task(s)").format(n=len(ids)))
+        reason = await self.asker.reason(
+            self.tr("Change priority of {n} task(s)").format(n=len(ids))
+        )
         if ids and reason:
             self.priority_requested.emit(ids, priority, reason)

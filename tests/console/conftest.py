@@ -15,6 +15,10 @@ import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
+from console.app import Console, build_console  # noqa: E402
+from console.domain.endpoints import Endpoints  # noqa: E402
+from tests.conftest import TOKENS, Server  # noqa: E402
+
 T = TypeVar("T")
 
 
@@ -35,6 +39,36 @@ def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     # Free the closed loop's Qt timers here, on the GUI thread: left to a later
     # collection in a worker thread, Qt would stop them from the wrong thread.
     gc.collect()
+
+
+@pytest.fixture
+def endpoints(
+    redis_server: Server,
+    backend_server: Server,
+    prometheus_server: Server,
+    alertmanager_server: Server,
+) -> Endpoints:
+    """The test servers, with the backend's admin token."""
+    return Endpoints(redis_server.url, backend_server.url, prometheus_server.url,
+                     alertmanager_server.url, backend_token=TOKENS["admin"])  # fmt: skip
+
+
+def open_console(qtbot: QtBot, endpoints: Endpoints) -> Console:
+    console = build_console(endpoints, "test")
+    qtbot.addWidget(console.window)
+    console.window.resize(1366, 768)
+    console.window.show()
+    return console
+
+
+@pytest.fixture
+def console(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, endpoints: Endpoints
+) -> Iterator[Console]:
+    """A console on the test servers, closed after the test."""
+    built = open_console(qtbot, endpoints)
+    yield built
+    run_coro(qtbot, built.aclose())
 
 
 def run_coro(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout_ms: int = 10_000) -> T:

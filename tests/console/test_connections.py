@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
 
 import pytest
 import redis
@@ -12,38 +12,16 @@ from pytestqt.qtbot import QtBot
 
 from console.app import Console, build_console
 from console.domain.endpoints import Endpoints
-from console.domain.service_status import Connection, ServiceKind
+from console.domain.profiles import Profile
+from console.domain.service_status import Connection, ProbeResult, ServiceKind
 from console.models.services_table_model import COL_DETAILS, COL_STATE
+from console.services.secrets import BACKEND_TOKEN, MemorySecrets
 from taskdeck_core.transport import QUEUES, priority_list_names
 from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import Server
 from tests.console.conftest import run_coro
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def endpoints(
-    redis_server: Server,
-    backend_server: Server,
-    prometheus_server: Server,
-    alertmanager_server: Server,
-) -> Endpoints:
-    return Endpoints(
-        redis_server.url, backend_server.url, prometheus_server.url, alertmanager_server.url
-    )
-
-
-@pytest.fixture
-def console(
-    qtbot: QtBot, loop: asyncio.AbstractEventLoop, endpoints: Endpoints
-) -> Iterator[Console]:
-    built = build_console(endpoints, "test")
-    qtbot.addWidget(built.window)
-    built.window.resize(1366, 768)
-    built.window.show()
-    yield built
-    run_coro(qtbot, built.aclose())
 
 
 def all_connected(console: Console) -> bool:
@@ -87,7 +65,7 @@ def test_an_unreachable_service_is_down_with_its_error_and_the_rest_connect(
             lambda: connections.status(am).connection is Connection.DOWN, timeout=10_000
         )
         status = connections.status(am)
-        assert status.last_error and "Connect" in status.last_error
+        assert status.last_error == "connection refused"
         qtbot.waitUntil(
             lambda: connections.status(ServiceKind.BROKER).connection is Connection.CONNECTED,
             timeout=10_000,
@@ -96,3 +74,52 @@ def test_an_unreachable_service_is_down_with_its_error_and_the_rest_connect(
         assert "down" in label.text() and label.toolTip() == status.last_error
     finally:
         run_coro(qtbot, built.aclose())
+
+
+class GatedProber:
+    """Probes that wait for the test to let them answer; counts the ones cancelled."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.started = 0
+        self.cancelled = 0
+
+    async def probe(self, kind: ServiceKind) -> ProbeResult:
+        self.started += 1
+        try:
+            await self.gate.wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return ProbeResult(kind, f"answered-{kind.value}", True, 1.0, at=time.time())
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_profile_switch_cancels_the_old_environments_pending_work(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, endpoints: Endpoints
+) -> None:
+    prober = GatedProber()
+    secrets = MemorySecrets({("Second", BACKEND_TOKEN): endpoints.backend_token or ""})
+    console = Console(prober=prober, secrets=secrets)
+    qtbot.addWidget(console.window)
+    first = console.connect_to(endpoints, "First")
+    try:
+        qtbot.waitUntil(lambda: prober.started == len(ServiceKind))  # all four under way
+        second = Profile("Second", endpoints.broker_url, endpoints.backend_url,
+                         endpoints.prometheus_url, endpoints.alertmanager_url)  # fmt: skip
+        switch = console.use_profile(second)
+        assert switch is not None
+        qtbot.waitUntil(switch.done, timeout=10_000)
+        assert switch.exception() is None
+        assert prober.cancelled == len(ServiceKind)  # the first environment's probes ended
+        assert console.link is not None and console.link is not first
+        assert console.link.endpoints.backend_token == endpoints.backend_token  # from secrets
+        assert "Second" in console.window.windowTitle()
+        qtbot.waitUntil(lambda: prober.started == 2 * len(ServiceKind))
+        prober.gate.set()  # only the second environment's probes are left to answer
+        qtbot.waitUntil(lambda: all_connected(console))
+        assert prober.cancelled == len(ServiceKind)
+    finally:
+        run_coro(qtbot, console.aclose())

@@ -3,40 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import redis
 from celery import Celery
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from console.app import Console, build_console
+from console.app import Console
 from console.domain.endpoints import Endpoints
+from console.models.keyed_table_model import KeyRole
+from console.views.dialogs.asker import DialogAsker
+from console.views.widgets.filter_table import FilterTable
 from taskdeck_core.priority import to_celery_priority
 from taskdeck_core.transport import priority_list_names
 from taskdeck_dev.procs import free_port
 from taskdeck_dev.stack import start_prometheus, start_worker, write_prometheus_config
 from taskdeck_worker.celery_app import create_celery
 from taskdeck_worker.config import WorkerSettings
-from tests.conftest import FAST_WORKLOAD, TOKENS, Server
-from tests.console.conftest import run_coro
+from tests.conftest import FAST_WORKLOAD, Server
+from tests.console.conftest import open_console, run_coro
 
 pytestmark = pytest.mark.integration
 PROBE_QUEUE = "console_probe"
-
-
-@pytest.fixture
-def endpoints(
-    redis_server: Server,
-    backend_server: Server,
-    prometheus_server: Server,
-    alertmanager_server: Server,
-) -> Endpoints:
-    return Endpoints(redis_server.url, backend_server.url, prometheus_server.url, alertmanager_server.url,
-                     backend_token=TOKENS["admin"])  # fmt: skip
 
 
 @pytest.fixture
@@ -44,23 +40,6 @@ def producer(redis_server: Server) -> Iterator[Celery]:
     app = create_celery(WorkerSettings(broker_url=redis_server.url), results=False)
     yield app
     app.close()
-
-
-def open_console(qtbot: QtBot, endpoints: Endpoints) -> Console:
-    console = build_console(endpoints, "test")
-    qtbot.addWidget(console.window)
-    console.window.resize(1366, 768)
-    console.window.show()
-    return console
-
-
-@pytest.fixture
-def console(
-    qtbot: QtBot, loop: asyncio.AbstractEventLoop, endpoints: Endpoints
-) -> Iterator[Console]:
-    built = open_console(qtbot, endpoints)
-    yield built
-    run_coro(qtbot, built.aclose())
 
 
 def test_queue_depth_shown_is_the_sum_of_every_priority_list(
@@ -177,34 +156,173 @@ def test_the_window_stays_responsive_while_prometheus_is_down_and_recovers(
         prometheus.stop()
 
 
-def test_waiting_messages_in_run_order_and_an_admin_moves_one_up(
-    qtbot: QtBot, console: Console, producer: Celery, redis_server: Server
-) -> None:
+class ScriptedAsker:
+    """Answers the page's questions as the user would, in order, and keeps what was asked."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str | None] = []
+        self.priorities: list[int | None] = []
+        self.asked: list[str] = []
+
+    async def reason(self, title: str) -> str | None:
+        self.asked.append(title)
+        return self.reasons.pop(0)
+
+    async def priority(self, title: str) -> int | None:
+        self.asked.append(title)
+        return self.priorities.pop(0)
+
+
+def click_row(qtbot: QtBot, table: FilterTable, key: str) -> None:
+    """Click the row of ``key`` in ``table``, as the user would."""
+    proxy = table.proxy
+    for row in range(proxy.rowCount()):
+        index = proxy.index(row, 0)
+        if proxy.data(index, KeyRole) == key:
+            table.table.scrollTo(index)
+            center = table.table.visualRect(index).center()
+            qtbot.mouseClick(table.table.viewport(), Qt.MouseButton.LeftButton, pos=center)
+            return
+    raise AssertionError(f"{key} is not in the table")
+
+
+def waiting(client: redis.Redis, queue: str) -> dict[str, list[str]]:
+    """The task ids waiting in each of ``queue``'s priority lists, as the broker holds them."""
+    return {
+        key: [json.loads(m)["headers"]["id"] for m in client.lrange(key, 0, -1)]
+        for key in priority_list_names(queue)
+    }
+
+
+def audit(endpoints: Endpoints) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{endpoints.backend_url}/api/v1/audit", params={"limit": 100},
+        headers={"Authorization": f"Bearer {endpoints.backend_token}"},
+    )  # fmt: skip
+    answer.raise_for_status()
+    return list(answer.json()["items"])
+
+
+def test_an_admin_moves_a_waiting_message_up_and_cancels_another_from_the_queues_page(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, endpoints: Endpoints, producer: Celery,
+    redis_server: Server,
+) -> None:  # fmt: skip
     client = redis.Redis.from_url(redis_server.url)
+    ids = [
+        producer.send_task("data_sync.sync_single_file", args=[f"f-{n}", "bob"],
+                           queue=PROBE_QUEUE, priority=to_celery_priority(5)).id
+        for n in range(3)
+    ]  # fmt: skip
+    console = open_console(qtbot, endpoints)  # after the queue exists: found at the first look
+    asker = ScriptedAsker()
+    page = console.queues_page
+    page.asker = asker
+    model = console.messages_model
     try:
-        ids = [
-            producer.send_task("data_sync.sync_single_file", args=[f"f-{n}", "bob"],
-                               queue=PROBE_QUEUE, priority=to_celery_priority(5)).id
-            for n in range(3)
-        ]  # fmt: skip
-        link = console.link
-        assert link is not None
-        qtbot.waitUntil(lambda: console.queues_page.role == "admin", timeout=10_000)
-        link.messages.show_queue(PROBE_QUEUE)
-        model = console.messages_model
+        console.window.show_page("queues")
+        qtbot.waitUntil(
+            lambda: console.queues_model.row_for(PROBE_QUEUE) is not None, timeout=15_000
+        )
+        click_row(qtbot, page.queues, PROBE_QUEUE)
         qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=10_000)
         assert [model.row_at(r).task_id for r in range(3)] == ids  # first in, first to run
-        console.queues_page.messages.table.selectRow(2)
-        assert console.queues_page.cancel_button.isEnabled()
-        assert console.queues_page.priority_button.isEnabled()
-        link.messages.set_priority([ids[2]], 9, "customer escalation")
-        qtbot.waitUntil(
-            lambda: model.rowCount() == 3 and model.row_at(0).task_id == ids[2], timeout=10_000
-        )
+        qtbot.waitUntil(lambda: page.role == "admin", timeout=10_000)
+        before = audit(endpoints)
+
+        # Asked for a priority, the user cancels: nothing changes.
+        click_row(qtbot, page.messages, ids[2])
+        assert page.priority_button.isEnabled() and page.cancel_button.isEnabled()
+        asker.priorities.append(None)
+        qtbot.mouseClick(page.priority_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: asker.asked == ["Change priority"])
+        assert sum(map(len, waiting(client, PROBE_QUEUE).values())) == 3
+        assert audit(endpoints) == before
+
+        # Priority 9 (users speak 1-10) with a reason: the message moves to the front.
+        asker.priorities.append(9)
+        asker.reasons.append("customer escalation")
+        qtbot.mouseClick(page.priority_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: model.rowCount() == 3 and model.row_at(0).task_id == ids[2],
+                        timeout=10_000)  # fmt: skip
         assert model.row_at(0).priority == 9
-        link.messages.cancel([ids[0]], "duplicate")
+        lists = waiting(client, PROBE_QUEUE)
+        assert ids[2] in lists[priority_list_names(PROBE_QUEUE)[to_celery_priority(9)]]
+        moved = audit(endpoints)[0]
+        assert (moved["action"], moved["targets"], moved["reason"]) == (
+            "priority", [ids[2]], "customer escalation")  # fmt: skip
+        assert moved["request"]["priority"] == 9 and moved["status"] == "ok"
+        assert moved["user"] == "admin-user"
+
+        # Cancel with a reason: the message leaves the broker.
+        click_row(qtbot, page.messages, ids[0])
+        asker.reasons.append("duplicate")
+        qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)
         assert ids[0] not in {model.row_at(r).task_id for r in range(2)}
+        remaining = [i for ids_ in waiting(client, PROBE_QUEUE).values() for i in ids_]
+        assert sorted(remaining) == sorted([ids[1], ids[2]])
+        cancelled = audit(endpoints)[0]
+        assert (cancelled["action"], cancelled["targets"], cancelled["reason"]) == (
+            "cancel", [ids[0]], "duplicate")  # fmt: skip
+        assert asker.asked == ["Change priority", "Change priority",
+                               "Change priority of 1 task(s)", "Cancel 1 task(s)"]  # fmt: skip
     finally:
+        run_coro(qtbot, console.aclose())
         client.delete(*priority_list_names(PROBE_QUEUE))
         client.close()
+
+
+def test_the_window_asks_with_dialogs_that_do_not_block_the_loop(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    asker = DialogAsker(parent)
+
+    def shown() -> QInputDialog | None:
+        return next((d for d in parent.findChildren(QInputDialog) if d.isVisible()), None)
+
+    reason = asyncio.ensure_future(asker.reason("Cancel 1 task(s)"))
+    qtbot.waitUntil(lambda: shown() is not None)
+    dialog = shown()
+    assert dialog is not None and not reason.done()  # the loop runs on while it is open
+    dialog.setTextValue("  duplicate  ")
+    dialog.accept()
+    qtbot.waitUntil(reason.done)
+    assert reason.result() == "duplicate"
+
+    priority = asyncio.ensure_future(asker.priority("Change priority"))
+    qtbot.waitUntil(lambda: shown() is not None)
+    dialog = shown()
+    assert dialog is not None
+    assert (dialog.intMinimum(), dialog.intMaximum(), dialog.intValue()) == (1, 10, 5)
+    dialog.setIntValue(8)
+    dialog.accept()
+    qtbot.waitUntil(priority.done)
+    assert priority.result() == 8
+
+    cancelled = asyncio.ensure_future(asker.priority("Change priority"))
+    qtbot.waitUntil(lambda: shown() is not None)
+    dialog = shown()
+    assert dialog is not None
+    dialog.reject()
+    qtbot.waitUntil(cancelled.done)
+    assert cancelled.result() is None
+
+    blank = asyncio.ensure_future(asker.reason("Cancel 1 task(s)"))
+    qtbot.waitUntil(lambda: shown() is not None)
+    dialog = shown()
+    assert dialog is not None
+    dialog.setTextValue("   ")
+    dialog.accept()
+
+    def warning() -> QMessageBox | None:
+        return next((b for b in parent.findChildren(QMessageBox) if b.isVisible()), None)
+
+    qtbot.waitUntil(lambda: warning() is not None)
+    box = warning()
+    assert box is not None and box.text() == "A reason is required." and not blank.done()
+    box.accept()
+    qtbot.waitUntil(blank.done)
+    assert blank.result() is None

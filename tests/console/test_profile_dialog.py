@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from console.domain.profiles import PROFILES_FILE, Profile, ProfileStore
-from console.services.connection_check import check_profile
+from console.services.probes import check_profile
 from console.services.secrets import BACKEND_TOKEN, BROKER_PASSWORD, MemorySecrets
-from console.views.dialogs.profile_dialog import OkRole, ProfileDialog
+from console.views.dialogs.connection_test import OkRole
+from console.views.dialogs.profile_dialog import ProfileDialog
 from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import TOKENS, Server
 from tests.console.conftest import run_coro
@@ -52,7 +53,13 @@ def open_dialog(
     dialog = ProfileDialog(store, secrets, profiles, active)
     qtbot.addWidget(dialog)
     dialog.show()
+    secrets_shown(qtbot, dialog)
     return dialog
+
+
+def secrets_shown(qtbot: QtBot, dialog: ProfileDialog) -> None:
+    """Wait until the selected profile's secrets have come from the store (a worker thread)."""
+    qtbot.waitUntil(dialog.form.broker_password_edit.isEnabled)
 
 
 def retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
@@ -64,33 +71,41 @@ def press_ok(qtbot: QtBot, dialog: ProfileDialog) -> None:
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
 
+def saved(qtbot: QtBot, dialog: ProfileDialog) -> None:
+    """Wait until OK's save (the keyring and the file, on a worker thread) has finished."""
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
+
+
 def test_the_active_profile_is_shown_and_production_is_marked(
-    qtbot: QtBot, store: ProfileStore
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
 ) -> None:
     dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Prod")
-    assert dialog.name_edit.text() == "Prod"
-    assert dialog.broker_url_edit.text() == PROD.broker_url
-    assert dialog.production_check.isChecked()
+    assert dialog.form.name_edit.text() == "Prod"
+    assert dialog.form.broker_url_edit.text() == PROD.broker_url
+    assert dialog.form.production_check.isChecked()
     texts = [dialog.profile_list.item(r).text() for r in range(dialog.profile_list.count())]
     assert texts[0] == "Staging" and "production" in texts[1]
-    assert dialog.results_list.count() == 0 and dialog.results_list.isHidden()
-    assert not dialog.session_note.isHidden()  # MemorySecrets keep nothing across sessions
+    assert dialog.test.results.count() == 0 and dialog.test.results.isHidden()
+    # MemorySecrets keep nothing across sessions (asked on a worker thread, as a keyring may block)
+    qtbot.waitUntil(lambda: not dialog.session_note.isHidden())
     assert not store.path.exists()
 
 
 def test_an_edit_saved_with_ok_lands_in_the_file_and_the_token_in_the_secrets(
-    qtbot: QtBot, store: ProfileStore
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
 ) -> None:
     secrets = MemorySecrets({("Prod", BROKER_PASSWORD): "old-password"})
     dialog = open_dialog(qtbot, store, secrets, [STAGING, PROD], "Staging")
     dialog.profile_list.setCurrentRow(1)
-    assert dialog.broker_password_edit.text() == "old-password"
-    retype(qtbot, dialog.backend_url_edit, "https://taskdeck.prod:8443")
-    retype(qtbot, dialog.backend_token_edit, "tok-prod-0123456789")
+    assert not dialog.ok_button.isEnabled()  # until Prod's secrets have been read
+    secrets_shown(qtbot, dialog)
+    assert dialog.form.broker_password_edit.text() == "old-password"
+    retype(qtbot, dialog.form.backend_url_edit, "https://taskdeck.prod:8443")
+    retype(qtbot, dialog.form.backend_token_edit, "tok-prod-0123456789")
     with qtbot.waitSignal(dialog.profile_chosen) as chosen:
         press_ok(qtbot, dialog)
     assert chosen.args == ["Prod"]
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved(qtbot, dialog)
     loaded = store.load()
     assert loaded.problems == [] and loaded.active == "Prod"
     assert loaded.profiles == [
@@ -105,22 +120,24 @@ def test_an_edit_saved_with_ok_lands_in_the_file_and_the_token_in_the_secrets(
 
 
 def test_a_password_typed_into_the_broker_url_goes_to_the_secrets(
-    qtbot: QtBot, store: ProfileStore
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
 ) -> None:
     secrets = MemorySecrets()
     dialog = open_dialog(qtbot, store, secrets, [STAGING], "Staging")
-    retype(qtbot, dialog.broker_url_edit, "redis://celery:s3cr%40t@redis.staging:6379/1")
+    retype(qtbot, dialog.form.broker_url_edit, "redis://celery:s3cr%40t@redis.staging:6379/1")
     press_ok(qtbot, dialog)
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved(qtbot, dialog)
     assert store.load().profiles[0].broker_url == "redis://celery@redis.staging:6379/1"
     assert secrets.get("Staging", BROKER_PASSWORD) == "s3cr@t"
     assert "s3cr" not in store.path.read_text(encoding="utf-8")
 
 
-def test_an_invalid_url_is_shown_and_ok_saves_nothing(qtbot: QtBot, store: ProfileStore) -> None:
+def test_an_invalid_url_is_shown_and_ok_saves_nothing(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
+) -> None:
     dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING], "Staging")
     assert dialog.problems_label.isHidden() and dialog.ok_button.isEnabled()
-    retype(qtbot, dialog.prometheus_url_edit, "prometheus.staging:9090")
+    retype(qtbot, dialog.form.prometheus_url_edit, "prometheus.staging:9090")
     assert not dialog.problems_label.isHidden()
     assert "Prometheus URL must start with http:// or https://" in dialog.problems_label.text()
     assert not dialog.ok_button.isEnabled()
@@ -129,35 +146,39 @@ def test_an_invalid_url_is_shown_and_ok_saves_nothing(qtbot: QtBot, store: Profi
         dialog.accept()  # as Enter in a field would
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
     assert not store.path.exists()
-    retype(qtbot, dialog.prometheus_url_edit, "http://prometheus.staging:9090")
+    retype(qtbot, dialog.form.prometheus_url_edit, "http://prometheus.staging:9090")
     assert dialog.problems_label.isHidden() and dialog.ok_button.isEnabled()
 
 
-def test_a_duplicate_name_blocks_ok(qtbot: QtBot, store: ProfileStore) -> None:
+def test_a_duplicate_name_blocks_ok(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
+) -> None:
     dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Staging")
-    retype(qtbot, dialog.name_edit, "prod")
+    retype(qtbot, dialog.form.name_edit, "prod")
     assert "More than one profile is named" in dialog.problems_label.text()
     assert not dialog.ok_button.isEnabled()
 
 
 def test_new_duplicate_rename_and_delete_move_the_secrets_along(
-    qtbot: QtBot, store: ProfileStore
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
 ) -> None:
     secrets = MemorySecrets(
         {("Staging", BACKEND_TOKEN): "tok-staging", ("Prod", BACKEND_TOKEN): "tok-prod"}
     )
     dialog = open_dialog(qtbot, store, secrets, [STAGING, PROD], "Staging")
     qtbot.mouseClick(dialog.duplicate_button, Qt.MouseButton.LeftButton)
-    assert dialog.name_edit.text() == "Staging copy"
-    assert dialog.backend_token_edit.text() == "tok-staging"
+    assert dialog.form.name_edit.text() == "Staging copy"
+    assert dialog.form.backend_token_edit.text() == "tok-staging"
     qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
-    assert dialog.name_edit.text() == "New profile" and dialog.ok_button.isEnabled()
+    assert dialog.form.name_edit.text() == "New profile" and dialog.ok_button.isEnabled()
     dialog.profile_list.setCurrentRow(1)  # Prod: delete it
+    secrets_shown(qtbot, dialog)
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     dialog.profile_list.setCurrentRow(0)  # Staging: rename it
-    retype(qtbot, dialog.name_edit, "Pre-production")
+    secrets_shown(qtbot, dialog)
+    retype(qtbot, dialog.form.name_edit, "Pre-production")
     press_ok(qtbot, dialog)
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    saved(qtbot, dialog)
     loaded = store.load()
     assert [p.name for p in loaded.profiles] == ["Pre-production", "Staging copy", "New profile"]
     assert loaded.active == "Pre-production"
@@ -167,10 +188,12 @@ def test_new_duplicate_rename_and_delete_move_the_secrets_along(
     }
 
 
-def test_cancel_changes_nothing(qtbot: QtBot, store: ProfileStore) -> None:
+def test_cancel_changes_nothing(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
+) -> None:
     secrets = MemorySecrets({("Staging", BACKEND_TOKEN): "tok"})
     dialog = open_dialog(qtbot, store, secrets, [STAGING], "Staging")
-    retype(qtbot, dialog.backend_token_edit, "other")
+    retype(qtbot, dialog.form.backend_token_edit, "other")
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     dialog.reject()
     assert not store.path.exists()
@@ -194,15 +217,15 @@ def test_test_connection_reports_each_service(
         alertmanager_url=f"http://{LOOPBACK}:{free_port()}",
     )
     dialog = open_dialog(qtbot, store, MemorySecrets(), [local], "Local")
-    retype(qtbot, dialog.backend_token_edit, TOKENS["admin"])
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-    assert not dialog.test_button.isEnabled()
+    retype(qtbot, dialog.form.backend_token_edit, TOKENS["admin"])
+    qtbot.mouseClick(dialog.test.button, Qt.MouseButton.LeftButton)
+    assert not dialog.test.button.isEnabled()
 
     def finished() -> bool:
-        return dialog.results_list.count() == 4 and dialog.test_button.isEnabled()
+        return dialog.test.results.count() == 4 and dialog.test.button.isEnabled()
 
     qtbot.waitUntil(finished, timeout=15_000)
-    items = [dialog.results_list.item(r) for r in range(4)]
+    items = [dialog.test.results.item(r) for r in range(4)]
     assert [item.data(OkRole) for item in items] == [True, True, False, False]
     texts = [item.text() for item in items]
     assert re.fullmatch(r"✔ Broker \(Redis\): Redis \d+\.\d+\.\d+ \(\d+ ms\)", texts[0])
@@ -223,10 +246,10 @@ def test_a_refused_token_is_a_failure_and_no_token_is_said(
         {("Local", BACKEND_TOKEN): "wrong-token-42", ("Local", BROKER_PASSWORD): "wrong-pw-42"}
     )
     broker, backend, *_ = run_coro(qtbot, check_profile(local, secrets, timeout_s=3.0))
-    assert not backend.ok and backend.detail == "health ok; token refused (401)"
+    assert not backend.ok and backend.error == "health ok; token refused (401)"
     # This Redis asks for no password: one sent anyway is not an error, and never shown.
-    assert broker.ok and broker.target == redis_server.url
+    assert broker.ok and broker.target == redis_server.url.replace("//", "//:***@")
     secrets.delete("Local", BACKEND_TOKEN)
     secrets.delete("Local", BROKER_PASSWORD)
     broker, backend, *_ = run_coro(qtbot, check_profile(local, secrets, timeout_s=3.0))
-    assert broker.ok and backend.ok and backend.detail == "health ok; no token stored"
+    assert broker.ok and backend.ok and backend.summary == "health ok; no token stored"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from console.__main__ import choose, parse_args
+from console.__main__ import Choice, choose, parse_args
 from console.domain.endpoints import EndpointsError
 from console.domain.profiles import LoadResult, Profile, ProfileStore
-from console.services.secrets import BACKEND_TOKEN, MemorySecrets
+from console.services.secrets import (
+    BACKEND_TOKEN,
+    BROKER_PASSWORD,
+    MemorySecrets,
+    SecretsUnavailable,
+    endpoints_for,
+)
 
 PROFILE = Profile("Prod", "redis://reader@redis.prod:6379/0", "https://td.prod", "http://prom.prod:9090",
                   "http://am.prod:9093", production=True)  # fmt: skip
@@ -33,26 +40,36 @@ def test_urls_on_the_command_line_come_first_with_the_token_from_the_environment
     monkeypatch.setenv("TASKDECK_TOKEN", "t-123")
     args = parse_args(["--broker-url", "redis://h:1/0", "--backend-url", "http://b",
                        "--prometheus-url", "http://p", "--alertmanager-url", "http://a"])  # fmt: skip
-    choice, note = choose(args, LoadResult([PROFILE], "Prod", []), MemorySecrets())
-    assert choice is not None and note is None
+    choice, note = choose(args, LoadResult([PROFILE], "Prod", []))
+    assert isinstance(choice, Choice) and note is None
     assert choice.name == "custom" and choice.endpoints.backend_token == "t-123"
 
 
-def test_the_active_profile_with_its_secrets_from_the_keyring(tmp_path: Path) -> None:
+def test_the_active_profile_with_its_secrets_from_the_keyring() -> None:
     secrets = MemorySecrets()
     secrets.set("Prod", BACKEND_TOKEN, "prod-token")
-    secrets.set("Prod", "broker_password", "pw")
-    choice, _ = choose(parse_args([]), LoadResult([PROFILE], "Prod", []), secrets)
-    assert choice is not None and choice.production and choice.name == "Prod"
-    assert choice.endpoints.broker_url == "redis://reader:pw@redis.prod:6379/0"
-    assert choice.endpoints.backend_token == "prod-token"
+    secrets.set("Prod", BROKER_PASSWORD, "pw")
+    choice, _ = choose(parse_args([]), LoadResult([PROFILE], "Prod", []))
+    assert choice == PROFILE  # its secrets are read once the window's loop runs
+    endpoints = asyncio.run(endpoints_for(PROFILE, secrets))
+    assert endpoints.broker_url == "redis://reader:pw@redis.prod:6379/0"
+    assert endpoints.backend_token == "prod-token"
+
+
+def test_a_keyring_that_cannot_be_read_leaves_the_secrets_out() -> None:
+    class Locked(MemorySecrets):
+        def get(self, profile: str, kind: str) -> str | None:
+            raise SecretsUnavailable("the keyring is locked")
+
+    endpoints = asyncio.run(endpoints_for(PROFILE, Locked()))
+    assert endpoints.broker_url == PROFILE.broker_url and endpoints.backend_token is None
 
 
 def test_no_profile_and_no_sandbox_starts_with_a_note(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("TASKDECK_SANDBOX_DIR", str(tmp_path / "nothing-here"))
-    choice, note = choose(parse_args([]), LoadResult([], None, []), MemorySecrets())
+    choice, note = choose(parse_args([]), LoadResult([], None, []))
     assert choice is None and note is not None and "taskdeck-sandbox up" in note
 
 
@@ -61,14 +78,13 @@ def test_a_named_sandbox_that_is_not_running_is_an_error(tmp_path: Path) -> None
         choose(
             parse_args(["--sandbox-dir", str(tmp_path / "none")]),
             LoadResult([], None, []),
-            MemorySecrets(),
         )
 
 
 def test_a_sandbox_brings_its_own_admin_token(tmp_path: Path) -> None:
-    choice, _ = choose(parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), LoadResult([], None, []),
-                       MemorySecrets())  # fmt: skip
-    assert choice is not None and choice.endpoints.backend_token == "sandbox-admin"
+    args = parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))])
+    choice, _ = choose(args, LoadResult([], None, []))
+    assert isinstance(choice, Choice) and choice.endpoints.backend_token == "sandbox-admin"
 
 
 def test_a_hand_broken_profile_file_is_reported_not_fatal(tmp_path: Path) -> None:
@@ -76,7 +92,5 @@ def test_a_hand_broken_profile_file_is_reported_not_fatal(tmp_path: Path) -> Non
     path.write_text('active = "Prod"\n[[profile]]\nname = "Prod\nbroker_url = 5\n')
     loaded = ProfileStore(path).load()
     assert loaded.profiles == [] and loaded.problems
-    choice, note = choose(
-        parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), loaded, MemorySecrets()
-    )
-    assert choice is not None and choice.name == "sandbox"
+    choice, note = choose(parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), loaded)
+    assert isinstance(choice, Choice) and choice.name == "sandbox"

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from backend.domain.failures import failure_signature, normalise_message, top_frame
-from backend.services.ledger import CursorError, Ledger, TaskFilter, decode_cursor
+from backend.services.cursors import CursorError, decode_cursor
+from backend.services.ledger import Ledger, TaskFilter
 from taskdeck_core import lifecycle as lc
 
 TB = """Traceback (most recent call last):
@@ -35,21 +36,21 @@ def test_a_task_goes_through_its_states(ledger: Ledger) -> None:
     )
     task = ledger.get("t1")
     assert task is not None
-    assert task["state"] == lc.SUCCESS and task["runtime"] == 1.5 and task["result"] == {"rows": 3}
-    assert [h["event"] for h in task["history"]] == [
+    assert task.state == lc.SUCCESS and task.runtime == 1.5 and task.result == {"rows": 3}
+    assert [h.event for h in task.history] == [
         "published",
         "received",
         "started",
         "succeeded",
     ]
-    assert task["args"] == ["f-1", "alice"] and task["hostname"] == "w1"
+    assert task.args == ["f-1", "alice"] and task.hostname == "w1"
 
 
 def test_a_late_record_does_not_undo_a_final_state(ledger: Ledger) -> None:
     ledger.apply([published("t1", 1.0), rec(lc.SUCCEEDED, "t1", 3.0, runtime=0.1)])
     ledger.apply([rec(lc.STARTED, "t1", 2.0), rec(lc.RECEIVED, "t1", 1.5)])
     task = ledger.get("t1")
-    assert task is not None and task["state"] == lc.SUCCESS
+    assert task is not None and task.state == lc.SUCCESS
 
 
 def test_applying_the_same_batch_twice_keeps_one_task(ledger: Ledger) -> None:
@@ -58,7 +59,7 @@ def test_applying_the_same_batch_twice_keeps_one_task(ledger: Ledger) -> None:
     ledger.apply(batch)  # redelivered after a crash before the acknowledgement
     assert ledger.count() == 1
     task = ledger.get("t1")
-    assert task is not None and task["state"] == lc.STATE_STARTED
+    assert task is not None and task.state == lc.STATE_STARTED
 
 
 def test_celery_retry_then_success(ledger: Ledger) -> None:
@@ -67,7 +68,7 @@ def test_celery_retry_then_success(ledger: Ledger) -> None:
         published("t1", 2.6, retries=1), rec(lc.STARTED, "t1", 5.0), rec(lc.SUCCEEDED, "t1", 6.0),
     ])  # fmt: skip
     task = ledger.get("t1")
-    assert task is not None and task["state"] == lc.SUCCESS and task["retries"] == 1
+    assert task is not None and task.state == lc.SUCCESS and task.retries == 1
 
 
 def test_list_is_newest_first_with_keyset_pages_and_filters(ledger: Ledger) -> None:
@@ -75,14 +76,14 @@ def test_list_is_newest_first_with_keyset_pages_and_filters(ledger: Ledger) -> N
         [published(f"t{n:02d}", float(n), user="bob" if n % 2 else "alice") for n in range(25)]
     )
     page1, cursor = ledger.list_tasks(TaskFilter(), limit=10)
-    assert [t["task_id"] for t in page1] == [f"t{n:02d}" for n in range(24, 14, -1)]
+    assert [t.task_id for t in page1] == [f"t{n:02d}" for n in range(24, 14, -1)]
     assert cursor is not None
     page2, cursor2 = ledger.list_tasks(TaskFilter(), limit=10, cursor=cursor)
-    assert page2[0]["task_id"] == "t14"
+    assert page2[0].task_id == "t14"
     page3, cursor3 = ledger.list_tasks(TaskFilter(), limit=10, cursor=cursor2)
     assert len(page3) == 5 and cursor3 is None
     bobs, _ = ledger.list_tasks(TaskFilter(user="bob", since=10.0), limit=100)
-    assert [t["task_id"] for t in bobs] == [f"t{n:02d}" for n in range(23, 9, -2)]
+    assert [t.task_id for t in bobs] == [f"t{n:02d}" for n in range(23, 9, -2)]
 
 
 def test_search_finds_id_name_and_words_of_the_error(ledger: Ledger) -> None:
@@ -112,7 +113,7 @@ def test_search_finds_id_name_and_words_of_the_error(ledger: Ledger) -> None:
     )
 
     def ids(q: str) -> list[str]:
-        return [t["task_id"] for t in ledger.list_tasks(TaskFilter(q=q))[0]]
+        return [t.task_id for t in ledger.list_tasks(TaskFilter(q=q))[0]]
 
     assert ids("wrong col") == ["t1"]  # words, in order; % and _ are no wildcards
     assert ids("f-123") == ["t1"]  # the last word may be the start of one
@@ -143,14 +144,14 @@ def test_failures_group_by_normalised_message_and_frame(ledger: Ledger) -> None:
     ]
     ledger.apply(records)
     groups = ledger.failure_groups(None, None, None)
-    assert [g["count"] for g in groups] == [3, 1]
+    assert [g.count for g in groups] == [3, 1]
     big = groups[0]
-    assert big["exc_type"] == "FileStoreTimeout" and big["affected_users"] == 2
-    assert big["first_seen"] == 10.0 and big["last_seen"] == 12.0
-    assert big["top_frame"] == "data_sync.py:_sync_one"
-    assert big["message"] == "timed out after <n> reading <str> from <url>"
-    assert set(big["sample_ids"]) == {"t0", "t1", "t2"}
-    assert ledger.failure_groups(15.0, None, None)[0]["sample_ids"] == ["other"]
+    assert big.exc_type == "FileStoreTimeout" and big.affected_users == 2
+    assert big.first_seen == 10.0 and big.last_seen == 12.0
+    assert big.top_frame == "data_sync.py:_sync_one"
+    assert big.message == "timed out after <n> reading <str> from <url>"
+    assert set(big.sample_ids) == {"t0", "t1", "t2"}
+    assert ledger.failure_groups(15.0, None, None)[0].sample_ids == ["other"]
 
 
 def test_normalisation_and_signature() -> None:

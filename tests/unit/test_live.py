@@ -1,4 +1,5 @@
-from console.domain.live import OFFLINE_AFTER_S, STALE_AFTER_S, LiveState
+from console.domain.live import LiveState
+from taskdeck_core.workers import OFFLINE_AFTER_S, STALE_AFTER_S
 
 
 def heartbeat(

@@ -23,7 +23,7 @@ from console.domain.profiles import (
     with_broker_password,
 )
 from console.domain.service_status import ServiceKind
-from console.services.connection_check import check_profile
+from console.services.probes import check_profile
 from console.services.secrets import (
     BACKEND_TOKEN,
     BROKER_PASSWORD,
@@ -447,8 +447,8 @@ def test_check_profile_reports_each_unreachable_service_without_raising() -> Non
     )
     secrets = MemorySecrets({("Closed", BROKER_PASSWORD): "hunter2"})
     results = asyncio.run(check_profile(closed, secrets, timeout_s=3.0))
-    assert [r.service for r in results] == [k.value for k in ServiceKind]
+    assert [r.kind for r in results] == list(ServiceKind)
     assert all(not r.ok and r.latency_ms is None for r in results)
-    assert all(r.detail == "connection refused" for r in results), results
-    assert results[0].target == f"redis://celery@{dead}/0"
-    assert not any("hunter2" in r.target or "hunter2" in r.detail for r in results)
+    assert all(r.error == "connection refused" for r in results), results
+    assert results[0].target == f"redis://celery:***@{dead}/0"  # a password was sent
+    assert not any("hunter2" in r.target or "hunter2" in str(r.error) for r in results)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
@@ -11,7 +12,9 @@ from fastapi.responses import JSONResponse
 from backend.api.deps import CurrentUser, ServicesDep
 from backend.api.limits import LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
-from backend.services.actions import BulkFilter, BulkRequest
+from backend.services.bulk import BulkDryRun, BulkRequest
+from backend.services.ledger import TaskFilter
+from backend.services.ledger_jobs import BulkJobStatus
 from taskdeck_core import lifecycle as lc
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
@@ -30,8 +33,8 @@ async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> An
             raise HTTPException(
                 422, f"filter.state: {body.filter.state!r} is not one of {', '.join(lc.STATES)}"
             )
-        flt = BulkFilter(
-            failure_group=body.filter.failure_group, name=body.filter.name, state=state,
+        flt = TaskFilter(
+            signature=body.filter.failure_group, name=body.filter.name, state=state,
             user=body.filter.user, queue=body.filter.queue,
             since=as_epoch(body.filter.since), until=as_epoch(body.filter.until),
         )  # fmt: skip
@@ -39,19 +42,19 @@ async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> An
         action=body.action, reason=body.reason, idempotency_key=body.idempotency_key,
         task_ids=body.task_ids, filter=flt, priority=body.priority, dry_run=body.dry_run,
     )  # fmt: skip
-    answer, created = await asyncio.to_thread(services.actions.submit_bulk, who, req)
+    answer, created = await asyncio.to_thread(services.actions.bulk.submit, who, req)
+    if isinstance(answer, BulkDryRun):
+        return JSONResponse(asdict(answer), status_code=200)
     if created:
-        services.spawn(services.start_job(answer["job_id"]))
-    if answer.get("dry_run"):
-        return JSONResponse(answer, status_code=200)
+        services.spawn(services.start_job(answer.job_id))
     return answer
 
 
 @router.get("/bulk/{job_id}")
 def bulk_status(
     job_id: Annotated[str, Path(max_length=64)], services: ServicesDep, who: CurrentUser
-) -> dict[str, Any]:
-    job = services.actions.job(job_id)
+) -> BulkJobStatus:
+    job = services.actions.bulk.status(job_id)
     if job is None:
         raise HTTPException(404, f"no bulk job with id {job_id!r}")
     return job

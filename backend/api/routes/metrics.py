@@ -11,9 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
 from backend.metrics import Snapshot
-from backend.services.broker import sizes
-from taskdeck_core.priority import from_celery_priority
-from taskdeck_core.transport import PRIORITY_SEP, PRIORITY_STEPS, QUEUES, priority_list_names
+from taskdeck_core.transport import PRIORITY_SEP, QUEUES
 
 router = APIRouter(tags=["metrics"])
 
@@ -38,13 +36,8 @@ def snapshot(services: ServicesDep) -> Snapshot:
     snap = Snapshot()
     try:
         queues = known_queues(services)
-        lengths = sizes(services.redis, "LLEN", [k for q in queues for k in priority_list_names(q)])
-        steps = len(PRIORITY_STEPS)
-        for n, queue in enumerate(queues):
-            for step in PRIORITY_STEPS:
-                snap.queues.append(
-                    (queue, from_celery_priority(step), int(lengths[n * steps + step]))
-                )
+        for queue, by_priority in services.queues.depths(queues).items():
+            snap.queues.extend((queue, priority, n) for priority, n in by_priority.items())
         snap.quotas = services.quotas.usage(services.quotas.users())
         stored: Any = services.redis.hgetall("taskdeck:rl:anomalies")
         for value in stored.values():

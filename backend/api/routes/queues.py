@@ -21,9 +21,9 @@ def _oldest_age(services: Any, queue: str) -> float | None:
         return None
     task_id = json.loads(payload).get("headers", {}).get("id")
     row = services.ledger.rows([task_id]).get(task_id) if task_id else None
-    if not row or not row.get("published_at"):
+    if not row or not row.published_at:
         return None
-    return round(time.time() - row["published_at"], 3)
+    return round(time.time() - row.published_at, 3)
 
 
 @router.get("")
@@ -60,7 +60,7 @@ def messages(
     for m in waiting:
         item = asdict(m)
         row = published.get(m.task_id)
-        item["enqueued_at"] = row["published_at"] if row else None
-        item["user"] = item["user"] or (row["user"] if row else None)
+        item["enqueued_at"] = row.published_at if row else None
+        item["user"] = item["user"] or (row.user if row else None)
         items.append(item)
     return {"queue": name, "total": total, "offset": offset, "items": items}

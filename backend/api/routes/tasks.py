@@ -11,7 +11,9 @@ from backend.api.deps import CurrentUser, ServicesDep, SupportUser
 from backend.api.errors import TooManyRequests
 from backend.api.limits import LimitedAdmin, LimitedSupport, enforce
 from backend.api.schemas import CancelBody, PriorityBody, RetryBody, SubmitBody, parse_time
+from backend.services.actions import ActionAnswer
 from backend.services.ledger import TaskFilter
+from backend.services.ledger_rows import TaskDetail
 from backend.services.tiers import tier_of
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.priority import to_celery_priority
@@ -89,7 +91,7 @@ def list_tasks(
 
 
 @router.get("/{task_id}")
-def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> dict[str, Any]:
+def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> TaskDetail:
     task = services.ledger.get(task_id)
     if task is None:
         raise HTTPException(404, f"no task with id {task_id!r} in the ledger")
@@ -99,19 +101,19 @@ def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> di
 @router.post("/{task_id}/cancel")
 def cancel(
     task_id: TaskIdPath, body: CancelBody, services: ServicesDep, who: LimitedSupport
-) -> dict[str, Any]:
+) -> ActionAnswer:
     return services.actions.cancel(who, task_id, body.reason)
 
 
 @router.post("/{task_id}/retry")
 def retry(
     task_id: TaskIdPath, body: RetryBody, services: ServicesDep, who: LimitedSupport
-) -> dict[str, Any]:
+) -> ActionAnswer:
     return services.actions.retry(who, task_id, body.reason, body.priority)
 
 
 @router.post("/{task_id}/priority")
 def set_priority(
     task_id: TaskIdPath, body: PriorityBody, services: ServicesDep, who: LimitedAdmin
-) -> dict[str, Any]:
+) -> ActionAnswer:
     return services.actions.set_priority(who, task_id, body.priority, body.reason)

@@ -139,6 +139,14 @@ class TrendPlot(QWidget):
 
     # -- data -------------------------------------------------------------------------
 
+    @classmethod
+    def for_selection(cls, title: str, prompt: str, window_s: float = 3600.0) -> TrendPlot:
+        """The trend of what is selected in a table: ``prompt`` until something is."""
+        plot = cls(title)
+        plot.set_window(window_s)
+        plot.show_message(prompt)
+        return plot
+
     def keys(self) -> list[str]:
         """Every series key, in the order the keys appeared."""
         return list(self._curves)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,6 +16,8 @@ from console.models.keyed_table_model import KeyRole, SortRole
 
 
 class FilterTable(QWidget):
+    key_selected = Signal(str)  # the key of the row that became current
+
     def __init__(
         self,
         model: QAbstractItemModel,
@@ -49,6 +51,7 @@ class FilterTable(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         # The first row is selected as soon as there is one, so the details below show something.
         self.proxy.rowsInserted.connect(self._select_first)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
@@ -57,6 +60,11 @@ class FilterTable(QWidget):
     def _select_first(self) -> None:
         if not self.table.currentIndex().isValid() and self.proxy.rowCount() > 0:
             self.table.selectRow(0)
+
+    def _current_changed(self) -> None:
+        key = self.current_key()
+        if key:
+            self.key_selected.emit(key)
 
     def selected_keys(self) -> list[str]:
         rows = self.table.selectionModel().selectedRows()

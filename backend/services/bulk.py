@@ -1,0 +1,246 @@
+"""Bulk jobs: cancel, retry or reprioritise thousands of tasks in the background.
+
+A job is selected by task ids or by a filter, created once per idempotency key
+(the same key with another request is refused), and can be tried first as a
+dry run that only counts. Its items are worked through in chunks on threads
+of their own, each chunk's outcomes recorded before the next; after a restart,
+``run_job`` resumes with the items that have no outcome yet, and never sends a
+retry twice. The job is audited when created and when it ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from backend.services.action_steps import (
+    FAILED_OUTCOMES,
+    NOT_FOUND,
+    RETRIED,
+    ActionError,
+    ActionSteps,
+    Outcome,
+)
+from backend.services.audit import AuditLog
+from backend.services.auth import Principal
+from backend.services.ledger_jobs import BulkItem, BulkJob, BulkJobStatus, ItemResult
+from backend.services.ledger_rows import TaskFilter, TaskRecord
+from taskdeck_core import lifecycle as lc
+
+log = logging.getLogger("taskdeck.actions")
+
+BULK_MAX = 100_000
+JOB_THREADS = 2
+CHUNK = 500  # items acted on, and recorded, at a time
+SAMPLE = 20  # ids a dry run shows
+
+
+def selection(f: TaskFilter | None) -> dict[str, Any]:
+    """A bulk filter as the request names it (a failure group, not a signature)."""
+    f = f or TaskFilter()
+    return {"failure_group": f.signature, "name": f.name, "state": f.state, "user": f.user,
+            "queue": f.queue, "since": f.since, "until": f.until}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    action: str  # cancel | retry | priority
+    reason: str
+    idempotency_key: str
+    task_ids: list[str] | None = None
+    filter: TaskFilter | None = None
+    priority: int | None = None
+    dry_run: bool = False
+
+    def digest(self) -> str:
+        """What makes two requests the same one (a dry run or not)."""
+        data = {
+            "action": self.action, "reason": self.reason, "idempotency_key": self.idempotency_key,
+            "task_ids": self.task_ids, "priority": self.priority,
+            "filter": selection(self.filter) if self.filter is not None else None,
+        }  # fmt: skip
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BulkAccepted:
+    job_id: str
+    total: int
+
+
+@dataclass(frozen=True)
+class BulkDryRun:
+    total: int
+    sample_ids: list[str]
+    dry_run: bool = True
+
+
+class BulkJobs:
+    def __init__(self, steps: ActionSteps, audit: AuditLog) -> None:
+        self.steps = steps
+        self.ledger = steps.ledger
+        self.store = steps.ledger.jobs
+        self.audit = audit
+        self._jobs_lock = threading.Lock()
+        self._running: set[str] = set()
+        # Bulk jobs get threads of their own, so a long job never starves the
+        # shared executor that the ledger's ingest and the routes use.
+        self.job_pool = ThreadPoolExecutor(JOB_THREADS, thread_name_prefix="bulk-job")
+
+    def resolve(self, req: BulkRequest) -> list[str]:
+        if req.task_ids is not None:
+            return list(dict.fromkeys(req.task_ids))
+        if req.filter is None:
+            raise ActionError(422, "empty_selection", "give task_ids or a filter")
+        return self.ledger.ids(req.filter, BULK_MAX + 1)
+
+    def submit(self, who: Principal, req: BulkRequest) -> tuple[BulkAccepted | BulkDryRun, bool]:
+        """Create (or find) the job for ``req``; returns its answer and whether it is new."""
+        existing = self.store.by_key(req.idempotency_key)
+        if existing is not None:
+            if existing.request_hash != req.digest():
+                raise ActionError(
+                    409, "idempotency_key_reused",
+                    "this idempotency_key was used for a different request; use a new key",
+                )  # fmt: skip
+            return BulkAccepted(existing.job_id, existing.total), False
+        ids = self.resolve(req)
+        if not ids:
+            raise ActionError(422, "empty_selection", "no task matches; nothing would be changed")
+        if len(ids) > BULK_MAX:
+            raise ActionError(
+                422, "selection_too_large",
+                f"more than {BULK_MAX} tasks match; narrow the filter (e.g. a time range)",
+            )  # fmt: skip
+        if req.dry_run:
+            return BulkDryRun(total=len(ids), sample_ids=ids[:SAMPLE]), False
+        targets: Any = ids if req.task_ids is not None else {"filter": selection(req.filter)}
+        audit_id = self.audit.begin(
+            who, f"bulk_{req.action}", targets, len(ids), req.reason,
+            {"action": req.action, "priority": req.priority, "idempotency_key": req.idempotency_key,
+             "task_ids": req.task_ids, "filter": selection(req.filter) if req.filter else None},
+        )  # fmt: skip
+        now = time.time()
+        job = BulkJob(
+            job_id=str(uuid.uuid4()), idempotency_key=req.idempotency_key,
+            request_hash=req.digest(), action=req.action, priority=req.priority, user=who.user,
+            audit_id=audit_id, state="queued", total=len(ids), done=0, failed=0,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        self.store.create(job, ids)
+        return BulkAccepted(job.job_id, job.total), True
+
+    def status(self, job_id: str) -> BulkJobStatus | None:
+        return self.store.status(job_id)
+
+    def unfinished_jobs(self) -> list[str]:
+        return self.store.unfinished()
+
+    def run_job(self, job_id: str) -> None:
+        """Work through a job's items that have no outcome yet; safe to call after a restart."""
+        with self._jobs_lock:
+            if job_id in self._running:
+                return
+            self._running.add(job_id)
+        try:
+            self._run_job(job_id)
+        except Exception as exc:
+            log.exception("bulk job %s failed", job_id)
+            job = self.store.set_state(job_id, "failed")
+            if job is not None:
+                self.audit.finish(job.audit_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        finally:
+            with self._jobs_lock:
+                self._running.discard(job_id)
+
+    def _run_job(self, job_id: str) -> None:
+        job = self.store.set_state(job_id, "running")
+        if job is None:
+            raise LookupError(f"no bulk job {job_id}")
+        self._resume_publishing(job_id)
+        while True:
+            items = self.store.pending(job_id, CHUNK)
+            if not items:
+                break
+            ids = [i.task_id for i in items]
+            rows = self.ledger.rows(ids)
+            if job.action == "retry":
+                outcomes = self._retry_chunk(job_id, items, rows, job.priority)
+            elif job.action == "cancel":
+                outcomes = self.steps.cancel_many(ids, rows)
+            elif job.priority is None:
+                raise ValueError(f"bulk job {job_id} changes priority but names none")
+            else:
+                outcomes = self.steps.move_many(ids, rows, job.priority)
+            self._record(job_id, items, outcomes)
+        self.store.set_state(job_id, "done")
+        final = self.store.status(job_id)
+        if final is None:
+            raise LookupError(f"bulk job {job_id} is gone")
+        self.audit.finish(
+            job.audit_id, "ok" if final.failed == 0 else "partial",
+            {"job_id": job_id, "total": final.total, "done": final.done, "failed": final.failed,
+             "outcomes": final.outcomes},
+        )  # fmt: skip
+
+    def _retry_chunk(
+        self, job_id: str, items: list[BulkItem], rows: dict[str, TaskRecord], priority: int | None
+    ) -> list[Outcome]:
+        # The new ids are committed before publishing, so a restart in between
+        # can tell which retries were already sent and never sends one twice.
+        new_ids = {i.seq: str(uuid.uuid4()) for i in items}
+        self.store.start_publishing(job_id, new_ids)
+        present = [rows[i.task_id] for i in items if i.task_id in rows]
+        present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
+        sent = {o.task_id: o for o in self.steps.retry_many(present, priority, present_ids)}
+        return [
+            sent.get(i.task_id) or Outcome(i.task_id, NOT_FOUND, "no such task in the ledger")
+            for i in items
+        ]
+
+    def _resume_publishing(self, job_id: str) -> None:
+        """Items caught between 'new id committed' and 'outcome recorded' by a restart."""
+        caught = self.store.publishing(job_id)
+        job = self.store.get(job_id) if caught else None
+        if job is None:
+            return
+        published = self._published({c.new_task_id for c in caught}, job.updated_at)
+        outcomes = []
+        for c in caught:
+            if c.new_task_id in published:
+                outcomes.append(Outcome(c.task_id, RETRIED, None, new_task_id=c.new_task_id))
+                continue
+            row = self.ledger.rows([c.task_id]).get(c.task_id)
+            if row is None:
+                outcomes.append(Outcome(c.task_id, NOT_FOUND, "no such task in the ledger"))
+            else:
+                outcomes.append(self.steps.retry_many([row], None, [c.new_task_id])[0])
+        self._record(job_id, [BulkItem(c.seq, c.task_id) for c in caught], outcomes)
+
+    def _published(self, ids: set[str], since: float) -> set[str]:
+        """Which of ``ids`` the ledger, or the stream since ``since``, has seen published."""
+        seen = set(self.ledger.rows(ids))
+        start = f"{int((since - 60) * 1000)}-0"  # stream ids are millisecond timestamps
+        entries: Any = self.steps.redis.xrange(lc.STREAM_KEY, start, "+")
+        for _entry, fields in entries:
+            if fields.get(b"type") == b"published":
+                task_id = fields.get(b"task_id", b"").decode()
+                if task_id in ids:
+                    seen.add(task_id)
+        return seen
+
+    def _record(self, job_id: str, items: list[BulkItem], outcomes: list[Outcome]) -> None:
+        results = []
+        for item, o in zip(items, outcomes, strict=True):
+            failed = o.outcome in FAILED_OUTCOMES
+            results.append(
+                ItemResult(item.seq, o.outcome, o.new_task_id, o.detail if failed else None, failed)
+            )
+        self.store.record(job_id, results)

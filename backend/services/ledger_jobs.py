@@ -1,0 +1,223 @@
+"""Bulk jobs in the ledger's database: the job, its items in order, and their outcomes.
+
+Every item is written when the job is created, and gets its outcome once acted
+on, so a job that a restart interrupted resumes with the items that have none.
+A retry's new task id is committed (outcome ``publishing``) before it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+
+from backend.services.schema import bulk_items, bulk_jobs
+
+PUBLISHING = "publishing"  # an item's outcome while its retry is being sent
+UNFINISHED = ("queued", "running")
+ERRORS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    job_id: str
+    idempotency_key: str
+    request_hash: str
+    action: str  # cancel | retry | priority
+    priority: int | None
+    user: str
+    audit_id: int
+    state: str  # queued | running | done | failed
+    total: int
+    done: int
+    failed: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    seq: int
+    task_id: str
+
+
+@dataclass(frozen=True)
+class PublishingItem:
+    """An item whose retry got its new id but has no recorded outcome yet."""
+
+    seq: int
+    task_id: str
+    new_task_id: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What acting on one item came to."""
+
+    seq: int
+    outcome: str
+    new_task_id: str | None = None
+    error: str | None = None
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class ItemError:
+    task_id: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class BulkJobStatus:
+    job_id: str
+    action: str
+    state: str
+    total: int
+    done: int
+    failed: int
+    outcomes: dict[str, int]  # outcome (or "pending") -> items
+    errors: list[ItemError]  # the first ERRORS_SHOWN, in item order
+    created_at: float
+    updated_at: float
+
+
+_ITEM_UPDATE = update(bulk_items).where(
+    bulk_items.c.job_id == bindparam("b_job"), bulk_items.c.seq == bindparam("b_seq")
+)
+
+
+def _job(conn: Connection, where: Any) -> BulkJob | None:
+    row = conn.execute(select(bulk_jobs).where(where)).first()
+    if row is None:
+        return None
+    data: dict[str, Any] = dict(row._mapping)
+    data["priority"] = json.loads(data.pop("params")).get("priority")
+    return BulkJob(**data)
+
+
+class BulkJobStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def by_key(self, idempotency_key: str) -> BulkJob | None:
+        with self.engine.connect() as conn:
+            return _job(conn, bulk_jobs.c.idempotency_key == idempotency_key)
+
+    def get(self, job_id: str) -> BulkJob | None:
+        with self.engine.connect() as conn:
+            return _job(conn, bulk_jobs.c.job_id == job_id)
+
+    def create(self, job: BulkJob, task_ids: list[str]) -> None:
+        """The job and one item per task id, in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(bulk_jobs).values(
+                    job_id=job.job_id, idempotency_key=job.idempotency_key,
+                    request_hash=job.request_hash, action=job.action,
+                    params=json.dumps({"priority": job.priority}), user=job.user,
+                    audit_id=job.audit_id, state=job.state, total=job.total, done=job.done,
+                    failed=job.failed, created_at=job.created_at, updated_at=job.updated_at,
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(bulk_items),
+                [{"job_id": job.job_id, "seq": n, "task_id": i} for n, i in enumerate(task_ids)],
+            )
+
+    def status(self, job_id: str) -> BulkJobStatus | None:
+        with self.engine.connect() as conn:
+            job = _job(conn, bulk_jobs.c.job_id == job_id)
+            if job is None:
+                return None
+            errors = conn.execute(
+                select(bulk_items.c.task_id, bulk_items.c.outcome, bulk_items.c.error)
+                .where(bulk_items.c.job_id == job_id, bulk_items.c.error.is_not(None))
+                .order_by(bulk_items.c.seq)
+                .limit(ERRORS_SHOWN)
+            ).all()
+            counts = conn.execute(
+                select(bulk_items.c.outcome, func.count())
+                .where(bulk_items.c.job_id == job_id)
+                .group_by(bulk_items.c.outcome)
+            ).all()
+        return BulkJobStatus(
+            job_id=job.job_id, action=job.action, state=job.state, total=job.total,
+            done=job.done, failed=job.failed,
+            outcomes={str(o or "pending"): int(n) for o, n in counts},
+            errors=[ItemError(e.task_id, e.outcome, e.error) for e in errors],
+            created_at=job.created_at, updated_at=job.updated_at,
+        )  # fmt: skip
+
+    def unfinished(self) -> list[str]:
+        with self.engine.connect() as conn:
+            stmt = select(bulk_jobs.c.job_id).where(bulk_jobs.c.state.in_(UNFINISHED))
+            return [r.job_id for r in conn.execute(stmt)]
+
+    def set_state(self, job_id: str, state: str) -> BulkJob | None:
+        """Set a job's state; returns the job as it was before, or None if there is none."""
+        with self.engine.begin() as conn:
+            job = _job(conn, bulk_jobs.c.job_id == job_id)
+            conn.execute(
+                update(bulk_jobs).where(bulk_jobs.c.job_id == job_id)
+                .values(state=state, updated_at=time.time())
+            )  # fmt: skip
+        return job
+
+    def pending(self, job_id: str, limit: int) -> list[BulkItem]:
+        """The first ``limit`` items, in order, that have no outcome yet."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(bulk_items.c.seq, bulk_items.c.task_id)
+                .where(bulk_items.c.job_id == job_id, bulk_items.c.outcome.is_(None))
+                .order_by(bulk_items.c.seq)
+                .limit(limit)
+            ).all()
+        return [BulkItem(r.seq, r.task_id) for r in rows]
+
+    def start_publishing(self, job_id: str, new_ids: dict[int, str]) -> None:
+        """Commit the new task id of each item (by seq) about to be retried."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                _ITEM_UPDATE.values(new_task_id=bindparam("v_new"), outcome=PUBLISHING),
+                [{"b_job": job_id, "b_seq": seq, "v_new": new} for seq, new in new_ids.items()],
+            )
+
+    def publishing(self, job_id: str) -> list[PublishingItem]:
+        """Items caught between 'new id committed' and 'outcome recorded'."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(bulk_items.c.seq, bulk_items.c.task_id, bulk_items.c.new_task_id).where(
+                    bulk_items.c.job_id == job_id, bulk_items.c.outcome == PUBLISHING
+                )
+            ).all()
+        return [PublishingItem(r.seq, r.task_id, r.new_task_id) for r in rows]
+
+    def record(self, job_id: str, results: list[ItemResult]) -> None:
+        """Items' outcomes, and the job's done and failed counts, in one transaction."""
+        failed = sum(1 for r in results if r.failed)
+        with self.engine.begin() as conn:
+            conn.execute(
+                _ITEM_UPDATE.values(
+                    outcome=bindparam("v_outcome"),
+                    new_task_id=bindparam("v_new"),
+                    error=bindparam("v_error"),
+                ),
+                [
+                    {"b_job": job_id, "b_seq": r.seq, "v_outcome": r.outcome,
+                     "v_new": r.new_task_id, "v_error": r.error}
+                    for r in results
+                ],
+            )  # fmt: skip
+            conn.execute(
+                update(bulk_jobs)
+                .where(bulk_jobs.c.job_id == job_id)
+                .values(
+                    done=bulk_jobs.c.done + len(results) - failed,
+                    failed=bulk_jobs.c.failed + failed,
+                    updated_at=time.time(),
+                )
+            )

@@ -1,0 +1,102 @@
+"""How lifecycle records become a task row: the ledger's write-side logic, without SQL.
+
+A row is worked on as a plain dict of column values (with ``history`` as a
+list) inside one ``Ledger.apply`` batch, and never leaves the ledger in that
+form: the ingest path merges thousands of records a second, and pays for no
+typed object per row.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backend.domain.failures import failure_signature
+from backend.services.schema import tasks
+from taskdeck_core import lifecycle as lc
+
+COLUMNS = [c.name for c in tasks.columns]
+HISTORY_CAP = 100
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=repr)
+
+
+def new_row(task_id: str, ts: float) -> dict[str, Any]:
+    """A task first seen at ``ts``, known by nothing but its id."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(task_id=task_id, state=lc.PENDING, created_at=ts, state_ts=0.0, retries=0)
+    row["history"] = []
+    return row
+
+
+def loaded(stored: Any) -> dict[str, Any]:
+    """A stored row (a database row), ready for ``merge``."""
+    row = dict(stored._mapping)
+    row["history"] = json.loads(row["history"] or "[]")
+    return row
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    """A merged row, ready to be written (in place: its history back to JSON)."""
+    row["history"] = to_json(row["history"])
+    return row
+
+
+def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
+    """Apply one lifecycle record to a task row (history kept as a list here)."""
+    d = rec.data
+    row["created_at"] = min(row["created_at"], rec.ts)
+    history: list[list[Any]] = row["history"]
+    history.append([rec.type, rec.ts])
+    if len(history) > HISTORY_CAP:
+        del history[: len(history) - HISTORY_CAP]
+    if rec.type in (lc.PUBLISHED, lc.RECEIVED):
+        for key in ("name", "queue"):  # from events, 'received' may be the first to say
+            if row[key] is None and d.get(key) is not None:
+                row[key] = d[key]
+    if rec.type == lc.PUBLISHED:
+        if row["published_at"] is None:
+            row["published_at"] = rec.ts
+        for key in ("name", "queue", "priority", "user", "tier", "retry_of"):
+            if d.get(key) is not None:
+                row[key] = d[key]
+        if "args" in d:  # whole arguments; Celery events carry only reprs
+            row["args"] = to_json(d.get("args", []))
+            row["kwargs"] = to_json(d.get("kwargs", {}))
+        keep = ("eta", "expires", "parent_id", "root_id", "argsrepr", "kwargsrepr")
+        options = json.loads(row["options"] or "{}")
+        options.update({k: d[k] for k in keep if d.get(k)})
+        row["options"] = to_json(options)
+        row["retries"] = max(row["retries"] or 0, int(d.get("retries") or 0))
+    elif rec.type == lc.RECEIVED:
+        row["received_at"] = row["received_at"] or rec.ts
+        row["hostname"] = d.get("hostname") or row["hostname"]
+    elif rec.type == lc.STARTED:
+        row["started_at"] = rec.ts
+        row["hostname"] = d.get("hostname") or row["hostname"]
+    elif rec.type == lc.SUCCEEDED:
+        row["finished_at"] = rec.ts
+        row["runtime"] = d.get("runtime")
+        row["result"] = to_json(d.get("result"))
+    elif rec.type == lc.FAILED:
+        row["finished_at"] = rec.ts
+        row["runtime"] = d.get("runtime")
+        row["exc_type"] = str(d.get("exc_type") or "Exception")[:200]
+        row["exc_message"] = str(d.get("exc_message") or "")
+        row["traceback"] = d.get("traceback")
+        row["signature"] = failure_signature(
+            row["name"] or "", row["exc_type"], row["exc_message"], row["traceback"]
+        )
+    elif rec.type == lc.RETRIED:
+        row["retries"] = max(row["retries"] or 0, int(d.get("retries") or 0) + 1)
+        row["exc_message"] = d.get("reason") or row["exc_message"]
+    elif rec.type in (lc.REVOKED, lc.REJECTED):
+        row["finished_at"] = rec.ts
+    new_state = lc.STATE_OF[rec.type]
+    current = row["state"]
+    late_non_final = current in lc.FINAL_STATES and new_state not in lc.FINAL_STATES
+    if not late_non_final and rec.ts >= row["state_ts"]:
+        row["state"] = new_state
+        row["state_ts"] = rec.ts

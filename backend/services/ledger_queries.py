@@ -1,0 +1,186 @@
+"""The task ledger's read side: filtered lists, search, selections and failure groups.
+
+``LedgerQueries`` is the part of ``Ledger`` that answers the task list and the
+failures page; ``Ledger`` opens the database and adds the writes.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, literal_column, select, text, true, tuple_
+
+from backend.domain.failures import normalise_message, top_frame
+from backend.services.cursors import decode_cursor, encode_cursor
+from backend.services.ledger_rows import SUMMARY_COLUMNS, FailureGroup, TaskFilter, TaskSummary
+from backend.services.schema import tasks
+from taskdeck_core import lifecycle as lc
+
+MAX_LIMIT = 1000
+SEARCH_CAP = 2000  # newest message matches a search looks through
+NAMES_TTL_S = 60.0
+
+
+class LedgerQueries:
+    """Reads over the ``tasks`` table; needs ``engine`` and ``fts`` (SQLite full-text index)."""
+
+    engine: Engine
+    fts: bool
+    _names: tuple[float, list[str]] = (float("-inf"), [])
+
+    def _where(self, f: TaskFilter) -> list[Any]:
+        cond: list[Any] = []
+        if f.state:
+            cond.append(tasks.c.state == f.state)
+        if f.name:
+            cond.append(tasks.c.name == f.name)
+        if f.user:
+            cond.append(tasks.c.user == f.user)
+        if f.queue:
+            cond.append(tasks.c.queue == f.queue)
+        if f.signature:
+            cond.append(tasks.c.signature == f.signature)
+        if f.since is not None:
+            cond.append(tasks.c.created_at >= f.since)
+        if f.until is not None:
+            cond.append(tasks.c.created_at < f.until)
+        return cond
+
+    def _task_names(self) -> list[str]:
+        """The distinct task names (few), cached for a minute."""
+        at, names = self._names
+        if time.monotonic() - at > NAMES_TTL_S:
+            with self.engine.connect() as conn:
+                names = [r[0] for r in conn.execute(select(tasks.c.name).distinct()) if r[0]]
+            self._names = (time.monotonic(), names)
+        return names
+
+    def _search_branches(self, q: str) -> list[Any]:
+        """Conditions, each served by an index, whose union is 'q matches id, name or message'."""
+        branches: list[Any] = [tasks.c.task_id == q]
+        names = [n for n in self._task_names() if q.lower() in n.lower()]
+        if names:
+            branches.append(tasks.c.name.in_(names))
+        if self.fts:
+            words = re.findall(r"\w+", q)
+            if words:
+                phrase = '"' + " ".join(words) + '"*'  # words in order, the last a prefix
+                matches = text(
+                    "SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH :phrase "
+                    f"ORDER BY rowid DESC LIMIT {SEARCH_CAP}"
+                ).bindparams(phrase=phrase)
+                branches.append(literal_column("tasks.rowid").in_(matches))
+        else:
+            like = f"%{_escape_like(q)}%"
+            branches.append(tasks.c.exc_message.like(like, escape="\\"))
+        return branches
+
+    def list_tasks(
+        self, f: TaskFilter, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[TaskSummary], str | None]:
+        """Newest first, keyset-paginated by (created_at, task_id)."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        cond = self._where(f)
+        if cursor:
+            created_at, task_id = decode_cursor(cursor)
+            cond.append(tuple_(tasks.c.created_at, tasks.c.task_id) < (created_at, task_id))
+        columns = [tasks.c[c] for c in SUMMARY_COLUMNS]
+        # A search runs one index-backed query per branch and merges them.
+        branches = self._search_branches(f.q) if f.q else [true()]
+        rows: list[Any] = []
+        seen: set[str] = set()
+        with self.engine.connect() as conn:
+            for branch in branches:
+                stmt = (
+                    select(*columns)
+                    .where(and_(branch, *cond))
+                    .order_by(tasks.c.created_at.desc(), tasks.c.task_id.desc())
+                    .limit(limit + 1)
+                )
+                for row in conn.execute(stmt):
+                    if row.task_id not in seen:
+                        seen.add(row.task_id)
+                        rows.append(row)
+        rows.sort(key=lambda r: (r.created_at, r.task_id), reverse=True)
+        rows = rows[: limit + 1]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].task_id) if more else None
+        return [TaskSummary.of(r) for r in rows], next_cursor
+
+    def ids(self, f: TaskFilter, cap: int) -> list[str]:
+        """Ids of every task matching ``f`` (newest first), at most ``cap``."""
+        stmt = (
+            select(tasks.c.task_id)
+            .where(and_(True, *self._where(f)))
+            .order_by(tasks.c.created_at.desc())
+            .limit(cap)
+        )
+        with self.engine.connect() as conn:
+            return [r.task_id for r in conn.execute(stmt)]
+
+    def failure_groups(
+        self, since: float | None, until: float | None, name: str | None, limit: int = 200
+    ) -> list[FailureGroup]:
+        cond: list[Any] = [tasks.c.state == lc.FAILURE, tasks.c.signature.is_not(None)]
+        if since is not None:
+            cond.append(tasks.c.finished_at >= since)
+        if until is not None:
+            cond.append(tasks.c.finished_at < until)
+        if name:
+            cond.append(tasks.c.name == name)
+        stmt = (
+            select(
+                tasks.c.signature,
+                func.count().label("failures"),
+                func.min(tasks.c.finished_at).label("first_seen"),
+                func.max(tasks.c.finished_at).label("last_seen"),
+                func.count(tasks.c.user.distinct()).label("users"),
+            )
+            .where(*cond)
+            .group_by(tasks.c.signature)
+            .order_by(func.count().desc())
+            .limit(limit)
+        )
+        groups = []
+        with self.engine.connect() as conn:
+            for g in conn.execute(stmt).all():
+                sample = conn.execute(
+                    select(
+                        tasks.c.task_id, tasks.c.name, tasks.c.exc_type, tasks.c.exc_message,
+                        tasks.c.traceback, tasks.c.user,
+                    )
+                    .where(*cond, tasks.c.signature == g.signature)
+                    .order_by(tasks.c.finished_at.desc())
+                    .limit(5)
+                ).all()  # fmt: skip
+                users = conn.execute(
+                    select(tasks.c.user)
+                    .where(*cond, tasks.c.signature == g.signature, tasks.c.user.is_not(None))
+                    .distinct()
+                    .limit(20)
+                ).all()
+                first = sample[0]
+                groups.append(
+                    FailureGroup(
+                        signature=g.signature,
+                        name=first.name,
+                        exc_type=first.exc_type,
+                        message=normalise_message(first.exc_message or ""),
+                        top_frame=top_frame(first.traceback),
+                        count=g.failures,
+                        first_seen=g.first_seen,
+                        last_seen=g.last_seen,
+                        affected_users=g.users,
+                        users=[u.user for u in users],
+                        sample_ids=[s.task_id for s in sample],
+                        sample_message=first.exc_message,
+                    )
+                )
+        return groups
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,128 @@
+"""The profiles file: where it is, reading it (never raising) and writing it atomically. No Qt."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from console.domain.profiles.model import Profile, ProfileError, check_profiles, message
+from console.domain.profiles.parse import LoadResult, parse_profiles
+from console.domain.translation import QT_TRANSLATE_NOOP
+
+PROFILES_FILE = "profiles.toml"
+_FILE_HEADER = (
+    "# TaskDeck connection profiles.\n"
+    "# Passwords and tokens are not kept here: they are in the system keyring.\n\n"
+)
+
+
+def config_dir() -> Path:
+    """Where TaskDeck keeps its settings for this user."""
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+        return base / "TaskDeck"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "TaskDeck"
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
+    return base / "taskdeck"
+
+
+class ProfileStore:
+    """Reads and writes the profiles file. ``load`` never raises; ``save`` is atomic."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def default(cls) -> ProfileStore:
+        return cls(config_dir() / PROFILES_FILE)
+
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak")
+
+    def load(self) -> LoadResult:
+        try:
+            return self._load()
+        except Exception as exc:  # noqa: BLE001 - the console must start whatever the file holds
+            problem = message(
+                QT_TRANSLATE_NOOP(
+                    "Profiles",
+                    "{file} cannot be used ({error}). Fix it or delete it; TaskDeck will start without it.",
+                ),
+                file=str(self.path),
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            return LoadResult([], None, [problem])
+
+    def _load(self) -> LoadResult:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return LoadResult([], None, [])
+        except OSError as exc:
+            problem = message(
+                QT_TRANSLATE_NOOP(
+                    "Profiles",
+                    "{file} cannot be read ({error}). Check its permissions; TaskDeck will start without it.",
+                ),
+                file=str(self.path),
+                error=exc.strerror or type(exc).__name__,
+            )
+            return LoadResult([], None, [problem])
+        return parse_profiles(raw, str(self.path))
+
+    def save(self, profiles: Sequence[Profile], active: str | None) -> None:
+        """Write ``profiles`` atomically; raises :class:`ProfileError` if any is invalid.
+
+        The previous file, if any, is kept as ``profiles.toml.bak`` (entries that could
+        not be read at load time are not lost).
+        """
+        problems = check_profiles(profiles, active)
+        if problems:
+            raise ProfileError(problems)
+        document: dict[str, Any] = {}
+        if active is not None:
+            document["active"] = active
+        document["profile"] = [
+            {
+                "name": p.name,
+                "broker_url": p.broker_url,
+                "backend_url": p.backend_url,
+                "prometheus_url": p.prometheus_url,
+                "alertmanager_url": p.alertmanager_url,
+                "colour": p.colour,
+                "production": p.production,
+            }
+            for p in profiles
+        ]
+        data = (_FILE_HEADER + tomli_w.dumps(document)).encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            previous = self.path.read_bytes()
+            if previous != data:
+                self._write_atomically(self.backup_path, previous)
+        self._write_atomically(self.path, data)
+
+    @staticmethod
+    def _write_atomically(path: Path, data: bytes) -> None:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise

@@ -1,0 +1,83 @@
+"""The questions a page asks before an action ("why?", "which priority?"), behind a seam.
+
+Pages ask through an :class:`Asker`; the window's is :class:`DialogAsker`, whose
+dialogs open window-modal with ``open()`` and are awaited through their
+``finished`` signal, so no nested event loop runs inside a coroutine. Tests
+hand the page another Asker that answers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
+
+from taskdeck_core.priority import USER_PRIORITY_DEFAULT, USER_PRIORITY_MAX, USER_PRIORITY_MIN
+
+
+class Asker(Protocol):
+    async def reason(self, title: str) -> str | None:
+        """The reason for the audit log, without surrounding spaces; None when the user
+        cancelled or gave none."""
+        ...
+
+    async def priority(self, title: str) -> int | None:
+        """A priority as users speak it (1 lowest … 10 highest); None when cancelled."""
+        ...
+
+
+async def answered(dialog: QDialog) -> bool:
+    """Open ``dialog`` window-modal and wait until it is closed; True when accepted.
+
+    Cancelling the waiting coroutine closes the dialog.
+    """
+    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(result: int) -> None:
+        if not finished.done():
+            finished.set_result(result)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    try:
+        return await finished == QDialog.DialogCode.Accepted.value
+    finally:
+        if dialog.isVisible():
+            dialog.reject()
+        dialog.deleteLater()
+
+
+class DialogAsker(QObject):
+    """Asks with an input dialog over ``parent``."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._parent = parent
+
+    def _dialog(self, title: str, label: str) -> QInputDialog:
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        return dialog
+
+    async def reason(self, title: str) -> str | None:
+        dialog = self._dialog(title, self.tr("Reason (recorded in the audit log):"))
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        if not await answered(dialog):
+            return None
+        text = dialog.textValue().strip()
+        if not text:
+            warning = QMessageBox(QMessageBox.Icon.Warning, title,
+                                  self.tr("A reason is required."), parent=self._parent)  # fmt: skip
+            await answered(warning)
+            return None
+        return text
+
+    async def priority(self, title: str) -> int | None:
+        dialog = self._dialog(title, self.tr("New priority (1 lowest … 10 highest):"))
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(USER_PRIORITY_MIN, USER_PRIORITY_MAX)
+        dialog.setIntValue(USER_PRIORITY_DEFAULT)
+        return dialog.intValue() if await answered(dialog) else None

@@ -1,0 +1,103 @@
+"""The pieces of actions and bulk jobs that carry logic without a broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.services.action_steps import in_queues, not_retryable
+from backend.services.batching import chunks
+from backend.services.bulk import BulkRequest, selection
+from backend.services.ledger import Ledger
+from backend.services.ledger_rows import TaskFilter, TaskRecord
+from taskdeck_core import lifecycle as lc
+
+
+def test_chunks_cover_the_list_in_order() -> None:
+    assert [list(c) for c in chunks([1, 2, 3, 4, 5], 2)] == [[1, 2], [3, 4], [5]]
+    assert list(chunks([], 3)) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        list(chunks([1], 0))
+
+
+class FakeBroker:
+    """Queues holding task ids: ``act`` takes the ids it holds and says where they were."""
+
+    def __init__(self, held: dict[str, set[str]]) -> None:
+        self.held = held
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def act(self, queue: str, ids: list[str]) -> dict[str, str]:
+        self.calls.append((queue, ids))
+        found = {i: f"{queue}:5" for i in ids if i in self.held.get(queue, set())}
+        self.held[queue] -= set(found)
+        return found
+
+
+def test_in_queues_asks_each_queue_in_chunks_and_stops_asking_for_what_it_found() -> None:
+    broker = FakeBroker({"a": {"t1", "t2"}, "b": {"t3"}})
+    everywhere = ["a", "b"]
+    found = in_queues(["t1", "t2", "t3", "t4"], lambda _i: everywhere, broker.act, chunk=3)
+    assert found == {"t1": "a:5", "t2": "a:5", "t3": "b:5"}
+    # Queue a in chunks of three; queue b is not asked for t1 and t2, found in a.
+    assert broker.calls == [("a", ["t1", "t2", "t3"]), ("a", ["t4"]), ("b", ["t3", "t4"])]
+
+
+def test_in_queues_asks_only_the_queues_of_each_task() -> None:
+    broker = FakeBroker({"a": {"t1"}, "b": {"t2"}})
+    known = {"t1": ["a"], "t2": ["b"]}
+    assert in_queues(["t1", "t2"], known.__getitem__, broker.act) == {"t1": "a:5", "t2": "b:5"}
+    assert broker.calls == [("a", ["t1"]), ("b", ["t2"])]
+
+
+def test_a_bulk_request_digest_is_the_one_stored_jobs_were_made_with() -> None:
+    by_filter = BulkRequest(
+        action="retry", reason="file store back", idempotency_key="k-1",
+        filter=TaskFilter(signature="abc123", user="alice", since=100.0),
+    )  # fmt: skip
+    by_ids = BulkRequest(
+        action="priority", reason="VIP", idempotency_key="k-2", task_ids=["t1", "t2"],
+        priority=9, dry_run=True,
+    )  # fmt: skip
+    # Values of the earlier implementation: a job created before keeps its idempotency key.
+    assert by_filter.digest() == "7fdb6eceac7ad2aef90bc467b719fd5d58f19a0a4396e1373f4ebd46486b724b"
+    assert by_ids.digest() == "9740afc68688cb74d985161214cc3830926fb91f25e1557b56f083f0db61acff"
+    other = BulkRequest(action="retry", reason="x", idempotency_key="k-1", filter=TaskFilter())
+    assert other.digest() != by_filter.digest()
+    assert selection(by_filter.filter)["failure_group"] == "abc123"
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+
+def test_rows_are_typed_records_and_say_what_can_be_retried(ledger: Ledger) -> None:
+    ledger.apply([
+        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0, {"name": "sync", "args": ["f"], "user": "al"}),
+        lc.LifecycleRecord(lc.FAILED, "done", 2.0, {"exc_type": "E", "exc_message": "boom"}),
+        lc.LifecycleRecord(lc.PUBLISHED, "waiting", 1.5, {"name": "sync", "args": []}),
+        lc.LifecycleRecord(lc.FAILED, "bare", 2.0, {}),  # seen only through Celery events
+    ])  # fmt: skip
+    rows = ledger.rows(["done", "waiting", "bare", "missing"])
+    assert set(rows) == {"done", "waiting", "bare"}
+    done = rows["done"]
+    assert isinstance(done, TaskRecord)
+    assert (done.state, done.user, done.args, done.exc_message) == (
+        lc.FAILURE,
+        "al",
+        '["f"]',
+        "boom",
+    )
+    assert not_retryable(done) is None
+    assert "only a finished task" in (not_retryable(rows["waiting"]) or "")
+    assert "no recorded envelope" in (not_retryable(rows["bare"]) or "")
+
+
+def test_mark_records_a_state_the_workers_cannot_report(ledger: Ledger) -> None:
+    ledger.apply([lc.LifecycleRecord(lc.PUBLISHED, "t1", 1.0, {"name": "sync", "args": []})])
+    ledger.mark("t1", lc.STATE_REVOKED, 5.0, lc.REVOKED)
+    task = ledger.get("t1")
+    assert task is not None and task.state == lc.STATE_REVOKED
+    assert [(h.event, h.at) for h in task.history] == [(lc.PUBLISHED, 1.0), (lc.REVOKED, 5.0)]

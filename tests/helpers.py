@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from tests.conftest import TOKENS
+
+METRICS_DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
 
 def wait_for(
@@ -24,3 +29,21 @@ def wait_for(
 def api(base_url: str, role: str | None = "admin") -> httpx.Client:
     headers = {"Authorization": f"Bearer {TOKENS[role]}"} if role else {}
     return httpx.Client(base_url=base_url, headers=headers, timeout=30)
+
+
+@dataclass(frozen=True)
+class DocumentedMetric:
+    name: str  # as exported: counters end in _total
+    type: str  # counter | gauge | histogram
+    labels: frozenset[str]
+
+
+def documented_metrics() -> list[DocumentedMetric]:
+    """The rows of docs/metrics.md's table: name, type and labels."""
+    rows = []
+    for line in METRICS_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            labels = frozenset(re.findall(r"`([a-z_]+)`", cells[2]))
+            rows.append(DocumentedMetric(cells[0].strip("`"), cells[1], labels))
+    return rows

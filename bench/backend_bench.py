@@ -31,9 +31,10 @@ from sqlalchemy import insert
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger, encode_cursor
 from backend.services.schema import tasks
+from bench.stack import quantile
 from taskdeck_core import lifecycle as lc
 from taskdeck_dev.procs import ManagedProcess, free_port
-from taskdeck_dev.stack import redis_url, start_backend, start_redis
+from taskdeck_dev.stack import redis_url, running_redis, start_backend
 
 INGEST_TASKS = 50_000  # 200,000 records
 LEDGER_TASKS = 1_000_000
@@ -42,11 +43,6 @@ REPEAT = 200
 TOKEN = "bench-admin-token-0123456789"
 SYNC = "data_sync.sync_single_file"
 USERS = [f"user{n:03d}" for n in range(200)]
-
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def interleaved_records(n: int, t0: float) -> Iterator[lc.LifecycleRecord]:
@@ -267,14 +263,10 @@ def bench_backend(tmp: Path, broker: str) -> dict[str, Any]:
 def run() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="taskdeck-bench-") as name:
         tmp = Path(name)
-        port = free_port()
-        redis_proc = start_redis(tmp, port)
-        try:
-            ingest = bench_ingest(tmp, port)
-            redis.Redis.from_url(redis_url(port)).flushall()
-            backend = bench_backend(tmp, redis_url(port))
-        finally:
-            redis_proc.stop()
+        with running_redis(tmp) as broker:
+            ingest = bench_ingest(tmp, broker.port)
+            redis.Redis.from_url(broker.url).flushall()
+            backend = bench_backend(tmp, broker.url)
     rows = [
         "| measure | result | target |",
         "| --- | --- | --- |",

@@ -21,9 +21,10 @@ import redis
 
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import DEFAULT_TIERS, RateLimiter
+from bench.stack import quantile
 from taskdeck_core.transport import priority_list_names
 from taskdeck_dev.procs import free_port
-from taskdeck_dev.stack import redis_url, start_backend, start_redis
+from taskdeck_dev.stack import running_redis, start_backend
 from taskdeck_worker.celery_app import create_celery
 from taskdeck_worker.config import WorkerSettings
 
@@ -32,11 +33,6 @@ QUEUES = 200
 WORKERS = 100
 USERS = 1000
 SCRAPES = 50
-
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed_calls(fn: object, n: int) -> list[float]:
@@ -135,14 +131,10 @@ def bench_scrape(tmp: Path, url: str) -> dict[str, float]:
 def run() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="taskdeck-bench-") as name:
         tmp = Path(name)
-        port = free_port()
-        redis_proc = start_redis(tmp, port)
-        try:
-            checks = bench_checks(redis_url(port))
-            redis.Redis.from_url(redis_url(port)).flushall()
-            scrape = bench_scrape(tmp, redis_url(port))
-        finally:
-            redis_proc.stop()
+        with running_redis(tmp) as broker:
+            checks = bench_checks(broker.url)
+            redis.Redis.from_url(broker.url).flushall()
+            scrape = bench_scrape(tmp, broker.url)
     rows = ["| measure | result | target |", "| --- | --- | --- |"]
     for label, (p50, p95) in checks.items():
         rows.append(

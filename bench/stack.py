@@ -14,9 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from celery import Celery
+
 from taskdeck_dev import sandbox
 from taskdeck_dev.procs import free_port
-from taskdeck_dev.stack import redis_url, start_redis, start_worker
+from taskdeck_dev.stack import running_redis, start_worker
 from taskdeck_worker.celery_app import create_celery
 from taskdeck_worker.config import WorkerSettings
 
@@ -46,36 +48,34 @@ def bench_sandbox(tmp: Path) -> dict[str, float]:
 
 
 def bench_round_trip(tmp: Path) -> dict[str, float]:
-    port = free_port()
-    redis_proc = start_redis(tmp, port)
     fast = {"TASKDECK_WORKLOAD_SPEED": "1000", "TASKDECK_WORKLOAD_FAILURE_RATE": "0"}
-    worker = start_worker(tmp, redis_url(port), "benchworker", concurrency=2, env=fast)
-    app = create_celery(WorkerSettings(broker_url=redis_url(port)))
-    try:
-        latencies = []
-        for n in range(ROUND_TRIPS):
-            started = time.perf_counter()
-            app.send_task(
-                "data_sync.sync_single_file", args=[f"f-{n}", "bench"],
-                queue="data_sync",
-            ).get(timeout=30)  # fmt: skip
-            latencies.append((time.perf_counter() - started) * 1000)
+    with running_redis(tmp) as broker:
+        worker = start_worker(tmp, broker.url, "benchworker", concurrency=2, env=fast)
+        app = create_celery(WorkerSettings(broker_url=broker.url))
+        try:
+            return round_trips(app)
+        finally:
+            app.close()
+            worker.stop()
+
+
+def round_trips(app: Celery) -> dict[str, float]:
+    """Publish-to-result latency one task at a time, then the throughput of a burst."""
+    latencies = []
+    for n in range(ROUND_TRIPS):
         started = time.perf_counter()
-        results = [
-            app.send_task(
-                "data_sync.sync_single_file",
-                args=[f"b-{n}", "bench"],
-                queue="data_sync",
-            )  # fmt: skip
-            for n in range(BURST)
-        ]
-        for result in results:
-            result.get(timeout=120)
-        burst_s = time.perf_counter() - started
-    finally:
-        app.close()
-        worker.stop()
-        redis_proc.stop()
+        app.send_task(
+            "data_sync.sync_single_file", args=[f"f-{n}", "bench"], queue="data_sync"
+        ).get(timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    results = [
+        app.send_task("data_sync.sync_single_file", args=[f"b-{n}", "bench"], queue="data_sync")
+        for n in range(BURST)
+    ]
+    for result in results:
+        result.get(timeout=120)
+    burst_s = time.perf_counter() - started
     return {
         "rt_p50_ms": statistics.median(latencies),
         "rt_p95_ms": quantile(latencies, 0.95),

@@ -2,12 +2,17 @@
 
 The sandbox composes these into a whole stack; the test fixtures start the
 ones a test module needs. Each returns the ManagedProcess it started and
-stops it again if it does not become ready in time.
+stops it again if it does not become ready in time. The ``running_*`` context
+managers take a free loopback port, start the server and stop it on leaving:
+what tests and benchmarks use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,7 @@ from taskdeck_dev.procs import (
     LOOPBACK,
     ManagedProcess,
     StackError,
+    free_port,
     require_binary,
     start_process,
     wait_until,
@@ -222,3 +228,61 @@ def start_alertmanager(run_dir: Path, port: int, group_wait: str = "5s") -> Mana
     return _ready(
         proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Alertmanager on port {port}"
     )
+
+
+@dataclass
+class Server:
+    """A server a ``running_*`` context manager started: its process, port and base URL."""
+
+    proc: ManagedProcess
+    port: int
+    url: str
+
+
+@contextlib.contextmanager
+def _serving(proc: ManagedProcess, port: int, url: str) -> Iterator[Server]:
+    try:
+        yield Server(proc, port, url)
+    finally:
+        proc.stop()
+
+
+@contextlib.contextmanager
+def running_redis(run_dir: Path) -> Iterator[Server]:
+    """A redis-server of its own on a free port; ``url`` is its database 0."""
+    port = free_port()
+    with _serving(start_redis(run_dir, port), port, redis_url(port)) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_backend(
+    run_dir: Path, broker_url: str, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """The backend on a free port over ``broker_url``."""
+    port = free_port()
+    proc = start_backend(run_dir, port, broker_url, env=env)
+    with _serving(proc, port, f"http://{LOOPBACK}:{port}") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_alertmanager(run_dir: Path, group_wait: str = "5s") -> Iterator[Server]:
+    port = free_port()
+    proc = start_alertmanager(run_dir, port, group_wait=group_wait)
+    with _serving(proc, port, f"http://{LOOPBACK}:{port}") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_prometheus(
+    run_dir: Path, backend: Server, alertmanager: Server | None, **config: Any
+) -> Iterator[Server]:
+    """Prometheus scraping ``backend`` and alerting ``alertmanager``; ``config`` goes to
+    ``write_prometheus_config`` (``interval``, ``rules_factor``)."""
+    path = write_prometheus_config(
+        run_dir, backend.port, alertmanager.port if alertmanager else None, **config
+    )
+    port = free_port()
+    with _serving(start_prometheus(run_dir, port, path), port, f"http://{LOOPBACK}:{port}") as s:
+        yield s

@@ -1,4 +1,4 @@
-"""Real servers on free loopback ports, started once per test session.
+"""Real servers on free loopback ports: once per test session, or per module that asks.
 
 Each fixture waits for its server to be ready within a deadline and stops
 exactly the process it started when the session ends, whether tests passed
@@ -8,23 +8,24 @@ backend, Prometheus and Alertmanager are the real programs.
 
 from __future__ import annotations
 
-import contextlib
+import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port
+from taskdeck_dev.procs import LOOPBACK, ManagedProcess
 from taskdeck_dev.stack import (
-    redis_url,
-    start_alertmanager,
-    start_backend,
-    start_prometheus,
-    start_redis,
+    Server,
+    running_alertmanager,
+    running_backend,
+    running_prometheus,
+    running_redis,
     start_worker,
-    write_prometheus_config,
 )
+
+__all__ = ["FAST_WORKLOAD", "ROOMY", "TOKENS", "TOKENS_ENV", "Server", "running_backend",
+           "running_redis"]  # fmt: skip
 
 # The workload, fast and without failures, unless a test asks otherwise.
 FAST_WORKLOAD = {
@@ -49,35 +50,6 @@ ROOMY = {
     )
     + "}",
 }
-
-
-@dataclass
-class Server:
-    proc: ManagedProcess
-    port: int
-    url: str
-
-
-@contextlib.contextmanager
-def running_redis(run_dir: Path) -> Iterator[Server]:
-    """A redis-server of its own on a free port, stopped on leaving."""
-    port = free_port()
-    proc = start_redis(run_dir, port)
-    try:
-        yield Server(proc, port, redis_url(port))
-    finally:
-        proc.stop()
-
-
-@contextlib.contextmanager
-def running_backend(run_dir: Path, broker_url: str, env: dict[str, str]) -> Iterator[Server]:
-    """The backend on a free port over ``broker_url``, stopped on leaving."""
-    port = free_port()
-    proc = start_backend(run_dir, port, broker_url, env=env)
-    try:
-        yield Server(proc, port, f"http://{LOOPBACK}:{port}")
-    finally:
-        proc.stop()
 
 
 @pytest.fixture(scope="session")
@@ -108,24 +80,51 @@ def backend_server(run_dir: Path, redis_server: Server) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def alertmanager_server(run_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    proc = start_alertmanager(run_dir, port)
-    try:
-        yield Server(proc, port, f"http://{LOOPBACK}:{port}")
-    finally:
-        proc.stop()
+    with running_alertmanager(run_dir) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def prometheus_server(
     run_dir: Path, backend_server: Server, alertmanager_server: Server
 ) -> Iterator[Server]:
-    port = free_port()
-    config = write_prometheus_config(
-        run_dir, backend_server.port, alertmanager_server.port, interval="1s", rules_factor=0.05
-    )
-    proc = start_prometheus(run_dir, port, config)
-    try:
-        yield Server(proc, port, f"http://{LOOPBACK}:{port}")
-    finally:
-        proc.stop()
+    with running_prometheus(
+        run_dir, backend_server, alertmanager_server, interval="1s", rules_factor=0.05
+    ) as server:
+        yield server
+
+
+# A test module that needs a broker and a backend of its own (to change their settings, or
+# to stop workers without disturbing others) asks for ``broker`` and ``backend``; it sets the
+# backend's environment by defining a ``backend_env`` fixture of its own.
+
+
+@pytest.fixture(scope="module")
+def stack_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
+
+
+@pytest.fixture(scope="module")
+def broker(stack_dir: Path) -> Iterator[Server]:
+    with running_redis(stack_dir) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def backend_env() -> dict[str, str]:
+    return ROOMY
+
+
+@pytest.fixture(scope="module")
+def backend(stack_dir: Path, broker: Server, backend_env: dict[str, str]) -> Iterator[Server]:
+    with running_backend(stack_dir, broker.url, backend_env) as server:
+        yield server
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A loopback port something already listens on: for "port in use" paths."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])

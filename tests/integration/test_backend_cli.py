@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,15 +14,6 @@ from taskdeck_dev.procs import LOOPBACK, free_port, start_process, wait_until
 pytestmark = pytest.mark.integration
 
 BACKEND = [sys.executable, "-m", "backend.main"]
-
-
-@pytest.fixture
-def busy_port() -> Iterator[int]:
-    sock = socket.socket()
-    sock.bind((LOOPBACK, 0))
-    sock.listen()
-    yield int(sock.getsockname()[1])
-    sock.close()
 
 
 def run_backend(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -37,12 +26,16 @@ def run_backend(args: list[str], **env: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_port_already_in_use(busy_port: int) -> None:
-    out = run_backend(["--port", str(busy_port)])
+def test_port_already_in_use(listening_port: int) -> None:
+    out = run_backend(["--port", str(listening_port)])
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
-    assert f"port {busy_port}" in lines[0] and "already in use" in lines[0] and "--port" in lines[0]
+    assert (
+        f"port {listening_port}" in lines[0]
+        and "already in use" in lines[0]
+        and "--port" in lines[0]
+    )
 
 
 def test_bad_broker_url_in_environment() -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from taskdeck_dev.procs import free_port
 from taskdeck_dev.stack import start_worker
-from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server, running_backend, running_redis
+from tests.conftest import FAST_WORKLOAD, TOKENS_ENV, Server
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -34,19 +34,9 @@ TIERS = (
 
 
 @pytest.fixture(scope="module")
-def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("limits")
-
-
-@pytest.fixture(scope="module")
-def broker(stack_dir: Path) -> Iterator[Server]:
-    with running_redis(stack_dir) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
-    env = {
+def backend_env() -> dict[str, str]:
+    """This module's ``backend`` (tests/conftest.py): small limits and a short window."""
+    return {
         "TASKDECK_TOKENS": TOKENS_ENV,
         "TASKDECK_RATELIMIT_TIERS": TIERS,
         "TASKDECK_USER_TIERS": "quota-user:premium,slow-user:premium,steady-a:premium,"
@@ -56,8 +46,6 @@ def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
         "TASKDECK_WORKER_TIMEOUT_S": "4",
         "TASKDECK_QUOTA_DEFAULT": "10",
     }
-    with running_backend(stack_dir, broker.url, env) as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from taskdeck_dev import sandbox
-from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port, process_start_time
+from taskdeck_dev.procs import ManagedProcess, free_port, process_start_time
 
 pytestmark = pytest.mark.integration
 
@@ -32,21 +30,11 @@ def all_gone(procs: list[ManagedProcess]) -> bool:
     return all(process_start_time(p.pid) != p.start_time for p in procs)
 
 
-@pytest.fixture
-def occupied_preferred_port() -> Iterator[int]:
-    """A listening socket on the port the sandbox would like for its backend."""
-    sock = socket.socket()
-    sock.bind((LOOPBACK, 0))
-    sock.listen()
-    yield int(sock.getsockname()[1])
-    sock.close()
-
-
 def test_up_status_down_leaves_no_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, occupied_preferred_port: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listening_port: int
 ) -> None:
     preferred = {name: free_port() for name in sandbox.PREFERRED_PORTS}
-    preferred["backend"] = occupied_preferred_port
+    preferred["backend"] = listening_port
     monkeypatch.setattr(sandbox, "PREFERRED_PORTS", preferred)
     run_dir = tmp_path / "sb"
     procs: list[ManagedProcess] = []
@@ -59,7 +47,7 @@ def test_up_status_down_leaves_no_process(
         ]  # fmt: skip
         assert all(p.alive() for p in procs)
         # The busy preferred port was avoided, and every other port is what was asked.
-        assert state.ports["backend"] != occupied_preferred_port
+        assert state.ports["backend"] != listening_port
         assert state.ports["redis"] == preferred["redis"]
         health = httpx.get(f"{state.urls['backend']}/health", timeout=5).json()
         assert health["dependencies"]["broker"]["up"] is True

@@ -1,4 +1,8 @@
-"""Domain and service code of the console import no Qt (CONVENTIONS, example 1)."""
+"""Domain and service code of the console import no Qt, even at run time.
+
+`make lint`'s import contracts check the import statements (docs/architecture.md,
+"Import rules"); this test imports every module for real, in a fresh interpreter.
+"""
 
 from __future__ import annotations
 

@@ -117,6 +117,8 @@ def choose(
 
 
 def install_excepthook() -> None:
+    shown: list[object] = []
+
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         text = "".join(traceback.format_exception(kind, value, tb))
         log.error("unexpected error:\n%s", text)
@@ -131,7 +133,9 @@ def install_excepthook() -> None:
                 ),
             )
             box.setDetailedText(text)
-            box.exec()
+            shown.append(box)  # kept until closed
+            box.finished.connect(lambda _result: shown.remove(box))
+            box.show()  # not exec(): no nested event loop inside the running tasks
 
     sys.excepthook = hook
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from console.controllers.timers import every
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.services.probes import Prober
 from console.tasks import TaskOwner
@@ -33,9 +34,7 @@ class ConnectionsController(QObject):
         self._failures = dict.fromkeys(ServiceKind, 0)
         self._next_due = dict.fromkeys(ServiceKind, 0.0)
         self._tasks = TaskOwner()
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_INTERVAL_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer = every(self, POLL_INTERVAL_MS, self.refresh)
 
     def status(self, kind: ServiceKind) -> ServiceStatus:
         return self._status[kind]

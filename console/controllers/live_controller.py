@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from console.controllers.timers import every
 from console.domain.live import LiveCounts, LiveState
 from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
@@ -61,12 +62,8 @@ class LiveController(QObject):
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._receiver_error: str | None = None
-        self._depth_timer = QTimer(self)
-        self._depth_timer.setInterval(DEPTH_INTERVAL_MS)
-        self._depth_timer.timeout.connect(self.refresh)
-        self._tick = QTimer(self)
-        self._tick.setInterval(TICK_MS)
-        self._tick.timeout.connect(self._publish_workers_and_counts)
+        self._depth_timer = every(self, DEPTH_INTERVAL_MS, self.refresh)
+        self._tick = every(self, TICK_MS, self._publish_workers_and_counts)
 
     def start(self) -> None:
         loop = asyncio.get_event_loop()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from console.controllers.timers import every
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.prometheus_reader import (
@@ -46,12 +47,8 @@ class OverviewController(QObject):
         self.window = next(w for w in WINDOWS if w.key == DEFAULT_WINDOW)
         self.last_good = 0.0
         self._tasks = TaskOwner()
-        self._range_timer = QTimer(self)
-        self._range_timer.setInterval(RANGE_EVERY_MS)
-        self._range_timer.timeout.connect(self.refresh)
-        self._edge_timer = QTimer(self)
-        self._edge_timer.setInterval(EDGE_EVERY_MS)
-        self._edge_timer.timeout.connect(self._edge)
+        self._range_timer = every(self, RANGE_EVERY_MS, self.refresh)
+        self._edge_timer = every(self, EDGE_EVERY_MS, self._edge)
 
     def start(self) -> None:
         self._range_timer.start()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from console.controllers.timers import every
 from console.services.prometheus_reader import MetricsSource
 from console.tasks import TaskOwner
 
@@ -29,9 +30,7 @@ class TrendController(QObject):
         self.template = template
         self.selection: str | None = None
         self._tasks = TaskOwner()
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer = every(self, REFRESH_MS, self.refresh)
 
     def select(self, value: str | None) -> None:
         self.selection = value

@@ -1,5 +1,5 @@
 from console.domain.live import LiveState
-from taskdeck_core.workers import OFFLINE_AFTER_S, STALE_AFTER_S
+from taskdeck_core.workers import OFFLINE_AFTER_S, STALE_AFTER_S, Liveness
 
 
 def heartbeat(
@@ -54,3 +54,11 @@ def test_depth_updates_keep_details_from_the_backend() -> None:
     state.set_depths({"data_sync": {5: 4}})
     queue = state.queues["data_sync"]
     assert queue.depth == 4 and queue.oldest_age_s == 12.5
+
+
+def test_the_console_ages_workers_by_the_shared_liveness_rule() -> None:
+    state = LiveState(liveness=Liveness(stale_after_s=2.0, offline_after_s=5.0))
+    state.apply_events([heartbeat("w1@h")], now=100.0)
+    statuses = [state.workers(100.0 + age)[0].status for age in (1.0, 3.0, 6.0)]
+    assert statuses == ["online", "stale", "offline"]
+    assert statuses == [Liveness(2.0, 5.0).status(age) for age in (1.0, 3.0, 6.0)]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
@@ -38,8 +37,6 @@ from console.domain.service_status import Connection
 from console.models.format import translated
 from console.models.services_table_model import STATE_COLOURS
 from console.services.secrets import (
-    BACKEND_TOKEN,
-    BROKER_PASSWORD,
     SecretStore,
     SecretsUnavailable,
     in_thread,
@@ -47,23 +44,16 @@ from console.services.secrets import (
 )
 from console.tasks import TaskOwner
 from console.views.dialogs.connection_test import ConnectionTest
+from console.views.dialogs.profile_drafts import (
+    Draft,
+    delete_secrets,
+    secret_writes,
+    stale_names,
+    unique_name,
+)
 from console.views.dialogs.profile_form import ProfileForm, colour_icon
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Draft:
-    """A profile being edited, with its secrets as typed (read from the store on first show)."""
-
-    profile: Profile
-    original: str | None  # its name in the store; None for a profile made in this dialog
-    password: str = ""
-    token: str = ""
-    loaded_password: str = ""
-    loaded_token: str = ""
-    secrets_loaded: bool = False
-    reading: bool = False  # its secrets are being read from the keyring
 
 
 class ProfileDialog(QDialog):
@@ -84,7 +74,7 @@ class ProfileDialog(QDialog):
         self._store = store
         self._secrets = secrets
         self._tasks = TaskOwner()
-        self._drafts = [_Draft(p, p.name) for p in profiles]
+        self._drafts = [Draft(p, p.name) for p in profiles]
         self._original_names = [p.name for p in profiles]
         self._active = active
         self._result_profiles = list(profiles)
@@ -165,11 +155,11 @@ class ProfileDialog(QDialog):
 
     # --- list ------------------------------------------------------------------------------
 
-    def _current(self) -> _Draft | None:
+    def _current(self) -> Draft | None:
         row = self.profile_list.currentRow()
         return self._drafts[row] if 0 <= row < len(self._drafts) else None
 
-    def _update_item(self, row: int, draft: _Draft) -> None:
+    def _update_item(self, row: int, draft: Draft) -> None:
         item = self.profile_list.item(row)
         profile = draft.profile
         name = profile.name or self.tr("(no name)")
@@ -186,15 +176,7 @@ class ProfileDialog(QDialog):
         if draft.original is not None and draft.original == self._active:
             item.setToolTip(self.tr("In use now"))
 
-    def _unique_name(self, base: str) -> str:
-        taken = {name_key(d.profile.name) for d in self._drafts}
-        name, number = base, 2
-        while name_key(name) in taken:
-            name = f"{base} {number}"
-            number += 1
-        return name
-
-    def _add_draft(self, draft: _Draft) -> None:
+    def _add_draft(self, draft: Draft) -> None:
         self._drafts.append(draft)
         self.profile_list.addItem(QListWidgetItem())
         self._update_item(len(self._drafts) - 1, draft)
@@ -204,20 +186,20 @@ class ProfileDialog(QDialog):
 
     def new_profile(self) -> None:
         profile = Profile(
-            name=self._unique_name(self.tr("New profile")),
+            name=unique_name(self.tr("New profile"), self._drafts),
             broker_url="redis://localhost:6379/0",
             backend_url="http://localhost:8400",
             prometheus_url="http://localhost:9090",
             alertmanager_url="http://localhost:9093",
         )
-        self._add_draft(_Draft(profile, None, secrets_loaded=True))
+        self._add_draft(Draft(profile, None, secrets_loaded=True))
 
     def duplicate_profile(self) -> None:
         source = self._current()
         if source is None or not source.secrets_loaded:
             return
-        name = self._unique_name(self.tr("{name} copy").format(name=source.profile.name))
-        copy = _Draft(replace(source.profile, name=name), None, password=source.password,
+        name = unique_name(self.tr("{name} copy").format(name=source.profile.name), self._drafts)
+        copy = Draft(replace(source.profile, name=name), None, password=source.password,
                       token=source.token, secrets_loaded=True)  # fmt: skip
         self._add_draft(copy)
 
@@ -236,7 +218,7 @@ class ProfileDialog(QDialog):
         if not persistent:
             self.session_note.setVisible(True)
 
-    async def _read_secrets(self, draft: _Draft) -> None:
+    async def _read_secrets(self, draft: Draft) -> None:
         """Read the draft's stored secrets once, then show them if it is still selected."""
         try:
             found = await read_profile_secrets(self._secrets, draft.original or "")
@@ -257,7 +239,7 @@ class ProfileDialog(QDialog):
         self.session_note.setText(template.format(error=exc))
         self.session_note.setVisible(True)
 
-    def _show_secrets_state(self, draft: _Draft | None) -> None:
+    def _show_secrets_state(self, draft: Draft | None) -> None:
         ready = draft is not None and draft.secrets_loaded
         self.form.set_secrets_ready(ready or draft is None)
         self.duplicate_button.setEnabled(ready)
@@ -365,7 +347,8 @@ class ProfileDialog(QDialog):
         self._tasks.run(self._save(profiles, active), key="save")
 
     async def _save(self, profiles: list[Profile], active: str | None) -> None:
-        writes, stale = self._secret_writes(), self._stale_names()
+        writes = secret_writes(self._drafts, self._secrets)
+        stale = stale_names(self._original_names, self._drafts)
         try:
             await in_thread(lambda: self._write(writes, profiles, active))
         except (ProfileError, SecretsUnavailable, OSError) as exc:
@@ -375,7 +358,7 @@ class ProfileDialog(QDialog):
             self.problems_label.setVisible(True)
             self.ok_button.setEnabled(True)
             return
-        await in_thread(lambda: self._delete_stale_secrets(stale))
+        await in_thread(lambda: delete_secrets(self._secrets, stale))
         self._result_profiles, self._result_active = profiles, active
         super().accept()
         if active is not None:
@@ -388,39 +371,3 @@ class ProfileDialog(QDialog):
         for write in writes:
             write()
         self._store.save(profiles, active)
-
-    def _secret_writes(self) -> list[Callable[[], None]]:
-        """The keyring changes OK makes, decided here (on the window's thread) from the drafts."""
-        store, writes = self._secrets, list[Callable[[], None]]()
-        for draft in self._drafts:
-            if not draft.secrets_loaded:
-                continue  # never shown, so neither renamed nor edited
-            name, original = draft.profile.name, draft.original
-            renamed = original is not None and original != name
-            if renamed and original is not None and name_key(original) == name_key(name):
-                for kind in (BROKER_PASSWORD, BACKEND_TOKEN):  # only the case changed
-                    writes.append(partial(store.delete, original, kind))
-            for kind, value, loaded in (
-                (BROKER_PASSWORD, draft.password, draft.loaded_password),
-                (BACKEND_TOKEN, draft.token, draft.loaded_token),
-            ):
-                if original is not None and value == loaded and not renamed:
-                    continue  # unchanged
-                if value:
-                    writes.append(partial(store.set, name, kind, value))
-                else:  # nothing left behind under this name
-                    writes.append(partial(store.delete, name, kind))
-        return writes
-
-    def _stale_names(self) -> list[str]:
-        """Profiles deleted or renamed here, whose secrets go once the file is saved."""
-        kept = {name_key(d.profile.name) for d in self._drafts}
-        return [name for name in self._original_names if name_key(name) not in kept]
-
-    def _delete_stale_secrets(self, names: list[str]) -> None:
-        for name in names:
-            for kind in (BROKER_PASSWORD, BACKEND_TOKEN):
-                try:
-                    self._secrets.delete(name, kind)
-                except SecretsUnavailable as exc:
-                    log.warning("secret %s of deleted profile %r kept: %s", kind, name, exc)

@@ -22,11 +22,19 @@ from taskdeck_core.priority import from_celery_priority
 from taskdeck_core.transport import SANDBOX_TRANSPORT, Transport
 
 # The scan every script below starts with. KEYS: the queue's priority lists, in
-# serving order. scan() reads each list left to right and calls
-# found(key, payload, id) for the first message of each wanted task id, until
-# found returns true; with a needle (one id wanted), only payloads holding it are parsed.
+# serving order; ARGV[first..]: task ids. scan() reads each list left to right,
+# calls act(key, payload) for the first message of each of those ids until act
+# returns true, and returns a flat list: task id, key it was in, ... for each one.
+# With one id wanted, only payloads that contain it are parsed.
 _SCAN = """
-local function scan(wanted, needle, found)
+local function scan(first, act)
+  local wanted, n = {}, 0
+  for i = first, #ARGV do
+    wanted[ARGV[i]] = true
+    n = n + 1
+  end
+  local needle = n == 1 and ARGV[first] or nil
+  local found = {}
   for k = 1, #KEYS do
     local items = redis.call('LRANGE', KEYS[k], 0, -1)
     for _, payload in ipairs(items) do
@@ -34,67 +42,49 @@ local function scan(wanted, needle, found)
         local id = string.match(payload, '"id": *"([^"]+)"')
         if id and wanted[id] then
           wanted[id] = nil
-          if found(KEYS[k], payload, id) then return end
+          table.insert(found, id)
+          table.insert(found, KEYS[k])
+          if act(KEYS[k], payload) then return found end
         end
       end
     end
   end
-end
-
-local function wanted_from(first)
-  local wanted, n = {}, 0
-  for i = first, #ARGV do
-    wanted[ARGV[i]] = true
-    n = n + 1
-  end
-  if n == 1 then return wanted, ARGV[first] end
-  return wanted, nil
+  return found
 end
 """
 
-# ARGV: task ids. Returns a flat list: task id, key it was in, ... for every message removed.
+# ARGV: task ids. Each message found is removed. Returns task id, key it was in, ...
 _REMOVE = (
     _SCAN
     + """
-local wanted, needle = wanted_from(1)
-local removed = {}
-scan(wanted, needle, function(key, payload, id)
+return scan(1, function(key, payload)
   redis.call('LREM', key, 1, payload)
-  table.insert(removed, id)
-  table.insert(removed, key)
 end)
-return removed
 """
 )
 
 # ARGV[1]: target step, ARGV[2]: the target list's place in KEYS (1-based), ARGV[3..]: task
 # ids. Each message found is removed from its list and pushed onto the target list as if
-# just published, with properties.priority set. Returns id, key it was in, ... as _REMOVE.
+# just published, with properties.priority set. Returns task id, key it was in, ...
 _MOVE = (
     _SCAN
     + """
 local step = tonumber(ARGV[1])
 local target = KEYS[tonumber(ARGV[2])]
-local wanted, needle = wanted_from(3)
-local moved = {}
-scan(wanted, needle, function(key, payload, id)
-  if key ~= target then
-    local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
-    if n == 0 then
-      rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
-    end
-    if n ~= 1 then
-      local msg = cjson.decode(payload)
-      msg['properties']['priority'] = step
-      rewritten = cjson.encode(msg)
-    end
-    redis.call('LREM', key, 1, payload)
-    redis.call('LPUSH', target, rewritten)
+return scan(3, function(key, payload)
+  if key == target then return end
+  local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
+  if n == 0 then
+    rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
   end
-  table.insert(moved, id)
-  table.insert(moved, key)
+  if n ~= 1 then
+    local msg = cjson.decode(payload)
+    msg['properties']['priority'] = step
+    rewritten = cjson.encode(msg)
+  end
+  redis.call('LREM', key, 1, payload)
+  redis.call('LPUSH', target, rewritten)
 end)
-return moved
 """
 )
 
@@ -102,13 +92,8 @@ return moved
 _LOCATE = (
     _SCAN
     + """
-local wanted, needle = wanted_from(1)
-local where = false
-scan(wanted, needle, function(key)
-  where = key
-  return true
-end)
-return where
+local found = scan(1, function() return true end)
+return found[2] or false
 """
 )
 

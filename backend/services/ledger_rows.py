@@ -25,38 +25,6 @@ class TaskFilter:
     signature: str | None = None
 
 
-@dataclass(frozen=True)
-class TaskRecord:
-    """One row of the ``tasks`` table, as stored."""
-
-    task_id: str
-    name: str | None
-    state: str
-    queue: str | None
-    priority: int | None
-    user: str | None
-    tier: str | None
-    args: str | None  # JSON, whole
-    kwargs: str | None  # JSON, whole
-    options: str | None  # JSON
-    retry_of: str | None
-    retries: int
-    created_at: float
-    published_at: float | None
-    received_at: float | None
-    started_at: float | None
-    finished_at: float | None
-    state_ts: float
-    runtime: float | None
-    hostname: str | None
-    exc_type: str | None
-    exc_message: str | None
-    traceback: str | None
-    result: str | None  # JSON
-    signature: str | None
-    history: str  # JSON [[type, ts], ...]
-
-
 # The columns a task list reads: the summary's fields.
 SUMMARY_COLUMNS = (
     "task_id", "name", "state", "queue", "priority", "user", "created_at", "started_at",
@@ -87,6 +55,24 @@ class TaskSummary:
     def of(cls, row: Any) -> TaskSummary:
         """From a database row holding at least ``SUMMARY_COLUMNS``."""
         return cls(*(getattr(row, c) for c in SUMMARY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class TaskRecord(TaskSummary):
+    """One whole row of the ``tasks`` table, as stored: the summary's columns and the rest."""
+
+    tier: str | None
+    args: str | None  # JSON, whole
+    kwargs: str | None  # JSON, whole
+    options: str | None  # JSON
+    published_at: float | None
+    received_at: float | None
+    state_ts: float
+    hostname: str | None
+    traceback: str | None
+    result: str | None  # JSON
+    signature: str | None
+    history: str  # JSON [[type, ts], ...]
 
 
 @dataclass(frozen=True)

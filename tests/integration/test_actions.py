@@ -150,39 +150,45 @@ def submit_eta(producer: Celery, file_id: str, countdown: float) -> str:
     return str(result.id)
 
 
+def held_by_the_worker(admin: httpx.Client, workers: Workers, producer: Celery, kind: str) -> str:
+    """Starts the worker and gives it a task with an ETA to hold; returns the task's id."""
+    workers.start()
+    victim = submit_eta(producer, f"f-{kind}-{uuid.uuid4().hex[:6]}", countdown=6)
+    wait_for(lambda: in_ledger(admin, victim, "RECEIVED"), 15, "the worker to hold the task")
+    return victim
+
+
+def assert_never_started(admin: httpx.Client, producer: Celery, victim: str, marker: str) -> None:
+    """Once a task sent after ``victim`` has run, ``victim`` is revoked and never started."""
+    marker_id = submit_eta(producer, marker, countdown=8)
+    wait_for(lambda: in_ledger(admin, marker_id, "SUCCESS"), 40, "the marker task to run")
+    record = task(admin, victim)
+    assert "started" not in events(record) and record["state"] == "REVOKED"
+
+
 def test_cancel_while_the_only_worker_is_stopped_holds_after_restart(
     admin: httpx.Client, workers: Workers, producer: Celery
 ) -> None:
-    workers.start()
-    victim = submit_eta(producer, f"f-eta-{uuid.uuid4().hex[:6]}", countdown=6)
-    wait_for(lambda: in_ledger(admin, victim, "RECEIVED"), 15, "the worker to hold the task")
+    victim = held_by_the_worker(admin, workers, producer, "eta")
     workers.stop()  # warm shutdown: the held message goes back to the broker
     reply = admin.post(f"/api/v1/tasks/{victim}/cancel", json={"reason": "duplicate upload"})
     assert reply.status_code == 200, reply.text
     assert reply.json()["outcome"] in ("removed_from_queue", "revoked")
     workers.start()
-    marker = submit_eta(producer, "f-marker-2", countdown=8)
-    wait_for(lambda: in_ledger(admin, marker, "SUCCESS"), 40, "the marker task to run")
-    record = task(admin, victim)
-    assert "started" not in events(record) and record["state"] == "REVOKED"
+    assert_never_started(admin, producer, victim, "f-marker-2")
 
 
 def test_cancel_survives_a_worker_restart_that_forgets_revokes(
     admin: httpx.Client, workers: Workers, producer: Celery
 ) -> None:
-    workers.start()
-    victim = submit_eta(producer, f"f-held-{uuid.uuid4().hex[:6]}", countdown=6)
-    wait_for(lambda: in_ledger(admin, victim, "RECEIVED"), 15, "the worker to hold the task")
+    victim = held_by_the_worker(admin, workers, producer, "held")
     reply = admin.post(f"/api/v1/tasks/{victim}/cancel", json={"reason": "wrong file"})
     assert reply.status_code == 200 and reply.json()["outcome"] == "revoked"
     # A restart loses the worker's in-memory revokes; the message comes back from
     # the broker, and only the durable cancelled set stops it.
     workers.stop()
     workers.start()
-    marker = submit_eta(producer, "f-marker-3", countdown=8)
-    wait_for(lambda: in_ledger(admin, marker, "SUCCESS"), 40, "the marker task to run")
-    record = task(admin, victim)
-    assert "started" not in events(record) and record["state"] == "REVOKED"
+    assert_never_started(admin, producer, victim, "f-marker-3")
 
 
 def test_reprioritised_task_overtakes_and_runs_once(admin: httpx.Client, workers: Workers) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from backend.services.action_steps import in_queues, not_retryable
 from backend.services.batching import chunks
 from backend.services.bulk import BulkRequest, selection
 from backend.services.ledger import Ledger
-from backend.services.ledger_rows import TaskFilter, TaskRecord
+from backend.services.ledger_merge import COLUMNS
+from backend.services.ledger_rows import SUMMARY_COLUMNS, TaskFilter, TaskRecord, TaskSummary
 from taskdeck_core import lifecycle as lc
 
 
@@ -71,6 +73,11 @@ def test_a_bulk_request_digest_is_the_one_stored_jobs_were_made_with() -> None:
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
     return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+
+
+def test_a_record_has_every_column_and_a_summary_the_listed_ones() -> None:
+    assert sorted(f.name for f in fields(TaskRecord)) == sorted(COLUMNS)
+    assert tuple(f.name for f in fields(TaskSummary)) == SUMMARY_COLUMNS
 
 
 def test_rows_are_typed_records_and_say_what_can_be_retried(ledger: Ledger) -> None:

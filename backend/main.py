@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from backend import __version__
 from backend.api.deps import Services
@@ -41,6 +44,7 @@ from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
+from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
 from backend.services.tiers import TierConfigError, parse_user_tiers
@@ -90,6 +94,7 @@ def build_services(settings: Settings) -> Services:
     results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
     events = EventIngestor(ledger, results, chooser, apply=apply)
     actions_ = Actions(ledger, audit_log, queues_, client, celery, quotas=quota_service)
+    workers_ = WorkerMonitor(celery, settings.worker_timeout_s, task_sink=events.feed)
     return Services(
         settings=settings,
         ledger=ledger,
@@ -100,7 +105,7 @@ def build_services(settings: Settings) -> Services:
         celery=celery,
         queues=queues_,
         actions=actions_,
-        workers=WorkerMonitor(celery, settings.worker_timeout_s, task_sink=events.feed),
+        workers=workers_,
         ingestor=StreamIngestor(aclient, ledger, settings.instance, apply=apply_stream),
         events=events,
         source=chooser,
@@ -109,6 +114,7 @@ def build_services(settings: Settings) -> Services:
         anomalies=AnomalyDetector(client, limiter),
         metrics=exporter,
         user_tiers=user_tiers,
+        quota_reconcile=QuotaReconciler(ledger, quota_service, workers_, settings),
     )
 
 
@@ -147,7 +153,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(services.ingestor.run())
     services.spawn(services.events.run())
     services.spawn(_retention(services))
-    services.spawn(_every(services.settings.quota_reconcile_s, services.reconcile_quotas, "quotas"))
+    services.spawn(
+        _every(
+            services.settings.quota_reconcile_s, services.quota_reconcile.reconcile_all, "quotas"
+        )
+    )
     services.spawn(_every(services.limiter.bucket_s / 4, services.anomalies.run_once, "anomalies"))
     for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
         services.spawn(services.start_job(job_id))
@@ -185,7 +195,27 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         ratelimits,
     ):
         app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's description, completed with what only the running service knows."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, routes=app.routes,
+            description="Every error answers {error, detail}; see each route's responses.",
+        )  # fmt: skip
+        services: Services = app.state.services
+        names = sorted(n for n in services.celery.tasks if not n.startswith("celery."))
+        bodies = schema["components"]["schemas"]
+        bodies["SubmitBody"]["properties"]["name"]["enum"] = names
+        # Errors answer ErrorBody, not FastAPI's own validation error shape.
+        if "HTTPValidationError" not in json.dumps(schema["paths"]):
+            bodies.pop("HTTPValidationError", None)
+            bodies.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _fail(message: str) -> None:

@@ -1,4 +1,4 @@
-"""Typed dependencies of the routes."""
+"""Typed dependencies of the routes: the services, the caller, and the role check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis
 import redis.asyncio as aioredis
 from celery import Celery
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.api.errors import TooManyRequests
 from backend.config import Settings
@@ -22,6 +23,7 @@ from backend.services.broker import BrokerQueues
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
+from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimiter
 from backend.services.workers import WorkerMonitor
@@ -47,43 +49,8 @@ class Services:
     anomalies: AnomalyDetector
     metrics: Metrics
     user_tiers: dict[str, str]
+    quota_reconcile: QuotaReconciler
     background: set[asyncio.Task[Any]] = field(default_factory=set)
-
-    def quota_rows(self) -> list[dict[str, Any]]:
-        """Every user with a slot or a limit of their own: used, limit, and drift from the ledger."""
-        real = self._real_open()
-        users = sorted(set(self.quotas.users()) | set(real))
-        return [
-            {"user": user, "used": used, "limit": limit, "drift": used - len(real.get(user, ()))}
-            for user, used, limit in self.quotas.usage(users)
-        ]
-
-    def _real_open(self, user: str | None = None) -> dict[str, set[str]]:
-        """Open tasks per user from the ledger, less those held by workers that are gone."""
-        online = {w["hostname"] for w in self.workers.snapshot() if w["online"]}
-        sure_of_workers = self.workers.watching_for(self.settings.worker_timeout_s)
-        real: dict[str, set[str]] = {}
-        for task_id, owner, state, hostname in self.ledger.open_tasks(user):
-            if not owner:
-                continue
-            held = state in ("RECEIVED", "STARTED") and hostname
-            if held and sure_of_workers and hostname not in online:
-                continue  # its worker died: the task is not running, its slot is free
-            real.setdefault(owner, set()).add(task_id)
-        return real
-
-    def reconcile_quota(self, user: str) -> dict[str, int]:
-        return self.quotas.reconcile(user, self._real_open(user).get(user, set()))
-
-    def reconcile_quotas(self) -> None:
-        """Periodic: free slots of tasks the ledger knows finished, or whose worker died.
-        Slots of tasks the ledger does not know yet (just submitted) are left alone."""
-        real = self._real_open()
-        for user in self.quotas.users():
-            taken = self.quotas.open_ids(user)
-            known = self.ledger.rows(taken)
-            gone = [t for t in taken if t in known and t not in real.get(user, set())]
-            self.quotas.release(gone)
 
     async def start_job(self, job_id: str) -> None:
         loop = asyncio.get_running_loop()
@@ -113,22 +80,26 @@ def _refuse_anonymous(request: Request, services: Services, detail: str) -> NoRe
     decision = services.limiter.check(f"ip:{ip}", "anonymous", "auth", ip, None)
     if not decision.allowed:
         services.metrics.rejections.labels("anonymous", "auth").inc()
-        raise TooManyRequests(
-            "rate_limited",
+        raise TooManyRequests.rate_limited(
+            decision,
             f"too many failed authentications from {ip}; try again in {decision.reset_s:.0f} s",
-            decision.headers(),
-            {"key": f"ip:{ip}", "tier": "anonymous", "endpoint": "auth", "limit": decision.limit,
-             "retry_after_s": round(decision.reset_s, 3)},
-        )  # fmt: skip
+        )
     raise HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_user(request: Request, services: ServicesDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+# Declares the bearer scheme in the OpenAPI; the check itself is current_user's.
+bearer = HTTPBearer(auto_error=False, description="a token from TASKDECK_TOKENS")
+
+
+def current_user(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         _refuse_anonymous(request, services, "send your token as 'Authorization: Bearer <token>'")
-    principal = services.tokens.authenticate(token.strip())
+    principal = services.tokens.authenticate(token)
     if principal is None:
         _refuse_anonymous(request, services, "this token is not known to the backend")
     return principal
@@ -138,6 +109,8 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 def require(role: str) -> Any:
+    """A dependency: the caller must have ``role`` (or a higher one), else 403."""
+
     def check(who: CurrentUser) -> Principal:
         if not who.may(role):
             raise HTTPException(
@@ -149,4 +122,3 @@ def require(role: str) -> Any:
 
 
 SupportUser = Annotated[Principal, require("support")]
-AdminUser = Annotated[Principal, require("admin")]

@@ -1,16 +1,26 @@
-"""Every error answers JSON ``{error, detail}`` with a status that fits."""
+"""Every error answers JSON ``{error, detail}`` with a status that fits, and is documented.
+
+The handlers cover the whole app, including what FastAPI and Starlette answer
+by themselves: unknown paths (404), methods a path does not take (405), bodies
+that are not JSON (400) and failed validation (422). ``answers`` writes the
+OpenAPI description of each status a route can give.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from backend.services.actions import ActionError
 from backend.services.ledger import CursorError
+from backend.services.ratelimit import Decision
+from taskdeck_core.api_types import ErrorBody, TooManyRequestsBody
 
 log = logging.getLogger("taskdeck.api")
 
@@ -38,6 +48,17 @@ class TooManyRequests(Exception):
         self.headers = headers
         self.extra = extra
 
+    @classmethod
+    def rate_limited(cls, decision: Decision, detail: str) -> TooManyRequests:
+        """A rate limit refused ``decision``'s request."""
+        return cls(
+            "rate_limited",
+            detail,
+            decision.headers(),
+            {"key": decision.key, "tier": decision.tier, "endpoint": decision.endpoint,
+             "limit": decision.limit, "retry_after_s": round(decision.reset_s, 3)},
+        )  # fmt: skip
+
 
 def error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
@@ -52,6 +73,21 @@ def _describe(exc: RequestValidationError) -> str:
             msg = f"{msg} (got {err['input']!r})"
         parts.append(f"{where}: {msg}")
     return "; ".join(parts)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the app's description lists for the request's path (HEAD with GET)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+_NOT_JSON = "the request body is not JSON; send a JSON object with Content-Type: application/json"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -70,18 +106,83 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return error(400, "bad_body", _NOT_JSON)
         return error(422, "invalid_request", _describe(exc))
 
     @app.exception_handler(HTTPException)
-    async def _http(_req: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(req: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return error(400, "bad_body", _NOT_JSON)
         code = _NAMES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "no such path in this API; see /docs for the paths it has"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; a path can have more.
+            headers["Allow"] = ", ".join(_methods_of(req))
+            if detail == "Method Not Allowed":
+                detail = f"this path does not take that method; it takes {headers['Allow']}"
         response = error(exc.status_code, code, detail)
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
+        response.headers.update(headers)
         return response
 
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error in %s %s", req.method, req.url.path)
         return error(500, "internal_error", "the backend failed unexpectedly; see its log")
+
+
+# -- OpenAPI: the answers a route can give ---------------------------------------------
+
+_INT_HEADER = {"type": "string", "pattern": "^[0-9]+$"}
+_RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "requests allowed per window", "schema": _INT_HEADER},
+    "X-RateLimit-Remaining": {"description": "requests left in the window", "schema": _INT_HEADER},
+    "X-RateLimit-Reset": {"description": "seconds until a slot frees up", "schema": _INT_HEADER},
+}
+_RESPONSES: dict[int, dict[str, Any]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "The body is not JSON (bad_body), or the cursor is not one this API "
+        "handed out (bad_cursor).",
+    },
+    401: {
+        "model": ErrorBody,
+        "description": "No bearer token, or one the backend does not know (unauthenticated).",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    403: {"model": ErrorBody, "description": "The caller's role may not do this (forbidden)."},
+    404: {"model": ErrorBody, "description": "No such task, queue or job."},
+    409: {
+        "model": ErrorBody,
+        "description": "The task's state does not allow it (not_queued, not_retryable), or the "
+        "idempotency key was used for another request (idempotency_key_reused).",
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "A parameter or the body is invalid; detail names the field and why.",
+    },
+    429: {
+        "model": TooManyRequestsBody,
+        "description": "A rate limit (rate_limited) or the user's quota (quota_exceeded) was "
+        "reached; wait Retry-After seconds.",
+        "headers": {
+            **_RATE_HEADERS,
+            "Retry-After": {"description": "seconds to wait", "schema": _INT_HEADER},
+        },
+    },
+}
+# Every call with a token can answer these: no or a bad token; too many failed attempts.
+AUTHENTICATED = (401, 429)
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route for the error ``statuses`` it can answer."""
+    return {status: _RESPONSES[status] for status in sorted(set(statuses))}
+
+
+def rate_limit_headers() -> dict[str, Any]:
+    """The X-RateLimit-* headers a rate-limited route sends with its successful answers."""
+    return dict(_RATE_HEADERS)

@@ -1,24 +1,46 @@
-"""Request bodies and query parsing of the API."""
+"""Request bodies and query parameters of the API; the answers are taskdeck_core.api_types.
+
+Each rule a body must keep is in its JSON schema too (patterns, enums, which
+fields go together), so the OpenAPI says exactly what is accepted.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-Priority = Annotated[int, Field(strict=True, ge=1, le=10, description="1 lowest ... 10 highest")]
-TaskId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+from taskdeck_core.api_types import TaskState
+from taskdeck_core.transport import QUEUES
+
+
+def _whole(value: Any) -> Any:
+    """A JSON number without a fraction (5.0) is the integer it equals; 5.5, "5" and true are not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Priority = Annotated[
+    int,
+    Field(strict=True, ge=1, le=10, description="1 lowest ... 10 highest"),
+    BeforeValidator(_whole),
+]
+TASK_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+TaskId = Annotated[str, Field(min_length=1, max_length=64, pattern=TASK_ID_PATTERN)]
+USER_PATTERN = r"^[A-Za-z0-9_.@-]+$"
+QueueName = Annotated[str, Field(max_length=100, json_schema_extra={"enum": list(QUEUES)})]
+# A time: epoch seconds, or ISO 8601 (2026-01-31T12:00:00Z).
+Time = Annotated[float, Field(allow_inf_nan=False)] | datetime
+State = Annotated[TaskState, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 
 
 def _reason(value: str) -> str:
-    value = value.strip()
-    if not value:
+    if not re.search(r"\S", value):
         raise ValueError("a reason is required: say why this change is made")
-    if len(value) > 2000:
-        raise ValueError("keep the reason under 2000 characters")
-    return value
+    return value.strip()
 
 
 class Strict(BaseModel):
@@ -26,7 +48,10 @@ class Strict(BaseModel):
 
 
 class Reasoned(Strict):
-    reason: str
+    reason: str = Field(
+        min_length=1, max_length=2000, description="why this change is made (not blank)",
+        json_schema_extra={"pattern": r"\S"},
+    )  # fmt: skip
 
     @field_validator("reason")
     @classmethod
@@ -48,27 +73,43 @@ class PriorityBody(Reasoned):
 
 class QuotaBody(Reasoned):
     limit: Annotated[
-        int, Field(strict=True, ge=1, le=100_000, description="tasks queued or running")
+        int,
+        Field(strict=True, ge=1, le=100_000, description="tasks queued or running"),
+        BeforeValidator(_whole),
     ]
 
 
 class SubmitBody(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(
+        min_length=1, max_length=200, description="a registered task (the schema lists them)"
+    )
     args: list[Any] = Field(default_factory=list)
     kwargs: dict[str, Any] = Field(default_factory=dict)
-    queue: str | None = Field(default=None, max_length=100)
+    queue: QueueName | None = None
     priority: Priority = 5
-    user: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")
+    user: str = Field(min_length=1, max_length=100, pattern=USER_PATTERN)
+
+
+def _one_of_given(*fields: str) -> dict[str, Any]:
+    """JSON schema: at least one of ``fields`` is present and not null."""
+    return {
+        "anyOf": [{"required": [f], "properties": {f: {"not": {"type": "null"}}}} for f in fields]
+    }
+
+
+_FILTER_FIELDS = ("failure_group", "name", "state", "user", "queue", "since", "until")
 
 
 class FilterBody(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_of_given(*_FILTER_FIELDS))
+
     failure_group: str | None = Field(default=None, max_length=64)
     name: str | None = Field(default=None, max_length=200)
-    state: str | None = None
+    state: State | None = None
     user: str | None = Field(default=None, max_length=150)
     queue: str | None = Field(default=None, max_length=100)
-    since: float | datetime | None = None
-    until: float | datetime | None = None
+    since: Time | None = None
+    until: Time | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> FilterBody:
@@ -77,13 +118,39 @@ class FilterBody(Strict):
         return self
 
 
+_NULL = {"type": "null"}
+_NOT_NULL = {"not": _NULL}
+_BULK_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "anyOf": [
+                {"required": ["task_ids"], "properties": {"task_ids": _NOT_NULL, "filter": _NULL}},
+                {"required": ["filter"], "properties": {"filter": _NOT_NULL, "task_ids": _NULL}},
+            ]
+        },
+        {
+            "anyOf": [
+                {"properties": {"action": {"const": "retry"}}},
+                {"properties": {"action": {"const": "cancel"}, "priority": _NULL}},
+                {"required": ["priority"],
+                 "properties": {"action": {"const": "priority"}, "priority": _NOT_NULL}},
+            ]
+        },
+    ]
+}  # fmt: skip
+
+
 class BulkBody(Reasoned):
+    """task_ids or filter (exactly one); priority for a priority action, none for a cancel."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_BULK_RULES)
+
     action: Literal["cancel", "retry", "priority"]
     task_ids: list[TaskId] | None = Field(default=None, min_length=1, max_length=100_000)
     filter: FilterBody | None = None
     priority: Priority | None = None
     idempotency_key: str = Field(min_length=8, max_length=200)
-    dry_run: bool = False
+    dry_run: bool = Field(default=False, strict=True, description="only count, change nothing")
 
     @model_validator(mode="after")
     def _check(self) -> BulkBody:
@@ -94,24 +161,6 @@ class BulkBody(Reasoned):
         if self.action == "cancel" and self.priority is not None:
             raise ValueError("a cancel takes no priority")
         return self
-
-
-def parse_time(value: str | None, name: str) -> float | None:
-    """Epoch seconds or ISO 8601; anything else is a 422 naming the parameter."""
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(
-            422,
-            f"{name}: {value!r} is not a time; use epoch seconds or ISO 8601 (2026-01-31T12:00:00Z)",
-        ) from None
-    return parsed.timestamp()
 
 
 def as_epoch(value: float | datetime | None) -> float | None:

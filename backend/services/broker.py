@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
+from taskdeck_core.api_types import WaitingMessage
 from taskdeck_core.priority import from_celery_priority
 from taskdeck_core.transport import SANDBOX_TRANSPORT, Transport
 
@@ -112,17 +112,6 @@ def sizes(client: redis.Redis, command: str, keys: list[str]) -> list[int]:
         return []
     reply: Any = client.eval(_SIZES, len(keys), *keys, command)
     return [int(n) for n in reply]
-
-
-@dataclass(frozen=True)
-class WaitingMessage:
-    position: int  # 0 runs next
-    task_id: str
-    name: str
-    priority: int  # user priority 1-10
-    user: str | None
-    args: str
-    eta: str | None
 
 
 def _text(value: Any) -> str:

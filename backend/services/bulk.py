@@ -113,7 +113,7 @@ class BulkJobs:
             return BulkAccepted(existing.job_id, existing.total), False
         ids = self.resolve(req)
         if not ids:
-            raise ActionError(422, "empty_selection", "no task matches; nothing would be changed")
+            raise ActionError(404, "empty_selection", "no task matches; nothing would be changed")
         if len(ids) > BULK_MAX:
             raise ActionError(
                 422, "selection_too_large",

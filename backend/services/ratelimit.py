@@ -14,7 +14,7 @@ import json
 import re
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -201,9 +201,3 @@ class RateLimiter:
             "tiers": self.tiers,
             "endpoint_classes": list(ENDPOINT_CLASSES),
         }
-
-
-def decision_body(d: Decision) -> dict[str, Any]:
-    data = asdict(d)
-    data["reset_s"] = round(d.reset_s, 3)
-    return data

@@ -6,19 +6,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
 
+from taskdeck_core.api_types import WorkerInfo
 from taskdeck_core.events import EventCapture
+from taskdeck_core.workers import STALE_AFTER_S, Liveness
 
 log = logging.getLogger("taskdeck.workers")
 POOL_RETRY_S = 10.0
 
 
 @dataclass
-class WorkerInfo:
+class _Heartbeats:
+    """What the latest heartbeat of one worker said (mutable, under the monitor's lock)."""
+
     hostname: str
     last_heartbeat: float  # time.time() when the last heartbeat arrived
     active: int = 0
@@ -29,13 +33,15 @@ class WorkerInfo:
     concurrency: int | None = None
     offline_reported: bool = False
 
-    def public(self, now: float, timeout_s: float) -> dict[str, Any]:
+    def public(self, now: float, liveness: Liveness) -> WorkerInfo:
         age = max(0.0, now - self.last_heartbeat)
-        data = asdict(self)
-        data.pop("offline_reported")
-        data["last_heartbeat_age_s"] = round(age, 1)
-        data["online"] = not self.offline_reported and age <= timeout_s
-        return data
+        status = liveness.status(age, self.offline_reported)
+        return WorkerInfo(
+            hostname=self.hostname, status=status, online=status != "offline",
+            last_heartbeat=self.last_heartbeat, last_heartbeat_age_s=round(age, 1),
+            active=self.active, processed=self.processed, loadavg=self.loadavg,
+            sw_ver=self.sw_ver, pool=self.pool, concurrency=self.concurrency,
+        )  # fmt: skip
 
 
 class WorkerMonitor:
@@ -50,7 +56,9 @@ class WorkerMonitor:
         self.app = app
         self.task_sink = task_sink
         self.timeout_s = timeout_s
-        self._workers: dict[str, WorkerInfo] = {}
+        # offline after the backend's worker timeout; stale at the shared default, or sooner
+        self.liveness = Liveness(min(STALE_AFTER_S, timeout_s), timeout_s)
+        self._workers: dict[str, _Heartbeats] = {}
         self._lock = threading.Lock()
         self._asked: dict[str, float] = {}
         self._capture = EventCapture(app, self._on_event, "worker-monitor")
@@ -74,11 +82,11 @@ class WorkerMonitor:
         since = self._capture.connected_since
         return self.connected and since is not None and time.time() - since >= seconds
 
-    def snapshot(self) -> list[dict[str, Any]]:
+    def snapshot(self) -> list[WorkerInfo]:
         now = time.time()
         with self._lock:
             return [
-                w.public(now, self.timeout_s)
+                w.public(now, self.liveness)
                 for w in sorted(self._workers.values(), key=lambda w: w.hostname)
             ]
 
@@ -94,7 +102,7 @@ class WorkerMonitor:
         with self._lock:
             info = self._workers.get(hostname)
             if info is None:
-                info = self._workers[hostname] = WorkerInfo(hostname, time.time())
+                info = self._workers[hostname] = _Heartbeats(hostname, time.time())
                 new = True
             info.last_heartbeat = time.time()
             info.offline_reported = kind == "worker-offline"

@@ -132,9 +132,9 @@ class LiveController(QObject):
             return
         queues, workers = await asyncio.gather(self.backend.queues(), self.backend.workers())
         for q in queues:
-            self.state.set_queue_details(q["name"], oldest_age_s=q.get("oldest_age_s"))
+            self.state.set_queue_details(q.name, oldest_age_s=q.oldest_age_s)
         for w in workers:
-            self.state.set_worker_details(w["hostname"], w.get("pool"), w.get("concurrency"))
+            self.state.set_worker_details(w.hostname, w.pool, w.concurrency)
 
     def _publish_workers_and_counts(self) -> None:
         receiver_error = self._receiver.last_error if self._receiver is not None else None

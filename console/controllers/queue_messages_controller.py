@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from console.models.messages_table_model import WaitingMessage
 from console.services.backend_client import BackendClient, BackendError
 from console.tasks import TaskOwner
 
@@ -46,7 +45,7 @@ class QueueMessagesController(QObject):
             self.role = ""
             self.action_failed.emit(exc.detail)
         else:
-            self.role = me.get("role", "")
+            self.role = me.role
         self.role_changed.emit(self.role)
 
     def show_queue(self, queue: str | None, offset: int = 0) -> None:
@@ -75,9 +74,8 @@ class QueueMessagesController(QObject):
             return
         if queue != self.queue:
             return  # the user moved on to another queue meanwhile
-        self.total = int(page.get("total", 0))
-        items = [WaitingMessage.from_api(item) for item in page.get("items", [])]
-        self.messages_changed.emit(queue, items, self.offset, self.total)
+        self.total = page.total
+        self.messages_changed.emit(queue, page.items, self.offset, self.total)
 
     def cancel(self, task_ids: list[str], reason: str) -> None:
         self._tasks.run(

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from console.models.format import clock, duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
+from taskdeck_core.api_types import WaitingMessage
 
-
-@dataclass(frozen=True)
-class WaitingMessage:
-    position: int
-    task_id: str
-    name: str
-    priority: int
-    user: str | None
-    args: str
-    enqueued_at: float | None
-
-    @classmethod
-    def from_api(cls, item: dict[str, Any]) -> WaitingMessage:
-        return cls(
-            position=int(item["position"]), task_id=str(item["task_id"]), name=str(item["name"]),
-            priority=int(item["priority"]), user=item.get("user"), args=str(item.get("args", "")),
-            enqueued_at=item.get("enqueued_at"),
-        )  # fmt: skip
+__all__ = ["MessagesTableModel", "WaitingMessage"]
 
 
 def _short_name(m: WaitingMessage) -> str:

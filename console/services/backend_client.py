@@ -2,14 +2,32 @@
 
 Every change the console makes goes through here: the backend authenticates,
 authorises, records and acts. Failures raise BackendError with the backend's
-own explanation, so the window can show it as it is.
+own explanation, so the window can show it as it is. Answers come back as the
+API's own types (taskdeck_core.api_types), the ones the backend declares.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from taskdeck_core.api_types import (
+    ActionResult,
+    ErrorBody,
+    Me,
+    MessagePage,
+    QueueSummary,
+    WorkerInfo,
+)
+
+T = TypeVar("T")
+_ME = TypeAdapter(Me)
+_QUEUES = TypeAdapter(list[QueueSummary])
+_MESSAGES = TypeAdapter(MessagePage)
+_WORKERS = TypeAdapter(list[WorkerInfo])
+_ACTION = TypeAdapter(ActionResult)
 
 
 class BackendError(Exception):
@@ -31,7 +49,8 @@ class BackendClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _call(self, model: TypeAdapter[T], method: str, path: str, **kwargs: Any) -> T:
+        """One request; its answer parsed into ``model``, or BackendError saying what failed."""
         try:
             reply = await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
@@ -44,41 +63,47 @@ class BackendClient:
             ) from None
         if reply.status_code >= 400:
             try:
-                body = reply.json()
-                code, detail = str(body.get("error", "error")), str(body.get("detail", reply.text))
-            except ValueError:
+                body = ErrorBody.model_validate_json(reply.content)
+                code, detail = body.error, body.detail
+            except ValidationError:
                 code, detail = "error", reply.text[:300] or reply.reason_phrase
             raise BackendError(reply.status_code, code, detail)
-        return reply.json()
+        try:
+            return model.validate_json(reply.content)
+        except ValidationError as exc:
+            raise BackendError(
+                reply.status_code, "bad_answer",
+                f"the backend at {self.url} answered {method} {path} in a form this console "
+                f"does not read ({exc.error_count()} problems, first: {exc.errors()[0]['msg']}); "
+                "are the console and the backend the same version?",
+            ) from None  # fmt: skip
 
-    async def me(self) -> dict[str, str]:
-        result: dict[str, str] = await self._call("GET", "/api/v1/me")
-        return result
+    async def me(self) -> Me:
+        return await self._call(_ME, "GET", "/api/v1/me")
 
-    async def queues(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call("GET", "/api/v1/queues")
-        return result
+    async def queues(self) -> list[QueueSummary]:
+        return await self._call(_QUEUES, "GET", "/api/v1/queues")
 
-    async def queue_messages(self, queue: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "GET", f"/api/v1/queues/{queue}/messages", params={"offset": offset, "limit": limit}
+    async def queue_messages(self, queue: str, offset: int = 0, limit: int = 100) -> MessagePage:
+        return await self._call(
+            _MESSAGES,
+            "GET",
+            f"/api/v1/queues/{queue}/messages",
+            params={"offset": offset, "limit": limit},
         )
-        return result
 
-    async def workers(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call("GET", "/api/v1/workers")
-        return result
+    async def workers(self) -> list[WorkerInfo]:
+        return await self._call(_WORKERS, "GET", "/api/v1/workers")
 
-    async def cancel(self, task_id: str, reason: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "POST", f"/api/v1/tasks/{task_id}/cancel", json={"reason": reason}
+    async def cancel(self, task_id: str, reason: str) -> ActionResult:
+        return await self._call(
+            _ACTION, "POST", f"/api/v1/tasks/{task_id}/cancel", json={"reason": reason}
         )
-        return result
 
-    async def set_priority(self, task_id: str, priority: int, reason: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
+    async def set_priority(self, task_id: str, priority: int, reason: str) -> ActionResult:
+        return await self._call(
+            _ACTION,
             "POST",
             f"/api/v1/tasks/{task_id}/priority",
             json={"priority": priority, "reason": reason},
         )
-        return result

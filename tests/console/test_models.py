@@ -25,6 +25,16 @@ def worker(host: str, status: str = "online", active: int = 1) -> WorkerInfo:
     return WorkerInfo(host, status, 0.0, 1.0, active, 10, (0.1, 0.2, 0.3), "prefork", 2)
 
 
+def message(
+    position: int, task_id: str, name: str, priority: int, user: str | None, args: str,
+    enqueued_at: float | None,
+) -> WaitingMessage:  # fmt: skip
+    return WaitingMessage(
+        position=position, task_id=task_id, name=name, priority=priority, user=user, args=args,
+        enqueued_at=enqueued_at,
+    )  # fmt: skip
+
+
 def test_models_pass_qt_model_tester(qtmodeltester: ModelTester) -> None:
     queues = QueuesTableModel()
     queues.update_rows([queue("data_sync", 3), queue("default", 0)])
@@ -33,7 +43,7 @@ def test_models_pass_qt_model_tester(qtmodeltester: ModelTester) -> None:
     workers.update_rows([worker("w1"), worker("w2", "offline", 0)])
     qtmodeltester.check(workers)
     messages = MessagesTableModel()
-    messages.update_rows([WaitingMessage(0, "t1", "a.b.sync", 9, "alice", "['f-1']", 1.0)])
+    messages.update_rows([message(0, "t1", "a.b.sync", 9, "alice", "['f-1']", 1.0)])
     qtmodeltester.check(messages)
 
 
@@ -75,10 +85,10 @@ def test_csv_export_writes_what_the_table_shows(tmp_path: Path) -> None:
 
 def test_a_new_order_moves_rows_and_keeps_the_selection_on_its_row(qtbot: QtBot) -> None:
     model = MessagesTableModel()
-    rows = [WaitingMessage(n, f"t{n}", "sync", 5, "u", "", None) for n in range(3)]
+    rows = [message(n, f"t{n}", "sync", 5, "u", "", None) for n in range(3)]
     model.update_rows(rows)
     kept = QPersistentModelIndex(model.index(2, 1))  # t2 selected
-    moved = WaitingMessage(0, "t2", "sync", 9, "u", "", None)
+    moved = message(0, "t2", "sync", 9, "u", "", None)
     with qtbot.waitSignal(model.layoutChanged):
         model.update_rows([moved, rows[0], rows[1]])
     assert [model.row_at(r).task_id for r in range(3)] == ["t2", "t0", "t1"]

@@ -175,7 +175,7 @@ def test_bulk_with_a_filter_matching_nothing_is_refused(admin: httpx.Client) -> 
         json={"action": "retry", "filter": {"user": "nobody-at-all"}, "reason": "x",
               "idempotency_key": f"nothing-{uuid.uuid4().hex}"},
     )  # fmt: skip
-    assert reply.status_code == 422 and reply.json()["error"] == "empty_selection"
+    assert reply.status_code == 404 and reply.json()["error"] == "empty_selection"
     both = admin.post(
         "/api/v1/actions/bulk",
         json={"action": "cancel", "reason": "x", "idempotency_key": "k-both-1234",

@@ -3,58 +3,68 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
 
 from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.errors import AUTHENTICATED, answers, rate_limit_headers
 from backend.api.limits import LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
-from backend.services.bulk import BulkDryRun, BulkRequest
+from backend.services.bulk import BulkRequest
 from backend.services.ledger import TaskFilter
-from backend.services.ledger_jobs import BulkJobStatus
-from taskdeck_core import lifecycle as lc
+from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
+_SUBMITTED: TypeAdapter[BulkDryRun | BulkAccepted] = TypeAdapter(BulkDryRun | BulkAccepted)
 
 
-@router.post("/bulk", status_code=202)
+@router.post(
+    "/bulk",
+    status_code=202,
+    response_model=BulkAccepted,
+    responses={
+        200: {"model": BulkDryRun, "description": "A dry run: what the job would touch."},
+        202: {"description": "The job is queued (or was already, for this idempotency key).",
+              "headers": rate_limit_headers()},
+        **answers(*AUTHENTICATED, 400, 403, 404, 409, 422),
+    },
+)  # fmt: skip
 async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> Any:
+    """Start a job over task_ids or a filter (404 if nothing matches); poll it with its job_id.
+    The same idempotency_key answers the same job; with another request, 409."""
     if body.action == "priority" and not who.may("admin"):
         raise HTTPException(
             403, f"changing priority needs the admin role; {who.user} is {who.role}"
         )
     flt = None
     if body.filter is not None:
-        state = body.filter.state.upper() if body.filter.state else None
-        if state is not None and state not in lc.STATES:
-            raise HTTPException(
-                422, f"filter.state: {body.filter.state!r} is not one of {', '.join(lc.STATES)}"
-            )
         flt = TaskFilter(
-            signature=body.filter.failure_group, name=body.filter.name, state=state,
-            user=body.filter.user, queue=body.filter.queue,
+            signature=body.filter.failure_group, name=body.filter.name,
+            state=body.filter.state, user=body.filter.user, queue=body.filter.queue,
             since=as_epoch(body.filter.since), until=as_epoch(body.filter.until),
         )  # fmt: skip
     req = BulkRequest(
         action=body.action, reason=body.reason, idempotency_key=body.idempotency_key,
         task_ids=body.task_ids, filter=flt, priority=body.priority, dry_run=body.dry_run,
     )  # fmt: skip
-    answer, created = await asyncio.to_thread(services.actions.bulk.submit, who, req)
+    raw, created = await asyncio.to_thread(services.actions.bulk.submit, who, req)
+    answer = _SUBMITTED.validate_python(raw, from_attributes=True)
     if isinstance(answer, BulkDryRun):
-        return JSONResponse(asdict(answer), status_code=200)
+        return JSONResponse(answer.model_dump(mode="json"), status_code=200)
     if created:
         services.spawn(services.start_job(answer.job_id))
     return answer
 
 
-@router.get("/bulk/{job_id}")
+@router.get("/bulk/{job_id}", response_model=BulkJob, responses=answers(*AUTHENTICATED, 404, 422))
 def bulk_status(
     job_id: Annotated[str, Path(max_length=64)], services: ServicesDep, who: CurrentUser
-) -> BulkJobStatus:
+) -> BulkJob:
+    """A job's progress: counts per outcome and the first errors."""
     job = services.actions.bulk.status(job_id)
     if job is None:
         raise HTTPException(404, f"no bulk job with id {job_id!r}")
-    return job
+    return BulkJob.model_validate(job, from_attributes=True)

@@ -7,20 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.schemas import parse_time
-from backend.services.ledger_rows import FailureGroup
+from backend.api.errors import AUTHENTICATED, answers
+from backend.api.schemas import Time, as_epoch
+from taskdeck_core.api_types import FailureGroup
 
 router = APIRouter(prefix="/api/v1/failures", tags=["failures"])
 
 
-@router.get("/groups")
+@router.get("/groups", response_model=list[FailureGroup], responses=answers(*AUTHENTICATED, 422))
 def groups(
     services: ServicesDep,
     who: CurrentUser,
-    since: Annotated[str | None, Query()] = None,
-    until: Annotated[str | None, Query()] = None,
+    since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
+    until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[FailureGroup]:
-    return services.ledger.failure_groups(
-        parse_time(since, "since"), parse_time(until, "until"), name
-    )
+    """Failures that share a signature (task, exception, normalised message), most first."""
+    found = services.ledger.failure_groups(as_epoch(since), as_epoch(until), name)
+    return [FailureGroup.model_validate(g, from_attributes=True) for g in found]

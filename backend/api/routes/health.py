@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from fastapi import APIRouter, Request
 
 from backend import __version__
+from backend.api.deps import Services
 from backend.services.health import check_redis
+from taskdeck_core.api_types import (
+    DependencyHealth,
+    Health,
+    LedgerHealth,
+    WorkersMonitorHealth,
+)
 
 router = APIRouter(tags=["health"])
 
 
-async def _ledger_check(services: Any) -> dict[str, Any]:
+async def _ledger_check(services: Services) -> DependencyHealth:
     started = time.perf_counter()
     try:
         await asyncio.to_thread(services.ledger.ping)
     except Exception as exc:  # noqa: BLE001 - reported, not raised
-        return {"up": False, "latency_ms": None, "error": f"{type(exc).__name__}: {exc}"}
-    return {
-        "up": True,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-        "error": None,
-    }
+        return DependencyHealth(up=False, latency_ms=None, error=f"{type(exc).__name__}: {exc}")
+    return DependencyHealth(up=True, latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
-@router.get("/health")
-async def health(request: Request) -> dict[str, Any]:
-    services = request.app.state.services
+@router.get("/health", response_model=Health)
+async def health(request: Request) -> Health:
+    """Always 200 while the backend runs: status ok, or degraded with the failing dependency."""
+    services: Services = request.app.state.services
     settings = services.settings
     checks = [check_redis("broker", settings.broker_url, settings.health_timeout_s)]
     if settings.result_backend_url != settings.broker_url:
@@ -37,32 +40,30 @@ async def health(request: Request) -> dict[str, Any]:
             check_redis("result_backend", settings.result_backend_url, settings.health_timeout_s)
         )
     states = await asyncio.gather(*checks)
-    deps: dict[str, Any] = {
-        s.name: {"up": s.up, "latency_ms": s.latency_ms, "target": s.target, "error": s.error}
+    deps = {
+        s.name: DependencyHealth(up=s.up, latency_ms=s.latency_ms, target=s.target, error=s.error)
         for s in states
     }
     deps["ledger"] = await _ledger_check(services)
     stats = services.ingestor.stats
     try:
-        lag = await services.ingestor.lag() if deps["broker"]["up"] else None
+        lag = await services.ingestor.lag() if deps["broker"].up else None
     except Exception:  # noqa: BLE001 - lag unknown while the broker misbehaves
         lag = None
-    ledger = {
-        "source": services.source.current,
-        "lag": lag,
-        "ingesting": stats.running,
-        "records": stats.records + services.events.records,
-        "last_batch_at": stats.last_batch_at,
-        "error": stats.last_error,
-    }
-    ok = all(d["up"] for d in deps.values())
-    return {
-        "status": "ok" if ok else "degraded",
-        "version": __version__,
-        "dependencies": deps,
-        "ledger": ledger,
-        "workers_monitor": {
-            "connected": services.workers.connected,
-            "error": services.workers.last_error,
-        },
-    }
+    ledger = LedgerHealth(
+        source=services.source.current,
+        lag=lag,
+        ingesting=stats.running,
+        records=stats.records + services.events.records,
+        last_batch_at=stats.last_batch_at,
+        error=stats.last_error,
+    )
+    return Health(
+        status="ok" if all(d.up for d in deps.values()) else "degraded",
+        version=__version__,
+        dependencies=deps,
+        ledger=ledger,
+        workers_monitor=WorkersMonitorHealth(
+            connected=services.workers.connected, error=services.workers.last_error
+        ),
+    )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
@@ -14,6 +15,8 @@ from backend.metrics import Snapshot
 from taskdeck_core.transport import PRIORITY_SEP, QUEUES
 
 router = APIRouter(tags=["metrics"])
+# The errors of /metrics are JSON, though its answer is text (other routes declare ErrorBody).
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
 
 
 def known_queues(services: ServicesDep) -> list[str]:
@@ -46,12 +49,22 @@ def snapshot(services: ServicesDep) -> Snapshot:
         snap.broker_up = True
     except Exception:  # noqa: BLE001 - a broker that fails shows as taskdeck_broker_up 0
         snap.broker_up = False
-    snap.workers = [(w["hostname"], w["online"], w["active"]) for w in services.workers.snapshot()]
+    snap.workers = [(w.hostname, w.online, w.active) for w in services.workers.snapshot()]
     return snap
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"description": "Prometheus text exposition format",
+              "content": {"text/plain": {"schema": {"type": "string"}}}},
+        401: {"description": "Only with TASKDECK_METRICS_TOKEN set: no or the wrong scrape token.",
+              "content": {"application/json": {"schema": {"$ref": ERROR_BODY_REF}}}},
+    },
+)  # fmt: skip
 def metrics(request: Request, services: ServicesDep) -> Response:
+    """The exporter's metrics for Prometheus to scrape."""
     token = services.settings.metrics_token
     if token:
         sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

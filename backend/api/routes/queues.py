@@ -4,63 +4,83 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel
 
-from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.deps import CurrentUser, Services, ServicesDep
+from backend.api.errors import AUTHENTICATED, answers
+from taskdeck_core.api_types import MessagePage, QueueSummary
 from taskdeck_core.transport import QUEUES
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
 
 
-def _oldest_age(services: Any, queue: str) -> float | None:
+class _Published(BaseModel):
+    """What these routes read of a ledger row."""
+
+    published_at: float | None = None
+    user: str | None = None
+
+
+def _published(services: Services, task_ids: list[str]) -> dict[str, _Published]:
+    rows: dict[str, Any] = services.ledger.rows(task_ids)
+    return {i: _Published.model_validate(row, from_attributes=True) for i, row in rows.items()}
+
+
+def _oldest_age(services: Services, queue: str) -> float | None:
     payload = services.queues.oldest_payload(queue)
     if payload is None:
         return None
     task_id = json.loads(payload).get("headers", {}).get("id")
-    row = services.ledger.rows([task_id]).get(task_id) if task_id else None
-    if not row or not row.published_at:
+    row = _published(services, [task_id]).get(task_id) if task_id else None
+    if row is None or not row.published_at:
         return None
     return round(time.time() - row.published_at, 3)
 
 
-@router.get("")
-def list_queues(services: ServicesDep, who: CurrentUser) -> list[dict[str, Any]]:
+@router.get("", response_model=list[QueueSummary], responses=answers(*AUTHENTICATED))
+def list_queues(services: ServicesDep, who: CurrentUser) -> list[QueueSummary]:
+    """The configured queues: depth per user priority and the oldest message's age."""
     out = []
     for queue in QUEUES:
         by_priority = services.queues.depth_by_priority(queue)
         out.append(
-            {
-                "name": queue,
-                "depth": sum(by_priority.values()),
-                "depth_by_priority": {
-                    str(p): n for p, n in sorted(by_priority.items(), reverse=True)
-                },
-                "oldest_age_s": _oldest_age(services, queue),
-            }
+            QueueSummary(
+                name=queue,
+                depth=sum(by_priority.values()),
+                depth_by_priority={str(p): n for p, n in sorted(by_priority.items(), reverse=True)},
+                oldest_age_s=_oldest_age(services, queue),
+            )
         )
     return out
 
 
-@router.get("/{name}/messages")
+@router.get(
+    "/{name}/messages", response_model=MessagePage, responses=answers(*AUTHENTICATED, 404, 422)
+)
 def messages(
     name: Annotated[str, Path(max_length=100)],
     services: ServicesDep,
     who: CurrentUser,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> MessagePage:
+    """A queue's waiting messages in the order they will run (position 0 next)."""
     if name not in QUEUES and not services.queues.exists(name):
         raise HTTPException(404, f"no queue named {name!r}; known: {', '.join(QUEUES)}")
     waiting, total = services.queues.messages(name, offset, limit)
-    published = services.ledger.rows([m.task_id for m in waiting])
+    published = _published(services, [m.task_id for m in waiting])
     items = []
     for m in waiting:
-        item = asdict(m)
         row = published.get(m.task_id)
-        item["enqueued_at"] = row.published_at if row else None
-        item["user"] = item["user"] or (row.user if row else None)
-        items.append(item)
-    return {"queue": name, "total": total, "offset": offset, "items": items}
+        items.append(
+            m.model_copy(
+                update={
+                    "enqueued_at": row.published_at if row else None,
+                    "user": m.user or (row.user if row else None),
+                }
+            )
+        )
+    return MessagePage(queue=name, total=total, offset=offset, items=items)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
 
 from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.errors import AUTHENTICATED, answers, rate_limit_headers
 from backend.api.limits import LimitedAdmin
-from backend.api.schemas import QuotaBody, Reasoned
+from backend.api.schemas import USER_PATTERN, QuotaBody, Reasoned
 from backend.services.quotas import QuotaError, check_user
+from taskdeck_core.api_types import QuotaLimitChanged, QuotaReconciled, QuotaRow
 
 router = APIRouter(prefix="/api/v1/quotas", tags=["quotas"])
-UserPath = Annotated[str, Path(min_length=1, max_length=200)]
+UserPath = Annotated[str, Path(min_length=1, max_length=100, pattern=USER_PATTERN)]
+CHANGE_ANSWERS = {200: {"headers": rate_limit_headers()}, **answers(*AUTHENTICATED, 400, 403, 422)}
 
 
 def _user(user: str) -> str:
@@ -23,15 +26,17 @@ def _user(user: str) -> str:
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("")
-async def list_quotas(services: ServicesDep, who: CurrentUser) -> list[dict[str, Any]]:
-    return await asyncio.to_thread(services.quota_rows)
+@router.get("", response_model=list[QuotaRow], responses=answers(*AUTHENTICATED))
+async def list_quotas(services: ServicesDep, who: CurrentUser) -> list[QuotaRow]:
+    """Every user with a slot or a limit: slots used, the limit, and drift from the ledger."""
+    return await asyncio.to_thread(services.quota_reconcile.rows)
 
 
-@router.put("/{user}")
+@router.put("/{user}", response_model=QuotaLimitChanged, responses=CHANGE_ANSWERS)
 def set_limit(
     user: UserPath, body: QuotaBody, services: ServicesDep, who: LimitedAdmin
-) -> dict[str, Any]:
+) -> QuotaLimitChanged:
+    """Set how many tasks the user may have queued or running at once."""
     _user(user)
     audit_id = services.audit.begin(
         who, "quota_limit", [user], 1, body.reason, {"limit": body.limit, "reason": body.reason}
@@ -43,24 +48,23 @@ def set_limit(
         raise HTTPException(422, str(exc)) from None
     answer = {"user": user, "limit": body.limit, "previous_limit": old}
     services.audit.finish(audit_id, "ok", answer)
-    return {**answer, "audit_id": audit_id}
+    return QuotaLimitChanged(user=user, limit=body.limit, previous_limit=old, audit_id=audit_id)
 
 
-@router.post("/{user}/reconcile")
+@router.post("/{user}/reconcile", response_model=QuotaReconciled, responses=CHANGE_ANSWERS)
 def reconcile(
     user: UserPath, body: Reasoned, services: ServicesDep, who: LimitedAdmin
-) -> dict[str, Any]:
+) -> QuotaReconciled:
+    """Make the user's slots exactly their open tasks in the ledger."""
     _user(user)
     audit_id = services.audit.begin(
         who, "quota_reconcile", [user], 1, body.reason, {"reason": body.reason}
     )
-    changed = services.reconcile_quota(user)
-    row = next((r for r in services.quota_rows() if r["user"] == user), None)
-    answer = {
-        "user": user,
-        **changed,
-        "used": row["used"] if row else 0,
-        "drift": row["drift"] if row else 0,
-    }
-    services.audit.finish(audit_id, "ok", answer)
-    return {**answer, "audit_id": audit_id}
+    changed = services.quota_reconcile.reconcile_user(user)
+    row = services.quota_reconcile.row(user)
+    answer = QuotaReconciled(
+        user=user, released=changed["released"], added=changed["added"],
+        used=row.used if row else 0, drift=row.drift if row else 0, audit_id=audit_id,
+    )  # fmt: skip
+    services.audit.finish(audit_id, "ok", answer.model_dump(exclude={"audit_id"}))
+    return answer

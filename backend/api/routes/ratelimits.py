@@ -4,28 +4,41 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.errors import AUTHENTICATED, answers
+from taskdeck_core.api_types import (
+    Anomaly,
+    EndpointStats,
+    RateLimitConfig,
+    RateLimitStats,
+    RejectedKey,
+    Rejection,
+)
 
 router = APIRouter(prefix="/api/v1/ratelimits", tags=["ratelimits"])
 
 
-@router.get("/config")
-def config(services: ServicesDep, who: CurrentUser) -> dict[str, Any]:
-    return {**services.limiter.config(), "user_tiers": services.user_tiers}
+@router.get("/config", response_model=RateLimitConfig, responses=answers(*AUTHENTICATED))
+def config(services: ServicesDep, who: CurrentUser) -> RateLimitConfig:
+    """The tiers' limits per endpoint class, the window, and which user is in which tier."""
+    return RateLimitConfig.model_validate(
+        {**services.limiter.config(), "user_tiers": services.user_tiers}
+    )
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=RateLimitStats, responses=answers(*AUTHENTICATED, 422))
 def stats(
     services: ServicesDep,
     who: CurrentUser,
     window: Annotated[
         int, Query(ge=1, le=120, description="buckets to sum (one minute each by default)")
     ] = 15,
-) -> dict[str, Any]:
+) -> RateLimitStats:
+    """Requests and rejections per endpoint class and tier, and the most rejected keys."""
     buckets = services.limiter.buckets(window)
     totals: dict[str, int] = {}
     for _n, counters in buckets:
@@ -37,29 +50,32 @@ def stats(
 
     requests, rejected = part("req|"), part("rej|")
     top = sorted(part("rejkey|").items(), key=lambda kv: -kv[1])[:20]
-    return {
-        "window_buckets": window,
-        "bucket_s": services.limiter.bucket_s,
-        "endpoints": {
-            e: {
-                "requests": n,
-                "rejected": rejected.get(e, 0),
-                "share": round(rejected.get(e, 0) / n, 4) if n else 0.0,
-            }
+    return RateLimitStats(
+        window_buckets=window,
+        bucket_s=services.limiter.bucket_s,
+        endpoints={
+            e: EndpointStats(
+                requests=n,
+                rejected=rejected.get(e, 0),
+                share=round(rejected.get(e, 0) / n, 4) if n else 0.0,
+            )
             for e, n in requests.items()
         },
-        "rejections_by_tier": part("rejtier|"),
-        "top_rejected_keys": [{"key": k, "rejected": v} for k, v in top],
-    }
+        rejections_by_tier=part("rejtier|"),
+        top_rejected_keys=[RejectedKey(key=k, rejected=v) for k, v in top],
+    )
 
 
-@router.get("/events")
+@router.get("/events", response_model=list[Rejection], responses=answers(*AUTHENTICATED, 422))
 def events(
     services: ServicesDep, who: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[dict[str, Any]]:
-    return services.limiter.events(limit)
+) -> list[Rejection]:
+    """The latest rejections (429 answers), newest first."""
+    return [Rejection.model_validate(e) for e in services.limiter.events(limit)]
 
 
-@router.get("/anomalies")
-async def anomalies(services: ServicesDep, who: CurrentUser) -> list[dict[str, Any]]:
-    return [asdict(a) for a in await asyncio.to_thread(services.anomalies.active)]
+@router.get("/anomalies", response_model=list[Anomaly], responses=answers(*AUTHENTICATED))
+async def anomalies(services: ServicesDep, who: CurrentUser) -> list[Anomaly]:
+    """Keys, endpoints or addresses far outside their own normal, with the evidence."""
+    found = await asyncio.to_thread(services.anomalies.active)
+    return [Anomaly.model_validate(asdict(a)) for a in found]

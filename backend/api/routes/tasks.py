@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from backend.api.deps import CurrentUser, ServicesDep, SupportUser
-from backend.api.errors import TooManyRequests
+from backend.api.errors import AUTHENTICATED, TooManyRequests, answers, rate_limit_headers
 from backend.api.limits import LimitedAdmin, LimitedSupport, enforce
-from backend.api.schemas import CancelBody, PriorityBody, RetryBody, SubmitBody, parse_time
-from backend.services.actions import ActionAnswer
+from backend.api.schemas import (
+    TASK_ID_PATTERN,
+    CancelBody,
+    PriorityBody,
+    RetryBody,
+    State,
+    SubmitBody,
+    Time,
+    as_epoch,
+)
 from backend.services.ledger import TaskFilter
-from backend.services.ledger_rows import TaskDetail
 from backend.services.tiers import tier_of
-from taskdeck_core import lifecycle as lc
+from taskdeck_core.api_types import ActionResult, Submitted, TaskDetail, TaskPage, TaskSummary
 from taskdeck_core.priority import to_celery_priority
 from taskdeck_core.transport import QUEUES
 from taskdeck_worker.integration import TIER_HEADER, USER_HEADER
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 QUOTA_RETRY_S = 5  # a hint: slots free up as tasks finish, not on a clock
-TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=TASK_ID_PATTERN)]
+# The success answers of calls that count against the caller's rate limit carry its state.
+LIMITED_OK = {"headers": rate_limit_headers()}
 
 
-@router.post("", status_code=202)
+@router.post(
+    "",
+    status_code=202,
+    response_model=Submitted,
+    responses={202: LIMITED_OK, **answers(*AUTHENTICATED, 400, 403, 422)},
+)
 def submit(
     body: SubmitBody, request: Request, response: Response, services: ServicesDep, who: SupportUser
-) -> dict[str, Any]:
+) -> Submitted:
+    """Queue a task for a user; 429 when the user's rate limit or quota is reached."""
     # The limit and the quota are those of the user the task runs for.
     tier = tier_of(body.user, who, services.user_tiers)
     enforce(services, request, response, f"user:{body.user}", tier, "data_sync", who.user)
@@ -62,58 +77,80 @@ def submit(
     except Exception:
         services.quotas.release([task_id])
         raise
-    return {"task_id": task_id}
+    return Submitted(task_id=task_id)
 
 
-@router.get("")
+@router.get("", response_model=TaskPage, responses=answers(*AUTHENTICATED, 400, 422))
 def list_tasks(
     services: ServicesDep,
     who: CurrentUser,
-    state: Annotated[str | None, Query()] = None,
+    state: Annotated[State | None, Query()] = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
     user: Annotated[str | None, Query(max_length=150)] = None,
     queue: Annotated[str | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    since: Annotated[str | None, Query()] = None,
-    until: Annotated[str | None, Query()] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="id, name or message words")
+    ] = None,
+    since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
+    until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
-    if state is not None and state.upper() not in lc.STATES:
-        raise HTTPException(422, f"state: {state!r} is not one of {', '.join(lc.STATES)}")
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="next_cursor of the previous page")
+    ] = None,
+) -> TaskPage:
+    """Tasks newest first, filtered; 400 for a cursor this API did not hand out."""
     f = TaskFilter(
-        state=state.upper() if state else None,
-        name=name, user=user, queue=queue, q=q,
-        since=parse_time(since, "since"), until=parse_time(until, "until"),
+        state=state, name=name, user=user, queue=queue, q=q,
+        since=as_epoch(since), until=as_epoch(until),
     )  # fmt: skip
     items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
-    return {"items": items, "next_cursor": next_cursor}
+    return TaskPage(
+        items=[TaskSummary.model_validate(item, from_attributes=True) for item in items],
+        next_cursor=next_cursor,
+    )
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", response_model=TaskDetail, responses=answers(*AUTHENTICATED, 404, 422))
 def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> TaskDetail:
     task = services.ledger.get(task_id)
     if task is None:
         raise HTTPException(404, f"no task with id {task_id!r} in the ledger")
-    return task
+    return TaskDetail.model_validate(task, from_attributes=True)
 
 
-@router.post("/{task_id}/cancel")
+ACTION_ANSWERS = {200: LIMITED_OK, **answers(*AUTHENTICATED, 400, 403, 404, 422)}
+
+
+@router.post("/{task_id}/cancel", response_model=ActionResult, responses=ACTION_ANSWERS)
 def cancel(
     task_id: TaskIdPath, body: CancelBody, services: ServicesDep, who: LimitedSupport
-) -> ActionAnswer:
-    return services.actions.cancel(who, task_id, body.reason)
+) -> ActionResult:
+    """Remove a waiting task from its queue, or revoke it if a worker holds it."""
+    answer = services.actions.cancel(who, task_id, body.reason)
+    return ActionResult.model_validate(answer, from_attributes=True)
 
 
-@router.post("/{task_id}/retry")
+@router.post(
+    "/{task_id}/retry",
+    response_model=ActionResult,
+    responses={**ACTION_ANSWERS, **answers(409)},
+)
 def retry(
     task_id: TaskIdPath, body: RetryBody, services: ServicesDep, who: LimitedSupport
-) -> ActionAnswer:
-    return services.actions.retry(who, task_id, body.reason, body.priority)
+) -> ActionResult:
+    """Send a finished task again as a new task; 409 if it has not finished."""
+    answer = services.actions.retry(who, task_id, body.reason, body.priority)
+    return ActionResult.model_validate(answer, from_attributes=True)
 
 
-@router.post("/{task_id}/priority")
+@router.post(
+    "/{task_id}/priority",
+    response_model=ActionResult,
+    responses={**ACTION_ANSWERS, **answers(409)},
+)
 def set_priority(
     task_id: TaskIdPath, body: PriorityBody, services: ServicesDep, who: LimitedAdmin
-) -> ActionAnswer:
-    return services.actions.set_priority(who, task_id, body.priority, body.reason)
+) -> ActionResult:
+    """Move a waiting task to another priority; 409 if it is not waiting in a queue."""
+    answer = services.actions.set_priority(who, task_id, body.priority, body.reason)
+    return ActionResult.model_validate(answer, from_attributes=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.errors import AUTHENTICATED, answers
+from taskdeck_core.api_types import WorkerInfo
 
 router = APIRouter(prefix="/api/v1/workers", tags=["workers"])
 
 
-@router.get("")
-def list_workers(services: ServicesDep, who: CurrentUser) -> list[dict[str, Any]]:
+@router.get("", response_model=list[WorkerInfo], responses=answers(*AUTHENTICATED))
+def list_workers(services: ServicesDep, who: CurrentUser) -> list[WorkerInfo]:
+    """Every worker heard from: online, stale (late heartbeats) or offline."""
     return services.workers.snapshot()

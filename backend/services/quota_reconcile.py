@@ -1,0 +1,69 @@
+"""Quota slots against the ledger: usage with drift, and freeing slots that are held for nothing.
+
+A slot is taken when a task is submitted and freed when its final state is
+recorded. Slots can drift from the truth: a worker dies holding tasks, or a
+final record is lost. The ledger says which tasks are really open; a task
+held by a worker that is gone (while the worker monitor has watched long
+enough to be sure) is not.
+"""
+
+from __future__ import annotations
+
+from backend.config import Settings
+from backend.services.ledger import Ledger
+from backend.services.quotas import Quotas
+from backend.services.workers import WorkerMonitor
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.api_types import QuotaRow
+
+HELD_STATES = (lc.STATE_RECEIVED, lc.STATE_STARTED)
+
+
+class QuotaReconciler:
+    def __init__(
+        self, ledger: Ledger, quotas: Quotas, workers: WorkerMonitor, settings: Settings
+    ) -> None:
+        self.ledger = ledger
+        self.quotas = quotas
+        self.workers = workers
+        self.settings = settings
+
+    def rows(self) -> list[QuotaRow]:
+        """Every user with a slot or a limit of their own: used, limit, and drift from the ledger."""
+        real = self.real_open()
+        users = sorted(set(self.quotas.users()) | set(real))
+        return [
+            QuotaRow(user=user, used=used, limit=limit, drift=used - len(real.get(user, ())))
+            for user, used, limit in self.quotas.usage(users)
+        ]
+
+    def row(self, user: str) -> QuotaRow | None:
+        return next((r for r in self.rows() if r.user == user), None)
+
+    def real_open(self, user: str | None = None) -> dict[str, set[str]]:
+        """Open tasks per user from the ledger, less those held by workers that are gone."""
+        online = {w.hostname for w in self.workers.snapshot() if w.online}
+        sure_of_workers = self.workers.watching_for(self.settings.worker_timeout_s)
+        real: dict[str, set[str]] = {}
+        for task_id, owner, state, hostname in self.ledger.open_tasks(user):
+            if not owner:
+                continue
+            held = state in HELD_STATES and hostname
+            if held and sure_of_workers and hostname not in online:
+                continue  # its worker died: the task is not running, its slot is free
+            real.setdefault(owner, set()).add(task_id)
+        return real
+
+    def reconcile_user(self, user: str) -> dict[str, int]:
+        """Make ``user``'s slots exactly their open tasks; returns released and added counts."""
+        return self.quotas.reconcile(user, self.real_open(user).get(user, set()))
+
+    def reconcile_all(self) -> None:
+        """Periodic: free slots of tasks the ledger knows finished, or whose worker died.
+        Slots of tasks the ledger does not know yet (just submitted) are left alone."""
+        real = self.real_open()
+        for user in self.quotas.users():
+            taken = self.quotas.open_ids(user)
+            known = self.ledger.rows(taken)
+            gone = [t for t in taken if t in known and t not in real.get(user, set())]
+            self.quotas.release(gone)

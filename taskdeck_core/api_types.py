@@ -1,0 +1,346 @@
+"""The values the backend's HTTP API answers with: one definition for both sides.
+
+The backend declares these as its routes' response models, so /openapi.json
+documents every answer; the console's backend client parses replies into the
+same classes. Pydantic only: no FastAPI, no Qt. Replies are read leniently
+(unknown fields are ignored), so a newer backend does not break an older console.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from taskdeck_core.workers import WorkerStatus
+
+Role = Literal["viewer", "support", "admin"]
+TaskState = Literal[
+    "PENDING", "RECEIVED", "STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED"
+]
+
+
+class ApiModel(BaseModel):
+    """A value in an answer of the API: immutable, extra fields ignored."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+# -- errors --------------------------------------------------------------------
+
+
+class ErrorBody(ApiModel):
+    """Every error: a stable machine-readable code and a sentence for people."""
+
+    error: str = Field(description="machine-readable code, e.g. unknown_task, bad_cursor")
+    detail: str = Field(description="what was wrong and what to do about it")
+
+
+class TooManyRequestsBody(ErrorBody):
+    """A 429: a rate limit (key, tier, endpoint) or a user's quota (user, used) was reached."""
+
+    key: str | None = None
+    tier: str | None = None
+    endpoint: str | None = None
+    limit: int | None = None
+    retry_after_s: float | None = None
+    user: str | None = None
+    used: int | None = None
+
+
+# -- who -----------------------------------------------------------------------
+
+
+class Me(ApiModel):
+    user: str
+    role: Role
+
+
+# -- tasks ---------------------------------------------------------------------
+
+
+class TaskSummary(ApiModel):
+    """A task as listed: envelope, state and outcome, without the heavy fields."""
+
+    task_id: str
+    name: str | None = None
+    state: TaskState
+    queue: str | None = None
+    priority: int | None = Field(default=None, description="1 lowest ... 10 highest")
+    user: str | None = None
+    created_at: float = Field(description="epoch seconds the ledger first saw the task")
+    started_at: float | None = None
+    finished_at: float | None = None
+    runtime: float | None = None
+    retries: int = 0
+    exc_type: str | None = None
+    exc_message: str | None = None
+    retry_of: str | None = Field(default=None, description="the task this one re-sends")
+
+
+class TaskEvent(ApiModel):
+    event: str
+    at: float
+
+
+class RetriedAs(ApiModel):
+    task_id: str
+    state: TaskState
+    created_at: float
+
+
+class TaskDetail(TaskSummary):
+    """One task with everything the ledger keeps about it."""
+
+    tier: str | None = None
+    args: Any = None
+    kwargs: Any = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    published_at: float | None = None
+    received_at: float | None = None
+    hostname: str | None = None
+    traceback: str | None = None
+    result: Any = None
+    signature: str | None = None
+    history: list[TaskEvent] = Field(default_factory=list)
+    retried_as: list[RetriedAs] = Field(default_factory=list)
+
+
+class TaskPage(ApiModel):
+    items: list[TaskSummary]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+class Submitted(ApiModel):
+    task_id: str
+
+
+class ActionResult(ApiModel):
+    """The answer to a cancel, retry or priority change of one task."""
+
+    task_id: str
+    outcome: str = Field(description="e.g. removed, revoked, terminated, moved, retried")
+    detail: str | None = None
+    new_task_id: str | None = Field(default=None, description="the retry's task id")
+    audit_id: int
+
+
+# -- bulk jobs -----------------------------------------------------------------
+
+
+class BulkAccepted(ApiModel):
+    job_id: str
+    total: int
+
+
+class BulkDryRun(ApiModel):
+    dry_run: Literal[True] = True
+    total: int
+    sample_ids: list[str]
+
+
+class BulkItemError(ApiModel):
+    task_id: str
+    outcome: str | None = None
+    detail: str | None = None
+
+
+class BulkJob(ApiModel):
+    job_id: str
+    action: str
+    state: str = Field(description="queued | running | done | failed")
+    total: int
+    done: int
+    failed: int
+    outcomes: dict[str, int]
+    errors: list[BulkItemError]
+    created_at: float
+    updated_at: float
+
+
+# -- failures, audit -----------------------------------------------------------
+
+
+class FailureGroup(ApiModel):
+    signature: str
+    name: str | None = None
+    exc_type: str | None = None
+    message: str
+    top_frame: str
+    count: int
+    first_seen: float | None = None
+    last_seen: float | None = None
+    affected_users: int
+    users: list[str]
+    sample_ids: list[str]
+    sample_message: str | None = None
+
+
+class AuditEntry(ApiModel):
+    id: int
+    at: float
+    user: str
+    role: str
+    action: str
+    targets: Any = Field(description="task ids, or the filter of a bulk job")
+    target_count: int
+    reason: str
+    request: Any
+    status: str = Field(description="pending | ok | failed | partial")
+    outcome: Any = None
+    finished_at: float | None = None
+
+
+class AuditPage(ApiModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+# -- queues and workers --------------------------------------------------------
+
+
+class QueueSummary(ApiModel):
+    name: str
+    depth: int
+    depth_by_priority: dict[str, int] = Field(description="user priority '10' ... '1' -> waiting")
+    oldest_age_s: float | None = None
+
+
+class WaitingMessage(ApiModel):
+    """A message waiting in the broker; position 0 runs next."""
+
+    position: int
+    task_id: str
+    name: str
+    priority: int = Field(description="1 lowest ... 10 highest")
+    user: str | None = None
+    args: str = ""
+    eta: str | None = None
+    enqueued_at: float | None = Field(default=None, description="when it was published")
+
+
+class MessagePage(ApiModel):
+    queue: str
+    total: int
+    offset: int
+    items: list[WaitingMessage]
+
+
+class WorkerInfo(ApiModel):
+    """A Celery worker as its heartbeats show it (taskdeck_core.workers.Liveness)."""
+
+    hostname: str
+    status: WorkerStatus
+    online: bool = Field(description="not offline (a stale worker still counts as online)")
+    last_heartbeat: float
+    last_heartbeat_age_s: float
+    active: int = 0
+    processed: int = 0
+    loadavg: tuple[float, ...] = ()
+    sw_ver: str | None = None
+    pool: str | None = None
+    concurrency: int | None = None
+
+
+# -- quotas --------------------------------------------------------------------
+
+
+class QuotaRow(ApiModel):
+    user: str
+    used: int = Field(description="tasks queued or running that hold a slot")
+    limit: int
+    drift: int = Field(description="slots held minus open tasks the ledger knows")
+
+
+class QuotaLimitChanged(ApiModel):
+    user: str
+    limit: int
+    previous_limit: int
+    audit_id: int
+
+
+class QuotaReconciled(ApiModel):
+    user: str
+    released: int
+    added: int
+    used: int
+    drift: int
+    audit_id: int
+
+
+# -- rate limits ---------------------------------------------------------------
+
+
+class RateLimitConfig(ApiModel):
+    window_s: float
+    tiers: dict[str, dict[str, int]]
+    endpoint_classes: list[str]
+    user_tiers: dict[str, str]
+
+
+class EndpointStats(ApiModel):
+    requests: int
+    rejected: int
+    share: float
+
+
+class RejectedKey(ApiModel):
+    key: str
+    rejected: int
+
+
+class RateLimitStats(ApiModel):
+    window_buckets: int
+    bucket_s: float
+    endpoints: dict[str, EndpointStats]
+    rejections_by_tier: dict[str, int]
+    top_rejected_keys: list[RejectedKey]
+
+
+class Rejection(ApiModel):
+    key: str
+    tier: str
+    endpoint: str
+    ip: str
+    ts: float
+
+
+class Anomaly(ApiModel):
+    kind: str
+    subject: str
+    score: float
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+
+
+# -- health --------------------------------------------------------------------
+
+
+class DependencyHealth(ApiModel):
+    up: bool
+    latency_ms: float | None = None
+    target: str | None = None
+    error: str | None = None
+
+
+class LedgerHealth(ApiModel):
+    source: str = Field(description="stream or events: what feeds the ledger")
+    lag: int | None = Field(description="stream entries not yet in the ledger")
+    ingesting: bool
+    records: int
+    last_batch_at: float | None = None
+    error: str | None = None
+
+
+class WorkersMonitorHealth(ApiModel):
+    connected: bool
+    error: str | None = None
+
+
+class Health(ApiModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    dependencies: dict[str, DependencyHealth]
+    ledger: LedgerHealth
+    workers_monitor: WorkersMonitorHealth

@@ -37,8 +37,13 @@ Time = Annotated[float, Field(allow_inf_nan=False)] | datetime
 State = Annotated[TaskState, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 
 
+# Some character that is not blank. Python's \s also counts \x1c-\x1f and \x85 as blank,
+# JSON Schema's (ECMAScript's) \ufeff: naming all three makes both read it alike.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+
+
 def _reason(value: str) -> str:
-    if not re.search(r"\S", value):
+    if not re.search(NOT_BLANK, value):
         raise ValueError("a reason is required: say why this change is made")
     return value.strip()
 
@@ -50,7 +55,7 @@ class Strict(BaseModel):
 class Reasoned(Strict):
     reason: str = Field(
         min_length=1, max_length=2000, description="why this change is made (not blank)",
-        json_schema_extra={"pattern": r"\S"},
+        json_schema_extra={"pattern": NOT_BLANK},
     )  # fmt: skip
 
     @field_validator("reason")

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 SCHEMATHESIS = Path(sys.executable).with_name("st")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_EXAMPLES = 40  # per operation and phase: the whole module takes about a minute
+MAX_EXAMPLES = 150  # per operation and phase: the whole module takes about a minute and a half
 RUN_DEADLINE_S = 150
 
 

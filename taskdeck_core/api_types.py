@@ -226,7 +226,18 @@ class MessagePage(ApiModel):
     items: list[WaitingMessage]
 
 
-class WorkerInfo(ApiModel):
+class WorkerFacts(ApiModel):
+    """What a worker's heartbeats (and its one answer about its pool) say about it."""
+
+    active: int = 0
+    processed: int = 0
+    loadavg: tuple[float, ...] = ()
+    sw_ver: str | None = None
+    pool: str | None = None
+    concurrency: int | None = None
+
+
+class WorkerInfo(WorkerFacts):
     """A Celery worker as its heartbeats show it (taskdeck_core.workers.Liveness)."""
 
     hostname: str
@@ -234,12 +245,6 @@ class WorkerInfo(ApiModel):
     online: bool = Field(description="not offline (a stale worker still counts as online)")
     last_heartbeat: float
     last_heartbeat_age_s: float
-    active: int = 0
-    processed: int = 0
-    loadavg: tuple[float, ...] = ()
-    sw_ver: str | None = None
-    pool: str | None = None
-    concurrency: int | None = None
 
 
 # -- quotas --------------------------------------------------------------------

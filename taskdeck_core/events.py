@@ -62,3 +62,17 @@ class EventCapture:
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 15.0)
         self.connected = False
+
+
+class CaptureOwner:
+    """For a class that owns an ``EventCapture`` as ``_capture``: its connection state."""
+
+    _capture: EventCapture
+
+    @property
+    def connected(self) -> bool:
+        return self._capture.connected
+
+    @property
+    def last_error(self) -> str | None:
+        return self._capture.last_error

@@ -6,45 +6,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
 
 from taskdeck_core.api_types import WorkerInfo
-from taskdeck_core.events import EventCapture
+from taskdeck_core.events import CaptureOwner, EventCapture
+from taskdeck_core.heartbeats import Heartbeats
 from taskdeck_core.workers import STALE_AFTER_S, Liveness
 
 log = logging.getLogger("taskdeck.workers")
 POOL_RETRY_S = 10.0
 
 
-@dataclass
-class _Heartbeats:
-    """What the latest heartbeat of one worker said (mutable, under the monitor's lock)."""
-
-    hostname: str
-    last_heartbeat: float  # time.time() when the last heartbeat arrived
-    active: int = 0
-    processed: int = 0
-    loadavg: tuple[float, ...] = ()
-    sw_ver: str | None = None
-    pool: str | None = None
-    concurrency: int | None = None
-    offline_reported: bool = False
-
-    def public(self, now: float, liveness: Liveness) -> WorkerInfo:
-        age = max(0.0, now - self.last_heartbeat)
-        status = liveness.status(age, self.offline_reported)
-        return WorkerInfo(
-            hostname=self.hostname, status=status, online=status != "offline",
-            last_heartbeat=self.last_heartbeat, last_heartbeat_age_s=round(age, 1),
-            active=self.active, processed=self.processed, loadavg=self.loadavg,
-            sw_ver=self.sw_ver, pool=self.pool, concurrency=self.concurrency,
-        )  # fmt: skip
-
-
-class WorkerMonitor:
+class WorkerMonitor(CaptureOwner):
     """Keeps the latest heartbeat of every worker; asks each new one for its pool once."""
 
     def __init__(
@@ -58,7 +33,7 @@ class WorkerMonitor:
         self.timeout_s = timeout_s
         # offline after the backend's worker timeout; stale at the shared default, or sooner
         self.liveness = Liveness(min(STALE_AFTER_S, timeout_s), timeout_s)
-        self._workers: dict[str, _Heartbeats] = {}
+        self._workers: dict[str, Heartbeats] = {}
         self._lock = threading.Lock()
         self._asked: dict[str, float] = {}
         self._capture = EventCapture(app, self._on_event, "worker-monitor")
@@ -69,14 +44,6 @@ class WorkerMonitor:
     def stop(self) -> None:
         self._capture.stop()
 
-    @property
-    def connected(self) -> bool:
-        return self._capture.connected
-
-    @property
-    def last_error(self) -> str | None:
-        return self._capture.last_error
-
     def watching_for(self, seconds: float) -> bool:
         """Connected for at least ``seconds``: a worker not heard from by now is really gone."""
         since = self._capture.connected_since
@@ -86,7 +53,7 @@ class WorkerMonitor:
         now = time.time()
         with self._lock:
             return [
-                w.public(now, self.liveness)
+                w.info(now, self.liveness)
                 for w in sorted(self._workers.values(), key=lambda w: w.hostname)
             ]
 
@@ -100,19 +67,15 @@ class WorkerMonitor:
             return
         new = False
         with self._lock:
+            now = time.time()
             info = self._workers.get(hostname)
             if info is None:
-                info = self._workers[hostname] = _Heartbeats(hostname, time.time())
+                info = self._workers[hostname] = Heartbeats(hostname, now)
                 new = True
-            info.last_heartbeat = time.time()
-            info.offline_reported = kind == "worker-offline"
-            info.active = int(event.get("active") or 0)
-            info.processed = int(event.get("processed") or 0)
-            info.loadavg = tuple(event.get("loadavg") or ())
-            info.sw_ver = event.get("sw_ver") or info.sw_ver
+            info.apply(kind, event, now)
         # Ask a new worker for its pool, and again later if it did not answer in time.
         if new or (
-            info.pool is None and time.time() - self._asked.get(hostname, 0.0) > POOL_RETRY_S
+            info.facts.pool is None and time.time() - self._asked.get(hostname, 0.0) > POOL_RETRY_S
         ):
             self._asked[hostname] = time.time()
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
@@ -129,5 +92,6 @@ class WorkerMonitor:
             if info is not None:
                 impl = str(pool.get("implementation", ""))
                 # "celery.concurrency.prefork:TaskPool" -> "prefork"
-                info.pool = impl.split(":", 1)[0].rsplit(".", 1)[-1] or None
-                info.concurrency = pool.get("max-concurrency")
+                info.set_pool(
+                    impl.split(":", 1)[0].rsplit(".", 1)[-1] or None, pool.get("max-concurrency")
+                )

@@ -11,6 +11,8 @@ import collections
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from taskdeck_core.api_types import WorkerInfo
+from taskdeck_core.heartbeats import Heartbeats
 from taskdeck_core.workers import DEFAULT_LIVENESS, Liveness
 
 FAILED_WINDOW_S = 300.0
@@ -26,31 +28,6 @@ class QueueInfo:
     rate_in: float | None = None  # messages per second, from Prometheus
     rate_out: float | None = None
     consumers: int | None = None
-
-
-@dataclass(frozen=True)
-class WorkerInfo:
-    hostname: str
-    status: str  # online | stale | offline
-    last_heartbeat: float
-    heartbeat_age_s: float
-    active: int
-    processed: int
-    loadavg: tuple[float, ...] = ()
-    pool: str | None = None
-    concurrency: int | None = None
-
-
-@dataclass
-class _Worker:
-    hostname: str
-    last_heartbeat: float
-    active: int = 0
-    processed: int = 0
-    loadavg: tuple[float, ...] = ()
-    offline_event: bool = False
-    pool: str | None = None
-    concurrency: int | None = None
 
 
 @dataclass
@@ -71,7 +48,7 @@ class LiveState:
     """Everything the live pages show; updated by depth readings and event batches."""
 
     queues: dict[str, QueueInfo] = field(default_factory=dict)
-    _workers: dict[str, _Worker] = field(default_factory=dict)
+    _workers: dict[str, Heartbeats] = field(default_factory=dict)
     _running: collections.OrderedDict[str, float] = field(default_factory=collections.OrderedDict)
     # Finished tasks per second: [second, succeeded, failed], oldest first.
     _finished: collections.deque[list[int]] = field(default_factory=collections.deque)
@@ -108,12 +85,8 @@ class LiveState:
             return
         worker = self._workers.get(hostname)
         if worker is None:
-            worker = self._workers[hostname] = _Worker(hostname, now)
-        worker.last_heartbeat = now
-        worker.offline_event = kind == "worker-offline"
-        worker.active = int(event.get("active") or 0)
-        worker.processed = int(event.get("processed") or worker.processed)
-        worker.loadavg = tuple(float(v) for v in event.get("loadavg") or ())
+            worker = self._workers[hostname] = Heartbeats(hostname, now)
+        worker.apply(kind, event, now)
 
     def _task_event(self, kind: str, event: dict[str, Any], now: float) -> None:
         task_id = str(event.get("uuid") or "")
@@ -141,16 +114,13 @@ class LiveState:
     def set_worker_details(self, hostname: str, pool: str | None, concurrency: int | None) -> None:
         worker = self._workers.get(hostname)
         if worker is not None:
-            worker.pool, worker.concurrency = pool, concurrency
+            worker.set_pool(pool, concurrency)
 
     def workers(self, now: float) -> list[WorkerInfo]:
-        out = []
-        for w in sorted(self._workers.values(), key=lambda w: w.hostname):
-            age = max(0.0, now - w.last_heartbeat)
-            status = self.liveness.status(age, announced_offline=w.offline_event)
-            out.append(WorkerInfo(w.hostname, status, w.last_heartbeat, age, w.active if status != "offline" else 0,
-                                  w.processed, w.loadavg, w.pool, w.concurrency))  # fmt: skip
-        return out
+        return [
+            w.info(now, self.liveness)
+            for w in sorted(self._workers.values(), key=lambda w: w.hostname)
+        ]
 
     def counts(self, now: float) -> LiveCounts:
         cutoff = now - FAILED_WINDOW_S

@@ -6,9 +6,9 @@ from typing import Any
 
 from PySide6.QtGui import QBrush, QColor
 
-from console.domain.live import WorkerInfo
 from console.models.format import duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
+from taskdeck_core.api_types import WorkerInfo
 
 STATUS_COLOURS = {
     "online": QColor("#2e7d32"),
@@ -31,7 +31,7 @@ class WorkersTableModel(KeyedTableModel[WorkerInfo]):
         Column("Worker", lambda w: w.hostname),
         Column("Status", lambda w: w.status, lambda w: STATUS_ORDER.get(w.status, 0),
                foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor("#808080")))),
-        Column("Last heartbeat", lambda w: f"{duration(w.heartbeat_age_s)} ago", lambda w: w.heartbeat_age_s, align_right=True),
+        Column("Last heartbeat", lambda w: f"{duration(w.last_heartbeat_age_s)} ago", lambda w: w.last_heartbeat_age_s, align_right=True),
         Column("Active", lambda w: number(w.active), lambda w: w.active, align_right=True),
         Column("Processed", lambda w: number(w.processed), lambda w: w.processed, align_right=True),
         Column("Pool", lambda w: w.pool or "—"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from taskdeck_core.events import EventCapture
+from taskdeck_core.events import CaptureOwner, EventCapture
 from taskdeck_core.priority import from_celery_priority
 from taskdeck_core.transport import QUEUES, SANDBOX_TRANSPORT, Transport
 
@@ -72,7 +72,7 @@ class BrokerReader:
         }
 
 
-class EventReceiver:
+class EventReceiver(CaptureOwner):
     """Celery's event stream on a daemon thread, delivered in batches through ``deliver``.
 
     ``deliver(batch)`` is called on a helper thread; pass something that hands
@@ -92,14 +92,6 @@ class EventReceiver:
         self._flusher = threading.Thread(
             target=self._flush_loop, name="celery-events-flush", daemon=True
         )
-
-    @property
-    def connected(self) -> bool:
-        return self._capture.connected
-
-    @property
-    def last_error(self) -> str | None:
-        return self._capture.last_error
 
     def start(self) -> None:
         self._capture.start()

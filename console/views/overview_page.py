@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.live import LiveCounts, WorkerInfo
+from console.domain.live import LiveCounts
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.models.format import number, percent
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.page_title import page_title
 from console.views.widgets.tile import Tile, level_for
+from taskdeck_core.api_types import WorkerInfo
 
 
 def _percent(value: float) -> str:

@@ -9,20 +9,26 @@ from PySide6.QtCore import QPersistentModelIndex, QSortFilterProxyModel, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from console.domain.live import QueueInfo, WorkerInfo
+from console.domain.live import QueueInfo
 from console.models.keyed_table_model import KeyRole, SortRole
 from console.models.messages_table_model import MessagesTableModel, WaitingMessage
 from console.models.queues_table_model import COL_DEPTH, QueuesTableModel
 from console.models.workers_table_model import COL_STATUS, WorkersTableModel
 from console.reports.csv_export import export_csv
+from taskdeck_core.api_types import WorkerInfo
+from taskdeck_core.workers import WorkerStatus
 
 
 def queue(name: str, depth: int) -> QueueInfo:
     return QueueInfo(name, depth, {5: depth})
 
 
-def worker(host: str, status: str = "online", active: int = 1) -> WorkerInfo:
-    return WorkerInfo(host, status, 0.0, 1.0, active, 10, (0.1, 0.2, 0.3), "prefork", 2)
+def worker(host: str, status: WorkerStatus = "online", active: int = 1) -> WorkerInfo:
+    return WorkerInfo(
+        hostname=host, status=status, online=status != "offline", last_heartbeat=0.0,
+        last_heartbeat_age_s=1.0, active=active, processed=10, loadavg=(0.1, 0.2, 0.3),
+        pool="prefork", concurrency=2,
+    )  # fmt: skip
 
 
 def message(

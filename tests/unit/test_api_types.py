@@ -7,9 +7,9 @@ import json
 from typing import get_args
 
 from backend.services.broker import decode_message
-from backend.services.workers import _Heartbeats
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.api_types import TaskState, WaitingMessage, WorkerInfo
+from taskdeck_core.heartbeats import Heartbeats
 from taskdeck_core.workers import Liveness
 
 
@@ -36,10 +36,11 @@ def test_a_waiting_message_decoded_by_the_backend_reads_back_the_same() -> None:
 
 def test_a_worker_is_online_stale_then_offline_by_the_shared_rule() -> None:
     liveness = Liveness(stale_after_s=10, offline_after_s=30)
-    seen = _Heartbeats("w1@host", last_heartbeat=1000.0, active=2)
+    seen = Heartbeats("w1@host", last_heartbeat=1000.0)
+    seen.apply("worker-heartbeat", {"active": 2}, now=1000.0)
 
     def at(now: float) -> WorkerInfo:
-        return seen.public(now, liveness)
+        return seen.info(now, liveness)
 
     assert (at(1005).status, at(1005).online) == ("online", True)
     assert (at(1015).status, at(1015).online) == ("stale", True)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis
 
 from backend.services.ratelimit import RateLimiter
+from taskdeck_core.api_types import Anomaly
 
 STATE_KEY = "taskdeck:rl:anomalies"
 WINDOW_BUCKETS = 30
@@ -31,16 +31,6 @@ MIN_REJECTIONS = 5
 SHARE_JUMP = 0.25
 IP_USERS_THRESHOLD = 5
 STALE_BUCKETS = 5  # an anomaly not seen for this many buckets is over
-
-
-@dataclass
-class Anomaly:
-    kind: str
-    subject: str
-    score: float
-    evidence: dict[str, Any] = field(default_factory=dict)
-    first_seen: float = 0.0
-    last_seen: float = 0.0
 
 
 def ewma_z(history: list[float], current: float) -> tuple[float, float, float]:
@@ -72,7 +62,7 @@ def detect(
         current = float(latest.get(f"rejkey|{key}", 0))
         mean, std, z = ewma_z(series, current)
         if current >= MIN_REJECTIONS and z >= Z_THRESHOLD:
-            found.append(Anomaly("key_rejections", key, round(z, 2), {
+            found.append(Anomaly(kind="key_rejections", subject=key, score=round(z, 2), evidence={
                 "rejections_per_bucket": [int(v) for v in series] + [int(current)],
                 "requests_per_bucket": [b.get(f"key|{key}", 0) for _n, b in buckets],
                 "baseline_mean": round(mean, 2), "baseline_std": round(std, 2),
@@ -88,15 +78,15 @@ def detect(
         share = latest.get(f"rej|{endpoint}", 0) / total if total else 0.0
         baseline = sum(shares) / len(shares) if shares else 0.0
         if total >= MIN_REJECTIONS and share - baseline >= SHARE_JUMP:
-            found.append(Anomaly("endpoint_rejection_share", endpoint, round(share - baseline, 3), {
+            found.append(Anomaly(kind="endpoint_rejection_share", subject=endpoint, score=round(share - baseline, 3), evidence={
                 "rejected_per_bucket": [b.get(f"rej|{endpoint}", 0) for _n, b in buckets],
                 "requests_per_bucket": [b.get(f"req|{endpoint}", 0) for _n, b in buckets],
                 "baseline_share": round(baseline, 3), "share": round(share, 3),
             }))  # fmt: skip
     for ip, users in ip_users.items():
         if len(users) >= IP_USERS_THRESHOLD:
-            found.append(Anomaly("ip_many_users", f"ip:{ip}", float(len(users)),
-                                 {"distinct_users": sorted(users)[:50]}))  # fmt: skip
+            found.append(Anomaly(kind="ip_many_users", subject=f"ip:{ip}", score=float(len(users)),
+                                 evidence={"distinct_users": sorted(users)[:50]}))  # fmt: skip
     return found
 
 
@@ -117,9 +107,10 @@ class AnomalyDetector:
         for anomaly in found:
             ident = f"{anomaly.kind}|{anomaly.subject}"
             previous = state.get(ident)
-            anomaly.first_seen = previous["first_seen"] if previous else now
-            anomaly.last_seen = now
-            state[ident] = asdict(anomaly)
+            first_seen = previous["first_seen"] if previous else now
+            state[ident] = anomaly.model_copy(
+                update={"first_seen": first_seen, "last_seen": now}
+            ).model_dump()
             pipe.hset(STATE_KEY, ident, json.dumps(state[ident]))
         stale_after = STALE_BUCKETS * self.limiter.bucket_s
         for ident, data in list(state.items()):
@@ -127,11 +118,11 @@ class AnomalyDetector:
                 pipe.hdel(STATE_KEY, ident)
                 del state[ident]
         pipe.execute()
-        return [Anomaly(**data) for data in state.values()]
+        return [Anomaly.model_validate(data) for data in state.values()]
 
     def active(self) -> list[Anomaly]:
         stored: Any = self.client.hgetall(STATE_KEY)
         now = time.time()
         stale_after = STALE_BUCKETS * self.limiter.bucket_s
-        out = [Anomaly(**json.loads(v)) for v in stored.values()]
+        out = [Anomaly.model_validate_json(v) for v in stored.values()]
         return sorted((a for a in out if now - a.last_seen <= stale_after), key=lambda a: -a.score)

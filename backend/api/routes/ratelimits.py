@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -77,5 +76,4 @@ def events(
 @router.get("/anomalies", response_model=list[Anomaly], responses=answers(*AUTHENTICATED))
 async def anomalies(services: ServicesDep, who: CurrentUser) -> list[Anomaly]:
     """Keys, endpoints or addresses far outside their own normal, with the evidence."""
-    found = await asyncio.to_thread(services.anomalies.active)
-    return [Anomaly.model_validate(asdict(a)) for a in found]
+    return await asyncio.to_thread(services.anomalies.active)

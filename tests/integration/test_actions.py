@@ -21,30 +21,13 @@ from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
 from taskdeck_worker.celery_app import create_celery
 from taskdeck_worker.config import WorkerSettings
-from tests.conftest import FAST_WORKLOAD, ROOMY, Server, running_backend, running_redis
+from tests.conftest import FAST_WORKLOAD, Server
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 
 SYNC = "data_sync.sync_single_file"
 BATCH = "data_sync.sync_batch"
-
-
-@pytest.fixture(scope="module")
-def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("actions")
-
-
-@pytest.fixture(scope="module")
-def broker(stack_dir: Path) -> Iterator[Server]:
-    with running_redis(stack_dir) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def backend(stack_dir: Path, broker: Server) -> Iterator[Server]:
-    with running_backend(stack_dir, broker.url, ROOMY) as server:
-        yield server
 
 
 class Workers:

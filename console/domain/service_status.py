@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from taskdeck_core.urls import redact_url
+
 
 class ServiceKind(enum.Enum):
     BROKER = "broker"
@@ -47,7 +49,8 @@ class ServiceStatus:
 
     @staticmethod
     def initial(kind: ServiceKind, target: str) -> ServiceStatus:
-        return ServiceStatus(kind, target, Connection.UNKNOWN, None, None, None)
+        """Not checked yet; ``target`` is shown with any password in it replaced by ***."""
+        return ServiceStatus(kind, redact_url(target), Connection.UNKNOWN, None, None, None)
 
     def updated(self, result: ProbeResult, stale_limit_s: float) -> ServiceStatus:
         """The status after ``result``: a failure keeps the last good data, marked stale."""

@@ -11,7 +11,7 @@ from console.domain.service_status import Connection, ServiceKind, ServiceStatus
 from console.models.format import translated
 from console.models.keyed_table_model import Column, KeyedTableModel
 
-COL_STATE, COL_DETAILS, COL_ERROR = 1, 3, 5
+COL_STATE, COL_DETAILS, COL_ADDRESS, COL_ERROR = 1, 3, 4, 5
 
 STATE_COLOURS = {
     Connection.UNKNOWN: QColor("#808080"),

@@ -14,7 +14,7 @@ from console.app import Console, build_console
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile
 from console.domain.service_status import Connection, ProbeResult, ServiceKind
-from console.models.services_table_model import COL_DETAILS, COL_STATE
+from console.models.services_table_model import COL_ADDRESS, COL_DETAILS, COL_STATE
 from console.services.secrets import BACKEND_TOKEN, MemorySecrets
 from taskdeck_core.transport import QUEUES, priority_list_names
 from taskdeck_dev.procs import LOOPBACK, free_port
@@ -121,5 +121,26 @@ def test_a_profile_switch_cancels_the_old_environments_pending_work(
         prober.gate.set()  # only the second environment's probes are left to answer
         qtbot.waitUntil(lambda: all_connected(console))
         assert prober.cancelled == len(ServiceKind)
+    finally:
+        run_coro(qtbot, console.aclose())
+
+
+def test_the_connections_page_never_shows_the_broker_password(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Before the first check answers, the address column shows the configured URLs."""
+    prober = GatedProber()  # never answers in this test
+    secret = "s3cret-pw"
+    endpoints = Endpoints(f"redis://reader:{secret}@{LOOPBACK}:6390/0", "http://b", "http://p",
+                          "http://a")  # fmt: skip
+    console = Console(prober=prober)
+    qtbot.addWidget(console.window)
+    console.connect_to(endpoints, "Prod")
+    try:
+        qtbot.waitUntil(lambda: prober.started == len(ServiceKind))
+        model = console.services_model
+        addresses = [model.index(r, COL_ADDRESS).data() for r in range(model.rowCount())]
+        assert f"redis://reader:***@{LOOPBACK}:6390/0" in addresses
+        assert not any(secret in str(a) for a in addresses)
     finally:
         run_coro(qtbot, console.aclose())

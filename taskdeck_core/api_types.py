@@ -134,9 +134,17 @@ class BulkAccepted(ApiModel):
 
 
 class BulkDryRun(ApiModel):
+    """What the job would do if it ran now: each item's outcome, decided as the job decides."""
+
     dry_run: Literal[True] = True
     total: int
     sample_ids: list[str]
+    outcomes: dict[str, int] = Field(
+        default_factory=dict, description="outcome -> items that would come to it"
+    )
+    samples: dict[str, list[str]] = Field(
+        default_factory=dict, description="outcome -> the first 20 task ids that would"
+    )
 
 
 class BulkItemError(ApiModel):

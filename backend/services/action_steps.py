@@ -104,6 +104,42 @@ def not_retryable(row: TaskRecord) -> str | None:
     return None
 
 
+# What an action comes to for one task, from what the ledger holds for it (``row``, None
+# if nothing) and whether its message waits in the broker. Doing an action and
+# previewing it (a dry run) both decide by these.
+
+
+def cancel_outcome(task_id: str, row: TaskRecord | None, waiting_in: str | None) -> Outcome:
+    if row is not None and row.state in lc.FINAL_STATES:
+        return Outcome(task_id, ALREADY_FINISHED, f"task is {row.state}")
+    if waiting_in is not None:
+        return Outcome(task_id, REMOVED, f"taken out of {waiting_in}")
+    if row is None:
+        return Outcome(task_id, NOT_FOUND, "no such task in the ledger or the broker")
+    if row.state == lc.STATE_STARTED:
+        return Outcome(task_id, TERMINATED, f"running on {row.hostname}")
+    return Outcome(task_id, REVOKED, "held by a worker; it will be skipped")
+
+
+def move_outcome(task_id: str, row: TaskRecord | None, waiting: bool, priority: int) -> Outcome:
+    if waiting:
+        return Outcome(task_id, MOVED, f"now priority {priority}")
+    if row is None:
+        return Outcome(task_id, NOT_FOUND, "no such task in the ledger or the broker")
+    return Outcome(
+        task_id, NOT_QUEUED, f"task is {row.state}; only a waiting task can change priority"
+    )
+
+
+def retry_outcome(task_id: str, row: TaskRecord | None) -> Outcome:
+    if row is None:
+        return Outcome(task_id, NOT_FOUND, "no such task in the ledger")
+    reason = not_retryable(row)
+    if reason:
+        return Outcome(task_id, NOT_RETRYABLE, reason)
+    return Outcome(task_id, RETRIED)
+
+
 @dataclass
 class ActionSteps:
     ledger: Ledger
@@ -125,41 +161,33 @@ class ActionSteps:
     def _queues_of(self, rows: dict[str, TaskRecord]) -> Callable[[str], list[str]]:
         return lambda task_id: self.queues_for(rows.get(task_id))
 
+    def waiting_in(self, ids: list[str], rows: dict[str, TaskRecord]) -> dict[str, str]:
+        """Which of ``ids`` wait in the broker: task id -> list key (nothing is changed)."""
+        return in_queues(ids, self._queues_of(rows), self.queues.find)
+
     def cancel_many(self, ids: list[str], rows: dict[str, TaskRecord]) -> list[Outcome]:
-        out: dict[str, Outcome] = {}
         live = [i for i in ids if i not in rows or rows[i].state not in lc.FINAL_STATES]
-        for i in ids:
-            if i not in live:
-                out[i] = Outcome(i, ALREADY_FINISHED, f"task is {rows[i].state}")
+        removed: dict[str, str] = {}
         if live:
             now = time.time()
             # Durable first: a worker that receives one of these from now on skips it.
             self.redis.zadd(lc.CANCELLED_KEY, dict.fromkeys(live, now))
             removed = in_queues(live, self._queues_of(rows), self.queues.remove)
-            to_revoke: list[str] = []
-            to_terminate: list[str] = []
             if removed and self.quotas is not None:
                 self.quotas.release(list(removed))  # it will never run: its slot is free
-            for i in live:
-                if i in removed:
-                    self.ledger.mark(i, lc.STATE_REVOKED, now, lc.REVOKED)
-                    out[i] = Outcome(i, REMOVED, f"taken out of {removed[i]}")
-                elif i not in rows:
-                    out[i] = Outcome(i, NOT_FOUND, "no such task in the ledger or the broker")
-                elif rows[i].state == lc.STATE_STARTED:
-                    to_terminate.append(i)
-                    out[i] = Outcome(i, TERMINATED, f"running on {rows[i].hostname}")
-                else:
-                    to_revoke.append(i)
-                    out[i] = Outcome(i, REVOKED, "held by a worker; it will be skipped")
-            if to_terminate:
-                self.app.control.revoke(to_terminate, terminate=True, signal="SIGTERM")
-            if to_revoke:
-                self.app.control.revoke(to_revoke)
-            unknown = [i for i in live if out[i].outcome == NOT_FOUND]
-            if unknown:
-                self.redis.zrem(lc.CANCELLED_KEY, *unknown)
-        return [out[i] for i in ids]
+            for i in removed:
+                self.ledger.mark(i, lc.STATE_REVOKED, now, lc.REVOKED)
+        out = [cancel_outcome(i, rows.get(i), removed.get(i)) for i in ids]
+        to_terminate = [o.task_id for o in out if o.outcome == TERMINATED]
+        to_revoke = [o.task_id for o in out if o.outcome == REVOKED]
+        if to_terminate:
+            self.app.control.revoke(to_terminate, terminate=True, signal="SIGTERM")
+        if to_revoke:
+            self.app.control.revoke(to_revoke)
+        unknown = [o.task_id for o in out if o.outcome == NOT_FOUND]
+        if unknown:
+            self.redis.zrem(lc.CANCELLED_KEY, *unknown)
+        return out
 
     def move_many(
         self, ids: list[str], rows: dict[str, TaskRecord], priority: int
@@ -168,21 +196,25 @@ class ActionSteps:
         moved = in_queues(
             ids, self._queues_of(rows), lambda queue, part: self.queues.move(queue, part, step)
         )
-        out = []
-        for i in ids:
-            if i in moved:
-                out.append(Outcome(i, MOVED, f"now priority {priority}"))
-            elif i not in rows:
-                out.append(Outcome(i, NOT_FOUND, "no such task in the ledger or the broker"))
-            else:
-                out.append(
-                    Outcome(
-                        i,
-                        NOT_QUEUED,
-                        f"task is {rows[i].state}; only a waiting task can change priority",
-                    )
-                )
-        return out
+        if moved:
+            self.ledger.moved(list(moved), priority, time.time())
+        return [move_outcome(i, rows.get(i), i in moved, priority) for i in ids]
+
+    def preview(
+        self, action: str, ids: list[str], rows: dict[str, TaskRecord], priority: int | None
+    ) -> list[Outcome]:
+        """What ``action`` would come to for each of ``ids`` if done now, by the same rules
+        as doing it (a bulk job's dry run); nothing is changed."""
+        if action == "retry":
+            return [retry_outcome(i, rows.get(i)) for i in ids]
+        if action == "cancel":
+            live = [i for i in ids if i not in rows or rows[i].state not in lc.FINAL_STATES]
+            waiting = self.waiting_in(live, rows)
+            return [cancel_outcome(i, rows.get(i), waiting.get(i)) for i in ids]
+        if priority is None:
+            raise ValueError("a priority action names a priority")
+        waiting = self.waiting_in(ids, rows)
+        return [move_outcome(i, rows.get(i), i in waiting, priority) for i in ids]
 
     def retry_many(
         self, rows: list[TaskRecord], priority: int | None, new_ids: list[str] | None = None
@@ -218,9 +250,9 @@ class ActionSteps:
             )  # fmt: skip
         with self.app.producer_or_acquire() as producer, producer.batch(batch_size), recording:
             for row, new_id in zip(rows, new_ids, strict=True):
-                reason = not_retryable(row)
-                if reason:
-                    out.append(Outcome(row.task_id, NOT_RETRYABLE, reason))
+                refused = retry_outcome(row.task_id, row)
+                if refused.outcome != RETRIED:
+                    out.append(refused)
                     continue
                 user_priority = (
                     priority if priority is not None else (row.priority or USER_PRIORITY_DEFAULT)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from backend.services.auth import Principal
 from backend.services.cursors import decode_cursor_id, encode_cursor_id
@@ -47,25 +47,29 @@ class AuditLog:
         reason: str,
         request: dict[str, Any],
         at: float | None = None,
+        conn: Connection | None = None,
     ) -> int:
-        """Record an action about to be taken; returns its audit id."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(audit).values(
-                    at=at or time.time(),
-                    user=who.user,
-                    role=who.role,
-                    action=action,
-                    targets=_json(targets),
-                    target_count=target_count,
-                    reason=reason,
-                    request=_json(request),
-                    outcome=None,
-                    status="pending",
-                )
-            )
-            key: Any = result.inserted_primary_key
-            return int(key[0])
+        """Record an action about to be taken; returns its audit id. Given ``conn`` (a
+        transaction on the audit log's database), the entry is written in it, and so
+        exists only if that transaction commits."""
+        stmt = insert(audit).values(
+            at=at or time.time(),
+            user=who.user,
+            role=who.role,
+            action=action,
+            targets=_json(targets),
+            target_count=target_count,
+            reason=reason,
+            request=_json(request),
+            outcome=None,
+            status="pending",
+        )
+        if conn is None:
+            with self.engine.begin() as own:
+                key: Any = own.execute(stmt).inserted_primary_key
+        else:
+            key = conn.execute(stmt).inserted_primary_key
+        return int(key[0])
 
     def finish(self, audit_id: int, status: str, outcome: Any) -> None:
         with self.engine.begin() as conn:

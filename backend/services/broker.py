@@ -88,6 +88,9 @@ end)
 """
 )
 
+# ARGV: task ids. Nothing is changed. Returns task id, key it is in, ...
+_FIND = _SCAN + "\nreturn scan(1, function() end)\n"
+
 # ARGV[1]: a task id. Returns the key holding it, or nil.
 _LOCATE = (
     _SCAN
@@ -131,6 +134,7 @@ class BrokerQueues:
         self._remove = client.register_script(_REMOVE)
         self._move = client.register_script(_MOVE)
         self._locate = client.register_script(_LOCATE)
+        self._find = client.register_script(_FIND)
 
     def depths(self, queues: list[str]) -> dict[str, dict[int, int]]:
         """Waiting messages per queue and user priority (10 ... 1), in one round trip."""
@@ -151,6 +155,12 @@ class BrokerQueues:
         """The list key in which ``task_id`` waits, or None."""
         found = self._locate(keys=self.transport.list_names(queue), args=[task_id])
         return _text(found) if found else None
+
+    def find(self, queue: str, task_ids: list[str]) -> dict[str, str]:
+        """Where the messages of ``task_ids`` wait: task id -> list key (the ones found)."""
+        if not task_ids:
+            return {}
+        return _pairs(self._find(keys=self.transport.list_names(queue), args=task_ids))
 
     def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
         """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""

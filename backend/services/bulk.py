@@ -1,8 +1,15 @@
 """Bulk jobs: cancel, retry or reprioritise thousands of tasks in the background.
 
 A job is selected by task ids or by a filter, created once per idempotency key
-(the same key with another request is refused), and can be tried first as a
-dry run that only counts. Its items are worked through in chunks on threads
+(the same key with another request is refused). Each selected task is an item
+with its own outcome, decided by the same rules as the single actions: what a
+single route refuses for one task (finished, not waiting, unknown) is a failed
+item of the job (``already_finished``, ``not_queued``, ``not_found`` ...), not
+a refused job, since a selection of thousands can go stale in part between
+choosing and sending. Only a selection with nothing at all to act on is
+refused (404: a filter that matches nothing, task ids none of which is known).
+A dry run changes nothing and says what each item would come to if the job ran
+now, per outcome. Its items are worked through in chunks on threads
 of their own, each chunk's outcomes recorded before the next; after a restart,
 ``run_job`` resumes with the items that have no outcome yet, and never sends a
 retry twice. The job is audited when created and when it ends.
@@ -16,20 +23,24 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from backend.services.action_steps import (
     FAILED_OUTCOMES,
-    NOT_FOUND,
     RETRIED,
     ActionError,
     ActionSteps,
     Outcome,
+    retry_outcome,
 )
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal
+from backend.services.batching import chunks
 from backend.services.ledger_jobs import BulkItem, BulkJob, BulkJobStatus, ItemResult
 from backend.services.ledger_rows import TaskFilter, TaskRecord
 from taskdeck_core import lifecycle as lc
@@ -79,6 +90,8 @@ class BulkAccepted:
 class BulkDryRun:
     total: int
     sample_ids: list[str]
+    outcomes: dict[str, int]  # outcome -> items that would come to it
+    samples: dict[str, list[str]]  # outcome -> the first SAMPLE of its task ids
     dry_run: bool = True
 
 
@@ -102,15 +115,15 @@ class BulkJobs:
         return self.ledger.ids(req.filter, BULK_MAX + 1)
 
     def submit(self, who: Principal, req: BulkRequest) -> tuple[BulkAccepted | BulkDryRun, bool]:
-        """Create (or find) the job for ``req``; returns its answer and whether it is new."""
+        """Create (or find) the job for ``req``; returns its answer and whether it is new.
+
+        Identical requests at the same moment get the one job: the job and its audit entry
+        are written in one transaction, which the idempotency key's uniqueness lets only
+        one of them commit; the others answer the job that did.
+        """
         existing = self.store.by_key(req.idempotency_key)
         if existing is not None:
-            if existing.request_hash != req.digest():
-                raise ActionError(
-                    409, "idempotency_key_reused",
-                    "this idempotency_key was used for a different request; use a new key",
-                )  # fmt: skip
-            return BulkAccepted(existing.job_id, existing.total), False
+            return self._same_key(existing, req), False
         ids = self.resolve(req)
         if not ids:
             raise ActionError(404, "empty_selection", "no task matches; nothing would be changed")
@@ -119,23 +132,68 @@ class BulkJobs:
                 422, "selection_too_large",
                 f"more than {BULK_MAX} tasks match; narrow the filter (e.g. a time range)",
             )  # fmt: skip
+        if req.task_ids is not None and not self._any_known(req.action, ids):
+            raise ActionError(
+                404, "unknown_task",
+                f"none of the {len(ids)} task ids is in the ledger"
+                + ("" if req.action == "retry" else " or waiting in a queue"),
+            )  # fmt: skip
         if req.dry_run:
-            return BulkDryRun(total=len(ids), sample_ids=ids[:SAMPLE]), False
+            return self.dry_run(req, ids), False
         targets: Any = ids if req.task_ids is not None else {"filter": selection(req.filter)}
-        audit_id = self.audit.begin(
-            who, f"bulk_{req.action}", targets, len(ids), req.reason,
-            {"action": req.action, "priority": req.priority, "idempotency_key": req.idempotency_key,
-             "task_ids": req.task_ids, "filter": selection(req.filter) if req.filter else None},
-        )  # fmt: skip
         now = time.time()
-        job = BulkJob(
-            job_id=str(uuid.uuid4()), idempotency_key=req.idempotency_key,
-            request_hash=req.digest(), action=req.action, priority=req.priority, user=who.user,
-            audit_id=audit_id, state="queued", total=len(ids), done=0, failed=0,
-            created_at=now, updated_at=now,
-        )  # fmt: skip
-        self.store.create(job, ids)
+        try:
+            with self.store.engine.begin() as conn:
+                audit_id = self.audit.begin(
+                    who, f"bulk_{req.action}", targets, len(ids), req.reason,
+                    {"action": req.action, "priority": req.priority,
+                     "idempotency_key": req.idempotency_key, "task_ids": req.task_ids,
+                     "filter": selection(req.filter) if req.filter else None},
+                    conn=conn,
+                )  # fmt: skip
+                job = BulkJob(
+                    job_id=str(uuid.uuid4()), idempotency_key=req.idempotency_key,
+                    request_hash=req.digest(), action=req.action, priority=req.priority,
+                    user=who.user, audit_id=audit_id, state="queued", total=len(ids), done=0,
+                    failed=0, created_at=now, updated_at=now,
+                )  # fmt: skip
+                self.store.create(conn, job, ids)
+        except IntegrityError:
+            # The same key committed by an identical request a moment ago.
+            existing = self.store.by_key(req.idempotency_key)
+            if existing is None:
+                raise
+            return self._same_key(existing, req), False
         return BulkAccepted(job.job_id, job.total), True
+
+    def _same_key(self, existing: BulkJob, req: BulkRequest) -> BulkAccepted:
+        if existing.request_hash != req.digest():
+            raise ActionError(
+                409, "idempotency_key_reused",
+                "this idempotency_key was used for a different request; use a new key",
+            )  # fmt: skip
+        return BulkAccepted(existing.job_id, existing.total)
+
+    def _any_known(self, action: str, ids: list[str]) -> bool:
+        """Whether any of ``ids`` is in the ledger or (but for a retry) waits in a queue."""
+        if self.ledger.known(ids):
+            return True
+        return action != "retry" and bool(self.steps.waiting_in(ids, {}))
+
+    def dry_run(self, req: BulkRequest, ids: list[str]) -> BulkDryRun:
+        """What the job would come to, item by item, if it ran now: its items per outcome."""
+        outcomes: Counter[str] = Counter()
+        samples: dict[str, list[str]] = {}
+        for part in chunks(ids, CHUNK):
+            rows = self.ledger.rows(part)
+            for o in self.steps.preview(req.action, list(part), rows, req.priority):
+                outcomes[o.outcome] += 1
+                shown = samples.setdefault(o.outcome, [])
+                if len(shown) < SAMPLE:
+                    shown.append(o.task_id)
+        return BulkDryRun(
+            total=len(ids), sample_ids=ids[:SAMPLE], outcomes=dict(outcomes), samples=samples
+        )
 
     def status(self, job_id: str) -> BulkJobStatus | None:
         return self.store.status(job_id)
@@ -200,10 +258,7 @@ class BulkJobs:
         present = [rows[i.task_id] for i in items if i.task_id in rows]
         present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
         sent = {o.task_id: o for o in self.steps.retry_many(present, priority, present_ids)}
-        return [
-            sent.get(i.task_id) or Outcome(i.task_id, NOT_FOUND, "no such task in the ledger")
-            for i in items
-        ]
+        return [sent.get(i.task_id) or retry_outcome(i.task_id, None) for i in items]
 
     def _resume_publishing(self, job_id: str) -> None:
         """Items caught between 'new id committed' and 'outcome recorded' by a restart."""
@@ -219,7 +274,7 @@ class BulkJobs:
                 continue
             row = self.ledger.rows([c.task_id]).get(c.task_id)
             if row is None:
-                outcomes.append(Outcome(c.task_id, NOT_FOUND, "no such task in the ledger"))
+                outcomes.append(retry_outcome(c.task_id, None))
             else:
                 outcomes.append(self.steps.retry_many([row], None, [c.new_task_id])[0])
         self._record(job_id, [BulkItem(c.seq, c.task_id) for c in caught], outcomes)

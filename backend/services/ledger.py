@@ -9,6 +9,8 @@ jobs in ``ledger_jobs``; what the ledger hands out is typed (``ledger_rows``).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,7 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backend.services.batching import chunks
 from backend.services.cursors import CursorError, encode_cursor
 from backend.services.ledger_jobs import BulkJobStore
-from backend.services.ledger_merge import COLUMNS, loaded, merge, new_row, storable
+from backend.services.ledger_merge import (
+    COLUMNS,
+    HISTORY_CAP,
+    PRIORITY_CHANGED,
+    loaded,
+    merge,
+    new_row,
+    storable,
+)
 from backend.services.ledger_queries import LedgerQueries
 from backend.services.ledger_rows import (
     OpenTask,
@@ -28,6 +38,7 @@ from backend.services.ledger_rows import (
     TaskLabels,
     TaskRecord,
 )
+from backend.services.ledger_terms import argument_terms
 from backend.services.schema import metadata, tasks
 from taskdeck_core import lifecycle as lc
 
@@ -35,7 +46,15 @@ from taskdeck_core import lifecycle as lc
 # cursor is made (to start a page at a given task).
 __all__ = ["CursorError", "Ledger", "TaskFilter", "encode_cursor"]
 
+log = logging.getLogger("taskdeck.ledger")
+
 IN_CHUNK = 500  # ids per IN (...) clause
+BACKFILL_CHUNK = 5000
+# A task's argument terms (``ledger_terms``), keyed by the task's rowid.
+_INDEX_ARGS = (
+    "INSERT OR REPLACE INTO tasks_args_fts(rowid, terms) SELECT rowid, ? FROM tasks "
+    "WHERE task_id = ?"
+)
 
 
 class Ledger(LedgerQueries):
@@ -46,14 +65,46 @@ class Ledger(LedgerQueries):
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
-        # Full-text index of failure messages (SQLite FTS5), keyed by the task's rowid.
+        # Full-text indexes (SQLite FTS5) of failure messages and of argument terms, keyed
+        # by the task's rowid.
         self.fts = self.dialect == "sqlite"
+        # Writes of a row read it first: one at a time, so an action's write (a move, a
+        # cancel) and an ingest batch never overwrite each other's changes.
+        self._writing = threading.Lock()
         if self.fts:
             with self.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_fts USING fts5(exc_message)"
                 )
+                new = not conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'tasks_args_fts'"
+                ).first()
+                conn.exec_driver_sql(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_args_fts USING fts5(terms)"
+                )
+            if new:
+                self._index_arguments()
         self.jobs = BulkJobStore(self.engine)
+
+    def _index_arguments(self) -> None:
+        """Index the arguments of tasks stored before the ledger indexed them."""
+        after, indexed = -1, 0
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.exec_driver_sql(
+                    "SELECT rowid, args, kwargs, options FROM tasks WHERE rowid > ? "
+                    "ORDER BY rowid LIMIT ?",
+                    (after, BACKFILL_CHUNK),
+                ).all()
+                if not rows:
+                    break
+                conn.exec_driver_sql(
+                    "INSERT OR REPLACE INTO tasks_args_fts(rowid, terms) VALUES (?, ?)",
+                    [(r[0], argument_terms(r[1], r[2], r[3])) for r in rows],
+                )
+            after, indexed = rows[-1][0], indexed + len(rows)
+        if indexed:
+            log.info("indexed the arguments of %d tasks for search", indexed)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -65,7 +116,7 @@ class Ledger(LedgerQueries):
         if not records:
             return 0
         ids = list(dict.fromkeys(r.task_id for r in records))
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             rows: dict[str, dict[str, Any]] = {}
             for chunk in chunks(ids, IN_CHUNK):
                 for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
@@ -74,7 +125,15 @@ class Ledger(LedgerQueries):
                 if rec.task_id not in rows:
                     rows[rec.task_id] = new_row(rec.task_id, rec.ts)
                 merge(rows[rec.task_id], rec)
+            published = {r.task_id for r in records if r.type == lc.PUBLISHED}
+            terms = [
+                (argument_terms(row["args"], row["kwargs"], row["options"]), task_id)
+                for task_id, row in rows.items()
+                if task_id in published
+            ]
             self._upsert(conn, [storable(row) for row in rows.values()])
+            if terms and self.fts:
+                conn.exec_driver_sql(_INDEX_ARGS, terms)
             failed = [r.task_id for r in records if r.type == lc.FAILED]
             if failed and self.fts:
                 for chunk in chunks(list(dict.fromkeys(failed)), IN_CHUNK):
@@ -96,22 +155,39 @@ class Ledger(LedgerQueries):
     def mark(self, task_id: str, state: str, at: float, event_type: str) -> None:
         """Record a state the integration cannot report (a message removed from the broker)."""
         rec = lc.LifecycleRecord(event_type, task_id, at, {})
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             existing = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
             row = new_row(task_id, at) if existing is None else loaded(existing)
             merge(row, rec)
             row["state"], row["state_ts"] = state, max(at, row["state_ts"])
             self._upsert(conn, [storable(row)])
 
+    def moved(self, task_ids: Sequence[str], priority: int, at: float) -> None:
+        """Record that the waiting messages of ``task_ids`` were moved to ``priority``: their
+        current priority, and a history entry; a task the ledger has not seen yet (its
+        publish not ingested) gets a row now, and its later publish keeps the move."""
+        with self._writing, self.engine.begin() as conn:
+            rows: dict[str, dict[str, Any]] = {}
+            for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
+                for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
+                    rows[existing.task_id] = loaded(existing)
+            for task_id in dict.fromkeys(task_ids):
+                row = rows.setdefault(task_id, new_row(task_id, at))
+                row["priority"] = priority
+                row["history"].append([PRIORITY_CHANGED, at])
+                del row["history"][:-HISTORY_CAP]
+            self._upsert(conn, [storable(row) for row in rows.values()])
+
     def purge(self, before: float) -> int:
         """Delete tasks first seen before ``before`` (epoch seconds)."""
         with self.engine.begin() as conn:
             if self.fts:
-                conn.exec_driver_sql(
-                    "DELETE FROM tasks_fts WHERE rowid IN "
-                    "(SELECT rowid FROM tasks WHERE created_at < ?)",
-                    (before,),
-                )
+                for index in ("tasks_fts", "tasks_args_fts"):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {index} WHERE rowid IN "
+                        "(SELECT rowid FROM tasks WHERE created_at < ?)",
+                        (before,),
+                    )
             result = conn.execute(delete(tasks).where(tasks.c.created_at < before))
             return int(result.rowcount or 0)
 
@@ -136,6 +212,15 @@ class Ledger(LedgerQueries):
             for chunk in chunks(list(task_ids), IN_CHUNK):
                 for row in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
                     found[row.task_id] = TaskRecord(**row._mapping)
+        return found
+
+    def known(self, task_ids: Iterable[str]) -> set[str]:
+        """Which of ``task_ids`` the ledger holds."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(task_ids), IN_CHUNK):
+                stmt = select(tasks.c.task_id).where(tasks.c.task_id.in_(chunk))
+                found.update(r.task_id for r in conn.execute(stmt))
         return found
 
     def labels(self, task_ids: Iterable[str]) -> dict[str, TaskLabels]:

@@ -111,22 +111,22 @@ class BulkJobStore:
         with self.engine.connect() as conn:
             return _job(conn, bulk_jobs.c.job_id == job_id)
 
-    def create(self, job: BulkJob, task_ids: list[str]) -> None:
-        """The job and one item per task id, in one transaction."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(bulk_jobs).values(
-                    job_id=job.job_id, idempotency_key=job.idempotency_key,
-                    request_hash=job.request_hash, action=job.action,
-                    params=json.dumps({"priority": job.priority}), user=job.user,
-                    audit_id=job.audit_id, state=job.state, total=job.total, done=job.done,
-                    failed=job.failed, created_at=job.created_at, updated_at=job.updated_at,
-                )
-            )  # fmt: skip
-            conn.execute(
-                insert(bulk_items),
-                [{"job_id": job.job_id, "seq": n, "task_id": i} for n, i in enumerate(task_ids)],
+    def create(self, conn: Connection, job: BulkJob, task_ids: list[str]) -> None:
+        """The job and one item per task id, in the caller's transaction ``conn`` (which
+        raises IntegrityError if a job with the same idempotency key exists)."""
+        conn.execute(
+            insert(bulk_jobs).values(
+                job_id=job.job_id, idempotency_key=job.idempotency_key,
+                request_hash=job.request_hash, action=job.action,
+                params=json.dumps({"priority": job.priority}), user=job.user,
+                audit_id=job.audit_id, state=job.state, total=job.total, done=job.done,
+                failed=job.failed, created_at=job.created_at, updated_at=job.updated_at,
             )
+        )  # fmt: skip
+        conn.execute(
+            insert(bulk_items),
+            [{"job_id": job.job_id, "seq": n, "task_id": i} for n, i in enumerate(task_ids)],
+        )
 
     def status(self, job_id: str) -> BulkJobStatus | None:
         with self.engine.connect() as conn:

@@ -17,6 +17,9 @@ from taskdeck_core import lifecycle as lc
 
 COLUMNS = [c.name for c in tasks.columns]
 HISTORY_CAP = 100
+# A history entry no lifecycle record makes: the backend moved the waiting message
+# to another priority (``Ledger.moved``).
+PRIORITY_CHANGED = "priority_changed"
 
 
 def to_json(value: Any) -> str:
@@ -59,8 +62,10 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     if rec.type == lc.PUBLISHED:
         if row["published_at"] is None:
             row["published_at"] = rec.ts
+        # A move recorded after this publish is newer than the priority it was sent with.
+        moved_later = any(kind == PRIORITY_CHANGED and ts > rec.ts for kind, ts in history)
         for key in ("name", "queue", "priority", "user", "tier", "retry_of"):
-            if d.get(key) is not None:
+            if d.get(key) is not None and not (key == "priority" and moved_later):
                 row[key] = d[key]
         if "args" in d:  # whole arguments; Celery events carry only reprs
             row["args"] = to_json(d.get("args", []))

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, and_, func, literal_column, select, text, true, t
 from backend.domain.failures import normalise_message, top_frame
 from backend.services.cursors import decode_cursor, encode_cursor
 from backend.services.ledger_rows import SUMMARY_COLUMNS, FailureGroup, TaskFilter, TaskSummary
+from backend.services.ledger_terms import words as argument_words
 from backend.services.schema import tasks
 from taskdeck_core import lifecycle as lc
 
@@ -58,7 +59,8 @@ class LedgerQueries:
         return names
 
     def _search_branches(self, q: str) -> list[Any]:
-        """Conditions, each served by an index, whose union is 'q matches id, name or message'."""
+        """Conditions, each served by an index, whose union is 'q matches id, name, message
+        or argument values' (arguments as ``ledger_terms`` splits them: q=1234 finds F-01234)."""
         branches: list[Any] = [tasks.c.task_id == q]
         names = [n for n in self._task_names() if q.lower() in n.lower()]
         if names:
@@ -72,9 +74,18 @@ class LedgerQueries:
                     f"ORDER BY rowid DESC LIMIT {SEARCH_CAP}"
                 ).bindparams(phrase=phrase)
                 branches.append(literal_column("tasks.rowid").in_(matches))
+            terms = argument_words(q)
+            if terms:
+                phrase = '"' + " ".join(terms) + '"*'  # as argument values are indexed
+                matches = text(
+                    "SELECT rowid FROM tasks_args_fts WHERE tasks_args_fts MATCH :phrase "
+                    f"ORDER BY rowid DESC LIMIT {SEARCH_CAP}"
+                ).bindparams(phrase=phrase)
+                branches.append(literal_column("tasks.rowid").in_(matches))
         else:
             like = f"%{_escape_like(q)}%"
             branches.append(tasks.c.exc_message.like(like, escape="\\"))
+            branches.append(tasks.c.args.like(like, escape="\\"))
         return branches
 
     def list_tasks(

@@ -6,8 +6,11 @@ per test, so a test can hold work in the queue while no worker runs.
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +266,100 @@ def test_bulk_by_failure_group_dry_run_counts(admin: httpx.Client, workers: Work
               "reason": "check", "idempotency_key": f"dry-{marker}", "dry_run": True},
     )  # fmt: skip
     assert reply.status_code == 200 and reply.json()["total"] == group["count"]
+
+
+def bulk_priority(url: str, ids: list[str], priority: int, key: str) -> httpx.Response:
+    with api(url, "admin") as client:
+        return client.post("/api/v1/actions/bulk", json={
+            "action": "priority", "task_ids": ids, "priority": priority, "reason": "VIP customer",
+            "idempotency_key": key})  # fmt: skip
+
+
+def job_done(admin: httpx.Client, job_id: str) -> bool:
+    return bool(admin.get(f"/api/v1/actions/bulk/{job_id}").json()["state"] == "done")
+
+
+def test_identical_bulk_requests_at_the_same_moment_get_one_job(
+    admin: httpx.Client, backend: Server
+) -> None:
+    waiting = [submit(admin, f"f-same-{n}") for n in range(3)]
+    wait_for(lambda: all(in_ledger(admin, t, "PENDING") for t in waiting), 10, "the tasks")
+    keys = []
+    for round_ in range(4):
+        key = f"same-moment-{uuid.uuid4().hex}"
+        keys.append(key)
+        start = threading.Barrier(8)
+
+        def fire(
+            start: threading.Barrier, key: str = key, priority: int = 6 + round_
+        ) -> httpx.Response:
+            start.wait()
+            return bulk_priority(backend.url, waiting, priority, key)
+
+        with ThreadPoolExecutor(8) as pool:
+            replies = list(pool.map(fire, [start] * 8))
+        assert [r.status_code for r in replies] == [202] * 8, [r.text for r in replies]
+        assert len({r.json()["job_id"] for r in replies}) == 1
+        job_id = str(replies[0].json()["job_id"])
+        wait_for(functools.partial(job_done, admin, job_id), 15, "the job")
+    entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["items"]
+    ours = [e for e in entries if e["request"].get("idempotency_key") in keys]
+    assert [e["status"] for e in ours] == ["ok"] * len(keys)
+    assert not [e for e in entries if e["status"] == "pending"]
+
+
+def test_a_move_is_in_the_ledger_and_a_later_retry_keeps_it(
+    admin: httpx.Client, workers: Workers
+) -> None:
+    moved = submit(admin, f"f-move-{uuid.uuid4().hex[:6]}", priority=5)
+    by_bulk = submit(admin, f"f-move-{uuid.uuid4().hex[:6]}", priority=5)
+    wait_for(lambda: in_ledger(admin, by_bulk, "PENDING"), 10, "the tasks in the ledger")
+    reply = admin.post(f"/api/v1/tasks/{moved}/priority", json={"priority": 9, "reason": "VIP"})
+    assert reply.status_code == 200 and reply.json()["outcome"] == "moved"
+    record = task(admin, moved)
+    assert record["priority"] == 9 and "priority_changed" in events(record)
+    reply = bulk_priority(str(admin.base_url), [by_bulk], 2, f"move-{uuid.uuid4().hex}")
+    wait_for(lambda: job_done(admin, reply.json()["job_id"]), 15, "the job")
+    record = task(admin, by_bulk)
+    assert record["priority"] == 2 and "priority_changed" in events(record)
+    workers.start()
+    wait_for(lambda: in_ledger(admin, moved, "SUCCESS"), 30, "the moved task to run")
+    again = admin.post(f"/api/v1/tasks/{moved}/retry", json={"reason": "re-sync"}).json()
+    wait_for(lambda: in_ledger(admin, again["new_task_id"]), 10, "the retry in the ledger")
+    assert task(admin, again["new_task_id"])["priority"] == 9
+
+
+def test_bulk_dry_run_announces_each_outcome_the_job_then_has(
+    admin: httpx.Client, workers: Workers
+) -> None:
+    workers.start()
+    marker = uuid.uuid4().hex[:8]
+    failed = submit(admin, f"f-dry-{marker}", kwargs={"bogus": 1})
+    wait_for(lambda: in_ledger(admin, failed, "FAILURE"), 30, "the failure")
+    workers.stop()
+    waiting = submit(admin, f"f-dry-wait-{marker}")
+    wait_for(lambda: in_ledger(admin, waiting, "PENDING"), 10, "the waiting task")
+    unknown = f"no-such-task-{marker}"
+    ids = [failed, waiting, unknown]
+    expected = {
+        "priority": {"moved": 1, "not_queued": 1, "not_found": 1},
+        "retry": {"retried": 1, "not_retryable": 1, "not_found": 1},
+        "cancel": {"already_finished": 1, "removed_from_queue": 1, "not_found": 1},
+    }
+    for action, outcomes in expected.items():
+        body = {"action": action, "task_ids": ids, "reason": "check first",
+                "idempotency_key": f"dry-{action}-{marker}",
+                **({"priority": 8} if action == "priority" else {})}  # fmt: skip
+        dry = admin.post("/api/v1/actions/bulk", json={**body, "dry_run": True})
+        assert dry.status_code == 200, dry.text
+        assert dry.json()["outcomes"] == outcomes, action
+        reply = admin.post("/api/v1/actions/bulk", json=body)
+        assert reply.status_code == 202, reply.text
+        job_id = reply.json()["job_id"]
+        wait_for(functools.partial(job_done, admin, job_id), 15, f"the {action} job")
+        assert admin.get(f"/api/v1/actions/bulk/{job_id}").json()["outcomes"] == outcomes
+    # Nothing to act on at all is refused, as the single routes refuse an unknown task.
+    reply = admin.post("/api/v1/actions/bulk", json={
+        "action": "cancel", "task_ids": [unknown, f"{unknown}-2"], "reason": "typo",
+        "idempotency_key": f"unknown-{marker}"})  # fmt: skip
+    assert reply.status_code == 404 and reply.json()["error"] == "unknown_task"

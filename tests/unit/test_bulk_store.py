@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from backend.services.ledger import Ledger
 from backend.services.ledger_jobs import BulkJob, BulkJobStore, ItemError, ItemResult
@@ -23,8 +24,13 @@ def job(job_id: str = "j1", key: str = "key-1", total: int = 3) -> BulkJob:
     )  # fmt: skip
 
 
+def create(store: BulkJobStore, made: BulkJob, task_ids: list[str]) -> None:
+    with store.engine.begin() as conn:
+        store.create(conn, made, task_ids)
+
+
 def test_a_job_is_found_by_id_and_by_key_with_its_priority(store: BulkJobStore) -> None:
-    store.create(job(), ["a", "b", "c"])
+    create(store, job(), ["a", "b", "c"])
     assert store.get("j1") == job()
     assert store.by_key("key-1") == job()
     assert store.get("nope") is None and store.by_key("nope") is None
@@ -32,7 +38,7 @@ def test_a_job_is_found_by_id_and_by_key_with_its_priority(store: BulkJobStore) 
 
 
 def test_items_are_worked_through_in_order_and_counted(store: BulkJobStore) -> None:
-    store.create(job(total=5), ["a", "b", "c", "d", "e"])
+    create(store, job(total=5), ["a", "b", "c", "d", "e"])
     first = store.pending("j1", 2)
     assert [(i.seq, i.task_id) for i in first] == [(0, "a"), (1, "b")]
     store.record("j1", [
@@ -48,7 +54,7 @@ def test_items_are_worked_through_in_order_and_counted(store: BulkJobStore) -> N
 
 
 def test_retries_caught_publishing_by_a_restart_are_found_again(store: BulkJobStore) -> None:
-    store.create(job(), ["a", "b", "c"])
+    create(store, job(), ["a", "b", "c"])
     store.start_publishing("j1", {0: "a2", 1: "b2"})
     caught = store.publishing("j1")
     assert [(c.seq, c.task_id, c.new_task_id) for c in caught] == [(0, "a", "a2"), (1, "b", "b2")]
@@ -57,10 +63,18 @@ def test_retries_caught_publishing_by_a_restart_are_found_again(store: BulkJobSt
 
 
 def test_state_changes_return_the_job_as_it_was(store: BulkJobStore) -> None:
-    store.create(job(), ["a"])
+    create(store, job(), ["a"])
     before = store.set_state("j1", "running")
     assert before is not None and before.state == "queued"
     assert store.unfinished() == ["j1"]
     store.set_state("j1", "done")
     assert store.unfinished() == []
     assert store.set_state("nope", "failed") is None
+
+
+def test_a_second_job_with_the_same_key_is_refused_and_leaves_nothing(store: BulkJobStore) -> None:
+    create(store, job(), ["a"])
+    with pytest.raises(IntegrityError):
+        create(store, job(job_id="j2"), ["b", "c"])
+    assert store.get("j2") is None and store.by_key("key-1") == job()
+    assert store.pending("j2", 10) == []

@@ -183,3 +183,37 @@ def test_lifecycle_record_round_trips_and_rejects_junk() -> None:
     ):
         with pytest.raises(ValueError):
             lc.LifecycleRecord.from_fields(junk)
+
+
+def test_search_finds_a_task_by_what_the_customer_calls_its_argument(ledger: Ledger) -> None:
+    ledger.apply([
+        rec(lc.PUBLISHED, "file", 1.0, name="sync", args=["F-01234", "alice"], kwargs={}),
+        rec(lc.PUBLISHED, "other", 2.0, name="sync", args=["F-91234", "bob"], kwargs={}),
+        rec(lc.PUBLISHED, "kw", 3.0, name="sync", args=[], kwargs={"file": {"id": "ERP0077"}}),
+        rec(lc.PUBLISHED, "events", 4.0, name="sync", argsrepr="('F-5550', 'carol')"),
+    ])  # fmt: skip
+
+    def ids(q: str) -> list[str]:
+        return [t.task_id for t in ledger.list_tasks(TaskFilter(q=q))[0]]
+
+    assert ids("1234") == ["file"]  # F-01234, not F-91234
+    assert ids("F-01234") == ["file"]
+    assert ids("f01234") == ["file"]
+    assert ids("erp 77") == ["kw"]  # a value inside the keyword arguments
+    assert ids("5550") == ["events"]  # only the repr is known (from Celery events)
+    assert ids("234") == []
+    ledger.purge(before=10.0)
+    assert ids("1234") == []
+
+
+def test_a_move_is_recorded_and_a_late_publish_does_not_undo_it(ledger: Ledger) -> None:
+    ledger.apply([published("t1", 1.0)])
+    ledger.moved(["t1", "t2"], 9, at=5.0)  # t2: moved before its publish was ingested
+    ledger.apply([published("t2", 2.0)])
+    for task_id in ("t1", "t2"):
+        task = ledger.get(task_id)
+        assert task is not None and task.priority == 9 and task.state == lc.PENDING
+        assert ("priority_changed", 5.0) in [(h.event, h.at) for h in task.history]
+    ledger.apply([published("t1", 6.0, retries=1)])  # published again later: that one counts
+    task = ledger.get("t1")
+    assert task is not None and task.priority == 5

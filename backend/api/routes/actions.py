@@ -26,15 +26,25 @@ _SUBMITTED: TypeAdapter[BulkDryRun | BulkAccepted] = TypeAdapter(BulkDryRun | Bu
     status_code=202,
     response_model=BulkAccepted,
     responses={
-        200: {"model": BulkDryRun, "description": "A dry run: what the job would touch."},
+        200: {"model": BulkDryRun,
+              "description": "A dry run: what the job would do if it ran now, items per outcome."},
         202: {"description": "The job is queued (or was already, for this idempotency key).",
               "headers": rate_limit_headers()},
         **answers(*AUTHENTICATED, 400, 403, 404, 409, 422),
     },
 )  # fmt: skip
 async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> Any:
-    """Start a job over task_ids or a filter (404 if nothing matches); poll it with its job_id.
-    The same idempotency_key answers the same job; with another request, 409."""
+    """Start a job over task_ids or a filter; poll it with its job_id.
+
+    Each task is an item with its own outcome, decided as the single routes decide:
+    a task they refuse (unknown: 404, finished or not waiting: 409) is a failed item
+    here (not_found, already_finished, not_queued, not_retryable), so that a large
+    selection that has gone stale in part still acts on the rest. 404 only if nothing
+    at all would be acted on: a filter that matches no task, or task_ids none of which
+    is in the ledger (or, for cancel and priority, waiting in a queue).
+    dry_run changes nothing and answers what the job would do now: items per outcome.
+    The same idempotency_key answers the same job, also for identical requests sent at
+    the same moment; with another request, 409."""
     if body.action == "priority" and not who.may("admin"):
         raise HTTPException(
             403, f"changing priority needs the admin role; {who.user} is {who.role}"

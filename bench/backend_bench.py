@@ -139,6 +139,7 @@ def fill_ledger(path: Path, n: int, bulk_user: str) -> None:
             "INSERT INTO tasks_fts(rowid, exc_message) SELECT rowid, exc_message FROM tasks "
             "WHERE exc_message IS NOT NULL"
         )
+    ledger.index_arguments()
     ledger.close()
 
 
@@ -164,6 +165,8 @@ LIST_CASES: dict[str, dict[str, Any]] = {
     "q=exact task id": {"q": "bench-00500000"},
     "q=words of an error": {"q": "reading f-99"},
     "q=part of a task name": {"q": "sync_batch"},
+    # What a customer calls the file: 1234 for the argument f-1234 (and f-01234).
+    "q=a number in an argument": {"q": "1234"},
 }
 
 

@@ -83,11 +83,12 @@ class Ledger(LedgerQueries):
                     "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_args_fts USING fts5(terms)"
                 )
             if new:
-                self._index_arguments()
+                self.index_arguments()
         self.jobs = BulkJobStore(self.engine)
 
-    def _index_arguments(self) -> None:
-        """Index the arguments of tasks stored before the ledger indexed them."""
+    def index_arguments(self) -> None:
+        """Index the arguments of every task for search: when the index is new (a ledger
+        from before it), or after tasks were written around ``apply`` (a bulk load)."""
         after, indexed = -1, 0
         while True:
             with self.engine.begin() as conn:

@@ -7,7 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from backend.services.action_steps import in_queues, not_retryable
+from backend.services.action_steps import (
+    ALREADY_FINISHED,
+    MOVED,
+    NOT_FOUND,
+    NOT_QUEUED,
+    NOT_RETRYABLE,
+    REMOVED,
+    RETRIED,
+    REVOKED,
+    TERMINATED,
+    cancel_outcome,
+    in_queues,
+    move_outcome,
+    not_retryable,
+    retry_outcome,
+)
 from backend.services.batching import chunks
 from backend.services.bulk import BulkRequest, selection
 from backend.services.ledger import Ledger
@@ -108,3 +123,29 @@ def test_mark_records_a_state_the_workers_cannot_report(ledger: Ledger) -> None:
     task = ledger.get("t1")
     assert task is not None and task.state == lc.STATE_REVOKED
     assert [(h.event, h.at) for h in task.history] == [(lc.PUBLISHED, 1.0), (lc.REVOKED, 5.0)]
+
+
+def test_each_outcome_is_decided_from_the_ledger_row_and_the_broker(ledger: Ledger) -> None:
+    ledger.apply([
+        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0, {"name": "sync", "args": ["f"]}),
+        lc.LifecycleRecord(lc.SUCCEEDED, "done", 2.0, {}),
+        lc.LifecycleRecord(lc.PUBLISHED, "running", 1.0, {"name": "sync", "args": ["f"]}),
+        lc.LifecycleRecord(lc.STARTED, "running", 2.0, {"hostname": "w1"}),
+        lc.LifecycleRecord(lc.PUBLISHED, "held", 1.0, {"name": "sync", "args": ["f"]}),
+        lc.LifecycleRecord(lc.RECEIVED, "held", 2.0, {"hostname": "w1"}),
+    ])  # fmt: skip
+    rows = ledger.rows(["done", "running", "held"])
+
+    def cancel(task_id: str, waiting_in: str | None = None) -> str:
+        return cancel_outcome(task_id, rows.get(task_id), waiting_in).outcome
+
+    assert [cancel("done", "q:5"), cancel("held", "q:5"), cancel("nope", "q:5")] == [
+        ALREADY_FINISHED, REMOVED, REMOVED,
+    ]  # fmt: skip
+    assert [cancel("running"), cancel("held"), cancel("nope")] == [TERMINATED, REVOKED, NOT_FOUND]
+    assert [move_outcome(i, rows.get(i), i == "held", 9).outcome for i in ("held", "done", "nope")] == [
+        MOVED, NOT_QUEUED, NOT_FOUND,
+    ]  # fmt: skip
+    assert [retry_outcome(i, rows.get(i)).outcome for i in ("done", "running", "nope")] == [
+        RETRIED, NOT_RETRYABLE, NOT_FOUND,
+    ]  # fmt: skip

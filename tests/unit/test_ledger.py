@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from backend.domain.failures import failure_signature, normalise_message, top_frame
 from backend.services.cursors import CursorError, decode_cursor
 from backend.services.ledger import Ledger, TaskFilter
+from backend.services.ledger_terms import argument_terms, words
 from taskdeck_core import lifecycle as lc
 
 TB = """Traceback (most recent call last):
@@ -217,3 +219,13 @@ def test_a_move_is_recorded_and_a_late_publish_does_not_undo_it(ledger: Ledger) 
     ledger.apply([published("t1", 6.0, retries=1)])  # published again later: that one counts
     task = ledger.get("t1")
     assert task is not None and task.priority == 5
+
+
+def test_argument_terms_split_letters_from_digits_and_drop_leading_zeros() -> None:
+    assert words("F-01234") == words("f01234") == ["f", "1234"]
+    assert words("file 000, x_y2") == ["file", "0", "x", "y", "2"]
+    assert argument_terms('["F-0042", 7, true, null]', '{"to": {"path": "/a/b"}}', None) == (
+        "f 42 7 a b"
+    )
+    assert argument_terms(None, None, '{"argsrepr": "(\'F-0042\',)"}') == "f 42"
+    assert len(argument_terms(json.dumps(["x" * 100] * 1000), "{}", None)) <= 4000

@@ -229,3 +229,14 @@ def test_argument_terms_split_letters_from_digits_and_drop_leading_zeros() -> No
     )
     assert argument_terms(None, None, '{"argsrepr": "(\'F-0042\',)"}') == "f 42"
     assert len(argument_terms(json.dumps(["x" * 100] * 1000), "{}", None)) <= 4000
+
+
+def test_a_ledger_from_before_the_argument_index_is_indexed_when_opened(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Ledger(url)
+    old.apply([rec(lc.PUBLISHED, "t1", 1.0, name="sync", args=["F-01234"], kwargs={})])
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE tasks_args_fts")
+    old.close()
+    ledger = Ledger(url)
+    assert [t.task_id for t in ledger.list_tasks(TaskFilter(q="1234"))[0]] == ["t1"]

@@ -89,7 +89,13 @@ def list_tasks(
     user: Annotated[str | None, Query(max_length=150)] = None,
     queue: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="id, name or message words")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="an id, part of a name, words of the error message, or argument "
+            "values as a customer names them (1234 finds the argument F-01234)",
+        ),
     ] = None,
     since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
     until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,

@@ -18,17 +18,31 @@ log = logging.getLogger("taskdeck.events")
 
 
 class EventCapture:
+    """Receives every event on one connection for as long as that connection lives.
+
+    A quiet stream is not a lost connection: the receiver polls every ``poll_s``
+    seconds only to notice :meth:`stop`, and keeps its subscription (and whatever
+    the broker buffered on it, e.g. while this process was paused) across quiet
+    periods. It reconnects, with backoff, only when the connection fails.
+    """
+
     def __init__(
-        self, app: Celery, handler: Callable[[dict[str, Any]], None], name: str = "celery-events"
+        self,
+        app: Celery,
+        handler: Callable[[dict[str, Any]], None],
+        name: str = "celery-events",
+        poll_s: float = 1.0,
     ) -> None:
         self.app = app
         self.handler = handler
         self.name = name
+        self.poll_s = poll_s
         self.connected = False
         self.connected_since: float | None = None
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._receiver: Any = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -36,6 +50,9 @@ class EventCapture:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        receiver = self._receiver
+        if receiver is not None:
+            receiver.should_stop = True  # checked by kombu between two polls
         if self._thread is not None:
             self._thread.join(timeout=timeout)
 
@@ -45,16 +62,18 @@ class EventCapture:
             try:
                 with self.app.connection() as conn:
                     receiver = self.app.events.Receiver(conn, handlers={"*": self.handler})
-                    steps = receiver.itercapture(limit=None, timeout=1.0, wakeup=False)
+                    self._receiver = receiver
+                    receiver.should_stop = self._stop.is_set()
+                    # No timeout: kombu polls every ``safety_interval`` and goes on polling
+                    # while nothing arrives; it raises only when the connection fails.
+                    steps = receiver.consume(
+                        limit=None, timeout=None, safety_interval=self.poll_s, wakeup=False
+                    )
                     self.connected, self.last_error, backoff = True, None, 0.5
                     self.connected_since = self.connected_since or time.time()
-                    while not self._stop.is_set():
-                        try:
-                            next(steps)
-                        except TimeoutError:
-                            continue
-            except StopIteration:
-                continue
+                    for _ in steps:
+                        if self._stop.is_set():
+                            break
             except Exception as exc:  # noqa: BLE001 - reconnect with backoff; the state is shown
                 self.connected, self.connected_since = False, None
                 self.last_error = f"{type(exc).__name__}: {exc}"

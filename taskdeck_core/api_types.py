@@ -229,9 +229,12 @@ class WaitingMessage(ApiModel):
 
 class MessagePage(ApiModel):
     queue: str
-    total: int
+    total: int = Field(description="messages waiting in the queue")
     offset: int
     items: list[WaitingMessage]
+    matched: int | None = Field(
+        default=None, description="with q: how many messages match (items is a page of them)"
+    )
 
 
 class WorkerFacts(ApiModel):

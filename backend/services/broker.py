@@ -178,13 +178,13 @@ class BrokerQueues:
         keys = self.transport.list_names(queue)
         return _pairs(self._move(keys=keys, args=[step, target, *task_ids]))
 
-    def oldest_payload(self, queue: str) -> bytes | None:
-        """The message that has waited longest: the right end of the last non-empty list."""
-        for key in reversed(self.transport.list_names(queue)):
-            items: Any = self.client.lrange(key, -1, -1)
-            if items:
-                return bytes(items[0])
-        return None
+    def oldest_payloads(self, queue: str) -> list[bytes]:
+        """The message that has waited longest in each non-empty priority list (its right
+        end), in one round trip; the oldest of the queue is the oldest of these."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.transport.list_names(queue):
+            pipe.lrange(key, -1, -1)
+        return [bytes(items[0]) for items in pipe.execute() if items]
 
     def messages(self, queue: str, offset: int, limit: int) -> tuple[list[WaitingMessage], int]:
         """Waiting messages in the order they will run, and the total waiting."""
@@ -207,6 +207,30 @@ class BrokerQueues:
                 out.append(decode_message(payload, offset + len(out)))
             skip = 0
         return out, total
+
+    def matching(
+        self, queue: str, search: str, offset: int, limit: int
+    ) -> tuple[list[WaitingMessage], int]:
+        """The waiting messages whose task id, task name, user or arguments contain ``search``
+        (any case), over the whole queue in run order, each at its place in that order; and
+        how many match."""
+        needle = search.casefold()
+        out: list[WaitingMessage] = []
+        matched = position = 0
+        for key in self.transport.list_names(queue):
+            payloads: Any = self.client.lrange(key, 0, -1)
+            for payload in reversed(payloads):  # run order: the right end first
+                raw = payload.decode(errors="replace")
+                # Arguments are read from argsrepr, or decoded from the body without one.
+                if needle in raw.casefold() or '"argsrepr"' not in raw:
+                    m = decode_message(payload, position)
+                    fields = (m.task_id, m.name, m.user or "", m.args)
+                    if any(needle in f.casefold() for f in fields):
+                        if offset <= matched < offset + limit:
+                            out.append(m)
+                        matched += 1
+                position += 1
+        return out, matched
 
 
 def decode_message(payload: bytes | str, position: int) -> WaitingMessage:

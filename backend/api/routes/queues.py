@@ -30,14 +30,13 @@ def _published(services: Services, task_ids: list[str]) -> dict[str, _Published]
 
 
 def _oldest_age(services: Services, queue: str) -> float | None:
-    payload = services.queues.oldest_payload(queue)
-    if payload is None:
-        return None
-    task_id = json.loads(payload).get("headers", {}).get("id")
-    row = _published(services, [task_id]).get(task_id) if task_id else None
-    if row is None or not row.published_at:
-        return None
-    return round(time.time() - row.published_at, 3)
+    """The age of the message that has waited longest, over every priority list."""
+    ids = [
+        json.loads(p).get("headers", {}).get("id") for p in services.queues.oldest_payloads(queue)
+    ]
+    times = [r.published_at for r in _published(services, [i for i in ids if i]).values()]
+    known = [t for t in times if t]
+    return round(time.time() - min(known), 3) if known else None
 
 
 @router.get("", response_model=list[QueueSummary], responses=answers(*AUTHENTICATED))
@@ -66,11 +65,24 @@ def messages(
     who: CurrentUser,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="only messages whose task id, task name, user or "
+            "arguments contain this (any case), searched over the whole queue",
+        ),
+    ] = None,
 ) -> MessagePage:
     """A queue's waiting messages in the order they will run (position 0 next)."""
     if name not in QUEUES and not services.queues.exists(name):
         raise HTTPException(404, f"no queue named {name!r}; known: {', '.join(QUEUES)}")
-    waiting, total = services.queues.messages(name, offset, limit)
+    matched = None
+    if q:
+        waiting, matched = services.queues.matching(name, q, offset, limit)
+        total = sum(services.queues.depth_by_priority(name).values())
+    else:
+        waiting, total = services.queues.messages(name, offset, limit)
     published = _published(services, [m.task_id for m in waiting])
     items = []
     for m in waiting:
@@ -83,4 +95,4 @@ def messages(
                 }
             )
         )
-    return MessagePage(queue=name, total=total, offset=offset, items=items)
+    return MessagePage(queue=name, total=total, offset=offset, items=items, matched=matched)

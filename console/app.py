@@ -137,6 +137,7 @@ class Console(QObject):
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
         w.add_page("connections", _tr("Connections"), self.connections_page)
+        self.overview_page.set_pages(w.page_keys())
         self.link: Link | None = None
         # Views talk to whatever link is current, through these slots.
         self.overview_page.navigate.connect(w.show_page)
@@ -154,6 +155,9 @@ class Console(QObject):
         self.queues_page.next_page.connect(lambda: self.link and self.link.messages.next_page())
         self.queues_page.previous_page.connect(
             lambda: self.link and self.link.messages.previous_page()
+        )
+        self.queues_page.message_filter_changed.connect(
+            lambda text: self.link and self.link.messages.set_search(text)
         )
         self.workers_page.worker_selected.connect(
             lambda h: self.link and self.link.worker_trend.select(h)
@@ -214,6 +218,7 @@ class Console(QObject):
             lambda name, key, t, v: o.plots[name].append_point(key, t, v)
         )
         link.overview.window_changed.connect(self._window_changed)
+        link.overview.data_start_changed.connect(o.show_data_start)
         link.overview.prometheus_failed.connect(self._prometheus_failed)
         link.overview.prometheus_ok.connect(self._prometheus_ok)
         link.overview.alerts_changed.connect(o.show_alerts)
@@ -222,6 +227,10 @@ class Console(QObject):
         link.messages.busy_changed.connect(q.set_busy)
         link.messages.action_done.connect(w.show_message)
         link.messages.action_failed.connect(w.show_message)
+        link.messages.action_done.connect(q.show_result)
+        link.messages.action_failed.connect(q.show_result)
+        link.live.queues_changed.connect(link.messages.follow_depths)
+        link.messages.search = q.messages.filter.text().strip()  # the search box carries over
         link.queue_trend.series_changed.connect(q.trend.set_series)
         link.worker_trend.series_changed.connect(self.workers_page.trend.set_series)
 

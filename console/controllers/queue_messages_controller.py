@@ -1,20 +1,37 @@
-"""One queue's waiting messages (paged from the backend), and the actions on them."""
+"""One queue's waiting messages (paged from the backend), and the actions on them.
+
+The list follows the queue: it is loaded again when the live depth of the queue
+differs from the depth it was loaded at (at most every ``MIN_RELOAD_S``), when
+the queue is chosen again, and after an action. A search is done by the backend
+over the whole queue. An action on one task is one request, on several one bulk
+job; either way the window is told what the backend said happened to each task.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+import asyncio
+import time
+from collections import Counter
+from typing import Literal
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.domain.live import QueueInfo
 from console.services.backend_client import BackendClient, BackendError
 from console.tasks import TaskOwner
+from taskdeck_core.api_types import ActionResult, BulkDryRun, BulkJob
 
 PAGE_SIZE = 100
+MIN_RELOAD_S = 1.5  # the list follows the live depth at most this often
+JOB_POLL_S = 0.25
+JOB_PATIENCE_S = 120.0  # then the job is reported as still running
+FAILED_OUTCOMES = frozenset({"not_found", "not_queued", "not_retryable"})
+SHOWN_FAILURES = 5
 
 
 class QueueMessagesController(QObject):
-    messages_changed = Signal(str, list, int, int)  # queue, messages, offset, total
+    # queue, messages, offset, total waiting, total shown (the matches of a search)
+    messages_changed = Signal(str, list, int, int, int)
     role_changed = Signal(str)  # viewer | support | admin | "" (unknown)
     action_done = Signal(str)
     action_failed = Signal(str)
@@ -25,12 +42,19 @@ class QueueMessagesController(QObject):
         self.backend = backend
         self.queue: str | None = None
         self.offset = 0
-        self.total = 0
+        self.total = 0  # waiting in the queue when last loaded
+        self.shown_total = 0  # what the pages go through: all waiting, or the matches
+        self.search = ""
         self.role = ""
         self._tasks = TaskOwner()
+        self._loaded_at = 0.0  # monotonic time of the last load's start
+        self._catch_up = QTimer(self)
+        self._catch_up.setSingleShot(True)
+        self._catch_up.timeout.connect(self.reload)
 
     async def aclose(self) -> None:
         """Loads and actions under way are cancelled and report nothing."""
+        self._catch_up.stop()
         await self._tasks.aclose()
 
     def load_role(self) -> None:
@@ -49,11 +73,34 @@ class QueueMessagesController(QObject):
         self.role_changed.emit(self.role)
 
     def show_queue(self, queue: str | None, offset: int = 0) -> None:
+        if queue != self.queue:
+            self.total = 0
         self.queue, self.offset = queue, max(0, offset)
-        self._tasks.run(self._load())
+        self._catch_up.stop()
+        self._loaded_at = time.monotonic()
+        self._tasks.run(
+            self._load(), key=("load", self.queue, self.offset, self.search)
+        )  # the same load twice at once is one load
+
+    def set_search(self, text: str) -> None:
+        """Show only the messages that contain ``text``, searched over the whole queue."""
+        if text.strip() != self.search:
+            self.search = text.strip()
+            self.show_queue(self.queue)
+
+    def follow_depths(self, queues: list[QueueInfo]) -> None:
+        """The live depths: reload the list when its queue's depth moved since it was loaded."""
+        live = next((q for q in queues if q.name == self.queue), None)
+        if live is None or live.depth == self.total or self._catch_up.isActive():
+            return
+        wait = MIN_RELOAD_S - (time.monotonic() - self._loaded_at)
+        if wait <= 0:
+            self.reload()
+        else:
+            self._catch_up.start(int(wait * 1000))
 
     def next_page(self) -> None:
-        if self.offset + PAGE_SIZE < self.total:
+        if self.offset + PAGE_SIZE < self.shown_total:
             self.show_queue(self.queue, self.offset + PAGE_SIZE)
 
     def previous_page(self) -> None:
@@ -63,55 +110,130 @@ class QueueMessagesController(QObject):
         self.show_queue(self.queue, self.offset)
 
     async def _load(self) -> None:
-        queue = self.queue
+        queue, offset, search = self.queue, self.offset, self.search
         if queue is None or self.backend is None:
-            self.messages_changed.emit(queue or "", [], 0, 0)
+            self.messages_changed.emit(queue or "", [], 0, 0, 0)
             return
         try:
-            page = await self.backend.queue_messages(queue, self.offset, PAGE_SIZE)
+            page = await self.backend.queue_messages(queue, offset, PAGE_SIZE, search or None)
         except BackendError as exc:
             self.action_failed.emit(exc.detail)
             return
-        if queue != self.queue:
-            return  # the user moved on to another queue meanwhile
+        if (queue, offset, search) != (self.queue, self.offset, self.search):
+            return  # the user moved on meanwhile
         self.total = page.total
-        self.messages_changed.emit(queue, page.items, self.offset, self.total)
+        self.shown_total = page.total if page.matched is None else page.matched
+        self.messages_changed.emit(queue, page.items, offset, self.total, self.shown_total)
+
+    # -- actions -----------------------------------------------------------------
 
     def cancel(self, task_ids: list[str], reason: str) -> None:
-        self._tasks.run(
-            self._act(task_ids, lambda t: self._backend().cancel(t, reason), self.tr("cancelled"))
-        )
+        self._tasks.run(self._act("cancel", task_ids, reason, None))
 
     def set_priority(self, task_ids: list[str], priority: int, reason: str) -> None:
-        self._tasks.run(
-            self._act(
-                task_ids,
-                lambda t: self._backend().set_priority(t, priority, reason),
-                self.tr("moved"),
-            )
-        )
-
-    def _backend(self) -> BackendClient:
-        assert self.backend is not None
-        return self.backend
+        self._tasks.run(self._act("priority", task_ids, reason, priority))
 
     async def _act(
-        self, task_ids: list[str], call: Callable[[str], Awaitable[Any]], verb: str
+        self,
+        action: Literal["cancel", "priority"],
+        task_ids: list[str],
+        reason: str,
+        priority: int | None,
     ) -> None:
+        if self.backend is None or not task_ids:
+            return
         self.busy_changed.emit(True)
-        done, failures = 0, []
         try:
-            for task_id in task_ids:
-                try:
-                    await call(task_id)
-                except BackendError as exc:
-                    failures.append(f"{task_id[:8]}: {exc.detail}")
-                else:
-                    done += 1
+            if len(task_ids) == 1:
+                summary = self._one(
+                    action, await self._single(action, task_ids[0], reason, priority)
+                )
+            else:
+                summary = self._many(action, await self._bulk(action, task_ids, reason, priority))
+        except BackendError as exc:
+            self.action_failed.emit(exc.detail)
+        else:
+            text, failed = summary
+            (self.action_failed if failed else self.action_done).emit(text)
         finally:
             self.busy_changed.emit(False)
-        if done:
-            self.action_done.emit(self.tr("{count} task(s) {verb}").format(count=done, verb=verb))
-        if failures:
-            self.action_failed.emit("\n".join(failures))
+        self._loaded_at = time.monotonic()
         await self._load()
+
+    async def _single(
+        self, action: str, task_id: str, reason: str, priority: int | None
+    ) -> ActionResult:
+        assert self.backend is not None
+        if action == "cancel":
+            return await self.backend.cancel(task_id, reason)
+        assert priority is not None
+        return await self.backend.set_priority(task_id, priority, reason)
+
+    async def _bulk(
+        self,
+        action: Literal["cancel", "priority"],
+        task_ids: list[str],
+        reason: str,
+        priority: int | None,
+    ) -> BulkJob:
+        """One bulk request for all of ``task_ids``; waits until the job has ended."""
+        assert self.backend is not None
+        accepted = await self.backend.bulk(action, task_ids, reason, priority)
+        assert not isinstance(accepted, BulkDryRun)
+        deadline = time.monotonic() + JOB_PATIENCE_S
+        while True:
+            job = await self.backend.bulk_job(accepted.job_id)
+            if job.state in ("done", "failed") or time.monotonic() > deadline:
+                return job
+            await asyncio.sleep(JOB_POLL_S)
+
+    # -- what happened, in words ---------------------------------------------------
+
+    def outcome_label(self, outcome: str) -> str:
+        labels = {
+            "removed_from_queue": self.tr("removed from queue"),
+            "terminated": self.tr("terminated"),
+            "revoked": self.tr("revoked"),
+            "already_finished": self.tr("already finished"),
+            "not_queued": self.tr("not queued"),
+            "moved": self.tr("moved"),
+            "not_found": self.tr("not found"),
+            "retried": self.tr("retried"),
+            "not_retryable": self.tr("not retryable"),
+        }
+        return labels.get(outcome, outcome.replace("_", " "))
+
+    def _action_name(self, action: str) -> str:
+        return self.tr("Cancel") if action == "cancel" else self.tr("Change of priority")
+
+    def _one(self, action: str, result: ActionResult) -> tuple[str, bool]:
+        text = self.tr("{action}, task {id}: {outcome}").format(
+            action=self._action_name(action), id=result.task_id[:8],
+            outcome=self.outcome_label(result.outcome),
+        )  # fmt: skip
+        if result.detail:
+            text += f" ({result.detail})"
+        return text, result.outcome in FAILED_OUTCOMES
+
+    def _many(self, action: str, job: BulkJob) -> tuple[str, bool]:
+        counts = Counter(job.outcomes)
+        parts = [
+            self.tr("{count} {outcome}").format(count=n, outcome=self.outcome_label(o))
+            for o, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        text = self.tr("{action}, {total} tasks: {outcomes}").format(
+            action=self._action_name(action), total=job.total, outcomes=", ".join(parts) or "—"
+        )
+        if job.state not in ("done", "failed"):
+            text += " " + self.tr("(still running as job {job})").format(job=job.job_id)
+        elif job.state == "failed":
+            text += " " + self.tr("(the job failed; see the audit log)")
+        failures = [
+            f"{e.task_id[:8]}: {self.outcome_label(e.outcome or '')} ({e.detail})"
+            if e.detail
+            else f"{e.task_id[:8]}: {self.outcome_label(e.outcome or '')}"
+            for e in job.errors[:SHOWN_FAILURES]
+        ]
+        if failures:
+            text += "\n" + "\n".join(failures)
+        return text, job.failed > 0 or job.state == "failed"

@@ -5,22 +5,29 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from console.models.format import clock, duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
 from taskdeck_core.api_types import WaitingMessage
 
-__all__ = ["MessagesTableModel", "WaitingMessage"]
+__all__ = ["COL_ARGS", "COL_WAITING", "MessagesTableModel", "WaitingMessage"]
 
 
 def _short_name(m: WaitingMessage) -> str:
     return m.name.rsplit(".", 1)[-1]
 
 
+COL_WAITING = 5
+COL_ARGS = 6
+
+
 class MessagesTableModel(KeyedTableModel[WaitingMessage]):
     CONTEXT = "MessagesTableModel"
     COLUMNS: tuple[Column[WaitingMessage], ...] = (
         Column("#", lambda m: number(m.position + 1), lambda m: m.position, align_right=True),
-        Column("Task id", lambda m: m.task_id),
+        Column("Task id", lambda m: f"{m.task_id[:8]}…", lambda m: m.task_id,
+               tooltip=lambda m: m.task_id),
         Column("Task", _short_name, tooltip=lambda m: m.name),
         Column("Priority", lambda m: str(m.priority), lambda m: m.priority, align_right=True),
         Column("User", lambda m: m.user or "—"),
@@ -32,3 +39,12 @@ class MessagesTableModel(KeyedTableModel[WaitingMessage]):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda m: m.task_id, parent)
+
+    def tick_ages(self) -> None:
+        """The Waiting column counts on: its cells are repainted (nothing else changes)."""
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_WAITING),
+                self.index(len(self._rows) - 1, COL_WAITING),
+                [Qt.ItemDataRole.DisplayRole],
+            )

@@ -8,17 +8,22 @@ API's own types (taskdeck_core.api_types), the ones the backend declares.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import uuid
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from taskdeck_core.api_types import (
     ActionResult,
+    BulkAccepted,
+    BulkDryRun,
+    BulkJob,
     ErrorBody,
     Me,
     MessagePage,
     QueueSummary,
+    TaskStats,
     WorkerInfo,
 )
 
@@ -28,6 +33,9 @@ _QUEUES = TypeAdapter(list[QueueSummary])
 _MESSAGES = TypeAdapter(MessagePage)
 _WORKERS = TypeAdapter(list[WorkerInfo])
 _ACTION = TypeAdapter(ActionResult)
+_TASK_STATS = TypeAdapter(TaskStats)
+_BULK: TypeAdapter[BulkAccepted | BulkDryRun] = TypeAdapter(BulkAccepted | BulkDryRun)
+_JOB = TypeAdapter(BulkJob)
 
 
 class BackendError(Exception):
@@ -84,16 +92,24 @@ class BackendClient:
     async def queues(self) -> list[QueueSummary]:
         return await self._call(_QUEUES, "GET", "/api/v1/queues")
 
-    async def queue_messages(self, queue: str, offset: int = 0, limit: int = 100) -> MessagePage:
-        return await self._call(
-            _MESSAGES,
-            "GET",
-            f"/api/v1/queues/{queue}/messages",
-            params={"offset": offset, "limit": limit},
-        )
+    async def queue_messages(
+        self, queue: str, offset: int = 0, limit: int = 100, search: str | None = None
+    ) -> MessagePage:
+        """A page of ``queue``'s waiting messages in run order; with ``search``, a page of
+        those that match it, searched by the backend over the whole queue."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if search:
+            params["q"] = search
+        return await self._call(_MESSAGES, "GET", f"/api/v1/queues/{queue}/messages", params=params)
 
     async def workers(self) -> list[WorkerInfo]:
         return await self._call(_WORKERS, "GET", "/api/v1/workers")
+
+    async def task_stats(self, window_s: float) -> TaskStats:
+        """Tasks that succeeded and failed in the last ``window_s`` seconds, per the ledger."""
+        return await self._call(
+            _TASK_STATS, "GET", "/api/v1/stats/tasks", params={"window_s": round(window_s)}
+        )
 
     async def cancel(self, task_id: str, reason: str) -> ActionResult:
         return await self._call(
@@ -107,3 +123,25 @@ class BackendClient:
             f"/api/v1/tasks/{task_id}/priority",
             json={"priority": priority, "reason": reason},
         )
+
+    async def bulk(
+        self,
+        action: Literal["cancel", "retry", "priority"],
+        task_ids: list[str],
+        reason: str,
+        priority: int | None = None,
+        dry_run: bool = False,
+        idempotency_key: str | None = None,
+    ) -> BulkAccepted | BulkDryRun:
+        """One request for many tasks: a job (poll it with ``bulk_job``), or with ``dry_run``
+        what the job would do."""
+        body: dict[str, Any] = {
+            "action": action, "task_ids": task_ids, "reason": reason,
+            "idempotency_key": idempotency_key or str(uuid.uuid4()), "dry_run": dry_run,
+        }  # fmt: skip
+        if priority is not None:
+            body["priority"] = priority
+        return await self._call(_BULK, "POST", "/api/v1/actions/bulk", json=body)
+
+    async def bulk_job(self, job_id: str) -> BulkJob:
+        return await self._call(_JOB, "GET", f"/api/v1/actions/bulk/{job_id}")

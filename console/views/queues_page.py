@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.models.messages_table_model import MessagesTableModel, WaitingMessage
+from console.models.messages_table_model import COL_ARGS, MessagesTableModel, WaitingMessage
 from console.models.queues_table_model import QueuesTableModel
 from console.tasks import TaskOwner
 from console.views.dialogs.asker import Asker, DialogAsker
@@ -27,6 +27,10 @@ class QueuesPage(QWidget):
     priority_requested = Signal(list, int, str)  # task ids, priority, reason
     next_page = Signal()
     previous_page = Signal()
+    message_filter_changed = Signal(str)  # search the selected queue's messages for this
+
+    SHOWN_IN_QUESTION = 3  # tasks a question names one by one; the rest are counted
+    AGES_EVERY_MS = 1000
 
     def __init__(
         self,
@@ -45,8 +49,22 @@ class QueuesPage(QWidget):
             self.tr("Depth of the selected queue (1 h)"), self.tr("Select a queue")
         )
         self.queues.key_selected.connect(self._queue_changed)
-        self.messages = FilterTable(messages, self.tr("Filter waiting messages"), stretch_column=6)
+        # Nothing is chosen for an action until the user picks; the filter asks the backend,
+        # which searches the whole queue, not only the page shown.
+        self.messages = FilterTable(
+            messages, self.tr("Search all waiting messages (id, task, user, arguments)"),
+            stretch_column=COL_ARGS, select_first=False, local_filter=False,
+        )  # fmt: skip
         self.messages.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.messages.filter_text_changed.connect(self.message_filter_changed.emit)
+        self.queue = ""
+        self.result = QLabel("")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._ages = QTimer(self)
+        self._ages.setInterval(self.AGES_EVERY_MS)
+        self._ages.timeout.connect(messages.tick_ages)
+        self._ages.start()
         self.heading = QLabel(
             self.tr("Select a queue to see its waiting messages, in the order they will run.")
         )
@@ -74,10 +92,12 @@ class QueuesPage(QWidget):
         right_layout.addWidget(self.heading)
         right_layout.addWidget(self.messages, 1)
         right_layout.addLayout(buttons)
+        right_layout.addWidget(self.result)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.trend)
         lower.addWidget(right)
-        lower.setSizes([400, 700])
+        lower.setStretchFactor(1, 1)
+        lower.setSizes([320, 780])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.queues)
         split.addWidget(lower)
@@ -94,6 +114,17 @@ class QueuesPage(QWidget):
     def selected_task_ids(self) -> list[str]:
         return self.messages.selected_keys()
 
+    def selected_messages(self) -> list[WaitingMessage]:
+        """The chosen messages, in run order."""
+        model = self.messages.model
+        assert isinstance(model, MessagesTableModel)
+        rows = [model.row_for(key) for key in self.selected_task_ids()]
+        return sorted((m for m in rows if m is not None), key=lambda m: m.position)
+
+    def show_result(self, text: str) -> None:
+        """What the last action came to, as the backend said (stays until the next one)."""
+        self.result.setText(text)
+
     def set_role(self, role: str) -> None:
         self.role = role
         self._update_buttons()
@@ -103,20 +134,26 @@ class QueuesPage(QWidget):
         self._update_buttons()
 
     def show_messages(
-        self, queue: str, items: list[WaitingMessage], offset: int, total: int
+        self, queue: str, items: list[WaitingMessage], offset: int, total: int, shown: int
     ) -> None:
+        """A page of ``queue``'s messages; ``shown`` is what the pages go through: ``total``
+        (all waiting), or the matches of the search in the filter box."""
         model = self.messages.model
         assert isinstance(model, MessagesTableModel)
+        self.queue = queue
         model.update_rows(items)
         first, last = (offset + 1, offset + len(items)) if items else (0, 0)
-        self.heading.setText(
-            self.tr("{queue}: {total} waiting, in run order").format(queue=queue, total=total)
-        )
+        search = self.messages.filter.text().strip()
+        if search:
+            heading = self.tr("{queue}: {shown} of {total} waiting match “{search}”, in run order")
+        else:
+            heading = self.tr("{queue}: {total} waiting, in run order")
+        self.heading.setText(heading.format(queue=queue, total=total, shown=shown, search=search))
         self.page_label.setText(
-            self.tr("{first}–{last} of {total}").format(first=first, last=last, total=total)
+            self.tr("{first}–{last} of {total}").format(first=first, last=last, total=shown)
         )
         self.prev_button.setEnabled(offset > 0)
-        self.next_button.setEnabled(offset + len(items) < total)
+        self.next_button.setEnabled(offset + len(items) < shown)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -132,22 +169,53 @@ class QueuesPage(QWidget):
         )
 
     def _ask_cancel(self) -> None:
-        self._questions.run(self._cancel(self.selected_task_ids()), key="question")
+        self._questions.run(self._cancel(self.selected_messages()), key="question")
 
     def _ask_priority(self) -> None:
-        self._questions.run(self._move(self.selected_task_ids()), key="question")
+        self._questions.run(self._move(self.selected_messages()), key="question")
 
-    async def _cancel(self, ids: list[str]) -> None:
-        reason = await self.asker.reason(self.tr("Cancel {n} task(s)").format(n=len(ids)))
-        if ids and reason:
-            self.cancel_requested.emit(ids, reason)
+    def subject(self, chosen: list[WaitingMessage]) -> str:
+        """What an action on ``chosen`` touches, in words: each task's id, task name and
+        user; for many, how many and the first few."""
+        lines = [
+            self.tr("{id}  {task}  user {user}, priority {priority}").format(
+                id=m.task_id, task=m.name, user=m.user or "—", priority=m.priority
+            )
+            for m in chosen[: self.SHOWN_IN_QUESTION]
+        ]
+        rest = len(chosen) - len(lines)
+        if rest > 0:
+            lines.append(self.tr("… and {n} more").format(n=rest))
+        if len(chosen) == 1:
+            head = self.tr("1 task waiting in {queue}:").format(queue=self.queue)
+        else:
+            head = self.tr("{n} tasks waiting in {queue}:").format(n=len(chosen), queue=self.queue)
+        return "\n".join([head, *lines])
 
-    async def _move(self, ids: list[str]) -> None:
-        priority = await self.asker.priority(self.tr("Change priority"))
+    async def _cancel(self, chosen: list[WaitingMessage]) -> None:
+        if not chosen:
+            return
+        title = (
+            self.tr("Cancel task {id}").format(id=chosen[0].task_id[:8])
+            if len(chosen) == 1
+            else self.tr("Cancel {n} tasks").format(n=len(chosen))
+        )
+        reason = await self.asker.reason(title, self.subject(chosen))
+        if reason:
+            self.cancel_requested.emit([m.task_id for m in chosen], reason)
+
+    async def _move(self, chosen: list[WaitingMessage]) -> None:
+        if not chosen:
+            return
+        title = (
+            self.tr("Change priority of task {id}").format(id=chosen[0].task_id[:8])
+            if len(chosen) == 1
+            else self.tr("Change priority of {n} tasks").format(n=len(chosen))
+        )
+        subject = self.subject(chosen)
+        priority = await self.asker.priority(title, subject, chosen[0].priority)
         if priority is None:
             return
-        reason = await self.asker.reason(
-            self.tr("Change priority of {n} task(s)").format(n=len(ids))
-        )
-        if ids and reason:
-            self.priority_requested.emit(ids, priority, reason)
+        reason = await self.asker.reason(title, subject)
+        if reason:
+            self.priority_requested.emit([m.task_id for m in chosen], priority, reason)

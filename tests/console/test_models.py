@@ -98,4 +98,4 @@ def test_a_new_order_moves_rows_and_keeps_the_selection_on_its_row(qtbot: QtBot)
     with qtbot.waitSignal(model.layoutChanged):
         model.update_rows([moved, rows[0], rows[1]])
     assert [model.row_at(r).task_id for r in range(3)] == ["t2", "t0", "t1"]
-    assert kept.row() == 0 and kept.data() == "t2"
+    assert kept.row() == 0 and kept.data(KeyRole) == "t2"

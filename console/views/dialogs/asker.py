@@ -14,17 +14,18 @@ from typing import Protocol
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
-from taskdeck_core.priority import USER_PRIORITY_DEFAULT, USER_PRIORITY_MAX, USER_PRIORITY_MIN
+from taskdeck_core.priority import USER_PRIORITY_MAX, USER_PRIORITY_MIN
 
 
 class Asker(Protocol):
-    async def reason(self, title: str) -> str | None:
+    async def reason(self, title: str, subject: str) -> str | None:
         """The reason for the audit log, without surrounding spaces; None when the user
-        cancelled or gave none."""
+        cancelled or gave none. ``subject`` says what the action touches."""
         ...
 
-    async def priority(self, title: str) -> int | None:
-        """A priority as users speak it (1 lowest … 10 highest); None when cancelled."""
+    async def priority(self, title: str, subject: str, current: int) -> int | None:
+        """A priority as users speak it (1 lowest … 10 highest), offered from ``current``;
+        None when cancelled. ``subject`` says what the change touches."""
         ...
 
 
@@ -56,14 +57,14 @@ class DialogAsker(QObject):
         super().__init__(parent)
         self._parent = parent
 
-    def _dialog(self, title: str, label: str) -> QInputDialog:
+    def _dialog(self, title: str, subject: str, label: str) -> QInputDialog:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle(title)
-        dialog.setLabelText(label)
+        dialog.setLabelText(f"{subject}\n\n{label}" if subject else label)
         return dialog
 
-    async def reason(self, title: str) -> str | None:
-        dialog = self._dialog(title, self.tr("Reason (recorded in the audit log):"))
+    async def reason(self, title: str, subject: str) -> str | None:
+        dialog = self._dialog(title, subject, self.tr("Reason (recorded in the audit log):"))
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         if not await answered(dialog):
             return None
@@ -75,9 +76,9 @@ class DialogAsker(QObject):
             return None
         return text
 
-    async def priority(self, title: str) -> int | None:
-        dialog = self._dialog(title, self.tr("New priority (1 lowest … 10 highest):"))
+    async def priority(self, title: str, subject: str, current: int) -> int | None:
+        dialog = self._dialog(title, subject, self.tr("New priority (1 lowest … 10 highest):"))
         dialog.setInputMode(QInputDialog.InputMode.IntInput)
         dialog.setIntRange(USER_PRIORITY_MIN, USER_PRIORITY_MAX)
-        dialog.setIntValue(USER_PRIORITY_DEFAULT)
+        dialog.setIntValue(current)
         return dialog.intValue() if await answered(dialog) else None

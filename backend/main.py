@@ -30,6 +30,7 @@ from backend.api.routes import (
     queues,
     quotas,
     ratelimits,
+    stats,
     tasks,
     workers,
 )
@@ -193,6 +194,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         audit,
         quotas,
         ratelimits,
+        stats,
     ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

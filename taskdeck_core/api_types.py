@@ -258,6 +258,29 @@ class WorkerInfo(WorkerFacts):
     last_heartbeat_age_s: float
 
 
+# -- task counts ---------------------------------------------------------------
+
+
+class FinishedBucket(ApiModel):
+    """Tasks that finished in one second of the window, by outcome."""
+
+    start: float = Field(description="epoch second the bucket starts at")
+    succeeded: int
+    failed: int
+
+
+class TaskStats(ApiModel):
+    """Tasks that finished in the last ``window_s`` seconds, from the ledger."""
+
+    as_of: float = Field(description="epoch seconds the counts were taken at (the window's end)")
+    window_s: float
+    succeeded: int
+    failed: int
+    buckets: list[FinishedBucket] = Field(
+        description="one entry per second that had a finished task, oldest first"
+    )
+
+
 # -- quotas --------------------------------------------------------------------
 
 

@@ -1,4 +1,10 @@
-"""Live queues, workers and task counts: broker depths on a timer, Celery events as they come."""
+"""Live queues, workers and task counts: broker depths on a timer, Celery events as they come.
+
+The figures start from their sources of truth, not from zero: on connect (and
+every few seconds after) the ledger's counts of finished tasks and the
+backend's list of every known worker seed the live state; events move them
+in between.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from console.controllers.timers import every
-from console.domain.live import LiveCounts, LiveState
+from console.domain.live import FAILED_WINDOW_S, LiveCounts, LiveState
 from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
 from console.services.prometheus_reader import MetricsSource
 from console.tasks import TaskOwner
+from taskdeck_core.api_types import TaskStats
 
 log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
@@ -71,6 +78,7 @@ class LiveController(QObject):
         self._receiver.start()
         self._depth_timer.start()
         self._tick.start()
+        self.seed()
         self.refresh()
 
     async def aclose(self) -> None:
@@ -98,9 +106,9 @@ class LiveController(QObject):
             if self._rounds % DISCOVER_EVERY == 0:
                 await self.broker.discover()
             depths = await self.broker.depths()
-            self.state.set_depths(depths)
+            self.state.set_depths(depths, self.clock())
             self._rounds += 1
-            if self._rounds % DETAILS_EVERY == 1:
+            if self._rounds % DETAILS_EVERY == 0:
                 await asyncio.gather(self._backend_details(), self._queue_rates())
             self.queues_changed.emit(sorted(self.state.queues.values(), key=lambda q: q.name))
             self._publish_workers_and_counts()
@@ -127,14 +135,38 @@ class LiveController(QObject):
                     detail = int(value) if field == "consumers" else value
                     self.state.set_queue_details(name, **{field: detail})
 
+    def seed(self) -> None:
+        """Take the counts and workers from the backend now (on connect, and on F5)."""
+        self._tasks.run(self._seed(), key="seed")
+
+    async def _seed(self) -> None:
+        await self._backend_details()
+        self._publish_workers_and_counts()
+
     async def _backend_details(self) -> None:
+        """Oldest ages and every known worker from the backend, the window's finished tasks
+        from its ledger; each part that fails is reported and the others still apply."""
         if self.backend is None:
             return
-        queues, workers = await asyncio.gather(self.backend.queues(), self.backend.workers())
-        for q in queues:
-            self.state.set_queue_details(q.name, oldest_age_s=q.oldest_age_s)
-        for w in workers:
-            self.state.set_worker_details(w.hostname, w.pool, w.concurrency)
+        queues, workers, stats = await asyncio.gather(
+            self.backend.queues(),
+            self.backend.workers(),
+            self.backend.task_stats(FAILED_WINDOW_S),
+            return_exceptions=True,
+        )
+        now = self.clock()
+        if isinstance(queues, list):
+            for q in queues:
+                self.state.set_queue_details(q.name, oldest_age_s=q.oldest_age_s)
+        if isinstance(workers, list):
+            self.state.seed_workers(workers, now)
+        if isinstance(stats, TaskStats):
+            self.state.seed_finished(stats, now)
+        for answer in (queues, workers, stats):
+            if isinstance(answer, BackendError):
+                self.error.emit(answer.detail)
+            elif isinstance(answer, Exception):
+                self.error.emit(f"backend: {type(answer).__name__}: {answer}")
 
     def _publish_workers_and_counts(self) -> None:
         receiver_error = self._receiver.last_error if self._receiver is not None else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from console.controllers.timers import every
@@ -27,12 +28,19 @@ RANGE_EVERY_MS = 60_000
 # Legend names of the plots whose query has no label to name its series by.
 SINGLE_SERIES_NAMES = {"failure_rate": "failure rate", "p95_runtime": "p95"}
 EDGE_EVERY_MS = 5_000
+# Plots whose values are shown scaled (a ratio as percent, like the tile beside it).
+SCALE = {"failure_rate": 100.0}
+# A window longer than the data shows the data: from its first sample (less this share of
+# the span, at least MIN_SPAN_S in all) to now.
+LEAD_SHARE = 0.05
+MIN_SPAN_S = 300.0
 
 
 class OverviewController(QObject):
     series_changed = Signal(str, list)  # plot name, list[Series]
     point_added = Signal(str, str, float, float)  # plot name, series key, t, value
-    window_changed = Signal(float)  # seconds
+    window_changed = Signal(float)  # seconds shown, up to now
+    data_start_changed = Signal(float, float)  # window asked (s), first sample (0: no data)
     prometheus_failed = Signal(str, float)  # message, time of the last good data (0: none)
     prometheus_ok = Signal()
     alerts_changed = Signal(list)  # firing alerts
@@ -46,6 +54,7 @@ class OverviewController(QObject):
         self.alertmanager = alertmanager
         self.window = next(w for w in WINDOWS if w.key == DEFAULT_WINDOW)
         self.last_good = 0.0
+        self.shown_s = float(self.window.seconds)  # the window, or less when the data is
         self._tasks = TaskOwner()
         self._range_timer = every(self, RANGE_EVERY_MS, self.refresh)
         self._edge_timer = every(self, EDGE_EVERY_MS, self._edge)
@@ -66,7 +75,8 @@ class OverviewController(QObject):
         if window is None or window == self.window:
             return
         self.window = window
-        self.window_changed.emit(float(window.seconds))
+        self.shown_s = float(window.seconds)
+        self.window_changed.emit(self.shown_s)
         self.refresh()
 
     def refresh(self) -> None:
@@ -82,16 +92,36 @@ class OverviewController(QObject):
             return_exceptions=True,
         )  # fmt: skip
         failure = next((r for r in results if isinstance(r, BaseException)), None)
+        firsts: list[float] = []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, list):
                 for series in result:
                     series.key = self._key(name, series.labels)
+                    series.y = series.y * SCALE.get(name, 1.0)
+                    finite = series.x[np.isfinite(series.y)]
+                    if len(finite):
+                        firsts.append(float(finite[0]))
                 self.series_changed.emit(name, result)
+        if failure is None:
+            self._fit_window(min(firsts) if firsts else None)
         if failure is not None:
             self._failed(failure)
         else:
             self.last_good = time.time()
             self.prometheus_ok.emit()
+
+    def _fit_window(self, first: float | None) -> None:
+        """Show the part of the window that has data: a 7-day window over ten minutes of
+        data shows those ten minutes (and says so), not a week of blank with the data
+        squashed against the edge."""
+        asked = float(self.window.seconds)
+        shown = asked
+        if first is not None:
+            span = max(0.0, time.time() - first)
+            shown = min(asked, max(MIN_SPAN_S, span * (1 + LEAD_SHARE)))
+        self.shown_s = shown
+        self.data_start_changed.emit(asked, first or 0.0)
+        self.window_changed.emit(shown)
 
     @staticmethod
     def _key(name: str, labels: dict[str, str]) -> str:
@@ -117,11 +147,12 @@ class OverviewController(QObject):
         try:
             for name, (query, _legend) in OVERVIEW_QUERIES.items():
                 for labels, value in await prometheus.instant(query):
-                    self.point_added.emit(name, self._key(name, labels), now, value)
+                    scaled = value * SCALE.get(name, 1.0)
+                    self.point_added.emit(name, self._key(name, labels), now, scaled)
         except Exception as exc:  # noqa: BLE001 - shown on the plots; last data stays
             self._failed(exc)
             return
-        self.window_changed.emit(float(self.window.seconds))
+        self.window_changed.emit(self.shown_s)
         self.last_good = now
         self.prometheus_ok.emit()
 

@@ -11,12 +11,12 @@ import collections
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from taskdeck_core.api_types import WorkerInfo
+from taskdeck_core.api_types import TaskStats, WorkerFacts, WorkerInfo
 from taskdeck_core.heartbeats import Heartbeats
 from taskdeck_core.workers import DEFAULT_LIVENESS, Liveness
 
 FAILED_WINDOW_S = 300.0
-MAX_TRACKED_TASKS = 50_000  # running/received tasks remembered, oldest dropped first
+FACT_FIELDS = set(WorkerFacts.model_fields)
 
 
 @dataclass(frozen=True)
@@ -30,38 +30,52 @@ class QueueInfo:
     consumers: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LiveCounts:
-    queued: int = 0
-    running: int = 0
-    failed_5m: int = 0
-    succeeded_5m: int = 0
+    """The Overview's figures; None where the source has not answered yet (no figure is
+    better than a figure seeded from nothing). Each ``*_at`` is when its source last
+    confirmed it (epoch seconds)."""
+
+    queued: int | None = None
+    running: int | None = None  # tasks started and not finished, as the workers report
+    failed_5m: int | None = None
+    succeeded_5m: int | None = None
+    queued_at: float | None = None  # the last broker reading
+    running_at: float | None = None  # the oldest heartbeat the figure rests on
+    finished_at: float | None = None  # the last count from the ledger
 
     @property
     def failure_rate(self) -> float | None:
+        if self.failed_5m is None or self.succeeded_5m is None:
+            return None
         total = self.failed_5m + self.succeeded_5m
         return self.failed_5m / total if total else None
 
 
 @dataclass
 class LiveState:
-    """Everything the live pages show; updated by depth readings and event batches."""
+    """Everything the live pages show: seeded from the sources of truth (the ledger's
+    counts, the backend's workers, the broker's depths), then moved by Celery events."""
 
     queues: dict[str, QueueInfo] = field(default_factory=dict)
     _workers: dict[str, Heartbeats] = field(default_factory=dict)
-    _running: collections.OrderedDict[str, float] = field(default_factory=collections.OrderedDict)
     # Finished tasks per second: [second, succeeded, failed], oldest first.
     _finished: collections.deque[list[int]] = field(default_factory=collections.deque)
     events_applied: int = 0
     liveness: Liveness = DEFAULT_LIVENESS  # when a quiet worker is stale, and offline
+    depths_at: float | None = None
+    finished_synced_at: float | None = None  # when the ledger last gave the window's counts
+    workers_seen_at: float | None = None  # the backend's list, or a heartbeat, last arrived
 
-    def set_depths(self, depths: dict[str, dict[int, int]]) -> None:
+    def set_depths(self, depths: dict[str, dict[int, int]], now: float | None = None) -> None:
         for name, by_priority in depths.items():
             old = self.queues.get(name)
             info = QueueInfo(name, sum(by_priority.values()), dict(by_priority))
             if old is not None:
                 info = replace(old, depth=info.depth, depth_by_priority=info.depth_by_priority)
             self.queues[name] = info
+        if now is not None:
+            self.depths_at = now
 
     def set_queue_details(self, name: str, **details: Any) -> None:
         if name in self.queues:
@@ -72,11 +86,14 @@ class LiveState:
             kind = str(event.get("type", ""))
             if kind.startswith("worker-"):
                 self._worker_event(kind, event, now)
-            elif kind.startswith("task-"):
-                self._task_event(kind, event, now)
+            elif kind in ("task-succeeded", "task-failed"):
+                self._finished_event(kind, event, now)
         self.events_applied += len(events)
+        self._expire(now)
+
+    def _expire(self, now: float) -> None:
         cutoff = now - FAILED_WINDOW_S
-        while self._finished and self._finished[0][0] < cutoff:
+        while self._finished and self._finished[0][0] <= cutoff:
             self._finished.popleft()
 
     def _worker_event(self, kind: str, event: dict[str, Any], now: float) -> None:
@@ -87,29 +104,48 @@ class LiveState:
         if worker is None:
             worker = self._workers[hostname] = Heartbeats(hostname, now)
         worker.apply(kind, event, now)
+        self.workers_seen_at = now
 
-    def _task_event(self, kind: str, event: dict[str, Any], now: float) -> None:
-        task_id = str(event.get("uuid") or "")
-        if not task_id:
-            return
-        if kind in ("task-received", "task-started"):
-            self._running[task_id] = now
-            self._running.move_to_end(task_id)
-            while len(self._running) > MAX_TRACKED_TASKS:
-                self._running.popitem(last=False)
-        elif kind in (
-            "task-succeeded",
-            "task-failed",
-            "task-revoked",
-            "task-rejected",
-            "task-retried",
-        ):
-            self._running.pop(task_id, None)
-            if kind in ("task-succeeded", "task-failed"):
-                second = int(now)
-                if not self._finished or self._finished[-1][0] != second:
-                    self._finished.append([second, 0, 0])
-                self._finished[-1][2 if kind == "task-failed" else 1] += 1
+    def _finished_event(self, kind: str, event: dict[str, Any], now: float) -> None:
+        """Counted in the second the worker reports (the ledger's clock for the same task)."""
+        stamp = event.get("timestamp")
+        second = int(stamp) if isinstance(stamp, int | float) and stamp > 0 else int(now)
+        if self.finished_synced_at is not None and second <= int(self.finished_synced_at):
+            return  # inside what the ledger already counted
+        at = len(self._finished)
+        while at > 0 and self._finished[at - 1][0] > second:
+            at -= 1
+        if at > 0 and self._finished[at - 1][0] == second:
+            bucket = self._finished[at - 1]
+        else:
+            bucket = [second, 0, 0]
+            self._finished.insert(at, bucket)
+        bucket[2 if kind == "task-failed" else 1] += 1
+
+    def seed_finished(self, stats: TaskStats, now: float) -> None:
+        """The ledger's per-second counts up to ``stats.as_of`` replace what events said of
+        that time; events of later seconds stay on top."""
+        cut = int(stats.as_of)
+        later = [b for b in self._finished if b[0] > cut]
+        seeded = [[int(b.start), b.succeeded, b.failed] for b in stats.buckets if b.start <= cut]
+        self._finished = collections.deque(sorted(seeded + later))
+        self.finished_synced_at = stats.as_of
+        self._expire(now)
+
+    def seed_workers(self, infos: list[WorkerInfo], now: float) -> None:
+        """Every worker the backend knows, the dead ones included; a worker heard from
+        more recently here keeps what it said last."""
+        for info in infos:
+            heard = now - info.last_heartbeat_age_s
+            mine = self._workers.get(info.hostname)
+            if mine is None or heard > mine.last_heartbeat:
+                facts = WorkerFacts.model_validate(info.model_dump(include=FACT_FIELDS))
+                self._workers[info.hostname] = Heartbeats(
+                    info.hostname, heard, facts, offline_reported=info.status == "offline"
+                )
+            elif mine.facts.pool is None and info.pool is not None:
+                mine.set_pool(info.pool, info.concurrency)
+        self.workers_seen_at = now
 
     def set_worker_details(self, hostname: str, pool: str | None, concurrency: int | None) -> None:
         worker = self._workers.get(hostname)
@@ -123,12 +159,19 @@ class LiveState:
         ]
 
     def counts(self, now: float) -> LiveCounts:
-        cutoff = now - FAILED_WINDOW_S
-        failed = sum(b[2] for b in self._finished if b[0] >= cutoff)
-        succeeded = sum(b[1] for b in self._finished if b[0] >= cutoff)
+        self._expire(now)
+        seeded = self.finished_synced_at is not None
+        workers = self.workers(now)
+        alive = [w for w in workers if w.status != "offline"]
+        running_at = min(w.last_heartbeat for w in alive) if alive else self.workers_seen_at
         return LiveCounts(
-            queued=sum(q.depth for q in self.queues.values()),
-            running=len(self._running),
-            failed_5m=failed,
-            succeeded_5m=succeeded,
+            queued=sum(q.depth for q in self.queues.values())
+            if self.depths_at is not None
+            else None,
+            running=sum(w.active for w in alive) if self.workers_seen_at is not None else None,
+            failed_5m=sum(b[2] for b in self._finished) if seeded else None,
+            succeeded_5m=sum(b[1] for b in self._finished) if seeded else None,
+            queued_at=self.depths_at,
+            running_at=running_at,
+            finished_at=self.finished_synced_at,
         )

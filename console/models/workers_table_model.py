@@ -4,22 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
+from console.views.colours import STATE_COLOURS
 from taskdeck_core.api_types import WorkerInfo
 
-STATUS_COLOURS = {
-    "online": QColor("#2e7d32"),
-    "stale": QColor("#ef6c00"),
-    "offline": QColor("#c62828"),
+STATUS_COLOURS = {s: QColor(STATE_COLOURS[s]) for s in ("online", "stale", "offline")}
+STATUS_TEXT = {
+    "online": QT_TRANSLATE_NOOP("WorkersTableModel", "online"),
+    "stale": QT_TRANSLATE_NOOP("WorkersTableModel", "stale"),
 }
 STATUS_ORDER = {"offline": 0, "stale": 1, "online": 2}
 
 
 def _load(w: WorkerInfo) -> str:
     return " / ".join(number(v, 2) for v in w.loadavg) if w.loadavg else "—"
+
+
+def _status(w: WorkerInfo) -> str:
+    """The status; for a dead worker, how long since it was last heard from."""
+    tr = QCoreApplication.translate
+    if w.status == "offline":
+        return tr("WorkersTableModel", "offline for {duration}").format(
+            duration=duration(w.last_heartbeat_age_s)
+        )
+    return tr("WorkersTableModel", STATUS_TEXT.get(w.status, w.status))
 
 
 COL_STATUS = 1
@@ -29,7 +42,7 @@ class WorkersTableModel(KeyedTableModel[WorkerInfo]):
     CONTEXT = "WorkersTableModel"
     COLUMNS: tuple[Column[WorkerInfo], ...] = (
         Column("Worker", lambda w: w.hostname),
-        Column("Status", lambda w: w.status, lambda w: STATUS_ORDER.get(w.status, 0),
+        Column("Status", _status, lambda w: STATUS_ORDER.get(w.status, 0),
                foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor("#808080")))),
         Column("Last heartbeat", lambda w: f"{duration(w.last_heartbeat_age_s)} ago", lambda w: w.last_heartbeat_age_s, align_right=True),
         Column("Active", lambda w: number(w.active), lambda w: w.active, align_right=True),

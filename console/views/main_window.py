@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self._page_names: list[str] = []
         self._later: set[str] = set()
         self._filters: dict[str, object] = {}
+        self._shortcuts: dict[str, QShortcut] = {}
         menu = self.menuBar().addMenu(self.tr("&Connection"))
         profiles = QAction(self.tr("&Profiles…"), self)
         profiles.triggered.connect(self.profiles_requested.emit)
@@ -83,20 +84,26 @@ class MainWindow(QMainWindow):
     # -- pages -------------------------------------------------------------------
 
     def add_page(self, key: str, title: str, page: QWidget, focus_filter: object = None) -> None:
-        self.sidebar.addItem(QListWidgetItem(title))
-        self.pages.addWidget(page)
-        self._page_names.append(key)
+        """A page, listed after the other available pages (above those of later versions),
+        with the shortcut Ctrl+<its place> for the first nine."""
+        at = len(self._page_names) - len(self._later)
+        item = QListWidgetItem(title)
+        self.sidebar.insertItem(at, item)
+        self.pages.insertWidget(at, page)
+        self._page_names.insert(at, key)
         if focus_filter is not None:
             self._filters[key] = focus_filter
-        index = len(self._page_names)
-        if index <= 9:
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{index}"), self)
+        if at < 9:
+            sequence = QKeySequence(f"Ctrl+{at + 1}")
+            shortcut = QShortcut(sequence, self)
             shortcut.activated.connect(lambda key=key: self.show_page(key))
+            self._shortcuts[key] = shortcut
+            item.setToolTip(sequence.toString(QKeySequence.SequenceFormat.NativeText))
         if self.sidebar.currentRow() < 0:
             self.sidebar.setCurrentRow(0)
 
     def add_later_page(self, key: str, title: str) -> None:
-        """A page of a later version: listed, greyed out, not selectable."""
+        """A page of a later version: listed last, greyed out, not selectable, no shortcut."""
         item = QListWidgetItem(title)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         item.setToolTip(self.tr("Not available in this version yet"))
@@ -104,6 +111,11 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(QWidget())  # keeps sidebar rows and pages aligned
         self._page_names.append(key)
         self._later.add(key)
+
+    def shortcut_for(self, key: str) -> QKeySequence | None:
+        """The key that shows page ``key``, if it has one."""
+        shortcut = self._shortcuts.get(key)
+        return shortcut.key() if shortcut is not None else None
 
     def page_keys(self) -> list[str]:
         """The pages that can be shown."""

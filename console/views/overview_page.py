@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -18,14 +20,26 @@ from PySide6.QtWidgets import (
 from console.domain.live import LiveCounts
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.models.format import number, percent
+from console.views.colours import STATE_COLOURS
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.page_title import page_title
 from console.views.widgets.tile import Tile, level_for
 from taskdeck_core.api_types import WorkerInfo
 
+AGE_EVERY_MS = 1000
+# Where each tile leads, when that page is available (otherwise the tile is not clickable).
+TILE_PAGES = {
+    "queued": "queues",
+    "running": "workers",
+    "failed": "tasks",
+    "failure_rate": "tasks",
+    "workers": "workers",
+}
+
 
 def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %"
+    """A failure rate already in percent (the plot's values are scaled like the tile's)."""
+    return f"{number(value, 1)} %"
 
 
 def _seconds(value: float) -> str:
@@ -37,8 +51,11 @@ class OverviewPage(QWidget):
     window_selected = Signal(str)  # window key
     open_alerts = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
         title = page_title(self.tr("Overview"))
         self.tiles = {
             "queued": Tile(self.tr("Queued")),
@@ -48,12 +65,21 @@ class OverviewPage(QWidget):
             "workers": Tile(self.tr("Workers up")),
             "alerts": Tile(self.tr("Firing alerts")),
         }
-        self.tiles["queued"].clicked.connect(lambda: self.navigate.emit("queues"))
-        self.tiles["running"].clicked.connect(lambda: self.navigate.emit("workers"))
-        self.tiles["failed"].clicked.connect(lambda: self.navigate.emit("tasks"))
-        self.tiles["failure_rate"].clicked.connect(lambda: self.navigate.emit("tasks"))
-        self.tiles["workers"].clicked.connect(lambda: self.navigate.emit("workers"))
+        for key, page in TILE_PAGES.items():
+            self.tiles[key].clicked.connect(lambda page=page: self.navigate.emit(page))
         self.tiles["alerts"].clicked.connect(self.open_alerts.emit)
+        self.tiles["alerts"].set_clickable(True, self.tr("Open Alertmanager"))
+        self.set_pages([])
+        self.tiles["queued"].set_source(self.tr("broker"), None)
+        self.tiles["running"].set_source(self.tr("worker heartbeats"), None)
+        self.tiles["failed"].set_source(self.tr("ledger"), None)
+        self.tiles["failure_rate"].set_source(self.tr("ledger"), None)
+        self.tiles["workers"].set_source(self.tr("backend and worker heartbeats"), None)
+        self.tiles["alerts"].set_source(self.tr("Alertmanager"), None)
+        self._ages = QTimer(self)
+        self._ages.setInterval(AGE_EVERY_MS)
+        self._ages.timeout.connect(self._refresh_ages)
+        self._ages.start()
         tiles = QHBoxLayout()
         for tile in self.tiles.values():
             tiles.addWidget(tile, 1)
@@ -68,13 +94,18 @@ class OverviewPage(QWidget):
             button.clicked.connect(lambda _c=False, key=window.key: self.window_selected.emit(key))
             self.window_buttons.addButton(button)
             windows.addWidget(button)
+        self.window_note = QLabel()
+        self.window_note.setObjectName("windowNote")
+        windows.addWidget(self.window_note)
         windows.addStretch(1)
 
         self.plots = {
             "queue_depth": TrendPlot(self.tr("Queue depth"), unit=""),
-            "task_rate": TrendPlot(self.tr("Tasks per second by state"), unit="/s"),
+            "task_rate": TrendPlot(
+                self.tr("Tasks per second by state"), unit="/s", colours=STATE_COLOURS
+            ),
             "failure_rate": TrendPlot(
-                self.tr("Failure rate (5 min)"), unit="", value_format=_percent
+                self.tr("Failure rate (5 min)"), unit="%", value_format=_percent
             ),
             "p95_runtime": TrendPlot(
                 self.tr("p95 runtime (5 min)"), unit="s", value_format=_seconds
@@ -90,15 +121,38 @@ class OverviewPage(QWidget):
         layout.addLayout(windows)
         layout.addLayout(grid, 1)
 
+    def set_pages(self, available: list[str]) -> None:
+        """Make a tile clickable only when the page it leads to can be shown."""
+        names = {
+            "queues": self.tr("Queues"),
+            "workers": self.tr("Workers"),
+            "tasks": self.tr("Tasks"),
+        }
+        for key, page in TILE_PAGES.items():
+            if page in available:
+                hint = self.tr("Open the {page} page").format(page=names.get(page, page))
+                self.tiles[key].set_clickable(True, hint)
+            else:
+                self.tiles[key].set_clickable(False)
+
     def show_counts(self, counts: LiveCounts) -> None:
-        self.tiles["queued"].set_value(number(counts.queued), level_for(counts.queued, 100, 1000))
-        self.tiles["running"].set_value(number(counts.running), "neutral")
-        self.tiles["failed"].set_value(number(counts.failed_5m), level_for(counts.failed_5m, 1, 50))
+        t = self.tiles
+        t["queued"].set_value(number(counts.queued), level_for(counts.queued, 100, 1000))
+        t["queued"].set_source(self.tr("broker"), counts.queued_at)
+        t["running"].set_value(number(counts.running), "neutral")
+        t["running"].set_source(self.tr("worker heartbeats"), counts.running_at)
+        failed = counts.failed_5m
+        t["failed"].set_value(number(failed), level_for(failed, 1, 50))
+        t["failed"].set_source(self.tr("ledger"), counts.finished_at)
         rate = counts.failure_rate
-        self.tiles["failure_rate"].set_value(
+        finished = (
+            None if failed is None or counts.succeeded_5m is None else failed + counts.succeeded_5m
+        )
+        t["failure_rate"].set_value(
             percent(rate), level_for(rate, 0.05, 0.10),
-            self.tr("{n} finished").format(n=number(counts.failed_5m + counts.succeeded_5m)),
+            self.tr("{n} finished").format(n=number(finished)) if finished is not None else "",
         )  # fmt: skip
+        t["failure_rate"].set_source(self.tr("ledger"), counts.finished_at)
 
     def show_workers(self, workers: list[WorkerInfo]) -> None:
         up = sum(1 for w in workers if w.status == "online")
@@ -106,11 +160,38 @@ class OverviewPage(QWidget):
         level = (
             "neutral" if total == 0 else ("ok" if up == total else ("bad" if up == 0 else "warn"))
         )
-        self.tiles["workers"].set_value(f"{up} / {total}", level)
+        down = [w for w in workers if w.status == "offline"]
+        detail = (
+            self.tr("down: {names}").format(names=", ".join(w.hostname for w in down))
+            if down
+            else ""
+        )
+        self.tiles["workers"].set_value(f"{up} / {total}", level, detail)
+        alive = [w.last_heartbeat for w in workers if w.status != "offline"]
+        heard = min(alive) if alive else max((w.last_heartbeat for w in workers), default=None)
+        self.tiles["workers"].set_source(self.tr("backend and worker heartbeats"), heard)
 
     def show_alerts(self, alerts: list[dict[str, Any]]) -> None:
         labels = [a.get("labels") or {} for a in alerts]
         names = sorted({str(lab.get("alertname", "?")) for lab in labels})
         critical = any(lab.get("severity") == "critical" for lab in labels)
         level = "ok" if not alerts else ("bad" if critical else "warn")
-        self.tiles["alerts"].set_value(number(len(alerts)), level, ", ".join(names)[:60])
+        self.tiles["alerts"].set_value(number(len(alerts)), level, ", ".join(names))
+        self.tiles["alerts"].set_source(self.tr("Alertmanager"), self._clock())
+
+    def show_data_start(self, window_s: float, first: float) -> None:
+        """Say when the data starts if that is later than the window asked for (first <= 0:
+        no data at all)."""
+        if first <= 0 or first <= self._clock() - window_s:
+            self.window_note.clear()
+            return
+        when = QLocale().toString(
+            QDateTime.fromMSecsSinceEpoch(round(first * 1000)), QLocale.FormatType.ShortFormat
+        )
+        self.window_note.setText(
+            self.tr("Data only since {time}: showing that part of the window").format(time=when)
+        )
+
+    def _refresh_ages(self) -> None:
+        for tile in self.tiles.values():
+            tile.refresh_age()

@@ -1,4 +1,7 @@
-from console.domain.live import LiveState
+from typing import Any
+
+from console.domain.live import FAILED_WINDOW_S, LiveState
+from taskdeck_core.api_types import FinishedBucket, TaskStats, WorkerInfo
 from taskdeck_core.workers import OFFLINE_AFTER_S, STALE_AFTER_S, Liveness
 
 
@@ -31,20 +34,78 @@ def test_worker_offline_event_is_immediate() -> None:
     assert state.workers(5.0)[0].status == "offline"
 
 
-def test_task_events_drive_running_and_failures_in_five_minutes() -> None:
+def stats(as_of: float, *buckets: tuple[float, int, int]) -> TaskStats:
+    items = [FinishedBucket(start=t, succeeded=s, failed=f) for t, s, f in buckets]
+    return TaskStats(as_of=as_of, window_s=FAILED_WINDOW_S, buckets=items,
+                     succeeded=sum(b.succeeded for b in items),
+                     failed=sum(b.failed for b in items))  # fmt: skip
+
+
+def test_no_figure_before_its_source_answers() -> None:
+    counts = LiveState().counts(100.0)
+    assert (counts.queued, counts.running, counts.failed_5m, counts.failure_rate) == (
+        None, None, None, None)  # fmt: skip
+
+
+def test_failures_start_from_the_ledger_and_events_move_them_in_five_minutes() -> None:
     state = LiveState()
-    state.set_depths({"data_sync": {10: 2, 5: 3}, "default": {5: 1}})
-    events = [
-        {"type": "task-received", "uuid": "a"}, {"type": "task-started", "uuid": "a"},
-        {"type": "task-started", "uuid": "b"}, {"type": "task-failed", "uuid": "b"},
-        {"type": "task-started", "uuid": "c"}, {"type": "task-succeeded", "uuid": "c"},
+    state.set_depths({"data_sync": {10: 2, 5: 3}, "default": {5: 1}}, now=100.0)
+    # Before the ledger answers, events alone are no figure.
+    state.apply_events([{"type": "task-failed", "uuid": "x", "timestamp": 99.5}], now=100.0)
+    assert state.counts(100.0).failed_5m is None
+    # The ledger: 3 failed and 9 succeeded up to 100.0 (including x, which it saw too).
+    state.seed_finished(stats(100.0, (20.0, 5, 1), (99.0, 4, 2)), now=100.2)
+    counts = state.counts(100.2)
+    assert (counts.queued, counts.failed_5m, counts.succeeded_5m) == (6, 3, 9)
+    assert counts.failure_rate == 0.25 and counts.finished_at == 100.0
+    # Later events add; one of a second the ledger already counted does not.
+    state.apply_events([
+        {"type": "task-failed", "uuid": "a", "timestamp": 101.0},
+        {"type": "task-succeeded", "uuid": "b", "timestamp": 101.2},
+        {"type": "task-failed", "uuid": "c", "timestamp": 100.0},
+        {"type": "task-retried", "uuid": "d", "timestamp": 101.3},
+    ], now=101.5)  # fmt: skip
+    assert (state.counts(101.5).failed_5m, state.counts(101.5).succeeded_5m) == (4, 10)
+    # The next count from the ledger replaces what events said of its time.
+    state.seed_finished(stats(102.0, (20.0, 5, 1), (99.0, 4, 2), (101.0, 1, 1)), now=102.0)
+    assert (state.counts(102.0).failed_5m, state.counts(102.0).succeeded_5m) == (4, 10)
+    # The window moves on: what finished at 20 s leaves it after 320 s.
+    later = state.counts(20.0 + FAILED_WINDOW_S + 1)
+    assert (later.failed_5m, later.succeeded_5m) == (3, 5)
+    gone = state.counts(200.0 + FAILED_WINDOW_S)
+    assert (gone.failed_5m, gone.succeeded_5m, gone.failure_rate) == (0, 0, None)
+
+
+def test_running_is_what_the_workers_run_not_what_they_received() -> None:
+    state = LiveState()
+    events: list[dict[str, Any]] = [
+        heartbeat("w1@h", active=2), heartbeat("w2@h", active=1),
+        {"type": "task-received", "uuid": "a"}, {"type": "task-received", "uuid": "b"},
+        {"type": "task-received", "uuid": "c"}, {"type": "task-started", "uuid": "a"},
     ]  # fmt: skip
     state.apply_events(events, now=100.0)
-    counts = state.counts(100.0)
-    assert (counts.queued, counts.running, counts.failed_5m, counts.succeeded_5m) == (6, 1, 1, 1)
-    assert counts.failure_rate == 0.5
-    later = state.counts(100.0 + 301)
-    assert (later.failed_5m, later.succeeded_5m, later.failure_rate) == (0, 0, None)
+    assert state.counts(100.0).running == 3
+    assert state.counts(100.0).running_at == 100.0
+    state.apply_events([heartbeat("w2@h", active=1, kind="worker-offline")], now=101.0)
+    assert state.counts(101.0).running == 2  # a dead worker runs nothing
+
+
+def test_every_worker_the_backend_knows_is_shown_the_dead_with_their_last_word() -> None:
+    state = LiveState()
+    state.apply_events([heartbeat("w1@h", active=1)], now=1000.0)
+    known = [
+        WorkerInfo(hostname="dead@h", status="offline", online=False, last_heartbeat=700.0,
+                   last_heartbeat_age_s=300.0, active=4, processed=9, pool="prefork"),
+        WorkerInfo(hostname="w1@h", status="online", online=True, last_heartbeat=990.0,
+                   last_heartbeat_age_s=10.0, active=7, pool="prefork", concurrency=2),
+    ]  # fmt: skip
+    state.seed_workers(known, now=1000.0)
+    shown = {w.hostname: w for w in state.workers(1000.0)}
+    assert shown["dead@h"].status == "offline" and shown["dead@h"].active == 0
+    assert shown["dead@h"].last_heartbeat_age_s == 300.0 and shown["dead@h"].processed == 9
+    # Heard here more recently than the backend: its own word stays, with the backend's pool.
+    assert shown["w1@h"].active == 1 and shown["w1@h"].pool == "prefork"
+    assert state.counts(1000.0).running == 1
 
 
 def test_depth_updates_keep_details_from_the_backend() -> None:

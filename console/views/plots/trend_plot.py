@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -53,7 +53,9 @@ class TrendPlot(QWidget):
         max_fps: int = MAX_FPS,
         clock: Callable[[], float] = time.time,
         parent: QWidget | None = None,
+        colours: Mapping[str, str] | None = None,
     ) -> None:
+        """``colours``: fixed colours for series keys that carry a meaning ("failed")."""
         super().__init__(parent)
         self.unit = unit
         self._value_format = value_format or self._default_format
@@ -62,7 +64,8 @@ class TrendPlot(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._rings: dict[str, RingSeries] = {}
         self._toggles: dict[str, QCheckBox] = {}
-        self._colors: dict[str, str] = {}  # kept when a key vanishes, so it comes back alike
+        # Kept when a key vanishes, so it comes back alike; keys with a meaning are fixed.
+        self._colors: dict[str, str] = dict(colours or {})
         self._hidden: set[str] = set()
         self._dirty: set[str] = set()
         self._window_s: float | None = None

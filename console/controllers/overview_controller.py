@@ -55,6 +55,7 @@ class OverviewController(QObject):
         self.window = next(w for w in WINDOWS if w.key == DEFAULT_WINDOW)
         self.last_good = 0.0
         self.shown_s = float(self.window.seconds)  # the window, or less when the data is
+        self._first: float | None = None  # the first sample of the last range answers
         self._tasks = TaskOwner()
         self._range_timer = every(self, RANGE_EVERY_MS, self.refresh)
         self._edge_timer = every(self, EDGE_EVERY_MS, self._edge)
@@ -76,7 +77,7 @@ class OverviewController(QObject):
             return
         self.window = window
         self.shown_s = float(window.seconds)
-        self.window_changed.emit(self.shown_s)
+        self.window_changed.emit(self._shown_s())
         self.refresh()
 
     def refresh(self) -> None:
@@ -114,14 +115,18 @@ class OverviewController(QObject):
         """Show the part of the window that has data: a 7-day window over ten minutes of
         data shows those ten minutes (and says so), not a week of blank with the data
         squashed against the edge."""
+        self._first = first
+        self.data_start_changed.emit(float(self.window.seconds), first or 0.0)
+        self.window_changed.emit(self._shown_s())
+
+    def _shown_s(self) -> float:
         asked = float(self.window.seconds)
         shown = asked
-        if first is not None:
-            span = max(0.0, time.time() - first)
+        if self._first is not None:
+            span = max(0.0, time.time() - self._first)
             shown = min(asked, max(MIN_SPAN_S, span * (1 + LEAD_SHARE)))
         self.shown_s = shown
-        self.data_start_changed.emit(asked, first or 0.0)
-        self.window_changed.emit(shown)
+        return shown
 
     @staticmethod
     def _key(name: str, labels: dict[str, str]) -> str:
@@ -152,7 +157,7 @@ class OverviewController(QObject):
         except Exception as exc:  # noqa: BLE001 - shown on the plots; last data stays
             self._failed(exc)
             return
-        self.window_changed.emit(self.shown_s)
+        self.window_changed.emit(self._shown_s())
         self.last_good = now
         self.prometheus_ok.emit()
 

@@ -74,7 +74,7 @@ class OverviewPage(QWidget):
         self.tiles["running"].set_source(self.tr("worker heartbeats"), None)
         self.tiles["failed"].set_source(self.tr("ledger"), None)
         self.tiles["failure_rate"].set_source(self.tr("ledger"), None)
-        self.tiles["workers"].set_source(self.tr("backend and worker heartbeats"), None)
+        self.tiles["workers"].set_source(self.tr("backend, heartbeats"), None)
         self.tiles["alerts"].set_source(self.tr("Alertmanager"), None)
         self._ages = QTimer(self)
         self._ages.setInterval(AGE_EVERY_MS)
@@ -169,7 +169,7 @@ class OverviewPage(QWidget):
         self.tiles["workers"].set_value(f"{up} / {total}", level, detail)
         alive = [w.last_heartbeat for w in workers if w.status != "offline"]
         heard = min(alive) if alive else max((w.last_heartbeat for w in workers), default=None)
-        self.tiles["workers"].set_source(self.tr("backend and worker heartbeats"), heard)
+        self.tiles["workers"].set_source(self.tr("backend, heartbeats"), heard)
 
     def show_alerts(self, alerts: list[dict[str, Any]]) -> None:
         labels = [a.get("labels") or {} for a in alerts]

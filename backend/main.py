@@ -18,8 +18,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from backend import __version__
+from backend.api import openapi
 from backend.api.deps import Services
 from backend.api.errors import install_error_handlers
+from backend.api.headers import RateLimitHeaders
 from backend.api.routes import (
     actions,
     audit,
@@ -182,6 +184,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.services = services or build_services(settings)
     install_error_handlers(app)
+    app.add_middleware(RateLimitHeaders)
+    app.state.routers = []
     for module in (
         health,
         metrics,
@@ -197,6 +201,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         stats,
     ):
         app.include_router(module.router)
+        app.state.routers.append(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -208,6 +213,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, routes=app.routes,
             description="Every error answers {error, detail}; see each route's responses.",
         )  # fmt: skip
+        openapi.complete(app.state.routers, schema)
         services: Services = app.state.services
         names = sorted(n for n in services.celery.tasks if not n.startswith("celery."))
         bodies = schema["components"]["schemas"]

@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.api.errors import TooManyRequests
+from backend.api.headers import remember
 from backend.config import Settings
 from backend.metrics import Metrics
 from backend.services.actions import Actions
@@ -75,9 +76,11 @@ def client_ip(request: Request) -> str:
 
 
 def _refuse_anonymous(request: Request, services: Services, detail: str) -> NoReturn:
-    """A failed authentication counts against the address's auth limit, then answers 401."""
+    """A failed authentication counts against the address's auth limit, then answers 401
+    (with that limit's headers)."""
     ip = client_ip(request)
     decision = services.limiter.check(f"ip:{ip}", "anonymous", "auth", ip, None)
+    remember(request, decision)
     if not decision.allowed:
         services.metrics.rejections.labels("anonymous", "auth").inc()
         raise TooManyRequests.rate_limited(
@@ -108,17 +111,7 @@ def current_user(
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require(role: str) -> Any:
-    """A dependency: the caller must have ``role`` (or a higher one), else 403."""
-
-    def check(who: CurrentUser) -> Principal:
-        if not who.may(role):
-            raise HTTPException(
-                403, f"this needs the {role} role; {who.user} has the {who.role} role"
-            )
-        return who
-
-    return Depends(check)
-
-
-SupportUser = Annotated[Principal, require("support")]
+def authorise(who: Principal, role: str) -> None:
+    """403 unless ``who`` has ``role`` (or a higher one)."""
+    if not who.may(role):
+        raise HTTPException(403, f"this needs the {role} role; {who.user} has the {who.role} role")

@@ -2,14 +2,16 @@
 
 The handlers cover the whole app, including what FastAPI and Starlette answer
 by themselves: unknown paths (404), methods a path does not take (405), bodies
-that are not JSON (400) and failed validation (422). ``answers`` writes the
-OpenAPI description of each status a route can give.
+that are not JSON (400), too large (413) and failed validation (422). An error
+echoes at most a short prefix of what was sent. ``answers`` writes the OpenAPI
+description of each status a route can give.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import reprlib
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,6 +33,7 @@ _NAMES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "body_too_large",
     422: "invalid_request",
     429: "too_many_requests",
 }
@@ -60,18 +63,50 @@ class TooManyRequests(Exception):
         )  # fmt: skip
 
 
+class BodyTooLarge(Exception):
+    """Answered 413: the body is (or would become) larger than the route takes."""
+
+    def __init__(self, limit: int, declared: int | None) -> None:
+        size = f"{declared} bytes" if declared is not None else f"more than {limit} bytes"
+        self.detail = (
+            f"the body is {size}; this route takes at most {limit} bytes: send less "
+            "(a bulk action names at most 100,000 task ids; a filter selects any number)"
+        )
+        super().__init__(self.detail)
+
+
 def error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
 
 
+ECHO_CHARS = 40  # of a value sent, an error shows at most this much
+MAX_PROBLEMS = 5  # problems named in one answer; the rest are counted
+_SHORT = reprlib.Repr()  # keyword arguments only from Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict, _SHORT.maxset = 2, 3, 3, 3, 3
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = ECHO_CHARS
+
+
+def shown(value: Any) -> str:
+    """``value`` as an error shows it: the start of a text, the first items of a list."""
+    if isinstance(value, str | bytes) and len(value) > ECHO_CHARS:
+        unit = "characters" if isinstance(value, str) else "bytes"
+        return f"{value[:ECHO_CHARS]!r}... ({len(value)} {unit})"
+    if isinstance(value, list | dict) and len(value) > _SHORT.maxlist:
+        return f"{_SHORT.repr(value)} ({len(value)} items)"
+    return _SHORT.repr(value)
+
+
 def _describe(exc: RequestValidationError) -> str:
+    errors = exc.errors()
     parts = []
-    for err in exc.errors():
+    for err in errors[:MAX_PROBLEMS]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",)) or "request"
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         if "input" in err and err.get("type") not in ("missing",):
-            msg = f"{msg} (got {err['input']!r})"
+            msg = f"{msg} (got {shown(err['input'])})"
         parts.append(f"{where}: {msg}")
+    if len(errors) > MAX_PROBLEMS:
+        parts.append(f"and {len(errors) - MAX_PROBLEMS} more problems")
     return "; ".join(parts)
 
 
@@ -100,14 +135,20 @@ def install_error_handlers(app: FastAPI) -> None:
         body = {"error": exc.code, "detail": exc.detail, **exc.extra}
         return JSONResponse(body, status_code=429, headers=exc.headers)
 
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_req: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error(413, "body_too_large", exc.detail)
+
     @app.exception_handler(CursorError)
     async def _cursor(_req: Request, exc: CursorError) -> JSONResponse:
         return error(400, "bad_cursor", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        if any(err.get("type") == "json_invalid" for err in exc.errors()):
-            return error(400, "bad_body", _NOT_JSON)
+        why = [e.get("msg", "") for e in exc.errors() if e.get("type") == "json_invalid"]
+        if why:
+            said = f" ({why[0][:100]})" if why[0] and why[0] != "JSON decode error" else ""
+            return error(400, "bad_body", _NOT_JSON + said)
         return error(422, "invalid_request", _describe(exc))
 
     @app.exception_handler(HTTPException)
@@ -138,10 +179,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
 _INT_HEADER = {"type": "string", "pattern": "^[0-9]+$"}
 _RATE_HEADERS = {
-    "X-RateLimit-Limit": {"description": "requests allowed per window", "schema": _INT_HEADER},
-    "X-RateLimit-Remaining": {"description": "requests left in the window", "schema": _INT_HEADER},
-    "X-RateLimit-Reset": {"description": "seconds until a slot frees up", "schema": _INT_HEADER},
-}
+    "X-RateLimit-Limit": {"description": "requests allowed per window", "schema": _INT_HEADER,
+                          "required": True},
+    "X-RateLimit-Remaining": {"description": "requests left in the window",
+                              "schema": _INT_HEADER, "required": True},
+    "X-RateLimit-Reset": {"description": "seconds until a slot frees up", "schema": _INT_HEADER,
+                          "required": True},
+}  # fmt: skip
 _RESPONSES: dict[int, dict[str, Any]] = {
     400: {
         "model": ErrorBody,
@@ -150,8 +194,10 @@ _RESPONSES: dict[int, dict[str, Any]] = {
     },
     401: {
         "model": ErrorBody,
-        "description": "No bearer token, or one the backend does not know (unauthenticated).",
-        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+        "description": "No bearer token, or one the backend does not know (unauthenticated); "
+        "it counts against the address's limit of failed authentications, whose state the "
+        "X-RateLimit-* headers give.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}, **_RATE_HEADERS},
     },
     403: {"model": ErrorBody, "description": "The caller's role may not do this (forbidden)."},
     404: {"model": ErrorBody, "description": "No such task, queue or job."},
@@ -160,9 +206,15 @@ _RESPONSES: dict[int, dict[str, Any]] = {
         "description": "The task's state does not allow it (not_queued, not_retryable), or the "
         "idempotency key was used for another request (idempotency_key_reused).",
     },
+    413: {
+        "model": ErrorBody,
+        "description": "The body is larger than the route takes (body_too_large); refused "
+        "before it is read.",
+    },
     422: {
         "model": ErrorBody,
-        "description": "A parameter or the body is invalid; detail names the field and why.",
+        "description": "A parameter or the body is invalid (text that is not Unicode too); "
+        "detail names the field and why.",
     },
     429: {
         "model": TooManyRequestsBody,
@@ -184,5 +236,5 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def rate_limit_headers() -> dict[str, Any]:
-    """The X-RateLimit-* headers a rate-limited route sends with its successful answers."""
+    """The X-RateLimit-* headers a rate-limited route sends with every answer."""
     return dict(_RATE_HEADERS)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
+from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers, rate_limit_headers
-from backend.api.limits import LimitedSupport
+from backend.api.errors import AUTHENTICATED, answers
+from backend.api.limits import LIMITED_SUPPORT, LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
 from backend.services.bulk import BulkRequest
 from backend.services.ledger import TaskFilter
@@ -19,6 +20,9 @@ from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 _SUBMITTED: TypeAdapter[BulkDryRun | BulkAccepted] = TypeAdapter(BulkDryRun | BulkAccepted)
+# 100,000 task ids of 64 characters, as JSON, with room for the other fields.
+BULK_MAX_BYTES = 8 << 20
+BulkIn = Annotated[BulkBody, json_body(BulkBody, LIMITED_SUPPORT, max_bytes=BULK_MAX_BYTES)]
 
 
 @router.post(
@@ -28,12 +32,11 @@ _SUBMITTED: TypeAdapter[BulkDryRun | BulkAccepted] = TypeAdapter(BulkDryRun | Bu
     responses={
         200: {"model": BulkDryRun,
               "description": "A dry run: what the job would do if it ran now, items per outcome."},
-        202: {"description": "The job is queued (or was already, for this idempotency key).",
-              "headers": rate_limit_headers()},
+        202: {"description": "The job is queued (or was already, for this idempotency key)."},
         **answers(*AUTHENTICATED, 400, 403, 404, 409, 422),
     },
 )  # fmt: skip
-async def bulk(body: BulkBody, services: ServicesDep, who: LimitedSupport) -> Any:
+async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
     """Start a job over task_ids or a filter; poll it with its job_id.
 
     Each task is an item with its own outcome, decided as the single routes decide:

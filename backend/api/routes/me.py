@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
-from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers, rate_limit_headers
-from backend.api.limits import enforce
-from backend.services.tiers import tier_of
+from fastapi import APIRouter
+
+from backend.api.errors import AUTHENTICATED, answers
+from backend.api.limits import limited
+from backend.services.auth import Principal
 from taskdeck_core.api_types import Me
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.get(
-    "/me",
-    response_model=Me,
-    responses={200: {"headers": rate_limit_headers()}, **answers(*AUTHENTICATED)},
-)
-def me(request: Request, response: Response, services: ServicesDep, who: CurrentUser) -> Me:
+@router.get("/me", response_model=Me, responses=answers(*AUTHENTICATED))
+def me(who: Annotated[Principal, limited("viewer", "auth")]) -> Me:
     """The caller's user name and role (counts against the auth rate limit)."""
-    tier = tier_of(who.user, who, services.user_tiers)
-    enforce(services, request, response, f"user:{who.user}", tier, "auth", who.user)
     return Me.model_validate(who, from_attributes=True)

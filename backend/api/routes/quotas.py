@@ -7,16 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
 
+from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers, rate_limit_headers
-from backend.api.limits import LimitedAdmin
+from backend.api.errors import AUTHENTICATED, answers
+from backend.api.limits import LIMITED_ADMIN, LimitedAdmin
 from backend.api.schemas import USER_PATTERN, QuotaBody, Reasoned
 from backend.services.quotas import QuotaError, check_user
 from taskdeck_core.api_types import QuotaLimitChanged, QuotaReconciled, QuotaRow
 
 router = APIRouter(prefix="/api/v1/quotas", tags=["quotas"])
 UserPath = Annotated[str, Path(min_length=1, max_length=100, pattern=USER_PATTERN)]
-CHANGE_ANSWERS = {200: {"headers": rate_limit_headers()}, **answers(*AUTHENTICATED, 400, 403, 422)}
+CHANGE_ANSWERS = answers(*AUTHENTICATED, 400, 403, 422)
+QuotaIn = Annotated[QuotaBody, json_body(QuotaBody, LIMITED_ADMIN)]
+ReasonIn = Annotated[Reasoned, json_body(Reasoned, LIMITED_ADMIN)]
 
 
 def _user(user: str) -> str:
@@ -34,7 +37,7 @@ async def list_quotas(services: ServicesDep, who: CurrentUser) -> list[QuotaRow]
 
 @router.put("/{user}", response_model=QuotaLimitChanged, responses=CHANGE_ANSWERS)
 def set_limit(
-    user: UserPath, body: QuotaBody, services: ServicesDep, who: LimitedAdmin
+    user: UserPath, body: QuotaIn, services: ServicesDep, who: LimitedAdmin
 ) -> QuotaLimitChanged:
     """Set how many tasks the user may have queued or running at once."""
     _user(user)
@@ -53,7 +56,7 @@ def set_limit(
 
 @router.post("/{user}/reconcile", response_model=QuotaReconciled, responses=CHANGE_ANSWERS)
 def reconcile(
-    user: UserPath, body: Reasoned, services: ServicesDep, who: LimitedAdmin
+    user: UserPath, body: ReasonIn, services: ServicesDep, who: LimitedAdmin
 ) -> QuotaReconciled:
     """Make the user's slots exactly their open tasks in the ledger."""
     _user(user)

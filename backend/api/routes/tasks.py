@@ -5,11 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from backend.api.deps import CurrentUser, ServicesDep, SupportUser
-from backend.api.errors import AUTHENTICATED, TooManyRequests, answers, rate_limit_headers
-from backend.api.limits import LimitedAdmin, LimitedSupport, enforce
+from backend.api.body import json_body
+from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.errors import AUTHENTICATED, TooManyRequests, answers
+from backend.api.limits import (
+    LIMITED_ADMIN,
+    LIMITED_SUPPORT,
+    SUBMITTER,
+    LimitedAdmin,
+    LimitedSupport,
+    Submitter,
+    enforce,
+    refused_submission,
+)
 from backend.api.schemas import (
     TASK_ID_PATTERN,
     CancelBody,
@@ -30,23 +40,24 @@ from taskdeck_worker.integration import TIER_HEADER, USER_HEADER
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 QUOTA_RETRY_S = 5  # a hint: slots free up as tasks finish, not on a clock
 TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=TASK_ID_PATTERN)]
-# The success answers of calls that count against the caller's rate limit carry its state.
-LIMITED_OK = {"headers": rate_limit_headers()}
+# Bodies, each read once the caller is authenticated, counted and authorised.
+SubmitIn = Annotated[SubmitBody, json_body(SubmitBody, SUBMITTER, refused=refused_submission)]
+CancelIn = Annotated[CancelBody, json_body(CancelBody, LIMITED_SUPPORT)]
+RetryIn = Annotated[RetryBody, json_body(RetryBody, LIMITED_SUPPORT)]
+PriorityIn = Annotated[PriorityBody, json_body(PriorityBody, LIMITED_ADMIN)]
 
 
 @router.post(
     "",
     status_code=202,
     response_model=Submitted,
-    responses={202: LIMITED_OK, **answers(*AUTHENTICATED, 400, 403, 422)},
+    responses=answers(*AUTHENTICATED, 400, 403, 422),
 )
-def submit(
-    body: SubmitBody, request: Request, response: Response, services: ServicesDep, who: SupportUser
-) -> Submitted:
+def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitter) -> Submitted:
     """Queue a task for a user; 429 when the user's rate limit or quota is reached."""
     # The limit and the quota are those of the user the task runs for.
     tier = tier_of(body.user, who, services.user_tiers)
-    enforce(services, request, response, f"user:{body.user}", tier, "data_sync", who.user)
+    enforce(services, request, f"user:{body.user}", tier, "data_sync", who.user)
     app = services.celery
     if body.name not in app.tasks or body.name.startswith("celery."):
         known = sorted(n for n in app.tasks if not n.startswith("celery."))
@@ -124,12 +135,12 @@ def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> Ta
     return TaskDetail.model_validate(task, from_attributes=True)
 
 
-ACTION_ANSWERS = {200: LIMITED_OK, **answers(*AUTHENTICATED, 400, 403, 404, 422)}
+ACTION_ANSWERS = answers(*AUTHENTICATED, 400, 403, 404, 422)
 
 
 @router.post("/{task_id}/cancel", response_model=ActionResult, responses=ACTION_ANSWERS)
 def cancel(
-    task_id: TaskIdPath, body: CancelBody, services: ServicesDep, who: LimitedSupport
+    task_id: TaskIdPath, body: CancelIn, services: ServicesDep, who: LimitedSupport
 ) -> ActionResult:
     """Remove a waiting task from its queue, or revoke it if a worker holds it."""
     answer = services.actions.cancel(who, task_id, body.reason)
@@ -142,7 +153,7 @@ def cancel(
     responses={**ACTION_ANSWERS, **answers(409)},
 )
 def retry(
-    task_id: TaskIdPath, body: RetryBody, services: ServicesDep, who: LimitedSupport
+    task_id: TaskIdPath, body: RetryIn, services: ServicesDep, who: LimitedSupport
 ) -> ActionResult:
     """Send a finished task again as a new task; 409 if it has not finished."""
     answer = services.actions.retry(who, task_id, body.reason, body.priority)
@@ -155,7 +166,7 @@ def retry(
     responses={**ACTION_ANSWERS, **answers(409)},
 )
 def set_priority(
-    task_id: TaskIdPath, body: PriorityBody, services: ServicesDep, who: LimitedAdmin
+    task_id: TaskIdPath, body: PriorityIn, services: ServicesDep, who: LimitedAdmin
 ) -> ActionResult:
     """Move a waiting task to another priority; 409 if it is not waiting in a queue."""
     answer = services.actions.set_priority(who, task_id, body.priority, body.reason)

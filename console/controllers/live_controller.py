@@ -69,7 +69,7 @@ class LiveController(QObject):
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._receiver_error: str | None = None
-        self._depth_timer = every(self, DEPTH_INTERVAL_MS, self.refresh)
+        self._depth_timer = every(self, DEPTH_INTERVAL_MS, self._poll)
         self._tick = every(self, TICK_MS, self._publish_workers_and_counts)
 
     def start(self) -> None:
@@ -78,7 +78,6 @@ class LiveController(QObject):
         self._receiver.start()
         self._depth_timer.start()
         self._tick.start()
-        self.seed()
         self.refresh()
 
     async def aclose(self) -> None:
@@ -99,6 +98,11 @@ class LiveController(QObject):
         self._publish_workers_and_counts()
 
     def refresh(self) -> None:
+        """Everything now: the backend's counts and workers, and the broker's depths."""
+        self.seed()
+        self._poll()
+
+    def _poll(self) -> None:
         self._tasks.run(self._refresh(), key="refresh")
 
     async def _refresh(self) -> None:
@@ -162,6 +166,9 @@ class LiveController(QObject):
             self.state.seed_workers(workers, now)
         if isinstance(stats, TaskStats):
             self.state.seed_finished(stats, now)
+            self.state.finished_problem = None
+        elif isinstance(stats, BackendError):
+            self.state.finished_problem = stats.detail
         for answer in (queues, workers, stats):
             if isinstance(answer, BackendError):
                 self.error.emit(answer.detail)

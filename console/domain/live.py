@@ -43,6 +43,7 @@ class LiveCounts:
     queued_at: float | None = None  # the last broker reading
     running_at: float | None = None  # the oldest heartbeat the figure rests on
     finished_at: float | None = None  # the last count from the ledger
+    finished_problem: str | None = None  # why the last count could not be had
 
     @property
     def failure_rate(self) -> float | None:
@@ -66,6 +67,7 @@ class LiveState:
     depths_at: float | None = None
     finished_synced_at: float | None = None  # when the ledger last gave the window's counts
     workers_seen_at: float | None = None  # the backend's list, or a heartbeat, last arrived
+    finished_problem: str | None = None  # why the ledger's last count could not be had
 
     def set_depths(self, depths: dict[str, dict[int, int]], now: float | None = None) -> None:
         for name, by_priority in depths.items():
@@ -174,4 +176,5 @@ class LiveState:
             queued_at=self.depths_at,
             running_at=running_at,
             finished_at=self.finished_synced_at,
+            finished_problem=self.finished_problem,
         )

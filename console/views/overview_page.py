@@ -143,7 +143,8 @@ class OverviewPage(QWidget):
         t["running"].set_source(self.tr("worker heartbeats"), counts.running_at)
         failed = counts.failed_5m
         t["failed"].set_value(number(failed), level_for(failed, 1, 50))
-        t["failed"].set_source(self.tr("ledger"), counts.finished_at)
+        problem = counts.finished_problem or ""
+        t["failed"].set_source(self.tr("ledger"), counts.finished_at, problem)
         rate = counts.failure_rate
         finished = (
             None if failed is None or counts.succeeded_5m is None else failed + counts.succeeded_5m
@@ -152,7 +153,7 @@ class OverviewPage(QWidget):
             percent(rate), level_for(rate, 0.05, 0.10),
             self.tr("{n} finished").format(n=number(finished)) if finished is not None else "",
         )  # fmt: skip
-        t["failure_rate"].set_source(self.tr("ledger"), counts.finished_at)
+        t["failure_rate"].set_source(self.tr("ledger"), counts.finished_at, problem)
 
     def show_workers(self, workers: list[WorkerInfo]) -> None:
         up = sum(1 for w in workers if w.status == "online")

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.controllers.overview_controller import OverviewController
+from console.domain.live import LiveCounts
 from console.domain.series import Series, window_by_key
 from console.views.overview_page import OverviewPage
 from console.views.widgets.tile import LEVEL_COLOURS
@@ -145,3 +146,21 @@ def test_the_overview_plots_show_percent_colours_by_meaning_and_the_data_of_a_lo
         (x0, x1), _ = plot.view_box.viewRange()
         assert now - 1200 < x0 <= now - 600 and x1 >= now - 1
     assert "since" in page.window_note.text()
+
+
+def test_a_tile_keeps_its_last_figure_and_says_why_its_source_did_not_answer(
+    qtbot: QtBot,
+) -> None:
+    page = OverviewPage()
+    qtbot.addWidget(page)
+    now = time.time()
+    page.show_counts(LiveCounts(failed_5m=3, succeeded_5m=9, finished_at=now - 30))
+    assert page.tiles["failed"].value_text() == "3"
+    assert page.tiles["failed"].source_text().startswith("ledger, 3")  # 30 s ago
+    problem = "cannot reach the backend at http://127.0.0.1:1"
+    page.show_counts(LiveCounts(failed_5m=3, succeeded_5m=9, finished_at=now - 30,
+                                finished_problem=problem))  # fmt: skip
+    for key in ("failed", "failure_rate"):
+        assert page.tiles[key].source_text() == f"ledger: {problem}"
+    assert page.tiles["failure_rate"].value_text() == "25.0 %"
+    assert page.tiles["running"].value_text() == "—"  # no source yet: no figure

@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
-from console.views.colours import STATE_COLOURS
+from console.views.colours import NEUTRAL, STATE_COLOURS
 from taskdeck_core.api_types import WorkerInfo
 
 STATUS_COLOURS = {s: QColor(STATE_COLOURS[s]) for s in ("online", "stale", "offline")}
@@ -43,7 +43,7 @@ class WorkersTableModel(KeyedTableModel[WorkerInfo]):
     COLUMNS: tuple[Column[WorkerInfo], ...] = (
         Column("Worker", lambda w: w.hostname),
         Column("Status", _status, lambda w: STATUS_ORDER.get(w.status, 0),
-               foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor("#808080")))),
+               foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor(NEUTRAL)))),
         Column("Last heartbeat", lambda w: f"{duration(w.last_heartbeat_age_s)} ago", lambda w: w.last_heartbeat_age_s, align_right=True),
         Column("Active", lambda w: number(w.active), lambda w: w.active, align_right=True),
         Column("Processed", lambda w: number(w.processed), lambda w: w.processed, align_right=True),

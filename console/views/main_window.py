@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.format import translated
 from console.models.services_table_model import STATE_COLOURS, service_label, state_label
+from console.views.colours import BAD, NEUTRAL
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         menu.addAction(export)
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.activated.connect(self._focus_filter)
-        self.set_environment("—", "#607d8b", production=False)
+        self.set_environment("—", NEUTRAL, production=False)
 
     # -- pages -------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
         """The profile in use, in the title and a banner; production stands out in red."""
         marker = self.tr(" — PRODUCTION") if production else ""
         self.setWindowTitle(self.tr("TaskDeck — {name}{marker}").format(name=name, marker=marker))
-        background = "#c62828" if production else colour
+        background = BAD if production else colour
         self.banner.setText(f"{name}{marker}")
         self.banner.setStyleSheet(
             f"#banner {{ background: {background}; color: white; font-weight: 600; }}"

@@ -61,12 +61,25 @@ def test_every_route_documents_its_answers_and_the_bearer_scheme(openapi: dict[s
                 assert {"401", "429"} <= set(answers), f"{method} {path}"
                 assert op["security"] == [{"HTTPBearer": []}], f"{method} {path}"
                 assert "Retry-After" in answers["429"]["headers"]
+                # a failed authentication counts against a limit, and says where it stands
+                assert "X-RateLimit-Remaining" in answers["401"]["headers"], f"{method} {path}"
+            if "requestBody" in op:  # read only up to a size, and refused beyond it
+                assert "413" in answers, f"{method} {path}"
+                assert "at most" in op["requestBody"]["description"]
+            if "X-RateLimit-Limit" in answers.get("200", answers.get("202", {})).get("headers", {}):
+                # a limited route: every answer says where the caller stands
+                for status, answer in answers.items():
+                    assert answer["headers"]["X-RateLimit-Remaining"]["required"], status
             for status, answer in answers.items():
                 if status.startswith(("4", "5")):
                     body = answer["content"]["application/json"]["schema"]
                     assert body["$ref"].endswith(("/ErrorBody", "/TooManyRequestsBody")), status
     bulk = openapi["paths"]["/api/v1/actions/bulk"]["post"]["responses"]
-    assert {"200", "202", "400", "403", "404", "409", "422"} <= set(bulk)
+    assert {"200", "202", "400", "403", "404", "409", "413", "422"} <= set(bulk)
+    limited = [f"{m} {p}" for p, ops in openapi["paths"].items() for m, op in ops.items()
+               if "X-RateLimit-Limit" in op["responses"].get("401", {}).get("headers", {})
+               and "X-RateLimit-Limit" in op["responses"].get("403", {}).get("headers", {})]  # fmt: skip
+    assert len(limited) == 7, limited  # the routes that change something
     assert set(openapi["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == {"text/plain"}
     assert "/health" in openapi["paths"]
 

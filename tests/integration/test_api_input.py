@@ -269,6 +269,23 @@ def test_an_error_echoes_only_a_short_prefix_of_the_input(
     assert mentions in reply.json()["detail"], reply.json()
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/tasks", {"name": "n" * 200, "user": "u"}),
+        ("/api/v1/tasks", {"name": SYNC, "queue": "n" * 100, "user": "u"}),
+    ],
+)
+def test_a_refusal_by_the_route_echoes_a_short_prefix_too(
+    admin: httpx.Client, path: str, body: dict[str, Any]
+) -> None:
+    reply = admin.post(path, json=body)
+    assert reply.status_code == 422, reply.text
+    assert "n" * 41 not in reply.json()["detail"], reply.json()
+    reply = admin.get(f"/api/v1/queues/{'n' * 100}/messages")
+    assert reply.status_code == 404 and "n" * 41 not in reply.json()["detail"], reply.json()
+
+
 def test_a_body_that_is_not_json_text_is_named_without_being_echoed(
     admin: httpx.Client,
 ) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
 from backend.api.deps import CurrentUser, Services, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, answers, shown
 from taskdeck_core.api_types import MessagePage, QueueSummary
 from taskdeck_core.transport import QUEUES
 
@@ -76,7 +76,7 @@ def messages(
 ) -> MessagePage:
     """A queue's waiting messages in the order they will run (position 0 next)."""
     if name not in QUEUES and not services.queues.exists(name):
-        raise HTTPException(404, f"no queue named {name!r}; known: {', '.join(QUEUES)}")
+        raise HTTPException(404, f"no queue named {shown(name)}; known: {', '.join(QUEUES)}")
     matched = None
     if q:
         waiting, matched = services.queues.matching(name, q, offset, limit)

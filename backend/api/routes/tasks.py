@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, TooManyRequests, answers
+from backend.api.errors import AUTHENTICATED, TooManyRequests, answers, shown
 from backend.api.limits import (
     LIMITED_ADMIN,
     LIMITED_SUPPORT,
@@ -61,9 +61,11 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
     app = services.celery
     if body.name not in app.tasks or body.name.startswith("celery."):
         known = sorted(n for n in app.tasks if not n.startswith("celery."))
-        raise HTTPException(422, f"name: unknown task {body.name!r}; known: {', '.join(known)}")
+        raise HTTPException(
+            422, f"name: unknown task {shown(body.name)}; known: {', '.join(known)}"
+        )
     if body.queue is not None and body.queue not in QUEUES:
-        raise HTTPException(422, f"queue: {body.queue!r} is not one of {', '.join(QUEUES)}")
+        raise HTTPException(422, f"queue: {shown(body.queue)} is not one of {', '.join(QUEUES)}")
     task_id = str(uuid.uuid4())
     admission = services.quotas.take(body.user, task_id)
     if not admission.taken:

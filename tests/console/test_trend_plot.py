@@ -18,6 +18,11 @@ from console.views.plots import TrendPlot
 T0 = 1_700_000_000.0
 
 
+def at(t: float) -> Any:
+    """A time to the hundredth of a second (``pytest.approx`` alone allows ~1,700 s at T0)."""
+    return pytest.approx(t, abs=0.01)
+
+
 def series(key: str, values: list[float], step: float = 15.0, t0: float = T0) -> Series:
     x = t0 + step * np.arange(len(values), dtype=np.float64)
     return Series(key, {"queue_name": key}, x, np.asarray(values, dtype=np.float64))
@@ -180,6 +185,45 @@ def test_a_window_ending_now_moves_with_live_points(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not plot.pending(), timeout=2_000)
     (x0, x1), _ = plot.view_box.viewRange()
     assert (x0, x1) == (pytest.approx(T0 - 480), pytest.approx(T0 + 120))
+
+
+def test_a_window_ending_now_moves_to_the_newest_history(qtbot: QtBot) -> None:
+    now = [T0]
+    plot = TrendPlot("Depth", clock=lambda: now[0])
+    qtbot.addWidget(plot)
+    plot.resize(640, 360)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_window(3600)  # built at T0, as a page builds its plot
+    now[0] = T0 + 600
+    plot.set_series([series("a", [1, 2, 3], t0=T0 + 570)])  # newest sample at T0 + 600
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert (x0, x1) == (at(T0 + 600 - 3600), at(T0 + 600))
+
+
+def test_a_window_ending_now_moves_with_the_clock_without_data(qtbot: QtBot) -> None:
+    now = [T0]
+    plot = TrendPlot("Depth", clock=lambda: now[0])
+    qtbot.addWidget(plot)
+    plot.set_window(300)  # one pixel column of 600 is 0.5 s: moves every second
+    now[0] = T0 + 90
+    qtbot.waitUntil(lambda: plot.view_box.viewRange()[0][1] == at(T0 + 90), timeout=3_000)
+    assert plot.following()
+
+
+def test_a_window_the_user_panned_stays_where_it_was_put(qtbot: QtBot) -> None:
+    now = [T0]
+    plot = TrendPlot("Depth", clock=lambda: now[0])
+    qtbot.addWidget(plot)
+    plot.set_window(300)
+    plot.view_box.sigRangeChangedManually.emit((True, False))  # what a drag or a wheel emits
+    plot.view_box.setXRange(T0 - 1000, T0 - 700, padding=0)
+    now[0] = T0 + 90
+    plot.set_series([series("a", [1, 2], t0=T0 + 75)])
+    qtbot.wait(1_200)  # longer than the follow timer's interval: it must not fire
+    (x0, x1), _ = plot.view_box.viewRange()
+    assert (x0, x1) == (at(T0 - 1000), at(T0 - 700))
+    assert not plot.following()
 
 
 def test_mouse_moves_put_the_crosshair_on_the_nearest_values(plot: TrendPlot) -> None:

@@ -39,6 +39,10 @@ DEFAULT_CAPACITY = 50_000  # 7 days at 15 s is 40,320 points
 MAX_FPS = 20
 DOWNSAMPLE_FACTOR = 2.0  # samples drawn per pixel column (pyqtgraph's default is 5)
 GRID_SHADE = 0.15  # grid colour: this much of the foreground over the background
+# A window that ends now moves with the clock about once per pixel column (a 1 h window
+# on ~600 px: every 6 s), however rarely data arrives, and at most once a second.
+FOLLOW_STEPS = 600
+FOLLOW_MIN_MS = 1000
 
 
 class TrendPlot(QWidget):
@@ -139,6 +143,8 @@ class TrendPlot(QWidget):
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(max(1, 1000 // max_fps))
         self._repaint_timer.timeout.connect(self.flush)
+        self._follow_timer = QTimer(self)
+        self._follow_timer.timeout.connect(self._move_with_clock)
 
     # -- data -------------------------------------------------------------------------
 
@@ -169,6 +175,7 @@ class TrendPlot(QWidget):
             ring.extend(s.x, s.y)
             self._dirty.discard(s.key)
             self._curves[s.key].setData(*ring.view())
+        self._move_with_clock()
         self._refresh_crosshair()
 
     def append_point(self, key: str, t: float, v: float) -> None:
@@ -187,8 +194,7 @@ class TrendPlot(QWidget):
         for key in self._dirty:
             self._curves[key].setData(*self._rings[key].view())
         self._dirty.clear()
-        if self._follow and self._window_s is not None:
-            self._apply_window(self._window_s, self._clock())
+        self._move_with_clock()
         self._refresh_crosshair()
 
     def _ensure(self, key: str) -> RingSeries:
@@ -234,12 +240,25 @@ class TrendPlot(QWidget):
         self._window_s = float(seconds)
         self._follow = end is None
         self._apply_window(self._window_s, self._clock() if end is None else float(end))
+        if self._follow:
+            self._follow_timer.start(max(FOLLOW_MIN_MS, round(seconds * 1000 / FOLLOW_STEPS)))
+        else:
+            self._follow_timer.stop()
+
+    def following(self) -> bool:
+        """The window ends now and moves with the clock."""
+        return self._follow and self._window_s is not None
+
+    def _move_with_clock(self) -> None:
+        if self._follow and self._window_s is not None:
+            self._apply_window(self._window_s, self._clock())
 
     def _apply_window(self, seconds: float, end: float) -> None:
         self.view_box.setXRange(end - seconds, end, padding=0)
 
     def _stop_following(self) -> None:
         self._follow = False
+        self._follow_timer.stop()
 
     # -- visibility -------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from console.controllers.queue_messages_controller import QueueMessagesControlle
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
+from console.domain.series import Series
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
@@ -43,6 +44,7 @@ from console.views.connections_page import ConnectionsPage
 from console.views.dialogs.profile_dialog import ProfileDialog
 from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
+from console.views.plots.trend_plot import TrendPlot
 from console.views.queues_page import QueuesPage
 from console.views.workers_page import WorkersPage
 
@@ -59,6 +61,16 @@ WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("Console", text)
+
+
+def _show_trend(plot: TrendPlot, series: list[Series]) -> None:
+    plot.clear_message()  # an error shown before is over
+    plot.set_series(series)
+
+
+def _trend_failed(plot: TrendPlot, error: str) -> None:
+    """The error on the plot it concerns, over the last data it had."""
+    plot.show_message(_tr("Prometheus: {error}").format(error=error))
 
 
 @dataclass
@@ -231,8 +243,10 @@ class Console(QObject):
         link.messages.action_failed.connect(q.show_result)
         link.live.queues_changed.connect(link.messages.follow_depths)
         link.messages.search = q.messages.filter.text().strip()  # the search box carries over
-        link.queue_trend.series_changed.connect(q.trend.set_series)
-        link.worker_trend.series_changed.connect(self.workers_page.trend.set_series)
+        trends = ((link.queue_trend, q.trend), (link.worker_trend, self.workers_page.trend))
+        for trend, plot in trends:
+            trend.series_changed.connect(lambda series, p=plot: _show_trend(p, series))
+            trend.failed.connect(lambda error, p=plot: _trend_failed(p, error))
 
     async def switch(
         self, endpoints: Endpoints, name: str, colour: str = "#3b82f6", production: bool = False
@@ -242,10 +256,19 @@ class Console(QObject):
             if self._closing:
                 return
             await self.close_link()
-            for model in (self.queues_model, self.workers_model, self.messages_model):
-                model.set_rows([])
+            self._clear_views()
             self.queues_page.set_busy(False)
             self.connect_to(endpoints, name, colour, production)
+
+    def _clear_views(self) -> None:
+        """Nothing of the environment left stays on screen under the next one's banner."""
+        for model in (self.queues_model, self.workers_model, self.messages_model):
+            model.set_rows([])
+        for plot in (*self.overview_page.plots.values(), self.queues_page.trend,
+                     self.workers_page.trend):  # fmt: skip
+            plot.clear()
+        for tile in self.overview_page.tiles.values():
+            tile.clear()
 
     async def close_link(self) -> None:
         link, self.link = self.link, None

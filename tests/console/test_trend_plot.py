@@ -257,3 +257,14 @@ def test_a_message_overlays_the_plot_until_cleared(plot: TrendPlot) -> None:
     assert label is not None and label.isVisible() and label.text() == text
     plot.clear_message()
     assert plot.message_text() == "" and not label.isVisible()
+
+
+def test_clear_forgets_every_series_and_brings_the_prompt_back(qtbot: QtBot) -> None:
+    plot = TrendPlot.for_selection("Depth", "Select a queue")
+    qtbot.addWidget(plot)
+    plot.clear_message()
+    plot.set_series([series("a", [1, 2]), series("b", [3])])
+    plot.clear()
+    assert plot.keys() == [] and plot.plot_item.listDataItems() == []
+    assert [b for b in plot.findChildren(QCheckBox) if b.isVisibleTo(plot)] == []
+    assert plot.message_text() == "Select a queue"

@@ -74,6 +74,7 @@ class TrendPlot(QWidget):
         self._dirty: set[str] = set()
         self._window_s: float | None = None
         self._follow = False  # the window ends now and moves with the clock
+        self.prompt = ""  # what to do to see a trend (a selection trend's "Select a queue")
 
         palette = self.palette()
         foreground = palette.color(QPalette.ColorRole.WindowText)
@@ -153,8 +154,20 @@ class TrendPlot(QWidget):
         """The trend of what is selected in a table: ``prompt`` until something is."""
         plot = cls(title)
         plot.set_window(window_s)
+        plot.prompt = prompt
         plot.show_message(prompt)
         return plot
+
+    def clear(self) -> None:
+        """Forget every series (another environment's data must not stay on screen); the
+        window stays, and the prompt of a selection trend comes back."""
+        for key in list(self._curves):
+            self._remove(key)
+        self.hide_crosshair()
+        if self.prompt:
+            self.show_message(self.prompt)
+        else:
+            self.clear_message()
 
     def keys(self) -> list[str]:
         """Every series key, in the order the keys appeared."""

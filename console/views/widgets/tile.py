@@ -117,6 +117,11 @@ class Tile(QFrame):
         """The whole value, as set (the label may show it elided)."""
         return self.value.text()
 
+    def clear(self) -> None:
+        """No figure, its source not asked yet (another environment's figure must go)."""
+        self.set_value("—")
+        self.set_source(self._source_name, None)
+
     def set_source(self, name: str, at: float | None, problem: str = "") -> None:
         """Where the figure comes from, when that source last confirmed it, and what is
         wrong with it if it could not be asked."""

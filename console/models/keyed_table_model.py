@@ -22,7 +22,20 @@ from PySide6.QtCore import (
 R = TypeVar("R")
 SortRole = Qt.ItemDataRole.UserRole + 1
 KeyRole = Qt.ItemDataRole.UserRole + 2
+# What an export writes: a cell's values (a list: one column can export several) and, from
+# headerData, their headers. Values are numbers, aware datetimes, text, or None (unknown).
+ValueRole = Qt.ItemDataRole.UserRole + 3
 Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Value(Generic[R]):
+    """One exported value of a column: its header (translated through the model's context,
+    with ``{n}`` replaced by ``n``) and how to get it from a row."""
+
+    header: str
+    get: Callable[[R], Any]
+    n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,8 @@ class Column(Generic[R]):
     align_right: bool = False
     foreground: Callable[[R], Any] | None = None
     tooltip: Callable[[R], str | None] | None = None
+    # What an export writes for the column; without it, the text shown under its header.
+    values: tuple[Value[R], ...] | None = None
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[R]):
@@ -127,9 +142,20 @@ class KeyedTableModel(QAbstractTableModel, Generic[R]):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self.COLUMNS):
-                return QCoreApplication.translate(self.CONTEXT, self.COLUMNS[section].header)
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
+            return None
+        column = self.COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return QCoreApplication.translate(self.CONTEXT, column.header)
+        if role == ValueRole:
+            if column.values is None:
+                return [QCoreApplication.translate(self.CONTEXT, column.header)]
+            return [
+                QCoreApplication.translate(self.CONTEXT, v.header).format(n=v.n)
+                if v.n is not None
+                else QCoreApplication.translate(self.CONTEXT, v.header)
+                for v in column.values
+            ]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -145,6 +171,10 @@ class KeyedTableModel(QAbstractTableModel, Generic[R]):
             return column.sort(row) if column.sort else column.display(row)
         if role == KeyRole:
             return self._key(row)
+        if role == ValueRole:
+            if column.values is None:
+                return [column.display(row)]
+            return [v.get(row) for v in column.values]
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column.foreground:

@@ -6,7 +6,7 @@ from typing import Any
 
 from console.domain.live import QueueInfo
 from console.models.format import duration, number
-from console.models.keyed_table_model import Column, KeyedTableModel
+from console.models.keyed_table_model import Column, KeyedTableModel, Value
 
 
 def _by_priority(q: QueueInfo) -> str:
@@ -16,6 +16,10 @@ def _by_priority(q: QueueInfo) -> str:
 
 def _rate(value: float | None) -> str:
     return "—" if value is None else f"{number(value, 2)}/s"
+
+
+def _waiting_at(priority: int) -> Value[QueueInfo]:
+    return Value("Priority {n}", lambda q: q.depth_by_priority.get(priority, 0), n=priority)
 
 
 COL_DEPTH = 1
@@ -30,17 +34,35 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             "By priority (10 first)",
             _by_priority,
             lambda q: tuple(q.depth_by_priority.get(p, 0) for p in range(10, 0, -1)),
+            values=tuple(_waiting_at(p) for p in range(10, 0, -1)),
         ),
         Column(
             "Oldest waiting",
             lambda q: duration(q.oldest_age_s),
             lambda q: q.oldest_age_s or 0.0,
             align_right=True,
+            values=(Value("Oldest waiting (s)", lambda q: q.oldest_age_s),),
         ),
-        Column("In", lambda q: _rate(q.rate_in), lambda q: q.rate_in or 0.0, align_right=True),
-        Column("Out", lambda q: _rate(q.rate_out), lambda q: q.rate_out or 0.0, align_right=True),
         Column(
-            "Consumers", lambda q: number(q.consumers), lambda q: q.consumers or 0, align_right=True
+            "In",
+            lambda q: _rate(q.rate_in),
+            lambda q: q.rate_in or 0.0,
+            align_right=True,
+            values=(Value("In (/s)", lambda q: q.rate_in),),
+        ),
+        Column(
+            "Out",
+            lambda q: _rate(q.rate_out),
+            lambda q: q.rate_out or 0.0,
+            align_right=True,
+            values=(Value("Out (/s)", lambda q: q.rate_out),),
+        ),
+        Column(
+            "Consumers",
+            lambda q: number(q.consumers),
+            lambda q: q.consumers or 0,
+            align_right=True,
+            values=(Value("Consumers", lambda q: q.consumers),),
         ),
     )
 

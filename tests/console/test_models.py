@@ -85,7 +85,7 @@ def test_csv_export_writes_what_the_table_shows(tmp_path: Path) -> None:
     model.update_rows([queue("data_sync", 3)])
     path = tmp_path / "queues.csv"
     assert export_csv(model, path) == 1
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))  # written with a BOM
     assert rows[0][0] == "Queue" and rows[1][0] == "data_sync" and rows[1][1] == "3"
 
 

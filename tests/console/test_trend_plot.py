@@ -7,12 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QDateTime, QLocale, QPointF, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QCheckBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from console.domain.series import Series
+from console.views.palette import dark_palette
 from console.views.plots import TrendPlot
 
 T0 = 1_700_000_000.0
@@ -268,3 +271,36 @@ def test_clear_forgets_every_series_and_brings_the_prompt_back(qtbot: QtBot) -> 
     assert plot.keys() == [] and plot.plot_item.listDataItems() == []
     assert [b for b in plot.findChildren(QCheckBox) if b.isVisibleTo(plot)] == []
     assert plot.message_text() == "Select a queue"
+
+
+@pytest.mark.parametrize("name", ["en_US", "de_DE", "zh_CN"])
+def test_the_crosshair_and_the_time_axis_write_dates_as_the_locale_does(
+    qtbot: QtBot, name: str
+) -> None:
+    plot = TrendPlot("Depth")
+    qtbot.addWidget(plot)
+    locale = QLocale(name)
+    plot.setLocale(locale)
+    plot.set_series([series("a", [1, 2, 3])])
+    when = QDateTime.fromMSecsSinceEpoch(round(T0 * 1000))
+    plot.show_crosshair(T0)
+    shown = locale.toString(when, QLocale.FormatType.ShortFormat)
+    assert plot.crosshair_text().splitlines()[0] == shown.replace("\u202f", " ")  # plain text
+    axis = plot.plot_item.getAxis("bottom")
+    short_time = locale.timeFormat(QLocale.FormatType.ShortFormat)
+    assert axis.tickStrings([T0], 1.0, 3600.0) == [locale.toString(when.time(), short_time)]
+    assert axis.tickStrings([T0], 1.0, 2 * 86_400.0) == [
+        locale.toString(when.date(), QLocale.FormatType.ShortFormat)
+    ]
+    seconds = axis.tickStrings([T0 + 20], 1.0, 10.0)[0]
+    assert seconds.count(":") == 2, seconds  # seconds shown when the ticks are seconds apart
+
+
+def test_a_new_palette_recolours_the_plot(qtbot: QtBot) -> None:
+    plot = TrendPlot("Depth")
+    qtbot.addWidget(plot)
+    plot.setPalette(dark_palette())
+    base = dark_palette().color(QPalette.ColorRole.Base)
+    assert plot.plot_widget.backgroundBrush().color() == base
+    title = pg.mkColor(plot.plot_item.titleLabel.opts["color"])
+    assert title == dark_palette().color(QPalette.ColorRole.WindowText)

@@ -45,6 +45,29 @@ FOLLOW_STEPS = 600
 FOLLOW_MIN_MS = 1000
 
 
+class LocaleDateAxis(pg.DateAxisItem):
+    """A time axis whose labels are written as ``owner``'s locale writes times and dates
+    ("14:05" or "2:05 PM", "18.11.26" or "11/18/26"), like the crosshair beside it."""
+
+    def __init__(self, owner: QWidget, orientation: str = "bottom") -> None:
+        super().__init__(orientation=orientation)
+        self._owner = owner
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        locale = self._owner.locale()
+        short = QLocale.FormatType.ShortFormat
+        if spacing >= 86_400:
+            return [locale.toString(_local(v).date(), short) for v in values]
+        time_format = locale.timeFormat(short)
+        if spacing < 60 and ":ss" not in time_format:
+            time_format = time_format.replace("mm", "mm:ss", 1)
+        return [locale.toString(_local(v).time(), time_format) for v in values]
+
+
+def _local(t: float) -> QDateTime:
+    return QDateTime.fromMSecsSinceEpoch(round(t * 1000))
+
+
 class TrendPlot(QWidget):
     """One titled plot of time series, x in epoch seconds."""
 
@@ -76,22 +99,13 @@ class TrendPlot(QWidget):
         self._follow = False  # the window ends now and moves with the clock
         self.prompt = ""  # what to do to see a trend (a selection trend's "Select a queue")
 
-        palette = self.palette()
-        foreground = palette.color(QPalette.ColorRole.WindowText)
-        background = palette.color(QPalette.ColorRole.Base)
+        self.title = title
         self.plot_widget = pg.PlotWidget(
-            axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}, background=background
+            axisItems={"bottom": LocaleDateAxis(self, orientation="bottom")}
         )
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        self.plot_item.setTitle(title, color=foreground)
-        grid = _mix(background, foreground, GRID_SHADE)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
-            axis.setPen(foreground)
-            axis.setTextPen(foreground)
-            # An opaque grid of a pre-mixed shade: translucent grid lines cost ~3 ms
-            # per plot and frame in Qt's raster engine, opaque ones almost nothing.
-            axis.setTickPen(grid)
             axis.setStyle(tickAlpha=255, maxTickLevel=1)
             axis.setGrid(255)
         if unit:
@@ -106,12 +120,9 @@ class TrendPlot(QWidget):
         self.view_box.setAutoVisible(y=True)  # y fits what is visible in the x window
         self.view_box.sigRangeChangedManually.connect(self._stop_following)
 
-        self._vline = pg.InfiniteLine(
-            angle=90, movable=False, pen=pg.mkPen(foreground, width=1, style=Qt.PenStyle.DashLine)
-        )
-        self._readout = pg.TextItem(
-            color=foreground, anchor=(0, 0), fill=pg.mkBrush(palette.color(QPalette.ColorRole.Base))
-        )
+        self._vline = pg.InfiniteLine(angle=90, movable=False)
+        self._readout = pg.TextItem(anchor=(0, 0))
+        self._apply_colours()
         for item in (self._vline, self._readout):
             item.setZValue(1000)
             item.hide()
@@ -146,6 +157,33 @@ class TrendPlot(QWidget):
         self._repaint_timer.timeout.connect(self.flush)
         self._follow_timer = QTimer(self)
         self._follow_timer.timeout.connect(self._move_with_clock)
+
+    # -- colours ----------------------------------------------------------------------
+
+    def _apply_colours(self) -> None:
+        """Colour the plot from the widget's palette (again when the palette changes)."""
+        palette = self.palette()
+        foreground = palette.color(QPalette.ColorRole.WindowText)
+        background = palette.color(QPalette.ColorRole.Base)
+        self.plot_widget.setBackground(background)
+        self.plot_item.setTitle(self.title, color=foreground)
+        # An opaque grid of a pre-mixed shade: translucent grid lines cost ~3 ms
+        # per plot and frame in Qt's raster engine, opaque ones almost nothing.
+        grid = _mix(background, foreground, GRID_SHADE)
+        for name in ("left", "bottom"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(foreground)
+            axis.setTextPen(foreground)
+            axis.setTickPen(grid)
+        self._vline.setPen(pg.mkPen(foreground, width=1, style=Qt.PenStyle.DashLine))
+        self._readout.setColor(foreground)
+        self._readout.fill = pg.mkBrush(background)
+        self._readout.update()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colours()
+        super().changeEvent(event)
 
     # -- data -------------------------------------------------------------------------
 
@@ -332,8 +370,7 @@ class TrendPlot(QWidget):
         self._crosshair_x = x
         self._vline.setPos(x)
         locale = self.locale()
-        when = QDateTime.fromMSecsSinceEpoch(round(x * 1000))
-        lines = [html.escape(locale.toString(when, QLocale.FormatType.ShortFormat))]
+        lines = [html.escape(locale.toString(_local(x), QLocale.FormatType.ShortFormat))]
         for key, value in self.values_at(x).items():
             shown = self._value_format(value) if math.isfinite(value) else self.tr("no data")
             lines.append(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("taskdeck.console")
 SCREEN_SIZES = ((1366, 768), (1920, 1080))
+PALETTES = ("light", "dark")
 
 
 def _log_dir() -> Path:
@@ -70,6 +71,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--run-for", type=float, default=30.0, help="with --screenshots: seconds at most"
+    )
+    parser.add_argument(
+        "--palette",
+        choices=("system", "light", "dark"),
+        default="system",
+        help="colours: the system's scheme (default), or light or dark whatever it is "
+        "(--screenshots takes each page in both)",
     )
     args = parser.parse_args(argv)
     urls = (args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url)
@@ -154,8 +162,11 @@ def _showing_live_data(console: Console) -> bool:
 
 
 async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> None:
-    """Wait for live data (or the deadline), then save each page at each screen size."""
+    """Wait for live data (or the deadline), then save each page at each screen size in
+    the light and the dark palette (``overview-dark-1366x768.png``)."""
     from PySide6.QtWidgets import QApplication
+
+    from console.views.palette import apply_palette
 
     started = time.monotonic()
     while time.monotonic() < started + run_for * 0.5 and not _showing_live_data(console):
@@ -165,15 +176,19 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
         await asyncio.sleep(0.2)
     out_dir.mkdir(parents=True, exist_ok=True)
     window = console.window
-    for width, height in SCREEN_SIZES:
-        window.resize(width, height)
-        for key in window.page_keys():
-            window.show_page(key)
-            QApplication.processEvents()
-            await asyncio.sleep(0.1)
-            path = out_dir / f"{key}-{width}x{height}.png"
-            window.grab().save(str(path))
-            print(f"screenshot: {path}", flush=True)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    for scheme in PALETTES:
+        apply_palette(app, scheme)
+        for width, height in SCREEN_SIZES:
+            window.resize(width, height)
+            for key in window.page_keys():
+                window.show_page(key)
+                QApplication.processEvents()
+                await asyncio.sleep(0.1)
+                path = out_dir / f"{key}-{scheme}-{width}x{height}.png"
+                window.grab().save(str(path))
+                print(f"screenshot: {path}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("TaskDeck")
     app.setOrganizationName("TaskDeck")
-    apply_system_palette(app)
+    apply_system_palette(app, args.palette)
     install_excepthook()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -89,8 +89,11 @@ def apply_palette(app: QApplication, scheme: str) -> None:
     """The console's style with the ``"light"`` or ``"dark"`` palette."""
     if scheme not in ("light", "dark"):
         raise ValueError(f"a palette is 'light' or 'dark', not {scheme!r}")
-    app.setStyle(ConsoleStyle())
-    app.setPalette(dark_palette() if scheme == "dark" else app.style().standardPalette())
+    style = ConsoleStyle()
+    app.setPalette(dark_palette() if scheme == "dark" else style.standardPalette())
+    # Then the style: setting it polishes every widget again, with the new palette (style
+    # sheets keep the palette they were polished with through a palette change alone).
+    app.setStyle(style)
 
 
 def apply_system_palette(app: QApplication, scheme: str = "system") -> None:

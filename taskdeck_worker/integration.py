@@ -60,6 +60,20 @@ class _Emitter:
         self._buffer: contextvars.ContextVar[list[dict[Any, Any]] | None] = contextvars.ContextVar(
             "taskdeck_buffer", default=None
         )
+        self._seen: contextvars.ContextVar[list[lc.LifecycleRecord] | None] = (
+            contextvars.ContextVar("taskdeck_seen", default=None)
+        )
+
+    @contextlib.contextmanager
+    def captured(self) -> Iterator[list[lc.LifecycleRecord]]:
+        """The records emitted in this context, as well as appended to the stream: for a
+        producer that keeps its own copy (the backend puts a submission in its ledger at once)."""
+        seen: list[lc.LifecycleRecord] = []
+        token = self._seen.set(seen)
+        try:
+            yield seen
+        finally:
+            self._seen.reset(token)
 
     @contextlib.contextmanager
     def batched(self) -> Iterator[None]:
@@ -92,6 +106,9 @@ class _Emitter:
         if not task_id:
             return
         record = lc.LifecycleRecord(kind, str(task_id), time.time(), data)
+        seen = self._seen.get()
+        if seen is not None:
+            seen.append(record)
         fields: dict[Any, Any] = record.to_fields()
         buffer = self._buffer.get()
         if buffer is not None:

@@ -50,9 +50,12 @@ def storable(row: dict[str, Any]) -> dict[str, Any]:
 def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     """Apply one lifecycle record to a task row (history kept as a list here)."""
     d = rec.data
-    row["created_at"] = min(row["created_at"], rec.ts)
     history: list[list[Any]] = row["history"]
-    history.append([rec.type, rec.ts])
+    entry = [rec.type, rec.ts]
+    if entry in history:
+        return  # this very record was applied before (a submission, then its stream copy)
+    row["created_at"] = min(row["created_at"], rec.ts)
+    history.append(entry)
     if len(history) > HISTORY_CAP:
         del history[: len(history) - HISTORY_CAP]
     if rec.type in (lc.PUBLISHED, lc.RECEIVED):

@@ -62,6 +62,7 @@ def test_applying_the_same_batch_twice_keeps_one_task(ledger: Ledger) -> None:
     assert ledger.count() == 1
     task = ledger.get("t1")
     assert task is not None and task.state == lc.STATE_STARTED
+    assert [h.event for h in task.history] == [lc.PUBLISHED, lc.STARTED]
 
 
 def test_celery_retry_then_success(ledger: Ledger) -> None:

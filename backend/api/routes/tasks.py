@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Annotated
 
@@ -77,19 +78,24 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
              "X-RateLimit-Reset": str(QUOTA_RETRY_S), "Retry-After": str(QUOTA_RETRY_S)},
             {"user": body.user, "used": admission.used, "limit": admission.limit},
         )  # fmt: skip
+    emitter = getattr(app, "taskdeck_emitter", None)
     try:
-        app.send_task(
-            body.name,
-            args=body.args,
-            kwargs=body.kwargs,
-            task_id=task_id,
-            queue=body.queue,
-            priority=to_celery_priority(body.priority),
-            headers={USER_HEADER: body.user, TIER_HEADER: tier},
-        )
+        with emitter.captured() if emitter else contextlib.nullcontext([]) as records:
+            app.send_task(
+                body.name,
+                args=body.args,
+                kwargs=body.kwargs,
+                task_id=task_id,
+                queue=body.queue,
+                priority=to_celery_priority(body.priority),
+                headers={USER_HEADER: body.user, TIER_HEADER: tier},
+            )
     except Exception:
         services.quotas.release([task_id])
         raise
+    # In the ledger before the answer, so the task can be read at once however far the
+    # stream's ingest lags; the stream's copy of the same record changes nothing.
+    services.ledger.apply(records)
     return Submitted(task_id=task_id)
 
 

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskdeck_core.safe_json import clean_json, clean_text, may_need_cleaning
+
 STREAM_KEY = "taskdeck:lifecycle"
 CANCELLED_KEY = "taskdeck:cancelled"  # task ids that must never start
 LEDGER_GROUP = "taskdeck-ledger"
@@ -84,8 +86,11 @@ class LifecycleRecord:
             for k, v in fields.items()
         }
         try:
-            kind, task_id, ts = get["type"], get["task_id"], float(get["ts"])
-            data = json.loads(get.get("data") or "{}")
+            kind, task_id, ts = get["type"], clean_text(get["task_id"]), float(get["ts"])
+            text = get.get("data") or "{}"
+            data = json.loads(text)
+            if may_need_cleaning(text):
+                data = clean_json(data)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"not a lifecycle record: {exc}") from None
         if kind not in RECORD_TYPES or not task_id or not isinstance(data, dict):

@@ -18,7 +18,8 @@ from typing import Any
 import redis
 
 from taskdeck_core.api_types import WaitingMessage
-from taskdeck_core.priority import from_celery_priority
+from taskdeck_core.priority import USER_PRIORITY_MIN, PriorityError, from_celery_priority
+from taskdeck_core.safe_json import clean_json
 from taskdeck_core.transport import SANDBOX_TRANSPORT, Transport
 
 # The scan every script below starts with. KEYS: the queue's priority lists, in
@@ -193,7 +194,7 @@ class BrokerQueues:
         total = sum(lengths)
         out: list[WaitingMessage] = []
         skip = offset
-        for key, length in zip(keys, lengths, strict=True):
+        for step, key, length in zip(self.transport.steps, keys, lengths, strict=True):
             if len(out) >= limit:
                 break
             if skip >= length:
@@ -204,7 +205,7 @@ class BrokerQueues:
             start, stop = -(skip + want), -(skip + 1)
             chunk = self.client.lrange(key, start, stop)
             for payload in reversed(chunk):
-                out.append(decode_message(payload, offset + len(out)))
+                out.append(decode_message(payload, offset + len(out), step))
             skip = 0
         return out, total
 
@@ -217,13 +218,13 @@ class BrokerQueues:
         needle = search.casefold()
         out: list[WaitingMessage] = []
         matched = position = 0
-        for key in self.transport.list_names(queue):
+        for step, key in zip(self.transport.steps, self.transport.list_names(queue), strict=True):
             payloads: Any = self.client.lrange(key, 0, -1)
             for payload in reversed(payloads):  # run order: the right end first
                 raw = payload.decode(errors="replace")
                 # Arguments are read from argsrepr, or decoded from the body without one.
                 if needle in raw.casefold() or '"argsrepr"' not in raw:
-                    m = decode_message(payload, position)
+                    m = decode_message(payload, position, step)
                     fields = (m.task_id, m.name, m.user or "", m.args)
                     if any(needle in f.casefold() for f in fields):
                         if offset <= matched < offset + limit:
@@ -233,23 +234,43 @@ class BrokerQueues:
         return out, matched
 
 
-def decode_message(payload: bytes | str, position: int) -> WaitingMessage:
-    msg = json.loads(payload)
-    headers = msg.get("headers") or {}
-    props = msg.get("properties") or {}
+def decode_message(payload: bytes | str, position: int, list_step: int = 0) -> WaitingMessage:
+    """A waiting message as the API shows it, whatever another producer wrote; a priority
+    the transport does not know is shown as that of the list the message waits in."""
+    try:
+        msg: Any = clean_json(json.loads(payload))
+    except (ValueError, RecursionError):
+        msg = None
+    if not isinstance(msg, dict):
+        return WaitingMessage(position=position, task_id="?", name="(not a Celery message)",
+                              priority=_list_priority(list_step))  # fmt: skip
+    headers: dict[str, Any] = msg["headers"] if isinstance(msg.get("headers"), dict) else {}
+    props: dict[str, Any] = msg["properties"] if isinstance(msg.get("properties"), dict) else {}
     args = headers.get("argsrepr")
     if args is None:
         try:
-            body = json.loads(base64.b64decode(msg.get("body", "")))
-            args = repr(body[0]) if isinstance(body, list) else ""
-        except (ValueError, TypeError):
+            body = clean_json(json.loads(base64.b64decode(msg.get("body", ""))))
+            args = repr(body[0]) if isinstance(body, list) and body else ""
+        except (ValueError, TypeError, RecursionError):
             args = ""
+    try:
+        priority = from_celery_priority(props.get("priority"))
+    except PriorityError:
+        priority = _list_priority(list_step)
+    user = headers.get("taskdeck_user")
     return WaitingMessage(
         position=position,
         task_id=str(headers.get("id")),
         name=str(headers.get("task")),
-        priority=from_celery_priority(props.get("priority")),
-        user=headers.get("taskdeck_user"),
+        priority=priority,
+        user=None if user is None else str(user),
         args=str(args)[:200],
-        eta=headers.get("eta"),
+        eta=None if headers.get("eta") is None else str(headers.get("eta")),
     )
+
+
+def _list_priority(step: int) -> int:
+    try:
+        return from_celery_priority(step)
+    except PriorityError:  # a step beyond 9 (a transport with more steps): the lowest
+        return USER_PRIORITY_MIN

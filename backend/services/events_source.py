@@ -28,6 +28,7 @@ import redis
 
 from backend.services.ledger import Ledger
 from taskdeck_core import lifecycle as lc
+from taskdeck_core.safe_json import clean_json, clean_text
 
 log = logging.getLogger("taskdeck.events")
 
@@ -124,7 +125,8 @@ def record_from_event(event: dict[str, Any]) -> lc.LifecycleRecord | None:
         data = {"reason": event.get("exception")}
     elif kind == lc.REVOKED:
         data = {"terminated": bool(event.get("terminated")), "expired": bool(event.get("expired"))}
-    return lc.LifecycleRecord(kind, str(task_id), ts, data)
+    # Events come from the watched system's own workers: store nothing no encoder accepts.
+    return lc.LifecycleRecord(kind, clean_text(str(task_id)), ts, clean_json(data))
 
 
 class EventIngestor:

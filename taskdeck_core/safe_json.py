@@ -1,0 +1,53 @@
+"""Values from other people's producers, made safe to store and to answer with.
+
+A Celery system's producers are not TaskDeck's: their messages may carry text
+with a lone surrogate (which no UTF-8 encoder accepts), NaN or Infinity (which
+strict JSON refuses) or arguments nested hundreds of levels deep (which
+serialisers refuse). What TaskDeck stores and shows of them goes through
+``clean_json`` first: a lone surrogate becomes U+FFFD, a non-finite number its
+name as text, and anything nested deeper than ``MAX_DEPTH`` the text ``"…"``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+MAX_DEPTH = 32
+CUT = "…"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON text that may need cleaning: an escaped surrogate, a non-finite number, deep nesting.
+_SUSPECT = re.compile(r"\\u[dD][89a-fA-F]|NaN|Infinity")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def clean_json(value: Any, depth: int = 0) -> Any:
+    """A copy of a decoded JSON value that any encoder accepts (see the module's note)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            return CUT
+        return [clean_json(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            return CUT
+        return {clean_text(str(k)): clean_json(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def may_need_cleaning(json_text: str) -> bool:
+    """False when JSON text surely decodes to a clean value: no escaped surrogate, no NaN or
+    Infinity, not deep enough to be cut, only ASCII. A cheap test for hot paths."""
+    if not json_text.isascii() or _SUSPECT.search(json_text):
+        return True
+    return json_text.count("[") + json_text.count("{") > MAX_DEPTH

@@ -184,8 +184,8 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
             window.resize(width, height)
             for key in window.page_keys():
                 window.show_page(key)
-                QApplication.processEvents()
-                await asyncio.sleep(0.1)
+                # Not processEvents(): inside a task it would run other tasks' steps re-entrantly.
+                await asyncio.sleep(0.2)  # the loop lays out and paints the page meanwhile
                 path = out_dir / f"{key}-{scheme}-{width}x{height}.png"
                 window.grab().save(str(path))
                 print(f"screenshot: {path}", flush=True)

@@ -15,6 +15,7 @@ from console.models.keyed_table_model import KeyRole
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
 from taskdeck_dev.procs import ManagedProcess
+from tests.console.conftest import run_coro
 from tests.helpers import api
 
 pytestmark = pytest.mark.integration
@@ -76,6 +77,10 @@ def test_each_plot_shows_its_newest_sample_after_several_scrapes(
     finally:
         traffic.stop()
         client.close()
+        # Closed here, while its window still exists: pytest-qt deletes the window before
+        # the fixture's teardown closes the console, and a live update in between would
+        # reach a deleted plot.
+        run_coro(qtbot, console.aclose())
     assert sent
 
 

@@ -304,3 +304,25 @@ def test_a_new_palette_recolours_the_plot(qtbot: QtBot) -> None:
     assert plot.plot_widget.backgroundBrush().color() == base
     title = pg.mkColor(plot.plot_item.titleLabel.opts["color"])
     assert title == dark_palette().color(QPalette.ColorRole.WindowText)
+
+
+def test_a_flat_series_on_a_grid_line_is_drawn_over_the_grid(qtbot: QtBot) -> None:
+    """A worker running 2 tasks all hour is a line at y = 2, where the grid has a line too."""
+    widget = TrendPlot("Active tasks", clock=lambda: T0 + 600)
+    qtbot.addWidget(widget)
+    widget.resize(640, 360)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_window(600)
+    widget.set_series([series("w", [0.0] + [2.0] * 40)])
+    widget.flush()
+    colour = widget.curve("w").opts["pen"].color()
+    image = widget.plot_widget.grab().toImage()
+    wanted = (colour.red(), colour.green(), colour.blue())
+    drawn = sum(
+        1
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).getRgb()[:3] == wanted
+    )
+    assert drawn > 300, f"{drawn} pixels of the curve's colour"

@@ -108,6 +108,9 @@ class TrendPlot(QWidget):
             axis = self.plot_item.getAxis(name)
             axis.setStyle(tickAlpha=255, maxTickLevel=1)
             axis.setGrid(255)
+            # Under the curves (pyqtgraph draws axes, grid included, above the view box): an
+            # opaque grid line would hide a flat series lying on it, such as 2 active tasks.
+            axis.setZValue(self.plot_item.getViewBox().zValue() - 1)
         if unit:
             # The unit as given: an SI prefix on "tasks/s" or "%" would only confuse.
             self.plot_item.getAxis("left").enableAutoSIPrefix(False)

@@ -75,13 +75,18 @@ class LiveState:
             info = QueueInfo(name, sum(by_priority.values()), dict(by_priority))
             if old is not None:
                 info = replace(old, depth=info.depth, depth_by_priority=info.depth_by_priority)
+            if info.depth == 0:
+                info = replace(info, oldest_age_s=None)  # nothing waits, however late the backend
             self.queues[name] = info
         if now is not None:
             self.depths_at = now
 
     def set_queue_details(self, name: str, **details: Any) -> None:
         if name in self.queues:
-            self.queues[name] = replace(self.queues[name], **details)
+            info = replace(self.queues[name], **details)
+            if info.depth == 0:  # the broker's depth is newer than the backend's answer
+                info = replace(info, oldest_age_s=None)
+            self.queues[name] = info
 
     def apply_events(self, events: list[dict[str, Any]], now: float) -> None:
         for event in events:

@@ -123,3 +123,13 @@ def test_the_console_ages_workers_by_the_shared_liveness_rule() -> None:
     statuses = [state.workers(100.0 + age)[0].status for age in (1.0, 3.0, 6.0)]
     assert statuses == ["online", "stale", "offline"]
     assert statuses == [Liveness(2.0, 5.0).status(age) for age in (1.0, 3.0, 6.0)]
+
+
+def test_an_empty_queue_has_no_oldest_message_whatever_an_earlier_answer_said() -> None:
+    state = LiveState()
+    state.set_depths({"default": {5: 2}})
+    state.set_queue_details("default", oldest_age_s=12.5)
+    state.set_depths({"default": {5: 0}})  # the broker, read after the backend's answer
+    assert state.queues["default"].oldest_age_s is None
+    state.set_queue_details("default", oldest_age_s=3.0)  # an answer from before it emptied
+    assert state.queues["default"].oldest_age_s is None

@@ -48,6 +48,7 @@ class QueueMessagesController(QObject):
         self.role = ""
         self._tasks = TaskOwner()
         self._loaded_at = 0.0  # monotonic time of the last load's start
+        self._again = False  # a load was asked for while the same one was under way
         self._catch_up = QTimer(self)
         self._catch_up.setSingleShot(True)
         self._catch_up.timeout.connect(self.reload)
@@ -78,9 +79,13 @@ class QueueMessagesController(QObject):
         self.queue, self.offset = queue, max(0, offset)
         self._catch_up.stop()
         self._loaded_at = time.monotonic()
-        self._tasks.run(
-            self._load(), key=("load", self.queue, self.offset, self.search)
-        )  # the same load twice at once is one load
+        key = ("load", self.queue, self.offset, self.search)
+        if self._tasks.running(key):
+            # The load under way asked before this request did (before a move, say): it
+            # loads once more when it is done, rather than showing the older answer.
+            self._again = True
+            return
+        self._tasks.run(self._load(), key=key)
 
     def set_search(self, text: str) -> None:
         """Show only the messages that contain ``text``, searched over the whole queue."""
@@ -110,6 +115,13 @@ class QueueMessagesController(QObject):
         self.show_queue(self.queue, self.offset)
 
     async def _load(self) -> None:
+        again = True
+        while again:
+            self._again = False
+            await self._load_once()
+            again = self._again
+
+    async def _load_once(self) -> None:
         queue, offset, search = self.queue, self.offset, self.search
         if queue is None or self.backend is None:
             self.messages_changed.emit(queue or "", [], 0, 0, 0)
@@ -120,7 +132,8 @@ class QueueMessagesController(QObject):
             self.action_failed.emit(exc.detail)
             return
         if (queue, offset, search) != (self.queue, self.offset, self.search):
-            return  # the user moved on meanwhile
+            self._again = False
+            return  # the user moved on meanwhile; their own load shows what they chose
         self.total = page.total
         self.shown_total = page.total if page.matched is None else page.matched
         self.messages_changed.emit(queue, page.items, offset, self.total, self.shown_total)

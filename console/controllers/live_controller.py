@@ -161,7 +161,7 @@ class LiveController(QObject):
         now = self.clock()
         if isinstance(queues, list):
             for q in queues:
-                self.state.set_queue_details(q.name, oldest_age_s=q.oldest_age_s)
+                self.state.set_queue_details(q.name, now=now, oldest_age_s=q.oldest_age_s)
         if isinstance(workers, list):
             self.state.seed_workers(workers, now)
         if isinstance(stats, TaskStats):

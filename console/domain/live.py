@@ -60,6 +60,7 @@ class LiveState:
 
     queues: dict[str, QueueInfo] = field(default_factory=dict)
     _workers: dict[str, Heartbeats] = field(default_factory=dict)
+    _oldest_at: dict[str, float] = field(default_factory=dict)  # queue -> its oldest's publish
     # Finished tasks per second: [second, succeeded, failed], oldest first.
     _finished: collections.deque[list[int]] = field(default_factory=collections.deque)
     events_applied: int = 0
@@ -70,22 +71,30 @@ class LiveState:
     finished_problem: str | None = None  # why the ledger's last count could not be had
 
     def set_depths(self, depths: dict[str, dict[int, int]], now: float | None = None) -> None:
+        """The broker's depths at ``now``; the oldest message's age moves on with the clock."""
         for name, by_priority in depths.items():
             old = self.queues.get(name)
             info = QueueInfo(name, sum(by_priority.values()), dict(by_priority))
             if old is not None:
                 info = replace(old, depth=info.depth, depth_by_priority=info.depth_by_priority)
+            oldest_at = self._oldest_at.get(name)
             if info.depth == 0:
-                info = replace(info, oldest_age_s=None)  # nothing waits, however late the backend
+                self._oldest_at.pop(name, None)  # nothing waits, however late the backend
+                info = replace(info, oldest_age_s=None)
+            elif oldest_at is not None and now is not None:
+                info = replace(info, oldest_age_s=max(0.0, now - oldest_at))
             self.queues[name] = info
         if now is not None:
             self.depths_at = now
 
-    def set_queue_details(self, name: str, **details: Any) -> None:
+    def set_queue_details(self, name: str, now: float | None = None, **details: Any) -> None:
+        """The backend's figures for a queue; an ``oldest_age_s`` is as of ``now``."""
         if name in self.queues:
             info = replace(self.queues[name], **details)
             if info.depth == 0:  # the broker's depth is newer than the backend's answer
                 info = replace(info, oldest_age_s=None)
+            elif now is not None and info.oldest_age_s is not None:
+                self._oldest_at[name] = now - info.oldest_age_s
             self.queues[name] = info
 
     def apply_events(self, events: list[dict[str, Any]], now: float) -> None:

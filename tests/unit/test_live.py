@@ -133,3 +133,11 @@ def test_an_empty_queue_has_no_oldest_message_whatever_an_earlier_answer_said() 
     assert state.queues["default"].oldest_age_s is None
     state.set_queue_details("default", oldest_age_s=3.0)  # an answer from before it emptied
     assert state.queues["default"].oldest_age_s is None
+
+
+def test_the_oldest_message_ages_with_the_clock_between_answers_of_the_backend() -> None:
+    state = LiveState()
+    state.set_depths({"data_sync": {5: 3}}, now=100.0)
+    state.set_queue_details("data_sync", now=100.0, oldest_age_s=12.0)
+    state.set_depths({"data_sync": {5: 3}}, now=104.0)
+    assert state.queues["data_sync"].oldest_age_s == 16.0

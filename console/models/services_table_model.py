@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
 from console.models.format import translated
-from console.models.keyed_table_model import Column, KeyedTableModel
+from console.models.keyed_table_model import Column, KeyedTableModel, Value
 
 COL_STATE, COL_DETAILS, COL_ADDRESS, COL_ERROR = 1, 3, 4, 5
 
@@ -72,7 +72,8 @@ class ServicesTableModel(KeyedTableModel[ServiceStatus]):
         Column("Service", lambda s: service_label(s.kind)),
         Column("State", state_label, lambda s: list(Connection).index(s.connection),
                foreground=lambda s: QBrush(STATE_COLOURS[s.connection]), tooltip=_error),
-        Column("Latency", _latency_text, _sort_latency),
+        Column("Latency", _latency_text, _sort_latency,
+               values=(Value("Latency (ms)", _latency),)),
         Column("Details", _details),
         Column("Address", lambda s: s.target),
         Column("Last error", lambda s: _error(s) or "", tooltip=_error),

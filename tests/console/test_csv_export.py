@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 from console.domain.live import QueueInfo
+from console.domain.service_status import ProbeResult, ServiceKind, ServiceStatus
 from console.models.queues_table_model import QueuesTableModel
+from console.models.services_table_model import ServicesTableModel
 from console.models.workers_table_model import WorkersTableModel
 from console.reports.csv_export import export_csv
 from taskdeck_core.api_types import WorkerInfo
@@ -66,3 +68,18 @@ def test_a_workers_export_has_times_in_iso_8601_with_their_zone(tmp_path: Path) 
     assert int(row["Active"]) == 0 and int(row["Processed"]) == 1500
     assert int(row["Concurrency"]) == 2 and row["Pool"] == "prefork"
     assert [float(row[f"Load {m} min"]) for m in (1, 5, 15)] == [0.25, 0.5, 1.0]
+
+
+def test_a_connections_export_has_the_latency_as_a_number(tmp_path: Path) -> None:
+    model = ServicesTableModel()
+    kind = ServiceKind.BACKEND
+    up = ServiceStatus.initial(kind, "http://b").updated(
+        ProbeResult(kind, "http://b", True, 36.25, (("status", "ok"),), None, 100.0), 60
+    )
+    down = ServiceStatus.initial(ServiceKind.BROKER, "redis://h:1/0")
+    model.update_rows([up, down])
+    path = tmp_path / "connections.csv"
+    assert export_csv(model, path) == 2
+    rows = {row["Service"]: row for row in read(path)}
+    assert rows["Backend"]["Latency (ms)"] == "36.25" and rows["Backend"]["State"] == "connected"
+    assert rows["Broker (Redis)"]["Latency (ms)"] == ""

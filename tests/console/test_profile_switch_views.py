@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.domain.endpoints import Endpoints
-from console.models.keyed_table_model import KeyRole
 from console.views.plots.trend_plot import TrendPlot
-from console.views.widgets.filter_table import FilterTable
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port
 from tests.console.conftest import open_console, run_coro
+from tests.console.page_driving import click_row, row_of
 
 pytestmark = pytest.mark.integration
 
@@ -25,24 +23,6 @@ QUEUE = "data_sync"
 def dead_url(scheme: str = "http") -> str:
     """An address where nothing listens."""
     return f"{scheme}://{LOOPBACK}:{free_port()}" + ("/0" if scheme == "redis" else "")
-
-
-def has_key(table: FilterTable, key: str) -> bool:
-    proxy = table.proxy
-    return any(proxy.data(proxy.index(r, 0), KeyRole) == key for r in range(proxy.rowCount()))
-
-
-def click_key(qtbot: QtBot, table: FilterTable, key: str) -> None:
-    proxy = table.proxy
-    rows = [r for r in range(proxy.rowCount()) if proxy.data(proxy.index(r, 0), KeyRole) == key]
-    assert rows, f"{key} is not in the table"
-    index = proxy.index(rows[0], 0)
-    table.table.scrollTo(index)
-    qtbot.mouseClick(
-        table.table.viewport(),
-        Qt.MouseButton.LeftButton,
-        pos=table.table.visualRect(index).center(),
-    )
 
 
 def all_plots(console: Console) -> dict[str, TrendPlot]:
@@ -58,11 +38,11 @@ def test_a_switch_clears_every_plot_table_and_tile_of_the_previous_environment(
 ) -> None:
     queues, workers = console.queues_page, console.workers_page
     console.window.show_page("queues")
-    qtbot.waitUntil(lambda: has_key(queues.queues, QUEUE), timeout=20_000)
-    click_key(qtbot, queues.queues, QUEUE)
+    qtbot.waitUntil(lambda: row_of(queues.queues, QUEUE) is not None, timeout=20_000)
+    click_row(qtbot, queues.queues, QUEUE)
     console.window.show_page("workers")
-    qtbot.waitUntil(lambda: has_key(workers.workers, WORKER), timeout=20_000)
-    click_key(qtbot, workers.workers, WORKER)
+    qtbot.waitUntil(lambda: row_of(workers.workers, WORKER) is not None, timeout=20_000)
+    click_row(qtbot, workers.workers, WORKER)
     console.window.show_page("overview")
     plots = all_plots(console)
     tiles = console.overview_page.tiles
@@ -99,13 +79,13 @@ def test_a_trend_that_prometheus_cannot_give_says_so_on_its_plot(
     try:
         queues, workers = console.queues_page, console.workers_page
         console.window.show_page("queues")
-        qtbot.waitUntil(lambda: has_key(queues.queues, QUEUE), timeout=20_000)
-        click_key(qtbot, queues.queues, QUEUE)
+        qtbot.waitUntil(lambda: row_of(queues.queues, QUEUE) is not None, timeout=20_000)
+        click_row(qtbot, queues.queues, QUEUE)
         qtbot.waitUntil(lambda: "Prometheus" in queues.trend.message_text(), timeout=20_000)
         assert "connection refused" in queues.trend.message_text().lower()
         console.window.show_page("workers")
-        qtbot.waitUntil(lambda: has_key(workers.workers, WORKER), timeout=20_000)
-        click_key(qtbot, workers.workers, WORKER)
+        qtbot.waitUntil(lambda: row_of(workers.workers, WORKER) is not None, timeout=20_000)
+        click_row(qtbot, workers.workers, WORKER)
         qtbot.waitUntil(lambda: "Prometheus" in workers.trend.message_text(), timeout=20_000)
         assert queues.trend.keys() == [] and workers.trend.keys() == []
     finally:

@@ -6,16 +6,16 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.domain.endpoints import Endpoints
 from console.models.keyed_table_model import KeyRole
 from console.views.plots.trend_plot import TrendPlot
-from console.views.widgets.filter_table import FilterTable
 from taskdeck_dev.procs import ManagedProcess
 from tests.console.conftest import run_coro
+from tests.console.page_driving import click_row
 from tests.helpers import api
 
 pytestmark = pytest.mark.integration
@@ -38,20 +38,6 @@ def newest_sample(plot: TrendPlot) -> float | None:
         if len(finite):
             newest = max(newest or 0.0, float(finite[-1]))
     return newest
-
-
-def click_key(qtbot: QtBot, table: FilterTable, key: str) -> None:
-    """Click the row of ``key``, as the user chooses a queue or a worker."""
-    proxy = table.proxy
-    rows = [r for r in range(proxy.rowCount()) if proxy.data(proxy.index(r, 0), KeyRole) == key]
-    assert rows, f"{key} is not in the table"
-    index = proxy.index(rows[0], 0)
-    table.table.scrollTo(index)
-    qtbot.mouseClick(
-        table.table.viewport(),
-        Qt.MouseButton.LeftButton,
-        pos=table.table.visualRect(index).center(),
-    )
 
 
 def test_each_plot_shows_its_newest_sample_after_several_scrapes(
@@ -89,7 +75,7 @@ def see_every_plot_move(qtbot: QtBot, console: Console, started: float) -> None:
     queues, workers = console.queues_page, console.workers_page
     window.show_page("queues")
     qtbot.waitUntil(lambda: queues.queues.proxy.rowCount() > 0, timeout=20_000)
-    click_key(qtbot, queues.queues, QUEUE)
+    click_row(qtbot, queues.queues, QUEUE)
     window.show_page("workers")
     qtbot.waitUntil(
         lambda: any(
@@ -98,7 +84,7 @@ def see_every_plot_move(qtbot: QtBot, console: Console, started: float) -> None:
         ),
         timeout=20_000,
     )
-    click_key(qtbot, workers.workers, WORKER)
+    click_row(qtbot, workers.workers, WORKER)
     plots = {
         **{f"overview/{name}": plot for name, plot in console.overview_page.plots.items()},
         "queues/trend": queues.trend,

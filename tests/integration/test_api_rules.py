@@ -81,6 +81,13 @@ def test_viewer_cannot_act_and_support_cannot_reprioritise(
             f"/api/v1/tasks/{finished_task}/priority", json={"priority": 9, "reason": "x"}
         )
         assert reply.status_code == 403 and "admin" in reply.json()["detail"]
+        bulk = support.post(
+            "/api/v1/actions/bulk",
+            json={"action": "priority", "priority": 9, "task_ids": [finished_task],
+                  "reason": "x", "idempotency_key": "support-try-1"},
+        )  # fmt: skip
+        assert bulk.status_code == 403 and bulk.json()["error"] == "forbidden", bulk.text
+        assert "admin role" in bulk.json()["detail"]
     assert audit_ids(admin) == before
 
 

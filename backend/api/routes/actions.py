@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from backend.api.body import json_body
-from backend.api.deps import CurrentUser, ServicesDep
+from backend.api.deps import CurrentUser, ServicesDep, authorise
 from backend.api.errors import AUTHENTICATED, answers
 from backend.api.limits import LIMITED_SUPPORT, LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
@@ -48,10 +48,8 @@ async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
     dry_run changes nothing and answers what the job would do now: items per outcome.
     The same idempotency_key answers the same job, also for identical requests sent at
     the same moment; with another request, 409."""
-    if body.action == "priority" and not who.may("admin"):
-        raise HTTPException(
-            403, f"changing priority needs the admin role; {who.user} is {who.role}"
-        )
+    if body.action == "priority":
+        authorise(who, "admin")
     flt = None
     if body.filter is not None:
         flt = TaskFilter(

@@ -60,7 +60,8 @@ class LiveState:
 
     queues: dict[str, QueueInfo] = field(default_factory=dict)
     _workers: dict[str, Heartbeats] = field(default_factory=dict)
-    _oldest_at: dict[str, float] = field(default_factory=dict)  # queue -> its oldest's publish
+    # queue -> (its oldest message's publish time, the depth when the backend said so)
+    _oldest_at: dict[str, tuple[float, int]] = field(default_factory=dict)
     # Finished tasks per second: [second, succeeded, failed], oldest first.
     _finished: collections.deque[list[int]] = field(default_factory=collections.deque)
     events_applied: int = 0
@@ -77,12 +78,15 @@ class LiveState:
             info = QueueInfo(name, sum(by_priority.values()), dict(by_priority))
             if old is not None:
                 info = replace(old, depth=info.depth, depth_by_priority=info.depth_by_priority)
-            oldest_at = self._oldest_at.get(name)
-            if info.depth == 0:
-                self._oldest_at.pop(name, None)  # nothing waits, however late the backend
+            oldest_at, answered_depth = self._oldest_at.get(name, (None, 0))
+            if info.depth == 0 or info.depth < answered_depth:
+                # Nothing waits, or some were taken since the backend's answer (perhaps the
+                # oldest): unknown until its next answer, rather than an age that may be wrong.
+                self._oldest_at.pop(name, None)
                 info = replace(info, oldest_age_s=None)
             elif oldest_at is not None and now is not None:
                 info = replace(info, oldest_age_s=max(0.0, now - oldest_at))
+                self._oldest_at[name] = (oldest_at, info.depth)  # any drop from here: taken
             self.queues[name] = info
         if now is not None:
             self.depths_at = now
@@ -94,7 +98,7 @@ class LiveState:
             if info.depth == 0:  # the broker's depth is newer than the backend's answer
                 info = replace(info, oldest_age_s=None)
             elif now is not None and info.oldest_age_s is not None:
-                self._oldest_at[name] = now - info.oldest_age_s
+                self._oldest_at[name] = (now - info.oldest_age_s, info.depth)
             self.queues[name] = info
 
     def apply_events(self, events: list[dict[str, Any]], now: float) -> None:

@@ -141,3 +141,15 @@ def test_the_oldest_message_ages_with_the_clock_between_answers_of_the_backend()
     state.set_queue_details("data_sync", now=100.0, oldest_age_s=12.0)
     state.set_depths({"data_sync": {5: 3}}, now=104.0)
     assert state.queues["data_sync"].oldest_age_s == 16.0
+
+
+def test_once_messages_are_taken_the_oldest_is_unknown_until_the_backend_answers_again() -> None:
+    state = LiveState()
+    state.set_depths({"data_sync": {5: 3}}, now=100.0)
+    state.set_queue_details("data_sync", now=100.0, oldest_age_s=12.0)
+    state.set_depths({"data_sync": {5: 4}}, now=102.0)  # one more published: still there
+    assert state.queues["data_sync"].oldest_age_s == 14.0
+    state.set_depths({"data_sync": {5: 3}}, now=104.0)  # taken: perhaps the oldest too
+    assert state.queues["data_sync"].oldest_age_s is None
+    state.set_queue_details("data_sync", now=105.0, oldest_age_s=2.0)
+    assert state.queues["data_sync"].oldest_age_s == 2.0

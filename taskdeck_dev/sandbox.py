@@ -257,7 +257,11 @@ def start_xvfb(run_dir: Path) -> tuple[ManagedProcess, str]:
         ["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
         run_dir / "logs" / "xvfb.log",
     )
-    wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb", proc)
+    try:
+        wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb", proc)
+    except BaseException:  # Ctrl-C or a failed start while waiting: leave no screen behind
+        proc.stop()
+        raise
     return proc, f":{number}"
 
 

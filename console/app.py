@@ -26,7 +26,6 @@ from console.controllers.queue_messages_controller import QueueMessagesControlle
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
-from console.domain.series import Series
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
@@ -63,14 +62,10 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Console", text)
 
 
-def _show_trend(plot: TrendPlot, series: list[Series]) -> None:
-    plot.clear_message()  # an error shown before is over
-    plot.set_series(series)
-
-
 def _trend_failed(plot: TrendPlot, error: str) -> None:
-    """The error on the plot it concerns, over the last data it had."""
-    plot.show_message(_tr("Prometheus: {error}").format(error=error))
+    """The error on the plot it concerns, over the last data it had (if it still exists)."""
+    if shiboken6.isValid(plot):
+        plot.show_failure(_tr("Prometheus: {error}").format(error=error))
 
 
 @dataclass
@@ -245,7 +240,8 @@ class Console(QObject):
         link.messages.search = q.messages.filter.text().strip()  # the search box carries over
         trends = ((link.queue_trend, q.trend), (link.worker_trend, self.workers_page.trend))
         for trend, plot in trends:
-            trend.series_changed.connect(lambda series, p=plot: _show_trend(p, series))
+            # Bound slots of the plot: Qt drops them with it, so a late answer finds no plot.
+            trend.series_changed.connect(plot.show_answer)
             trend.failed.connect(lambda error, p=plot: _trend_failed(p, error))
 
     async def switch(

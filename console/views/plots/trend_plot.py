@@ -420,6 +420,16 @@ class TrendPlot(QWidget):
         self._message.clear()
         self._message.hide()
 
+    def show_answer(self, series: list[Series]) -> None:
+        """A new answer for the whole plot: any error shown before is over. A slot, so a
+        late answer for a plot already destroyed is never delivered."""
+        self.clear_message()
+        self.set_series(series)
+
+    def show_failure(self, text: str) -> None:
+        """A slot for a query's error, shown over the last data the plot had."""
+        self.show_message(text)
+
     def message_text(self) -> str:
         """The overlaid note, or "" when none is shown."""
         return self._message.text() if not self._message.isHidden() else ""

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from taskdeck_core.transport import Transport
 from taskdeck_core.workers import WorkerStatus
 
 Role = Literal["viewer", "support", "admin"]
@@ -225,6 +226,9 @@ class WaitingMessage(ApiModel):
     args: str = ""
     eta: str | None = None
     enqueued_at: float | None = Field(default=None, description="when it was published")
+    step: int | None = Field(
+        default=None, description="the transport's priority step whose list it waits in"
+    )
 
 
 class MessagePage(ApiModel):
@@ -235,6 +239,45 @@ class MessagePage(ApiModel):
     matched: int | None = Field(
         default=None, description="with q: how many messages match (items is a page of them)"
     )
+
+
+class TransportInfo(ApiModel):
+    """How the watched system names its lists, and where TaskDeck learned it."""
+
+    sep: str = Field(description="the separator of list names and binding entries")
+    sep_source: Literal["configured", "detected", "assumed"]
+    steps: list[int] = Field(description="the priority steps whose lists the workers read")
+    steps_source: Literal["configured", "assumed", "unknown"]
+    steps_seen: list[int] = Field(description="steps whose lists hold messages now")
+    queues: list[str] = Field(description="queues bound in the broker, and configured ones")
+    foreign_bindings: list[str] = Field(
+        description="binding entries the system's separator cannot parse (its clients fail "
+        "on them), up to 20"
+    )
+    foreign_binding_count: int = 0
+
+    @property
+    def writable(self) -> bool:
+        """Whether TaskDeck knows the steps well enough to write a message where it is read."""
+        return self.steps_source != "unknown"
+
+    def transport(self) -> Transport:
+        return Transport(self.sep, tuple(self.steps))
+
+
+class Capability(ApiModel):
+    """One feature, whether this system supports it, and why or why not."""
+
+    name: Literal["durable_cancel", "retry_whole_arguments", "lifecycle_stream", "move"]
+    available: bool
+    detail: str
+
+
+class Environment(ApiModel):
+    """What TaskDeck learned of the watched system, and what it can do there."""
+
+    transport: TransportInfo
+    capabilities: list[Capability]
 
 
 class WorkerFacts(ApiModel):

@@ -14,7 +14,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from taskdeck_core.priority import USER_PRIORITY_DEFAULT, to_celery_priority
-from taskdeck_core.transport import DEFAULT_QUEUE, PRIORITY_SEP, PRIORITY_STEPS, QUEUES
+from taskdeck_core.transport import DEFAULT_QUEUE, QUEUES, SANDBOX_TRANSPORT
 from taskdeck_worker.config import WorkerSettings
 from taskdeck_worker.integration import install
 
@@ -55,10 +55,11 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
         # the order in which work starts (prefetched messages are not reordered).
         "worker_prefetch_multiplier": 1,
         "task_default_priority": to_celery_priority(USER_PRIORITY_DEFAULT),
+        # kombu's separator (so stock Celery tools and Flower can read the bindings)
+        # with ten priority steps, one per Celery priority.
         "broker_transport_options": {
             "queue_order_strategy": "priority",
-            "priority_steps": PRIORITY_STEPS,
-            "sep": PRIORITY_SEP,
+            **SANDBOX_TRANSPORT.options(),
         },
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,

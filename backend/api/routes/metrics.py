@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
 from backend.metrics import Snapshot
-from taskdeck_core.transport import PRIORITY_SEP, QUEUES
+from taskdeck_core.transport import KOMBU_DEFAULT_SEP as PRIORITY_SEP, QUEUES
 
 router = APIRouter(tags=["metrics"])
 # The errors of /metrics are JSON, though its answer is text (other routes declare ErrorBody).

@@ -1,0 +1,143 @@
+"""Learn a watched Celery system's transport from what its Redis broker shows.
+
+kombu records every queue binding as a member ``routing_key<sep>pattern<sep>queue``
+of the set ``_kombu.binding.<exchange>``, joined with the system's separator. So
+the bindings show the queues and the separator; the priority steps show only
+where a list of a step holds messages. What the owners configured (TaskDeck's
+settings, the console's profile) always wins over what is seen; what is
+neither configured nor seen is assumed to be kombu's default and says so.
+
+Writes need the steps: a message pushed to a list outside them is never read.
+Steps that are neither configured nor consistent with kombu's default are
+``unknown``, and TaskDeck then refuses to write rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import redis
+
+from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.transport import KOMBU_DEFAULT_SEP, KOMBU_DEFAULT_STEPS, Transport
+
+BINDING_PREFIX = "_kombu.binding."
+# Exchanges of Celery's own machinery (events, remote control, its replies): not task queues.
+CONTROL_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"})
+MAX_SEP_LEN = 8
+SHOWN_FOREIGN = 20
+
+CONFIGURED, DETECTED, ASSUMED, UNKNOWN = "configured", "detected", "assumed", "unknown"
+
+
+def _fits(member: str, sep: str) -> bool:
+    return len(member.split(sep)) == 3
+
+
+def candidate_seps(members: Iterable[str]) -> list[str]:
+    """Separators a member's shape suggests: a direct binding with no pattern reads
+    ``routing_key<sep><sep>queue``, so a doubled piece that splits it in three."""
+    found: dict[str, None] = {}
+    for member in members:
+        for length in range(1, MAX_SEP_LEN + 1):
+            for i in range(len(member) - 2 * length + 1):
+                piece = member[i : i + length]
+                if member[i + length : i + 2 * length] == piece and _fits(member, piece):
+                    found.setdefault(piece)
+    return list(found)
+
+
+def choose_sep(tables: Mapping[str, Sequence[str]], configured: str | None) -> tuple[str, str]:
+    """The separator and where it comes from: configured, detected from the bindings
+    (the candidate that parses most of them; kombu's default first on a tie), or
+    assumed (kombu's default) when the broker holds no binding yet."""
+    if configured:
+        return configured, CONFIGURED
+    members = [m for ms in tables.values() for m in ms]
+    if not members:
+        return KOMBU_DEFAULT_SEP, ASSUMED
+    candidates = [KOMBU_DEFAULT_SEP, *candidate_seps(members), ":"]
+    scores = {sep: sum(_fits(m, sep) for m in members) for sep in dict.fromkeys(candidates)}
+    best = max(scores, key=lambda sep: scores[sep])  # first of the best: candidate order
+    return (best, DETECTED) if scores[best] else (KOMBU_DEFAULT_SEP, ASSUMED)
+
+
+def foreign_members(tables: Mapping[str, Sequence[str]], sep: str) -> list[str]:
+    """Binding entries ``sep`` cannot parse: kombu clients of the system fail on them."""
+    return [f"{BINDING_PREFIX}{exchange}: {member!r}"
+            for exchange, members in sorted(tables.items())
+            for member in sorted(members) if not _fits(member, sep)]  # fmt: skip
+
+
+def bound_queues(tables: Mapping[str, Sequence[str]], sep: str) -> list[str]:
+    """The task queues bound to the system's exchanges (not Celery's control and events)."""
+    names: set[str] = set()
+    for exchange, members in tables.items():
+        if exchange in CONTROL_EXCHANGES or exchange.endswith(".pidbox"):
+            continue
+        for member in members:
+            parts = member.split(sep)
+            if len(parts) == 3 and parts[2] and not parts[2].endswith(".pidbox"):
+                names.add(parts[2])
+    return sorted(names)
+
+
+def choose_steps(
+    configured: Sequence[int] | None, seen: Iterable[int]
+) -> tuple[tuple[int, ...], str]:
+    """The priority steps and where they come from: configured; assumed to be kombu's
+    default while every list holding messages is one of its steps; else unknown (the
+    steps returned then are only those seen)."""
+    if configured:
+        return tuple(configured), CONFIGURED
+    seen_steps = set(seen)
+    if seen_steps <= set(KOMBU_DEFAULT_STEPS):
+        return KOMBU_DEFAULT_STEPS, ASSUMED
+    return tuple(sorted(seen_steps | {0})), UNKNOWN
+
+
+def read_tables(client: redis.Redis) -> dict[str, list[str]]:
+    """Every ``_kombu.binding.*`` set: exchange -> its members."""
+    tables: dict[str, list[str]] = {}
+    for key in client.scan_iter(f"{BINDING_PREFIX}*", count=1000):
+        name = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+        if client.type(key) not in (b"set", "set"):
+            continue
+        members: Any = client.smembers(key)
+        tables[name.removeprefix(BINDING_PREFIX)] = [
+            m.decode(errors="replace") if isinstance(m, bytes) else str(m) for m in members
+        ]
+    return tables
+
+
+def discover(
+    client: redis.Redis,
+    sep: str | None = None,
+    steps: Sequence[int] | None = None,
+    queues: Sequence[str] = (),
+) -> TransportInfo:
+    """What the broker behind ``client`` shows, completed by what is configured."""
+    tables = read_tables(client)
+    chosen_sep, sep_source = choose_sep(tables, sep)
+    names = sorted(set(bound_queues(tables, chosen_sep)) | set(queues))
+    reading = Transport(chosen_sep, tuple(steps) if steps else KOMBU_DEFAULT_STEPS)
+    seen: set[int] = set()
+    if names:
+        pipe = client.pipeline(transaction=False)
+        for key in reading.all_list_names(names):
+            pipe.llen(key)
+        for by_step in reading.depths(names, pipe.execute()).values():
+            seen.update(step for step, n in by_step.items() if n and step)
+    chosen_steps, steps_source = choose_steps(steps, seen)
+    foreign = foreign_members(tables, chosen_sep)
+    return TransportInfo(
+        sep=chosen_sep,
+        sep_source=sep_source,
+        steps=list(chosen_steps),
+        steps_source=steps_source,
+        steps_seen=sorted(seen),
+        queues=names,
+        foreign_bindings=foreign[:SHOWN_FOREIGN],
+        foreign_binding_count=len(foreign),
+    )

@@ -145,7 +145,7 @@ def test_queue_length_counts_every_priority_list(stack: dict[str, Any]) -> None:
     client = redis.Redis.from_url(stack["broker"])
     try:
         client.lpush("default", "x", "y")  # step 0 (priority 10)
-        client.lpush("default:4", "z")  # step 4 (priority 6)
+        client.lpush("default\x06\x164", "z")  # step 4 (priority 6), kombu's separator
         text = httpx.get(f"{stack['backend'].url}/metrics", timeout=10).text
         values = {
             line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
@@ -156,5 +156,5 @@ def test_queue_length_counts_every_priority_list(stack: dict[str, Any]) -> None:
         assert values['priority="6",queue_name="default"'] == 1
         assert sum(values.values()) == 3
     finally:
-        client.delete("default", "default:4")
+        client.delete("default", "default\x06\x164")
         client.close()

@@ -111,7 +111,8 @@ def test_a_queued_message_sits_in_its_priority_list(app: Celery, redis_server: S
             priority=to_celery_priority(8),
         )
         lengths = {key: client.llen(key) for key in priority_list_names(queue)}
-        assert lengths[f"{queue}:2"] == 1
+        # Celery priority 2 in its own list, named with kombu's default separator.
+        assert lengths[f"{queue}\x06\x162"] == 1
         assert sum(lengths.values()) == 1
     finally:
         client.delete(*priority_list_names(queue))

@@ -19,7 +19,7 @@ def test_celery_configuration_of_the_data_sync_system() -> None:
     assert conf["broker_transport_options"] == {
         "queue_order_strategy": "priority",
         "priority_steps": list(range(10)),
-        "sep": ":",
+        "sep": "\x06\x16",  # kombu's default, so stock Celery tools read the bindings
     }
     assert conf["task_default_priority"] == 5
     assert conf["result_backend"] == "redis://127.0.0.1:6379/0"
@@ -27,8 +27,9 @@ def test_celery_configuration_of_the_data_sync_system() -> None:
 
 
 def test_priority_lists_follow_the_transport_naming() -> None:
-    assert priority_list_names("data_sync")[:3] == ["data_sync", "data_sync:1", "data_sync:2"]
-    assert priority_list_names("data_sync")[-1] == "data_sync:9"
+    names = priority_list_names("data_sync")
+    assert names[:3] == ["data_sync", "data_sync\x06\x161", "data_sync\x06\x162"]
+    assert names[-1] == "data_sync\x06\x169"
     assert len(priority_list_names("default")) == 10
 
 

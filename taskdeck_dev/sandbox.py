@@ -316,29 +316,92 @@ def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
             print(f"demo: sandbox stopped ({len(stopped)} processes)")
 
 
-def cli(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="taskdeck-sandbox", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--run-dir",
-        type=Path,
-        default=None,
-        help="where state, logs and data live (TASKDECK_SANDBOX_DIR, default ~/.local/state/taskdeck/sandbox)",
+COMMANDS = {
+    "up": "start the stack (does nothing if it is already running)",
+    "down": "stop everything that 'up' started",
+    "status": "show ports, pids and logs",
+    "demo": "up, run the console on it, down when it closes",
+}
+
+
+@dataclass(frozen=True)
+class _Option:
+    flag: str
+    commands: tuple[str, ...]  # the sub-commands it applies to
+    default: Any
+    kwargs: dict[str, Any]
+
+
+OPTIONS = (
+    _Option("--run-dir", tuple(COMMANDS), None, {"type": Path, "help": (
+        "where state, logs and data live "
+        "(TASKDECK_SANDBOX_DIR, default ~/.local/state/taskdeck/sandbox)")}),
+    _Option("--rate", ("up", "demo"), 2.0,
+            {"type": float, "help": "mean tasks per second of the traffic (default 2)"}),
+    _Option("--screenshots", ("demo",), Path("demo-out"),
+            {"type": Path, "help": "where screenshots go without a display (default demo-out)"}),
+    _Option("--run-for", ("demo",), 80.0,
+            {"type": float, "help": "seconds offscreen (no display; default 80)"}),
+)  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every option is accepted before or after its sub-command: ``--run-dir X up --rate 5``
+    and ``up --run-dir X --rate 5`` are the same command."""
+    parser = argparse.ArgumentParser(
+        prog="taskdeck-sandbox",
+        description=(__doc__ or "").splitlines()[0],
+        epilog="Options may come before or after the sub-command.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_up = sub.add_parser("up", help="start the stack (does nothing if it is already running)")
-    p_up.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
-    sub.add_parser("down", help="stop everything that 'up' started")
-    sub.add_parser("status", help="show ports, pids and logs")
-    p_demo = sub.add_parser("demo", help="up, run the console on it, down when it closes")
-    p_demo.add_argument("--rate", type=float, default=2.0, help="traffic: mean tasks per second")
-    p_demo.add_argument("--screenshots", type=Path, default=Path("demo-out"))
-    p_demo.add_argument(
-        "--run-for", type=float, default=80.0, help="seconds offscreen (no display)"
-    )
-    args = parser.parse_args(argv)
-    run_dir: Path = (args.run_dir or default_run_dir()).resolve()
+    # Defaults are filled in after parsing (parse_args), so that an option given on one
+    # side of the sub-command is not overwritten by the other side's default.
+    for option in OPTIONS:
+        kwargs = dict(option.kwargs)
+        if option.commands != tuple(COMMANDS):
+            kwargs["help"] = f"{' and '.join(option.commands)}: {kwargs['help']}"
+        parser.add_argument(option.flag, default=argparse.SUPPRESS, **kwargs)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{up,down,status,demo}")
+    for command, help_text in COMMANDS.items():
+        p_command = sub.add_parser(command, help=help_text, description=help_text)
+        for option in OPTIONS:
+            if command in option.commands:
+                p_command.add_argument(option.flag, default=argparse.SUPPRESS, **option.kwargs)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with options before or after the sub-command. An unknown option, or
+    one its sub-command does not take, exits with status 2 and one line naming it."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    command: str = args.command
+
+    def not_taken(flag: str, owner: _Option) -> None:
+        owners = " and ".join(f"'{c}'" for c in owner.commands)
+        parser.error(f"{flag} is an option of {owners}, not of '{command}'")
+
+    if extra:
+        word = next((w for w in extra if w.startswith("-")), extra[0])
+        owner = next((o for o in OPTIONS if o.flag == word.split("=", 1)[0]), None)
+        if owner is not None:
+            not_taken(owner.flag, owner)
+        taken = ", ".join(o.flag for o in OPTIONS if command in o.commands)
+        what = "unknown option" if word.startswith("-") else "unexpected argument"
+        parser.error(f"{what} {word!r}; '{command}' takes {taken}")
+    for option in OPTIONS:
+        dest = option.flag.removeprefix("--").replace("-", "_")
+        if not hasattr(args, dest):
+            setattr(args, dest, option.default)
+        elif command not in option.commands:
+            not_taken(option.flag, option)
     if getattr(args, "rate", 1.0) <= 0:
         parser.error("--rate must be positive")
+    return args
+
+
+def cli(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    run_dir: Path = (args.run_dir or default_run_dir()).resolve()
     try:
         if args.command == "up":
             state, started = up(run_dir, args.rate)

@@ -27,6 +27,7 @@ from typing import Any
 
 from backend.services.auth import hash_token
 from taskdeck_core.sandbox_paths import STATE_FILE, default_run_dir
+from taskdeck_core.transport import SANDBOX_TRANSPORT
 from taskdeck_dev.procs import (
     LOOPBACK,
     ManagedProcess,
@@ -180,6 +181,8 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
         "TASKDECK_TOKENS_FILE": str(tokens_file),
         "TASKDECK_USER_TIERS": USER_TIERS,
         "TASKDECK_RATELIMIT_BUCKET_S": "10",  # anomalies show within a demo
+        # The workers' ten priority steps (0,1,...,9), so the backend writes to every one.
+        "TASKDECK_PRIORITY_STEPS": ",".join(str(step) for step in SANDBOX_TRANSPORT.steps),
     }
     started(start_backend(run_dir, ports["backend"], broker, env=backend_env))
     started(start_alertmanager(run_dir, ports["alertmanager"]))

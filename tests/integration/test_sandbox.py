@@ -52,6 +52,10 @@ def test_up_status_down_leaves_no_process(
         assert state.ports["redis"] == preferred["redis"]
         health = httpx.get(f"{state.urls['backend']}/health", timeout=5).json()
         assert health["dependencies"]["broker"]["up"] is True
+        # The backend is told the workers' ten priority steps.
+        backend = next(p for p in procs if p.name == "backend")
+        environ = Path(f"/proc/{backend.pid}/environ").read_bytes().split(b"\0")
+        assert b"TASKDECK_PRIORITY_STEPS=0,1,2,3,4,5,6,7,8,9" in environ
 
         # A second 'up' starts nothing new.
         again, started_again = sandbox.up(run_dir, rate=5, log=lambda _m: None)

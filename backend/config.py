@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from taskdeck_core.transport import parse_sep, parse_steps
 from taskdeck_core.urls import check_redis_url
 from taskdeck_worker.config import WorkerSettings
 
@@ -17,6 +18,10 @@ from taskdeck_worker.config import WorkerSettings
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "taskdeck"
+
+
+def split_queues(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 class Settings(BaseSettings):
@@ -74,6 +79,15 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # The watched system's transport, where its broker does not show it. Empty: the
+    # separator is read from the broker's queue bindings (kombu's default "\x06\x16"
+    # until there are some), the steps are kombu's default unless lists show others.
+    # TASKDECK_TRANSPORT_SEP takes Python escapes, e.g. "\x06\x16" or ":".
+    transport_sep: str = ""
+    # TASKDECK_PRIORITY_STEPS: the workers' priority_steps, e.g. "0,3,6,9" or "0,1,...,9".
+    priority_steps: str = ""
+    # TASKDECK_QUEUES: queues shown even before any worker has bound them, e.g. "erp_sync,celery".
+    queues: str = ""
 
     @field_validator("broker_url")
     @classmethod
@@ -84,6 +98,34 @@ class Settings(BaseSettings):
     @classmethod
     def _result(cls, value: str | None) -> str | None:
         return None if value in (None, "") else check_redis_url(value)
+
+    @field_validator("transport_sep")
+    @classmethod
+    def _sep(cls, value: str) -> str:
+        return parse_sep(value)
+
+    @field_validator("priority_steps")
+    @classmethod
+    def _steps(cls, value: str) -> str:
+        if value.strip():
+            parse_steps(value)
+        return value
+
+    @field_validator("queues")
+    @classmethod
+    def _queues(cls, value: str) -> str:
+        for name in split_queues(value):
+            if len(name) > 100:
+                raise ValueError(f"queue name {name[:20]!r}... is longer than 100 characters")
+        return value
+
+    @property
+    def steps(self) -> tuple[int, ...] | None:
+        return parse_steps(self.priority_steps) if self.priority_steps.strip() else None
+
+    @property
+    def queue_list(self) -> list[str]:
+        return split_queues(self.queues)
 
     @property
     def result_backend_url(self) -> str:

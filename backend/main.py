@@ -25,6 +25,7 @@ from backend.api.headers import RateLimitHeaders
 from backend.api.routes import (
     actions,
     audit,
+    environment,
     failures,
     health,
     me,
@@ -43,6 +44,7 @@ from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import TokenConfigError, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.environment import REFRESH_S, EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import check_redis
 from backend.services.ingest import StreamIngestor
@@ -96,8 +98,16 @@ def build_services(settings: Settings) -> Services:
 
     results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
     events = EventIngestor(ledger, results, chooser, apply=apply)
-    actions_ = Actions(ledger, audit_log, queues_, client, celery, quotas=quota_service)
-    workers_ = WorkerMonitor(celery, settings.worker_timeout_s, task_sink=events.feed)
+    environment = EnvironmentService(
+        client, celery, queues_, settings.transport_sep or None, settings.steps,
+        settings.queue_list, chooser, events,
+    )  # fmt: skip
+    actions_ = Actions(
+        ledger, audit_log, queues_, client, celery, environment, quotas=quota_service
+    )
+    workers_ = WorkerMonitor(
+        celery, settings.worker_timeout_s, task_sink=events.feed, prepare=environment.learn
+    )
     return Services(
         settings=settings,
         ledger=ledger,
@@ -107,6 +117,7 @@ def build_services(settings: Settings) -> Services:
         aredis=aclient,
         celery=celery,
         queues=queues_,
+        environment=environment,
         actions=actions_,
         workers=workers_,
         ingestor=StreamIngestor(aclient, ledger, settings.instance, apply=apply_stream),
@@ -162,6 +173,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
     )
     services.spawn(_every(services.limiter.bucket_s / 4, services.anomalies.run_once, "anomalies"))
+    services.spawn(_every(REFRESH_S, services.environment.learn, "transport"))
     for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
         services.spawn(services.start_job(job_id))
     try:
@@ -199,6 +211,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         quotas,
         ratelimits,
         stats,
+        environment,
     ):
         app.include_router(module.router)
         app.state.routers.append(module.router)

@@ -241,13 +241,17 @@ class MessagePage(ApiModel):
     )
 
 
+SepSource = Literal["configured", "detected", "assumed"]
+StepsSource = Literal["configured", "assumed", "unknown"]
+
+
 class TransportInfo(ApiModel):
     """How the watched system names its lists, and where TaskDeck learned it."""
 
     sep: str = Field(description="the separator of list names and binding entries")
-    sep_source: Literal["configured", "detected", "assumed"]
+    sep_source: SepSource
     steps: list[int] = Field(description="the priority steps whose lists the workers read")
-    steps_source: Literal["configured", "assumed", "unknown"]
+    steps_source: StepsSource
     steps_seen: list[int] = Field(description="steps whose lists hold messages now")
     queues: list[str] = Field(description="queues bound in the broker, and configured ones")
     foreign_bindings: list[str] = Field(

@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.api_types import SepSource, StepsSource, TransportInfo
 from taskdeck_core.transport import KOMBU_DEFAULT_SEP, KOMBU_DEFAULT_STEPS, Transport
 
 BINDING_PREFIX = "_kombu.binding."
@@ -27,8 +27,6 @@ BINDING_PREFIX = "_kombu.binding."
 CONTROL_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"})
 MAX_SEP_LEN = 8
 SHOWN_FOREIGN = 20
-
-CONFIGURED, DETECTED, ASSUMED, UNKNOWN = "configured", "detected", "assumed", "unknown"
 
 
 def _fits(member: str, sep: str) -> bool:
@@ -48,19 +46,21 @@ def candidate_seps(members: Iterable[str]) -> list[str]:
     return list(found)
 
 
-def choose_sep(tables: Mapping[str, Sequence[str]], configured: str | None) -> tuple[str, str]:
+def choose_sep(
+    tables: Mapping[str, Sequence[str]], configured: str | None
+) -> tuple[str, SepSource]:
     """The separator and where it comes from: configured, detected from the bindings
     (the candidate that parses most of them; kombu's default first on a tie), or
     assumed (kombu's default) when the broker holds no binding yet."""
     if configured:
-        return configured, CONFIGURED
+        return configured, "configured"
     members = [m for ms in tables.values() for m in ms]
     if not members:
-        return KOMBU_DEFAULT_SEP, ASSUMED
+        return KOMBU_DEFAULT_SEP, "assumed"
     candidates = [KOMBU_DEFAULT_SEP, *candidate_seps(members), ":"]
     scores = {sep: sum(_fits(m, sep) for m in members) for sep in dict.fromkeys(candidates)}
     best = max(scores, key=lambda sep: scores[sep])  # first of the best: candidate order
-    return (best, DETECTED) if scores[best] else (KOMBU_DEFAULT_SEP, ASSUMED)
+    return (best, "detected") if scores[best] else (KOMBU_DEFAULT_SEP, "assumed")
 
 
 def foreign_members(tables: Mapping[str, Sequence[str]], sep: str) -> list[str]:
@@ -85,16 +85,16 @@ def bound_queues(tables: Mapping[str, Sequence[str]], sep: str) -> list[str]:
 
 def choose_steps(
     configured: Sequence[int] | None, seen: Iterable[int]
-) -> tuple[tuple[int, ...], str]:
+) -> tuple[tuple[int, ...], StepsSource]:
     """The priority steps and where they come from: configured; assumed to be kombu's
     default while every list holding messages is one of its steps; else unknown (the
     steps returned then are only those seen)."""
     if configured:
-        return tuple(configured), CONFIGURED
+        return tuple(configured), "configured"
     seen_steps = set(seen)
     if seen_steps <= set(KOMBU_DEFAULT_STEPS):
-        return KOMBU_DEFAULT_STEPS, ASSUMED
-    return tuple(sorted(seen_steps | {0})), UNKNOWN
+        return KOMBU_DEFAULT_STEPS, "assumed"
+    return tuple(sorted(seen_steps | {0})), "unknown"
 
 
 def read_tables(client: redis.Redis) -> dict[str, list[str]]:

@@ -32,8 +32,12 @@ class EventCapture:
         handler: Callable[[dict[str, Any]], None],
         name: str = "celery-events",
         poll_s: float = 1.0,
+        prepare: Callable[[], object] | None = None,
     ) -> None:
         self.app = app
+        # Called before each connection (e.g. to learn the system's transport first);
+        # when it raises, the connection is tried again later like a failed one.
+        self.prepare = prepare
         self.handler = handler
         self.name = name
         self.poll_s = poll_s
@@ -60,6 +64,8 @@ class EventCapture:
         backoff = 0.5
         while not self._stop.is_set():
             try:
+                if self.prepare is not None:
+                    self.prepare()
                 with self.app.connection() as conn:
                     receiver = self.app.events.Receiver(conn, handlers={"*": self.handler})
                     self._receiver = receiver

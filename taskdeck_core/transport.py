@@ -119,6 +119,24 @@ def parse_steps(text: str | Iterable[int]) -> tuple[int, ...]:
     return steps
 
 
+def parse_sep(value: str) -> str:
+    """A separator as typed in a setting, with Python escapes ("\\x06\\x16"); "" stays ""."""
+    if not value:
+        return ""
+    try:
+        sep = value.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"cannot read the separator {value!r}: {exc.reason}") from None
+    if len(sep) > 8:
+        raise ValueError(f"a separator of {len(sep)} characters is not kombu's; use at most 8")
+    return sep
+
+
+def show_sep(sep: str) -> str:
+    """A separator as it is typed in a setting: kombu's default reads "\\x06\\x16"."""
+    return sep.encode("unicode_escape").decode("ascii")
+
+
 def priority_list_names(queue: str, transport: Transport = SANDBOX_TRANSPORT) -> list[str]:
     """The Redis list keys read for ``queue``'s waiting messages, in serving order."""
     return transport.list_names(queue)

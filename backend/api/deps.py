@@ -21,6 +21,7 @@ from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.environment import EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
@@ -40,6 +41,7 @@ class Services:
     aredis: aioredis.Redis
     celery: Celery
     queues: BrokerQueues
+    environment: EnvironmentService
     actions: Actions
     workers: WorkerMonitor
     ingestor: StreamIngestor

@@ -31,6 +31,7 @@ Priority = Annotated[
 TASK_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 TaskId = Annotated[str, Field(min_length=1, max_length=64, pattern=TASK_ID_PATTERN)]
 USER_PATTERN = r"^[A-Za-z0-9_.@-]+$"
+# The data-sync system's queues, for submitting its tasks.
 QueueName = Annotated[str, Field(max_length=100, json_schema_extra={"enum": list(QUEUES)})]
 # A time: epoch seconds, or ISO 8601 (2026-01-31T12:00:00Z).
 Time = Annotated[float, Field(allow_inf_nan=False)] | datetime

@@ -2,13 +2,20 @@
 
 A single action runs them for one task, a bulk job for a chunk of its items;
 both get the same outcome per task. The rules:
-- cancel: a waiting task is taken out of the broker atomically and put in the
-  durable cancelled set that the workers check before starting a task; a
-  running task is terminated (prefork); the outcome names what happened.
-- priority: a waiting task's message moves to the other priority list with
-  the same task id; a task that is not waiting cannot change priority.
+- cancel: a waiting task is taken out of whichever list holds it, atomically,
+  and put in the durable cancelled set that workers with the TaskDeck plug-in
+  check before starting a task; a running task is terminated (prefork). A task
+  a worker without the plug-in already holds can only be revoked by broadcast,
+  which a worker restart forgets, and the outcome says so.
+- priority: a waiting task's message moves to the list of the system's own step
+  for its new priority, with the same task id; a task that is not waiting
+  cannot change priority.
 - retry: the original envelope is published again as a new task linked to
-  the original, optionally with a new priority.
+  the original, optionally with a new priority, straight into the list of its
+  queue that the system's workers read (no binding is declared).
+
+Every write uses the watched system's transport (``EnvironmentService``); with
+its priority steps unknown, moves and retries are refused rather than guessed.
 """
 
 from __future__ import annotations
@@ -27,24 +34,28 @@ from celery import Celery
 
 from backend.services.batching import chunks
 from backend.services.broker import BrokerQueues
+from backend.services.environment import EnvironmentService, NotWritable
 from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskRecord
 from backend.services.quotas import Quotas
 from taskdeck_core import lifecycle as lc
+from taskdeck_core.api_types import TransportInfo
 from taskdeck_core.priority import USER_PRIORITY_DEFAULT, to_celery_priority
-from taskdeck_core.transport import QUEUES
+from taskdeck_core.transport import Transport
 from taskdeck_worker.integration import RETRY_OF_HEADER, TIER_HEADER, USER_HEADER
 
 # What an action came to, per task.
 REMOVED = "removed_from_queue"
 TERMINATED = "terminated"
 REVOKED = "revoked"
+REVOKE_BROADCAST = "revoke_broadcast"
 ALREADY_FINISHED = "already_finished"
 MOVED = "moved"
 NOT_QUEUED = "not_queued"
 RETRIED = "retried"
 NOT_RETRYABLE = "not_retryable"
 NOT_FOUND = "not_found"
+STEPS_UNKNOWN = "steps_unknown"
 # Outcomes that count as failed items of a bulk job.
 FAILED_OUTCOMES = frozenset({NOT_FOUND, NOT_QUEUED, NOT_RETRYABLE})
 
@@ -98,9 +109,12 @@ def not_retryable(row: TaskRecord) -> str | None:
         return f"task {row.task_id} is {row.state}; only a finished task can be retried"
     if not row.name or row.args is None:
         return (
-            f"task {row.task_id} has no recorded envelope (it was published where the "
-            "TaskDeck integration is not installed), so it cannot be re-sent exactly"
+            f"task {row.task_id} has no recorded arguments, so it cannot be re-sent exactly: "
+            "whole arguments are recorded only by the TaskDeck plug-in or, without it, by "
+            "the result backend with result_extended=True in the system's Celery configuration"
         )
+    if not row.queue:
+        return f"task {row.task_id} has no recorded queue, so TaskDeck cannot tell where to send it"
     return None
 
 
@@ -109,26 +123,56 @@ def not_retryable(row: TaskRecord) -> str | None:
 # previewing it (a dry run) both decide by these.
 
 
-def cancel_outcome(task_id: str, row: TaskRecord | None, waiting_in: str | None) -> Outcome:
+def cancel_outcome(
+    task_id: str, row: TaskRecord | None, waiting_in: str | None, durable: bool = True
+) -> Outcome:
+    """``durable``: the workers have the TaskDeck plug-in, which skips a cancelled task."""
     if row is not None and row.state in lc.FINAL_STATES:
         return Outcome(task_id, ALREADY_FINISHED, f"task is {row.state}")
     if waiting_in is not None:
-        return Outcome(task_id, REMOVED, f"taken out of {waiting_in}")
+        return Outcome(task_id, REMOVED, f"taken out of {waiting_in!r}")
     if row is None:
         return Outcome(task_id, NOT_FOUND, "no such task in the ledger or the broker")
     if row.state == lc.STATE_STARTED:
         return Outcome(task_id, TERMINATED, f"running on {row.hostname}")
-    return Outcome(task_id, REVOKED, "held by a worker; it will be skipped")
+    if durable:
+        return Outcome(task_id, REVOKED, "held by a worker; it will be skipped")
+    return Outcome(
+        task_id,
+        REVOKE_BROADCAST,
+        "a worker already holds it and runs without the TaskDeck plug-in, so only a revoke "
+        "broadcast was possible: the workers keep it in memory only, and a worker restart "
+        "before the task starts runs it anyway",
+    )
 
 
-def move_outcome(task_id: str, row: TaskRecord | None, waiting: bool, priority: int) -> Outcome:
+def landing(transport: Transport, queue: str | None, priority: int) -> str:
+    """Where a message of user ``priority`` waits: the list of the system's step for it."""
+    celery_priority = to_celery_priority(priority)
+    step = transport.step_for(celery_priority)
+    low, high = transport.serves(step)
+    where = f"in {transport.list_for(queue, celery_priority)!r}" if queue else "in the list"
+    return f"now priority {priority}, waiting {where} (step {step}: Celery priorities {low}-{high})"
+
+
+def move_outcome(
+    task_id: str, row: TaskRecord | None, waiting: bool, priority: int, detail: str | None = None
+) -> Outcome:
     if waiting:
-        return Outcome(task_id, MOVED, f"now priority {priority}")
+        return Outcome(task_id, MOVED, detail or f"now priority {priority}")
     if row is None:
         return Outcome(task_id, NOT_FOUND, "no such task in the ledger or the broker")
     return Outcome(
         task_id, NOT_QUEUED, f"task is {row.state}; only a waiting task can change priority"
     )
+
+
+def _queue_of_list(key: str | None, transport: Transport) -> str | None:
+    """The queue a list key belongs to (``q`` or ``q<sep><step>``)."""
+    if key is None:
+        return None
+    head, sep, tail = key.rpartition(transport.sep)
+    return head if sep and tail.isdigit() else key
 
 
 def retry_outcome(task_id: str, row: TaskRecord | None) -> Outcome:
@@ -146,16 +190,19 @@ class ActionSteps:
     queues: BrokerQueues
     redis: redis.Redis
     app: Celery
+    environment: EnvironmentService
     quotas: Quotas | None = None
 
     def queues_for(self, row: TaskRecord | None) -> list[str]:
-        """The queue the ledger knows for a task, or every configured one."""
-        return [row.queue] if row is not None and row.queue else list(QUEUES)
+        """The queue the ledger knows for a task, or every queue of the system."""
+        if row is not None and row.queue:
+            return [row.queue]
+        return self.environment.queue_names()
 
     def find_waiting(self, task_id: str, row: TaskRecord | None) -> list[str]:
         """Queues in which a message of ``task_id`` is waiting (normally none or one):
-        the queue the ledger knows for it, and the configured ones."""
-        candidates = dict.fromkeys([*self.queues_for(row), *QUEUES])
+        the queue the ledger knows for it, and every other queue of the system."""
+        candidates = dict.fromkeys([*self.queues_for(row), *self.environment.queue_names()])
         return [q for q in candidates if self.queues.locate(q, task_id)]
 
     def _queues_of(self, rows: dict[str, TaskRecord]) -> Callable[[str], list[str]]:
@@ -177,9 +224,10 @@ class ActionSteps:
                 self.quotas.release(list(removed))  # it will never run: its slot is free
             for i in removed:
                 self.ledger.mark(i, lc.STATE_REVOKED, now, lc.REVOKED)
-        out = [cancel_outcome(i, rows.get(i), removed.get(i)) for i in ids]
+        durable = self.environment.plugin_seen
+        out = [cancel_outcome(i, rows.get(i), removed.get(i), durable) for i in ids]
         to_terminate = [o.task_id for o in out if o.outcome == TERMINATED]
-        to_revoke = [o.task_id for o in out if o.outcome == REVOKED]
+        to_revoke = [o.task_id for o in out if o.outcome in (REVOKED, REVOKE_BROADCAST)]
         if to_terminate:
             self.app.control.revoke(to_terminate, terminate=True, signal="SIGTERM")
         if to_revoke:
@@ -192,13 +240,29 @@ class ActionSteps:
     def move_many(
         self, ids: list[str], rows: dict[str, TaskRecord], priority: int
     ) -> list[Outcome]:
-        step = to_celery_priority(priority)
-        moved = in_queues(
-            ids, self._queues_of(rows), lambda queue, part: self.queues.move(queue, part, step)
-        )
+        transport = self._writable().transport()
+        celery_priority = to_celery_priority(priority)
+        queue_of: dict[str, str] = {}
+
+        def move(queue: str, part: list[str]) -> dict[str, str]:
+            found = self.queues.move(queue, part, celery_priority)
+            queue_of.update(dict.fromkeys(found, queue))
+            return found
+
+        moved = in_queues(ids, self._queues_of(rows), move)
         if moved:
             self.ledger.moved(list(moved), priority, time.time())
-        return [move_outcome(i, rows.get(i), i in moved, priority) for i in ids]
+        return [
+            move_outcome(i, rows.get(i), i in moved, priority,
+                         landing(transport, queue_of.get(i), priority))
+            for i in ids
+        ]  # fmt: skip
+
+    def _writable(self) -> TransportInfo:
+        try:
+            return self.environment.writable()
+        except NotWritable as exc:
+            raise ActionError(409, STEPS_UNKNOWN, str(exc)) from None
 
     def preview(
         self, action: str, ids: list[str], rows: dict[str, TaskRecord], priority: int | None
@@ -210,16 +274,23 @@ class ActionSteps:
         if action == "cancel":
             live = [i for i in ids if i not in rows or rows[i].state not in lc.FINAL_STATES]
             waiting = self.waiting_in(live, rows)
-            return [cancel_outcome(i, rows.get(i), waiting.get(i)) for i in ids]
+            durable = self.environment.plugin_seen
+            return [cancel_outcome(i, rows.get(i), waiting.get(i), durable) for i in ids]
         if priority is None:
             raise ValueError("a priority action names a priority")
+        transport = self._writable().transport()
         waiting = self.waiting_in(ids, rows)
-        return [move_outcome(i, rows.get(i), i in waiting, priority) for i in ids]
+        return [
+            move_outcome(i, rows.get(i), i in waiting, priority,
+                         landing(transport, _queue_of_list(waiting.get(i), transport), priority))
+            for i in ids
+        ]  # fmt: skip
 
     def retry_many(
         self, rows: list[TaskRecord], priority: int | None, new_ids: list[str] | None = None
     ) -> list[Outcome]:
         ids = new_ids or [str(uuid.uuid4()) for _ in rows]
+        self._writable()  # the app publishes with the system's transport, once it is known
         if len(rows) <= SERIAL_RETRIES:
             return self._publish_retries(rows, priority, ids)
         # Publishing waits on Redis round trips; a few threads overlap them.
@@ -267,10 +338,11 @@ class ActionSteps:
                     args=json.loads(row.args or "[]"),
                     kwargs=json.loads(row.kwargs or "{}"),
                     task_id=new_id,
-                    queue=row.queue or None,
+                    queue=row.queue,
                     priority=to_celery_priority(user_priority),
                     headers=headers,
                     producer=producer,
+                    declare=[],  # straight into the queue's list: no binding is written
                 )
                 out.append(Outcome(row.task_id, RETRIED, None, new_task_id=new_id))
         return out

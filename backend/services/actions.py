@@ -26,6 +26,7 @@ from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.broker import BrokerQueues
 from backend.services.bulk import BulkJobs
+from backend.services.environment import EnvironmentService
 from backend.services.ledger import Ledger
 from backend.services.quotas import Quotas
 
@@ -52,9 +53,10 @@ class Actions:
         queues: BrokerQueues,
         client: redis.Redis,
         app: Celery,
+        environment: EnvironmentService,
         quotas: Quotas | None = None,
     ) -> None:
-        self.steps = ActionSteps(ledger, queues, client, app, quotas)
+        self.steps = ActionSteps(ledger, queues, client, app, environment, quotas)
         self.audit = audit
         self.bulk = BulkJobs(self.steps, audit)
 

@@ -1,8 +1,10 @@
 """Read and change waiting messages in the Redis broker, atomically.
 
 Kombu's Redis transport keeps a queue ``q`` as one list per priority step,
-named by ``taskdeck_core.transport.Transport`` (with the sandbox's: ``q``,
-``q:1`` ... ``q:9``; step 0 is served first). Producers LPUSH and workers BRPOP,
+named by ``taskdeck_core.transport.Transport`` with the watched system's
+separator and steps (step 0, the list ``q``, is served first). Every list of
+priorities 0-9 is read; a message is only ever written into a list of the
+system's own steps. Producers LPUSH and workers BRPOP,
 so within one list the right end runs next. The Lua scripts here find
 messages by task id, remove them, or move them to another priority list with
 their priority property rewritten, each in one atomic step: a message is never
@@ -20,11 +22,11 @@ import redis
 from taskdeck_core.api_types import WaitingMessage
 from taskdeck_core.priority import USER_PRIORITY_MIN, PriorityError, from_celery_priority
 from taskdeck_core.safe_json import clean_json
-from taskdeck_core.transport import SANDBOX_TRANSPORT, Transport
+from taskdeck_core.transport import Transport
 
 # The scan every script below starts with. KEYS: the queue's priority lists, in
 # serving order; ARGV[first..]: task ids. scan() reads each list left to right,
-# calls act(key, payload) for the first message of each of those ids until act
+# calls act(key, payload, index) for the first message of each of those ids until act
 # returns true, and returns a flat list: task id, key it was in, ... for each one.
 # With one id wanted, only payloads that contain it are parsed.
 _SCAN = """
@@ -38,14 +40,14 @@ local function scan(first, act)
   local found = {}
   for k = 1, #KEYS do
     local items = redis.call('LRANGE', KEYS[k], 0, -1)
-    for _, payload in ipairs(items) do
+    for index, payload in ipairs(items) do
       if not needle or string.find(payload, needle, 1, true) then
         local id = string.match(payload, '"id": *"([^"]+)"')
         if id and wanted[id] then
           wanted[id] = nil
           table.insert(found, id)
           table.insert(found, KEYS[k])
-          if act(KEYS[k], payload) then return found end
+          if act(KEYS[k], payload, index) then return found end
         end
       end
     end
@@ -64,24 +66,29 @@ end)
 """
 )
 
-# ARGV[1]: target step, ARGV[2]: the target list's place in KEYS (1-based), ARGV[3..]: task
-# ids. Each message found is removed from its list and pushed onto the target list as if
-# just published, with properties.priority set. Returns task id, key it was in, ...
+# ARGV[1]: the Celery priority, ARGV[2]: the target list's place in KEYS (1-based),
+# ARGV[3..]: task ids. Each message found is removed from its list and pushed onto the
+# target list as if just published, with properties.priority set. Returns task id, key it
+# was in, ...
 _MOVE = (
     _SCAN
     + """
-local step = tonumber(ARGV[1])
+local priority = tonumber(ARGV[1])
 local target = KEYS[tonumber(ARGV[2])]
-return scan(3, function(key, payload)
-  if key == target then return end
-  local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. step)
+return scan(3, function(key, payload, index)
+  local rewritten, n = string.gsub(payload, '"priority": *[%-%d]+', '"priority": ' .. priority)
   if n == 0 then
-    rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. step)
+    rewritten, n = string.gsub(payload, '"priority": *null', '"priority": ' .. priority)
   end
   if n ~= 1 then
     local msg = cjson.decode(payload)
-    msg['properties']['priority'] = step
+    msg['properties']['priority'] = priority
     rewritten = cjson.encode(msg)
+  end
+  if key == target then
+    -- Already in the list of its new step: it keeps its place.
+    redis.call('LSET', key, index - 1, rewritten)
+    return
   end
   redis.call('LREM', key, 1, payload)
   redis.call('LPUSH', target, rewritten)
@@ -129,9 +136,10 @@ def _pairs(flat: list[Any]) -> dict[str, str]:
 class BrokerQueues:
     """The broker's queues, through a synchronous Redis client."""
 
-    def __init__(self, client: redis.Redis, transport: Transport = SANDBOX_TRANSPORT) -> None:
+    def __init__(self, client: redis.Redis, transport: Transport | None = None) -> None:
         self.client = client
-        self.transport = transport
+        # The backend's EnvironmentService sets the watched system's, once learned.
+        self.transport = transport or Transport()
         self._remove = client.register_script(_REMOVE)
         self._move = client.register_script(_MOVE)
         self._locate = client.register_script(_LOCATE)
@@ -169,15 +177,14 @@ class BrokerQueues:
             return {}
         return _pairs(self._remove(keys=self.transport.list_names(queue), args=task_ids))
 
-    def move(self, queue: str, task_ids: list[str], step: int) -> dict[str, str]:
-        """Move the messages of ``task_ids`` to priority ``step``; returns id -> previous list."""
+    def move(self, queue: str, task_ids: list[str], celery_priority: int) -> dict[str, str]:
+        """Give the messages of ``task_ids`` ``celery_priority``, in the list of the system's
+        step for it (``transport.list_for``); returns id -> the list it was in."""
         if not task_ids:
             return {}
-        if step not in self.transport.steps:
-            raise ValueError(f"priority step {step} is not one of {list(self.transport.steps)}")
-        target = self.transport.steps.index(step) + 1
         keys = self.transport.list_names(queue)
-        return _pairs(self._move(keys=keys, args=[step, target, *task_ids]))
+        target = keys.index(self.transport.list_for(queue, celery_priority)) + 1
+        return _pairs(self._move(keys=keys, args=[celery_priority, target, *task_ids]))
 
     def oldest_payloads(self, queue: str) -> list[bytes]:
         """The message that has waited longest in each non-empty priority list (its right
@@ -194,7 +201,7 @@ class BrokerQueues:
         total = sum(lengths)
         out: list[WaitingMessage] = []
         skip = offset
-        for step, key, length in zip(self.transport.steps, keys, lengths, strict=True):
+        for step, key, length in zip(self.transport.read_steps, keys, lengths, strict=True):
             if len(out) >= limit:
                 break
             if skip >= length:
@@ -218,7 +225,8 @@ class BrokerQueues:
         needle = search.casefold()
         out: list[WaitingMessage] = []
         matched = position = 0
-        for step, key in zip(self.transport.steps, self.transport.list_names(queue), strict=True):
+        lists = zip(self.transport.read_steps, self.transport.list_names(queue), strict=True)
+        for step, key in lists:
             payloads: Any = self.client.lrange(key, 0, -1)
             for payload in reversed(payloads):  # run order: the right end first
                 raw = payload.decode(errors="replace")
@@ -243,7 +251,7 @@ def decode_message(payload: bytes | str, position: int, list_step: int = 0) -> W
         msg = None
     if not isinstance(msg, dict):
         return WaitingMessage(position=position, task_id="?", name="(not a Celery message)",
-                              priority=_list_priority(list_step))  # fmt: skip
+                              priority=_list_priority(list_step), step=list_step)  # fmt: skip
     headers: dict[str, Any] = msg["headers"] if isinstance(msg.get("headers"), dict) else {}
     props: dict[str, Any] = msg["properties"] if isinstance(msg.get("properties"), dict) else {}
     args = headers.get("argsrepr")
@@ -266,6 +274,7 @@ def decode_message(payload: bytes | str, position: int, list_step: int = 0) -> W
         user=None if user is None else str(user),
         args=str(args)[:200],
         eta=None if headers.get("eta") is None else str(headers.get("eta")),
+        step=list_step,
     )
 
 

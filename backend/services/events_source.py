@@ -72,15 +72,19 @@ class SourceChooser:
                 return
 
     @property
+    def plugin_seen(self) -> bool:
+        """Workers with the TaskDeck plug-in wrote to the lifecycle stream recently."""
+        return self.last_worker_record is not None and (
+            time.time() - self.last_worker_record < WORKER_RECORD_WINDOW_S
+        )
+
+    @property
     def current(self) -> str:
         if self.mode in (STREAM, "stream"):
             return STREAM
         if self.mode in (EVENTS, "events"):
             return EVENTS
-        recent = self.last_worker_record is not None and (
-            time.time() - self.last_worker_record < WORKER_RECORD_WINDOW_S
-        )
-        return STREAM if recent else EVENTS
+        return STREAM if self.plugin_seen else EVENTS
 
 
 def _exception(text: str) -> tuple[str, str]:
@@ -146,6 +150,9 @@ class EventIngestor:
         self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200_000)
         self._lock = threading.Lock()
         self.records = 0
+        # Whether the latest finished task's result held its whole arguments
+        # (result_extended); None until one is seen.
+        self.extended: bool | None = None
 
     def feed(self, event: dict[str, Any]) -> None:
         """Called on the event receiver's thread."""
@@ -166,7 +173,8 @@ class EventIngestor:
                 meta = json.loads(raw)
             except ValueError:
                 continue
-            if "args" in meta and meta.get("name"):
+            self.extended = "args" in meta and bool(meta.get("name"))
+            if self.extended:
                 extra.append(lc.LifecycleRecord(lc.PUBLISHED, rec.task_id, rec.ts - 1e-6, {
                     "name": meta["name"], "args": meta.get("args") or [],
                     "kwargs": meta.get("kwargs") or {}, "queue": meta.get("queue"),

@@ -1,4 +1,10 @@
-"""Worker health from Celery's own heartbeats, received on a thread of its own."""
+"""Worker health from Celery's own heartbeats, received on a thread of its own.
+
+Heartbeats do not say which pool a worker runs; that is asked of each worker
+once, when it first appears or comes back online, with one bounded request in
+the system's own transport format. A worker that does not answer is not asked
+again until its next start: a request nobody answers is never repeated.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from taskdeck_core.heartbeats import Heartbeats
 from taskdeck_core.workers import STALE_AFTER_S, Liveness
 
 log = logging.getLogger("taskdeck.workers")
-POOL_RETRY_S = 10.0
+POOL_TIMEOUT_S = 2.0
 
 
 class WorkerMonitor(CaptureOwner):
@@ -27,6 +33,7 @@ class WorkerMonitor(CaptureOwner):
         app: Celery,
         timeout_s: float,
         task_sink: Callable[[dict[str, Any]], None] | None = None,
+        prepare: Callable[[], object] | None = None,
     ) -> None:
         self.app = app
         self.task_sink = task_sink
@@ -35,8 +42,8 @@ class WorkerMonitor(CaptureOwner):
         self.liveness = Liveness(min(STALE_AFTER_S, timeout_s), timeout_s)
         self._workers: dict[str, Heartbeats] = {}
         self._lock = threading.Lock()
-        self._asked: dict[str, float] = {}
-        self._capture = EventCapture(app, self._on_event, "worker-monitor")
+        self.asked = 0  # pool requests sent, over this monitor's life
+        self._capture = EventCapture(app, self._on_event, "worker-monitor", prepare=prepare)
 
     def start(self) -> None:
         self._capture.start()
@@ -73,16 +80,19 @@ class WorkerMonitor(CaptureOwner):
                 info = self._workers[hostname] = Heartbeats(hostname, now)
                 new = True
             info.apply(kind, event, now)
-        # Ask a new worker for its pool, and again later if it did not answer in time.
-        if new or (
-            info.facts.pool is None and time.time() - self._asked.get(hostname, 0.0) > POOL_RETRY_S
-        ):
-            self._asked[hostname] = time.time()
+        # Ask a worker for its pool once per start (its own worker-online event).
+        if new or kind == "worker-online":
+            self.asked += 1
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
 
     def _ask_pool(self, hostname: str) -> None:
         try:
-            stats = self.app.control.inspect(destination=[hostname], timeout=2.0).stats() or {}
+            stats = (
+                self.app.control.inspect(
+                    destination=[hostname], timeout=POOL_TIMEOUT_S, limit=1
+                ).stats()
+                or {}
+            )
         except Exception as exc:  # noqa: BLE001 - pool details are optional
             log.info("workers: no stats from %s: %s", hostname, exc)
             return

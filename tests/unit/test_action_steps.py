@@ -15,6 +15,7 @@ from backend.services.action_steps import (
     NOT_RETRYABLE,
     REMOVED,
     RETRIED,
+    REVOKE_BROADCAST,
     REVOKED,
     TERMINATED,
     cancel_outcome,
@@ -97,13 +98,16 @@ def test_a_record_has_every_column_and_a_summary_the_listed_ones() -> None:
 
 def test_rows_are_typed_records_and_say_what_can_be_retried(ledger: Ledger) -> None:
     ledger.apply([
-        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0, {"name": "sync", "args": ["f"], "user": "al"}),
+        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0,
+                           {"name": "sync", "args": ["f"], "user": "al", "queue": "q"}),
         lc.LifecycleRecord(lc.FAILED, "done", 2.0, {"exc_type": "E", "exc_message": "boom"}),
+        lc.LifecycleRecord(lc.PUBLISHED, "nowhere", 1.0, {"name": "sync", "args": ["f"]}),
+        lc.LifecycleRecord(lc.FAILED, "nowhere", 2.0, {}),
         lc.LifecycleRecord(lc.PUBLISHED, "waiting", 1.5, {"name": "sync", "args": []}),
         lc.LifecycleRecord(lc.FAILED, "bare", 2.0, {}),  # seen only through Celery events
     ])  # fmt: skip
-    rows = ledger.rows(["done", "waiting", "bare", "missing"])
-    assert set(rows) == {"done", "waiting", "bare"}
+    rows = ledger.rows(["done", "waiting", "bare", "nowhere", "missing"])
+    assert set(rows) == {"done", "waiting", "bare", "nowhere"}
     done = rows["done"]
     assert isinstance(done, TaskRecord)
     assert (done.state, done.user, done.args, done.exc_message) == (
@@ -114,7 +118,8 @@ def test_rows_are_typed_records_and_say_what_can_be_retried(ledger: Ledger) -> N
     )
     assert not_retryable(done) is None
     assert "only a finished task" in (not_retryable(rows["waiting"]) or "")
-    assert "no recorded envelope" in (not_retryable(rows["bare"]) or "")
+    assert "result_extended=True" in (not_retryable(rows["bare"]) or "")
+    assert "no recorded queue" in (not_retryable(rows["nowhere"]) or "")
 
 
 def test_mark_records_a_state_the_workers_cannot_report(ledger: Ledger) -> None:
@@ -127,7 +132,7 @@ def test_mark_records_a_state_the_workers_cannot_report(ledger: Ledger) -> None:
 
 def test_each_outcome_is_decided_from_the_ledger_row_and_the_broker(ledger: Ledger) -> None:
     ledger.apply([
-        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0, {"name": "sync", "args": ["f"]}),
+        lc.LifecycleRecord(lc.PUBLISHED, "done", 1.0, {"name": "sync", "args": ["f"], "queue": "q"}),
         lc.LifecycleRecord(lc.SUCCEEDED, "done", 2.0, {}),
         lc.LifecycleRecord(lc.PUBLISHED, "running", 1.0, {"name": "sync", "args": ["f"]}),
         lc.LifecycleRecord(lc.STARTED, "running", 2.0, {"hostname": "w1"}),
@@ -143,6 +148,9 @@ def test_each_outcome_is_decided_from_the_ledger_row_and_the_broker(ledger: Ledg
         ALREADY_FINISHED, REMOVED, REMOVED,
     ]  # fmt: skip
     assert [cancel("running"), cancel("held"), cancel("nope")] == [TERMINATED, REVOKED, NOT_FOUND]
+    # Without the plug-in on the workers, a held task can only be revoked by broadcast.
+    plain = cancel_outcome("held", rows["held"], None, durable=False)
+    assert plain.outcome == REVOKE_BROADCAST and "worker restart" in (plain.detail or "")
     assert [move_outcome(i, rows.get(i), i == "held", 9).outcome for i in ("held", "done", "nope")] == [
         MOVED, NOT_QUEUED, NOT_FOUND,
     ]  # fmt: skip

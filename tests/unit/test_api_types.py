@@ -29,7 +29,7 @@ def test_a_waiting_message_decoded_by_the_backend_reads_back_the_same() -> None:
     message = decode_message(payload, 3)
     assert message == WaitingMessage(
         position=3, task_id="t-1", name="data_sync.sync_single_file", priority=9, user="alice",
-        args="('f',)",
+        args="('f',)", step=0,
     )  # fmt: skip
     assert WaitingMessage.model_validate_json(message.model_dump_json()) == message
 

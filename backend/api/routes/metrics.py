@@ -12,33 +12,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backend.api.deps import ServicesDep
 from backend.metrics import Snapshot
-from taskdeck_core.transport import KOMBU_DEFAULT_SEP as PRIORITY_SEP, QUEUES
 
 router = APIRouter(tags=["metrics"])
 # The errors of /metrics are JSON, though its answer is text (other routes declare ErrorBody).
 ERROR_BODY_REF = "#/components/schemas/ErrorBody"
 
 
-def known_queues(services: ServicesDep) -> list[str]:
-    """The configured queues and every queue bound in the broker."""
-    names = set(QUEUES)
-    for key in services.redis.scan_iter("_kombu.binding.*", count=1000):
-        if key.endswith(b".celery.pidbox") or b"celeryev" in key:
-            continue
-        members: Any = services.redis.smembers(key)
-        for member in members:
-            # kombu writes "routing_key<sep>pattern<sep>queue" with the transport's separator
-            parts = member.decode().split(PRIORITY_SEP, 2)
-            queue = parts[2] if len(parts) == 3 else parts[-1]
-            if queue and not queue.endswith(".reply.celery.pidbox") and "celeryev" not in queue:
-                names.add(queue)
-    return sorted(names)
-
-
 def snapshot(services: ServicesDep) -> Snapshot:
     snap = Snapshot()
     try:
-        queues = known_queues(services)
+        queues = services.environment.queue_names()
         for queue, by_priority in services.queues.depths(queues).items():
             snap.queues.extend((queue, priority, n) for priority, n in by_priority.items())
         snap.quotas = services.quotas.usage(services.quotas.users())

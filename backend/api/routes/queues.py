@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from backend.api.deps import CurrentUser, Services, ServicesDep
 from backend.api.errors import AUTHENTICATED, answers, shown
 from taskdeck_core.api_types import MessagePage, QueueSummary
-from taskdeck_core.transport import QUEUES
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
 
@@ -41,9 +40,10 @@ def _oldest_age(services: Services, queue: str) -> float | None:
 
 @router.get("", response_model=list[QueueSummary], responses=answers(*AUTHENTICATED))
 def list_queues(services: ServicesDep, who: CurrentUser) -> list[QueueSummary]:
-    """The configured queues: depth per user priority and the oldest message's age."""
+    """Every queue of the watched system (bound in its broker, or configured): depth per
+    priority step (as the user priority 10 - step) and the oldest message's age."""
     out = []
-    for queue in QUEUES:
+    for queue in services.environment.queue_names():
         by_priority = services.queues.depth_by_priority(queue)
         out.append(
             QueueSummary(
@@ -75,8 +75,11 @@ def messages(
     ] = None,
 ) -> MessagePage:
     """A queue's waiting messages in the order they will run (position 0 next)."""
-    if name not in QUEUES and not services.queues.exists(name):
-        raise HTTPException(404, f"no queue named {shown(name)}; known: {', '.join(QUEUES)}")
+    known = services.environment.queue_names()
+    if name not in known and not services.queues.exists(name):
+        raise HTTPException(
+            404, f"no queue named {shown(name)}; known: {', '.join(known) or 'none yet'}"
+        )
     matched = None
     if q:
         waiting, matched = services.queues.matching(name, q, offset, limit)

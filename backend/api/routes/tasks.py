@@ -31,6 +31,8 @@ from backend.api.schemas import (
     Time,
     as_epoch,
 )
+from backend.services.action_steps import STEPS_UNKNOWN, ActionError
+from backend.services.environment import NotWritable
 from backend.services.ledger import TaskFilter
 from backend.services.tiers import tier_of
 from taskdeck_core.api_types import ActionResult, Submitted, TaskDetail, TaskPage, TaskSummary
@@ -52,7 +54,7 @@ PriorityIn = Annotated[PriorityBody, json_body(PriorityBody, LIMITED_ADMIN)]
     "",
     status_code=202,
     response_model=Submitted,
-    responses=answers(*AUTHENTICATED, 400, 403, 422),
+    responses=answers(*AUTHENTICATED, 400, 403, 409, 422),
 )
 def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitter) -> Submitted:
     """Queue a task for a user; 429 when the user's rate limit or quota is reached."""
@@ -67,6 +69,10 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
         )
     if body.queue is not None and body.queue not in QUEUES:
         raise HTTPException(422, f"queue: {shown(body.queue)} is not one of {', '.join(QUEUES)}")
+    try:
+        services.environment.writable()  # the app publishes with the system's transport
+    except NotWritable as exc:
+        raise ActionError(409, STEPS_UNKNOWN, str(exc)) from None
     task_id = str(uuid.uuid4())
     admission = services.quotas.take(body.user, task_id)
     if not admission.taken:

@@ -20,6 +20,7 @@ from typing import Any
 import redis
 
 from taskdeck_core.api_types import SepSource, StepsSource, TransportInfo
+from taskdeck_core.events import NotReady
 from taskdeck_core.transport import KOMBU_DEFAULT_SEP, KOMBU_DEFAULT_STEPS, Transport
 
 BINDING_PREFIX = "_kombu.binding."
@@ -95,6 +96,18 @@ def choose_steps(
     if seen_steps <= set(KOMBU_DEFAULT_STEPS):
         return KOMBU_DEFAULT_STEPS, "assumed"
     return tuple(sorted(seen_steps | {0})), "unknown"
+
+
+def known_for_binding(info: TransportInfo) -> TransportInfo:
+    """``info``, if a binding may be written with its separator: configured or seen in the
+    broker. Before any binding exists the separator is only assumed, and a binding written
+    with a wrong one breaks the system's own clients; raises ``NotReady`` then."""
+    if info.sep_source == "assumed":
+        raise NotReady(
+            "waiting for the system's first queue binding to learn its separator (or set "
+            "it in the settings); nothing is written to the broker until then"
+        )
+    return info
 
 
 def read_tables(client: redis.Redis) -> dict[str, list[str]]:

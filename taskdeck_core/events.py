@@ -17,6 +17,11 @@ from celery import Celery
 log = logging.getLogger("taskdeck.events")
 
 
+class NotReady(Exception):
+    """Raised by a capture's ``prepare`` when it must not connect yet; it is asked again
+    a second later (no growing backoff), and the reason is shown as the last error."""
+
+
 class EventCapture:
     """Receives every event on one connection for as long as that connection lives.
 
@@ -80,6 +85,10 @@ class EventCapture:
                     for _ in steps:
                         if self._stop.is_set():
                             break
+            except NotReady as exc:
+                self.connected, self.connected_since = False, None
+                self.last_error = str(exc)
+                self._stop.wait(self.poll_s)
             except Exception as exc:  # noqa: BLE001 - reconnect with backoff; the state is shown
                 self.connected, self.connected_since = False, None
                 self.last_error = f"{type(exc).__name__}: {exc}"

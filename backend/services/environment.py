@@ -20,10 +20,10 @@ from kombu import pools
 from backend.services.broker import BrokerQueues
 from backend.services.events_source import EventIngestor, SourceChooser
 from taskdeck_core.api_types import Capability, Environment, TransportInfo
-from taskdeck_core.discovery import discover
+from taskdeck_core.discovery import discover, known_for_binding
 
 log = logging.getLogger("taskdeck.environment")
-REFRESH_S = 30.0
+REFRESH_S = 10.0
 
 
 class NotWritable(Exception):
@@ -76,6 +76,11 @@ class EnvironmentService:
                 info.foreign_binding_count, info.sep, info.foreign_bindings[0],
             )  # fmt: skip
         return info
+
+    def learn_before_binding(self) -> TransportInfo:
+        """Learn, and refuse (``NotReady``) while the separator is only assumed: for the
+        event receiver, whose connection writes a binding."""
+        return known_for_binding(self.learn())
 
     def current(self) -> TransportInfo:
         """What was learned, looked at again when older than ``REFRESH_S``."""

@@ -34,7 +34,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with contextlib.ExitStack() as started:  # stopped in reverse order
         redis_server = started.enter_context(running_redis(run_dir))
         backend = started.enter_context(running_backend(
-            run_dir, redis_server.url, {**ROOMY, "TASKDECK_WORKER_TIMEOUT_S": "3"}))  # fmt: skip
+            run_dir, redis_server.url, {**ROOMY, "TASKDECK_WORKER_TIMEOUT_S": "3",
+            # Shown before any worker has bound them.
+            "TASKDECK_QUEUES": "data_sync,scheduled,default"}))  # fmt: skip
         alertmanager = started.enter_context(running_alertmanager(run_dir, group_wait="1s"))
         prometheus = started.enter_context(running_prometheus(
             run_dir, backend, alertmanager, interval="1s", rules_factor=RULES_FACTOR))  # fmt: skip

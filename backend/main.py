@@ -106,7 +106,10 @@ def build_services(settings: Settings) -> Services:
         ledger, audit_log, queues_, client, celery, environment, quotas=quota_service
     )
     workers_ = WorkerMonitor(
-        celery, settings.worker_timeout_s, task_sink=events.feed, prepare=environment.learn_before_binding
+        celery,
+        settings.worker_timeout_s,
+        task_sink=events.feed,
+        prepare=environment.learn_before_binding,
     )
     return Services(
         settings=settings,

@@ -69,7 +69,8 @@ class System:
                 for raw in reversed(self.db.lrange(key, 0, -1))]  # fmt: skip
 
     def ran(self) -> list[str]:
-        return [i.decode() for i in self.db.lrange(RAN_KEY, 0, -1)]
+        ran: Any = self.db.lrange(RAN_KEY, 0, -1)
+        return [i.decode() for i in ran]
 
     def start_worker(self) -> None:
         self.worker = start_stock_worker(self.run_dir, self.url, self.config)
@@ -133,7 +134,8 @@ def metrics_depth(text: str, queue: str) -> int:
 def unparsable_bindings(db: redis.Redis, sep: str) -> list[str]:
     bad = []
     for key in db.scan_iter("_kombu.binding.*"):
-        for member in db.smembers(key):
+        members: Any = db.smembers(key)
+        for member in members:
             if len(member.decode().split(sep)) != 3:
                 bad.append(f"{key.decode()}: {member!r}")
     return bad

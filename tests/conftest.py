@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from taskdeck_core.transport import QUEUES
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
 from taskdeck_dev.stack import (
     Server,
@@ -42,6 +43,8 @@ TOKENS_ENV = ",".join(f"{role}-user:{role}:{token}" for role, token in TOKENS.it
 # Backends of tests that are not about limits: limits and quotas far out of the way.
 ROOMY = {
     "TASKDECK_TOKENS": TOKENS_ENV,
+    # The data-sync system's queues, shown before any of its workers has bound them.
+    "TASKDECK_QUEUES": ",".join(QUEUES),
     "TASKDECK_QUOTA_DEFAULT": "10000",
     "TASKDECK_RATELIMIT_TIERS": "{"
     + ", ".join(

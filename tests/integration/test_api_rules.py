@@ -212,7 +212,7 @@ def test_submit_checks_task_name_queue_and_user(admin: httpx.Client) -> None:
 
 def test_queues_and_workers_answer(admin: httpx.Client, celery_worker: ManagedProcess) -> None:
     queues = admin.get("/api/v1/queues").json()
-    assert [q["name"] for q in queues] == ["data_sync", "scheduled", "default"]
+    assert {"data_sync", "scheduled", "default"} <= {q["name"] for q in queues}
     assert all(q["depth"] == sum(q["depth_by_priority"].values()) for q in queues)
 
     def worker_seen() -> bool:

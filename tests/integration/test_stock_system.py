@@ -104,7 +104,7 @@ def system(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[System]:
     port = free_port()
     redis_proc = start_redis(tmp_path, port)
     url = add_acl_user(port)
-    env = {**ROOMY}
+    env = {k: v for k, v in ROOMY.items() if k != "TASKDECK_QUEUES"}  # none but its own
     if config.steps:  # the broker shows the separator, not the steps
         env["TASKDECK_PRIORITY_STEPS"] = ",".join(map(str, config.steps))
     backend_port = free_port()
@@ -261,7 +261,8 @@ def test_a_task_a_stock_worker_holds_can_only_be_revoked_by_broadcast_and_says_s
     redis_proc = start_redis(tmp_path, port)
     url = add_acl_user(port)
     backend_port = free_port()
-    backend_proc = start_backend(tmp_path, backend_port, url, env=ROOMY)
+    own = {k: v for k, v in ROOMY.items() if k != "TASKDECK_QUEUES"}
+    backend_proc = start_backend(tmp_path, backend_port, url, env=own)
     app, db = stock_app(url, config), redis.Redis.from_url(url)
     client = api(f"http://127.0.0.1:{backend_port}", role="support")
     system = System(config, url, tmp_path, app, db, client)

@@ -1,0 +1,1 @@
+"""Real faults injected into running servers, and hostile input, with what must still hold."""

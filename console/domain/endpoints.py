@@ -7,10 +7,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taskdeck_core.sandbox_paths import STATE_FILE
+from taskdeck_core.transport import KOMBU_DEFAULT_SEP, QUEUES, SANDBOX_STEPS
 
 
 class EndpointsError(ValueError):
     """The endpoints could not be read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """What the owners configured of the watched system's transport; empty parts are
+    learned from the broker (``taskdeck_core.discovery``)."""
+
+    sep: str = ""  # the separator itself (kombu's default is "\x06\x16"), not as typed
+    steps: tuple[int, ...] = ()
+    queues: tuple[str, ...] = ()  # watched besides those bound in the broker
+
+
+LEARNED = TransportSettings()  # nothing configured: everything learned from the broker
+# The sandbox's data-sync system: kombu's separator, ten priority steps and its own queues.
+SANDBOX_SETTINGS = TransportSettings(KOMBU_DEFAULT_SEP, SANDBOX_STEPS, QUEUES)
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,7 @@ class Endpoints:
     prometheus_url: str
     alertmanager_url: str
     backend_token: str | None = None  # from the keyring, or the sandbox's own admin token
+    transport: TransportSettings = LEARNED
 
     @classmethod
     def from_sandbox(cls, run_dir: Path) -> Endpoints:
@@ -33,6 +50,7 @@ class Endpoints:
                 prometheus_url=str(urls["prometheus"]),
                 alertmanager_url=str(urls["alertmanager"]),
                 backend_token=state.get("tokens", {}).get("admin"),
+                transport=SANDBOX_SETTINGS,
             )
         except FileNotFoundError:
             raise EndpointsError(

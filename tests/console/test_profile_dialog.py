@@ -253,3 +253,73 @@ def test_a_refused_token_is_a_failure_and_no_token_is_said(
     secrets.delete("Local", BROKER_PASSWORD)
     broker, backend, *_ = run_coro(qtbot, check_profile(local, secrets, timeout_s=3.0))
     assert broker.ok and backend.ok and backend.summary == "health ok; no token stored"
+
+
+def test_transport_settings_are_checked_as_typed_saved_and_shown_again(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
+) -> None:
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Staging")
+    form = dialog.form
+    assert (form.sep_edit.text(), form.steps_edit.text(), form.queues_edit.text()) == ("", "", "")
+    # Input that does not read says why, blocks OK and changes nothing.
+    retype(qtbot, form.steps_edit, "0,3,x")
+    assert "The priority steps cannot be used: priority steps must be whole numbers" in (
+        dialog.problems_label.text()
+    )
+    assert not dialog.ok_button.isEnabled()
+    retype(qtbot, form.steps_edit, "3,0")
+    assert "must rise from 0 to at most 9" in dialog.problems_label.text()
+    retype(qtbot, form.sep_edit, "\\x0")
+    assert "The transport separator cannot be used: cannot read the separator" in (
+        dialog.problems_label.text()
+    )
+    dialog.profile_list.setCurrentRow(1)
+    secrets_shown(qtbot, dialog)
+    dialog.profile_list.setCurrentRow(0)
+    assert (form.sep_edit.text(), form.steps_edit.text()) == ("", "")  # as they were
+    assert dialog.problems_label.isHidden() and dialog.ok_button.isEnabled()
+    # Typed with escapes, as in the system's broker_transport_options.
+    retype(qtbot, form.sep_edit, "\\x06\\x16")
+    retype(qtbot, form.steps_edit, "0, 2, 5, 8")
+    retype(qtbot, form.queues_edit, "erp_sync, celery")
+    assert dialog.problems_label.isHidden()
+    press_ok(qtbot, dialog)
+    saved(qtbot, dialog)
+    loaded = store.load()
+    assert loaded.problems == []
+    staging = loaded.profiles[0]
+    assert staging.transport_sep == "\x06\x16" and staging.priority_steps == (0, 2, 5, 8)
+    assert staging.queues == ("erp_sync", "celery")
+    assert loaded.profiles[1] == PROD  # untouched: learned from its broker
+    text = store.path.read_text(encoding="utf-8")
+    assert 'transport_sep = "\\\\x06\\\\x16"' in text and text.count("transport_sep") == 1
+    endpoints = staging.endpoints()
+    assert endpoints.transport.sep == "\x06\x16" and endpoints.transport.steps == (0, 2, 5, 8)
+    again = open_dialog(qtbot, store, MemorySecrets(), loaded.profiles, "Staging")
+    assert again.form.sep_edit.text() == "\\x06\\x16"
+    assert again.form.steps_edit.text() == "0,2,5,8"
+    assert again.form.queues_edit.text() == "erp_sync, celery"
+
+
+def test_a_profiles_file_of_an_older_version_still_loads(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(
+        'active = "Old"\n\n[[profile]]\nname = "Old"\nbroker_url = "redis://old:6379/0"\n'
+        'backend_url = "http://old:8400"\nprometheus_url = "http://old:9090"\n'
+        'alertmanager_url = "http://old:9093"\ncolour = "#3b82f6"\nproduction = false\n\n'
+        '[[profile]]\nname = "Bad steps"\nbroker_url = "redis://bad:6379/0"\n'
+        'backend_url = "http://bad:8400"\nprometheus_url = "http://bad:9090"\n'
+        'alertmanager_url = "http://bad:9093"\npriority_steps = [3, 1]\n',
+        encoding="utf-8",
+    )
+    loaded = store.load()
+    assert [p.name for p in loaded.profiles] == ["Old"] and loaded.active == "Old"
+    old = loaded.profiles[0]
+    assert (old.transport_sep, old.priority_steps, old.queues) == ("", (), ())
+    assert len(loaded.problems) == 1
+    assert (
+        "Bad steps" in loaded.problems[0]
+        and "priority steps cannot be used" in (loaded.problems[0])
+    )
+    store.save(loaded.profiles, loaded.active)
+    assert "transport_sep" not in store.path.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import (
     SplitResult,
     parse_qsl,
@@ -18,8 +19,9 @@ from urllib.parse import (
     urlsplit,
 )
 
-from console.domain.endpoints import Endpoints
+from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints, TransportSettings
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from taskdeck_core.transport import parse_sep, parse_steps, show_sep
 
 DEFAULT_COLOUR = "#3b82f6"
 SANDBOX_COLOUR = "#10b981"
@@ -28,9 +30,11 @@ NAME_MAX = 60
 BROKER_SCHEMES = ("redis", "rediss", "unix")
 HTTP_SCHEMES = ("http", "https")
 URL_FIELDS = ("broker_url", "backend_url", "prometheus_url", "alertmanager_url")
-FIELDS = ("name", *URL_FIELDS, "colour", "production")
+TRANSPORT_FIELDS = ("transport_sep", "priority_steps", "queues")
+FIELDS = ("name", *URL_FIELDS, "colour", "production", *TRANSPORT_FIELDS)
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_QUEUE_SPLIT_RE = re.compile(r"[\s,]+")
 CONTEXT = "Profiles"  # the translation context of the profile messages
 
 
@@ -62,6 +66,10 @@ class Profile:
     alertmanager_url: str
     colour: str = DEFAULT_COLOUR
     production: bool = False
+    # The watched system's transport as its owners configured it; empty: learned from the broker.
+    transport_sep: str = ""  # the separator itself, not as typed ("\x06\x16" is two characters)
+    priority_steps: tuple[int, ...] = ()
+    queues: tuple[str, ...] = ()  # watched besides the queues bound in the broker
 
     def validate(self) -> list[str]:
         """Human-readable problems (as :class:`Message`); empty when the profile is valid."""
@@ -95,7 +103,12 @@ class Profile:
                     colour=self.colour,
                 )
             )
+        problems += transport_problems(self.transport_sep, self.priority_steps, self.queues)
         return problems
+
+    @property
+    def transport(self) -> TransportSettings:
+        return TransportSettings(self.transport_sep, self.priority_steps, self.queues)
 
     def endpoints(
         self, broker_password: str | None = None, backend_token: str | None = None
@@ -107,7 +120,102 @@ class Profile:
             prometheus_url=self.prometheus_url,
             alertmanager_url=self.alertmanager_url,
             backend_token=backend_token,
+            transport=self.transport,
         )
+
+
+def _separator_problem(reason: object) -> Message:
+    return message(
+        QT_TRANSLATE_NOOP("Profiles", "The transport separator cannot be used: {reason}"),
+        reason=reason,
+    )
+
+
+def _steps_problem(reason: object) -> Message:
+    return message(
+        QT_TRANSLATE_NOOP("Profiles", "The priority steps cannot be used: {reason}"),
+        reason=reason,
+    )
+
+
+def _queue_problems(queues: Sequence[str]) -> list[str]:
+    for queue in queues:
+        if _CONTROL_RE.search(queue):
+            return [
+                message(
+                    QT_TRANSLATE_NOOP(
+                        "Profiles", "The queue name “{queue}” contains control characters."
+                    ),
+                    queue=show_sep(queue),
+                )
+            ]
+        if not queue or queue != queue.strip() or _QUEUE_SPLIT_RE.search(queue):
+            return [
+                message(
+                    QT_TRANSLATE_NOOP(
+                        "Profiles",
+                        "The queue name “{queue}” is empty or holds a space or a comma.",
+                    ),
+                    queue=queue,
+                )
+            ]
+    return []
+
+
+def transport_problems(sep: str, steps: Sequence[int], queues: Sequence[str]) -> list[str]:
+    """What is wrong with a profile's transport settings (empty ones are learned: fine)."""
+    problems: list[str] = []
+    if sep:
+        try:
+            parse_sep(show_sep(sep))  # the same rules as for a typed separator
+        except ValueError as exc:
+            problems.append(_separator_problem(exc))
+    if steps:
+        try:
+            parse_steps(steps)
+        except ValueError as exc:
+            problems.append(_steps_problem(exc))
+    return problems + _queue_problems(queues)
+
+
+@dataclass(frozen=True)
+class TransportInput:
+    """The transport settings as typed in the profile dialog, read: each part that reads is
+    in ``values`` (under its ``Profile`` field), each that does not is in ``problems``."""
+
+    values: dict[str, Any]
+    problems: list[str]
+
+
+def read_transport_input(sep: str, steps: str, queues: str) -> TransportInput:
+    """``sep`` with escapes (``\\x06\\x16``), ``steps`` as "0,3,6,9", ``queues`` separated by
+    commas or spaces; empty text is an empty setting (learned from the broker)."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        values["transport_sep"] = parse_sep(sep)
+    except ValueError as exc:
+        problems.append(_separator_problem(exc))
+    try:
+        values["priority_steps"] = parse_steps(steps) if steps.strip() else ()
+    except ValueError as exc:
+        problems.append(_steps_problem(exc))
+    names = tuple(q for q in _QUEUE_SPLIT_RE.split(queues.strip()) if q)
+    queue_problems = _queue_problems(names)
+    if queue_problems:
+        problems += queue_problems
+    else:
+        values["queues"] = names
+    return TransportInput(values, problems)
+
+
+def transport_text(profile: Profile) -> tuple[str, str, str]:
+    """A profile's transport settings as the dialog shows them: separator, steps, queues."""
+    return (
+        show_sep(profile.transport_sep),
+        ",".join(map(str, profile.priority_steps)),
+        ", ".join(profile.queues),
+    )
 
 
 def _common_url_problems(field: str, url: str) -> tuple[list[str], SplitResult | None]:
@@ -275,6 +383,9 @@ def sandbox_profile(urls: dict[str, str]) -> Profile:
         prometheus_url=urls["prometheus"],
         alertmanager_url=urls["alertmanager"],
         colour=SANDBOX_COLOUR,
+        transport_sep=SANDBOX_SETTINGS.sep,
+        priority_steps=SANDBOX_SETTINGS.steps,
+        queues=SANDBOX_SETTINGS.queues,
     )
 
 

@@ -20,6 +20,7 @@ from console.domain.profiles.model import (
     split_broker_password,
 )
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from taskdeck_core.transport import parse_sep
 
 _HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*profile[ \t]*\]\]", re.MULTILINE)
 _TOML_POSITION_RE = re.compile(
@@ -160,6 +161,36 @@ def _read_document(document: dict[str, Any], text: str, file: str) -> LoadResult
     return LoadResult(profiles, active, problems)
 
 
+def _read_transport(entry: dict[str, Any]) -> tuple[dict[str, Any], list[Message]]:
+    """The optional transport settings of an entry (absent in files of older versions)."""
+    values: dict[str, Any] = {}
+    problems: list[Message] = []
+    sep = entry.get("transport_sep", "")
+    if not isinstance(sep, str):
+        problems.append(message(QT_TRANSLATE_NOOP(
+            "Profiles", "“transport_sep” must be text in quotes, as in '\\x06\\x16'.")))  # fmt: skip
+    else:
+        try:  # written with escapes, as typed in the dialog
+            values["transport_sep"] = parse_sep(sep)
+        except ValueError as exc:
+            problems.append(message(QT_TRANSLATE_NOOP(
+                "Profiles", "The transport separator cannot be used: {reason}"), reason=exc))  # fmt: skip
+    steps = entry.get("priority_steps", [])
+    if isinstance(steps, list) and all(isinstance(s, int) and not isinstance(s, bool)
+                                       for s in steps):  # fmt: skip
+        values["priority_steps"] = tuple(steps)  # checked with the profile
+    else:
+        problems.append(message(QT_TRANSLATE_NOOP(
+            "Profiles", "“priority_steps” must be a list of whole numbers, as in [0, 3, 6, 9].")))  # fmt: skip
+    queues = entry.get("queues", [])
+    if isinstance(queues, list) and all(isinstance(q, str) for q in queues):
+        values["queues"] = tuple(queues)  # checked with the profile
+    else:
+        problems.append(message(QT_TRANSLATE_NOOP(
+            "Profiles", "“queues” must be a list of queue names in quotes, as in [\"erp_sync\"].")))  # fmt: skip
+    return values, problems
+
+
 def _read_entry(
     number: int, line: int | None, entry: object, file: str
 ) -> tuple[Profile | None, list[str], Message]:
@@ -234,6 +265,11 @@ def _read_entry(
         else:
             problems.append(problem(complaint))
             fatal = True
+    transport, transport_problems = _read_transport(entry)
+    values.update(transport)
+    problems += [problem(QT_TRANSLATE_NOOP("Profiles", "{reason} The profile is ignored."),
+                         reason=reason) for reason in transport_problems]  # fmt: skip
+    fatal = fatal or bool(transport_problems)
     if fatal:
         return None, problems, label
     bare, password = split_broker_password(values["broker_url"])

@@ -15,6 +15,7 @@ import tomli_w
 from console.domain.profiles.model import Profile, ProfileError, check_profiles, message
 from console.domain.profiles.parse import LoadResult, parse_profiles
 from console.domain.translation import QT_TRANSLATE_NOOP
+from taskdeck_core.transport import show_sep
 
 PROFILES_FILE = "profiles.toml"
 _FILE_HEADER = (
@@ -34,6 +35,26 @@ def config_dir() -> Path:
     xdg = os.environ.get("XDG_CONFIG_HOME")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
     return base / "taskdeck"
+
+
+def _entry(p: Profile) -> dict[str, Any]:
+    """A profile as the file holds it; transport settings only when set (learned otherwise)."""
+    entry: dict[str, Any] = {
+        "name": p.name,
+        "broker_url": p.broker_url,
+        "backend_url": p.backend_url,
+        "prometheus_url": p.prometheus_url,
+        "alertmanager_url": p.alertmanager_url,
+        "colour": p.colour,
+        "production": p.production,
+    }
+    if p.transport_sep:
+        entry["transport_sep"] = show_sep(p.transport_sep)  # as typed in the dialog
+    if p.priority_steps:
+        entry["priority_steps"] = list(p.priority_steps)
+    if p.queues:
+        entry["queues"] = list(p.queues)
+    return entry
 
 
 class ProfileStore:
@@ -93,18 +114,7 @@ class ProfileStore:
         document: dict[str, Any] = {}
         if active is not None:
             document["active"] = active
-        document["profile"] = [
-            {
-                "name": p.name,
-                "broker_url": p.broker_url,
-                "backend_url": p.backend_url,
-                "prometheus_url": p.prometheus_url,
-                "alertmanager_url": p.alertmanager_url,
-                "colour": p.colour,
-                "production": p.production,
-            }
-            for p in profiles
-        ]
+        document["profile"] = [_entry(p) for p in profiles]
         data = (_FILE_HEADER + tomli_w.dumps(document)).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):

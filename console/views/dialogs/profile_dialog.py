@@ -32,6 +32,7 @@ from console.domain.profiles import (
     ProfileError,
     ProfileStore,
     name_key,
+    read_transport_input,
 )
 from console.domain.service_status import Connection
 from console.models.format import translated
@@ -79,6 +80,7 @@ class ProfileDialog(QDialog):
         self._active = active
         self._result_profiles = list(profiles)
         self._result_active = active
+        self._input_problems: list[str] = []  # typed settings that do not read (not applied)
 
         self.profile_list = QListWidget()
         self.profile_list.setMinimumWidth(200)
@@ -140,7 +142,7 @@ class ProfileDialog(QDialog):
         names = [d.profile.name for d in self._drafts]
         self.profile_list.setCurrentRow(names.index(active) if active in names else 0)
         self._show_row(self.profile_list.currentRow())
-        self.resize(820, 520)
+        self.resize(820, 640)
         self._tasks.run(self._check_keyring())
 
     # --- results ---------------------------------------------------------------------------
@@ -249,6 +251,7 @@ class ProfileDialog(QDialog):
 
     def _show_row(self, row: int) -> None:
         draft = self._drafts[row] if 0 <= row < len(self._drafts) else None
+        self._input_problems = []  # the form shows the profile's own settings again
         self.form.setEnabled(draft is not None)
         self.delete_button.setEnabled(draft is not None)
         if draft is None:
@@ -269,11 +272,15 @@ class ProfileDialog(QDialog):
         values = self.form.values()
         if draft.secrets_loaded:
             draft.password, draft.token = values.password, values.token
+        # Transport settings that do not read leave the profile's as they were, and say why.
+        transport = read_transport_input(values.transport_sep, values.priority_steps,
+                                         values.queues)  # fmt: skip
+        self._input_problems = transport.problems
         draft.profile = replace(
             draft.profile, name=values.name, broker_url=values.broker_url,
             backend_url=values.backend_url, prometheus_url=values.prometheus_url,
             alertmanager_url=values.alertmanager_url, colour=values.colour,
-            production=values.production,
+            production=values.production, **transport.values,
         )  # fmt: skip
         self._update_item(row, draft)
         self._show_problems()
@@ -283,7 +290,7 @@ class ProfileDialog(QDialog):
     def problems(self) -> list[str]:
         """What stops OK (translated): the selected profile's problems first, then the others'."""
         current = self._current()
-        found: list[str] = []
+        found: list[str] = [translated(p) for p in self._input_problems]
         if current is not None:
             found += [translated(p) for p in current.profile.validate()]
         for number, draft in enumerate(self._drafts, start=1):

@@ -1,4 +1,6 @@
-"""The form of one connection profile: its name, four addresses, two secrets, colour and kind."""
+"""The form of one connection profile: its name, four addresses, two secrets, colour and kind,
+and (under Advanced) the watched system's transport, when its owners' settings are to be used
+rather than learned from the broker."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
     QFormLayout,
+    QGroupBox,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -20,6 +24,7 @@ from console.domain.profiles import (
     PRODUCTION_COLOUR,
     Profile,
     split_broker_password,
+    transport_text,
 )
 
 
@@ -42,6 +47,9 @@ class FormValues:
     production: bool
     password: str
     token: str
+    transport_sep: str  # as typed, with escapes ("\\x06\\x16")
+    priority_steps: str  # as typed ("0,3,6,9")
+    queues: str  # as typed ("erp_sync, celery")
 
 
 class ProfileForm(QWidget):
@@ -79,12 +87,36 @@ class ProfileForm(QWidget):
         form.addRow(self.tr("Alertmanager URL"), self.alertmanager_url_edit)
         form.addRow(self.tr("Colour"), self.colour_button)
         form.addRow("", self.production_check)
+        form.addRow(self._advanced())
         for edit in self._text_edits():
             edit.textChanged.connect(self._changed)
         self.broker_url_edit.editingFinished.connect(self.move_password_out_of_url)
         self.production_check.toggled.connect(self._production_toggled)
         self.colour_button.clicked.connect(self._choose_colour)
         self.set_secrets_ready(True)
+
+    def _advanced(self) -> QGroupBox:
+        """The watched system's transport: empty fields are learned from the broker."""
+        box = QGroupBox(self.tr("Advanced: the watched system's transport"))
+        note = QLabel(
+            self.tr(
+                "Leave these empty to learn them from the broker. Set them as in the "
+                "system's Celery broker_transport_options when they cannot be learned."
+            )
+        )
+        note.setWordWrap(True)
+        self.sep_edit = QLineEdit()
+        self.sep_edit.setPlaceholderText(self.tr("learned; kombu's default is \\x06\\x16"))
+        self.steps_edit = QLineEdit()
+        self.steps_edit.setPlaceholderText(self.tr("learned; kombu's default is 0,3,6,9"))
+        self.queues_edit = QLineEdit()
+        self.queues_edit.setPlaceholderText(self.tr("only the queues bound in the broker"))
+        form = QFormLayout(box)
+        form.addRow(note)
+        form.addRow(self.tr("Separator"), self.sep_edit)
+        form.addRow(self.tr("Priority steps"), self.steps_edit)
+        form.addRow(self.tr("Extra queues"), self.queues_edit)
+        return box
 
     def _secret_edits(self) -> tuple[QLineEdit, QLineEdit]:
         return self.broker_password_edit, self.backend_token_edit
@@ -98,6 +130,9 @@ class ProfileForm(QWidget):
             self.backend_token_edit,
             self.prometheus_url_edit,
             self.alertmanager_url_edit,
+            self.sep_edit,
+            self.steps_edit,
+            self.queues_edit,
         )
 
     def show_profile(self, profile: Profile | None, password: str = "", token: str = "") -> None:
@@ -117,6 +152,10 @@ class ProfileForm(QWidget):
                 self.alertmanager_url_edit.setText(profile.alertmanager_url)
                 self.production_check.setChecked(profile.production)
                 self._show_colour(profile.colour)
+                sep, steps, queues = transport_text(profile)
+                self.sep_edit.setText(sep)
+                self.steps_edit.setText(steps)
+                self.queues_edit.setText(queues)
                 self.show_secrets(password, token)
         finally:
             self._filling = False
@@ -149,6 +188,9 @@ class ProfileForm(QWidget):
             production=self.production_check.isChecked(),
             password=password if password is not None else self.broker_password_edit.text(),
             token=self.backend_token_edit.text().strip(),
+            transport_sep=self.sep_edit.text(),
+            priority_steps=self.steps_edit.text(),
+            queues=self.queues_edit.text(),
         )
 
     def move_password_out_of_url(self) -> None:

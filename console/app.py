@@ -185,7 +185,7 @@ class Console(QObject):
             ServiceKind.PROMETHEUS: endpoints.prometheus_url,
             ServiceKind.ALERTMANAGER: endpoints.alertmanager_url,
         }
-        broker = BrokerReader(endpoints.broker_url)
+        broker = BrokerReader(endpoints.broker_url, endpoints.transport)
         backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
         prometheus = PrometheusReader(endpoints.prometheus_url)
         alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
@@ -220,6 +220,12 @@ class Console(QObject):
         link.live.workers_changed.connect(o.show_workers)
         link.live.counts_changed.connect(o.show_counts)
         link.live.error.connect(w.show_message)
+        c = self.connections_page
+        link.live.transport_changed.connect(c.show_transport)
+        link.live.transport_changed.connect(q.set_transport)
+        link.live.environment_changed.connect(c.show_environment)
+        link.live.environment_changed.connect(lambda env: q.set_backend_transport(env.transport))
+        link.live.environment_failed.connect(c.show_environment_failure)
         link.overview.series_changed.connect(lambda name, series: o.plots[name].set_series(series))
         link.overview.point_added.connect(
             lambda name, key, t, v: o.plots[name].append_point(key, t, v)
@@ -265,6 +271,9 @@ class Console(QObject):
             plot.clear()
         for tile in self.overview_page.tiles.values():
             tile.clear()
+        self.connections_page.clear_environment()
+        self.queues_page.set_transport(None)
+        self.queues_page.set_backend_transport(None)
 
     async def close_link(self) -> None:
         link, self.link = self.link, None

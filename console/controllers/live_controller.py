@@ -22,13 +22,13 @@ from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
 from console.services.prometheus_reader import MetricsSource
 from console.tasks import TaskOwner
-from taskdeck_core.api_types import TaskStats
+from taskdeck_core.api_types import Environment, TaskStats, TransportInfo
 
 log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
 DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
 TICK_MS = 1000  # heartbeat ages and counts move on even without events
-DISCOVER_EVERY = 15  # look for newly bound queues every 15th refresh (30 s)
+DISCOVER_EVERY = 15  # look at the bindings (new queues, the transport) every 15th refresh (30 s)
 QUEUE_STATS = {
     "rate_in": "sum by (queue_name) (rate(celery_task_sent_total[1m]))",
     "rate_out": "sum by (queue_name) (rate(celery_task_succeeded_total[1m]) "
@@ -43,6 +43,9 @@ class LiveController(QObject):
     queues_changed = Signal(list)  # list[QueueInfo]
     workers_changed = Signal(list)  # list[WorkerInfo]
     counts_changed = Signal(object)  # LiveCounts
+    transport_changed = Signal(object)  # TransportInfo, as the console learned it
+    environment_changed = Signal(object)  # Environment, as the backend answered it
+    environment_failed = Signal(str)  # why the backend did not say
     error = Signal(str)
 
     def __init__(
@@ -62,13 +65,15 @@ class LiveController(QObject):
         self.state = LiveState()
         self.clock = clock
         self._receiver_factory = receiver_factory or (
-            lambda deliver: EventReceiver(broker.url, deliver)
+            lambda deliver: EventReceiver(broker.url, deliver, broker.learn)
         )
         self._receiver: EventReceiver | None = None
         self._tasks = TaskOwner()
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._receiver_error: str | None = None
+        self._transport: TransportInfo | None = None
+        self.environment: Environment | None = None
         self._depth_timer = every(self, DEPTH_INTERVAL_MS, self._poll)
         self._tick = every(self, TICK_MS, self._publish_workers_and_counts)
 
@@ -108,7 +113,9 @@ class LiveController(QObject):
     async def _refresh(self) -> None:
         try:
             if self._rounds % DISCOVER_EVERY == 0:
+                self._tasks.run(self._environment(), key="environment")
                 await self.broker.discover()
+            self._publish_transport()
             depths = await self.broker.depths()
             self.state.set_depths(depths, self.clock())
             self._rounds += 1
@@ -120,6 +127,29 @@ class LiveController(QObject):
             self.error.emit(exc.detail)
         except Exception as exc:  # noqa: BLE001 - shown; the last data stays on screen
             self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+
+    def _publish_transport(self) -> None:
+        """The transport as last learned (here, or by the event receiver), when it changed."""
+        info = self.broker.info
+        if info is not None and info != self._transport:
+            self._transport = info
+            self.transport_changed.emit(info)
+
+    async def _environment(self) -> None:
+        """What the backend learned of the system and what it supports there."""
+        if self.backend is None:
+            return
+        try:
+            environment = await self.backend.environment()
+        except BackendError as exc:
+            self.environment_failed.emit(exc.detail)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown on the Connections page
+            self.environment_failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        if environment != self.environment:
+            self.environment = environment
+            self.environment_changed.emit(environment)
 
     async def _queue_rates(self) -> None:
         """Rates in and out and consumers per queue, from Prometheus (left blank without it)."""
@@ -144,6 +174,8 @@ class LiveController(QObject):
         self._tasks.run(self._seed(), key="seed")
 
     async def _seed(self) -> None:
+        if self._rounds:  # the first refresh asks with its discovery
+            self._tasks.run(self._environment(), key="environment")
         await self._backend_details()
         self._publish_workers_and_counts()
 

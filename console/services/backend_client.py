@@ -19,6 +19,7 @@ from taskdeck_core.api_types import (
     BulkAccepted,
     BulkDryRun,
     BulkJob,
+    Environment,
     ErrorBody,
     Me,
     MessagePage,
@@ -36,6 +37,7 @@ _ACTION = TypeAdapter(ActionResult)
 _TASK_STATS = TypeAdapter(TaskStats)
 _BULK: TypeAdapter[BulkAccepted | BulkDryRun] = TypeAdapter(BulkAccepted | BulkDryRun)
 _JOB = TypeAdapter(BulkJob)
+_ENVIRONMENT = TypeAdapter(Environment)
 
 
 class BackendError(Exception):
@@ -88,6 +90,10 @@ class BackendClient:
 
     async def me(self) -> Me:
         return await self._call(_ME, "GET", "/api/v1/me")
+
+    async def environment(self) -> Environment:
+        """The watched system as the backend learned it, and what TaskDeck can do there."""
+        return await self._call(_ENVIRONMENT, "GET", "/api/v1/environment")
 
     async def queues(self) -> list[QueueSummary]:
         return await self._call(_QUEUES, "GET", "/api/v1/queues")

@@ -1,9 +1,13 @@
 """Read-only live data from the broker: queue depths, and Celery's events on a thread.
 
 The console never writes tasks or queues: depths are LLEN of every priority
-list. Celery events (worker heartbeats, task events) are received on a thread
-of their own and handed to the event loop in batches a few times a second,
-so a burst of thousands of events costs the window a handful of updates.
+list, named as the watched system names them (its separator and priority
+steps, learned by ``taskdeck_core.discovery`` unless the profile sets them).
+Celery events (worker heartbeats, task events) are received on a thread of
+their own and handed to the event loop in batches a few times a second, so a
+burst of thousands of events costs the window a handful of updates. The
+receiver's own binding is written in the system's format, so the system's
+kombu clients can still parse every binding table.
 """
 
 from __future__ import annotations
@@ -13,59 +17,96 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 
+from console.domain.endpoints import LEARNED, TransportSettings
+from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.discovery import discover, known_for_binding
 from taskdeck_core.events import CaptureOwner, EventCapture
 from taskdeck_core.priority import from_celery_priority
-from taskdeck_core.transport import QUEUES, SANDBOX_TRANSPORT, Transport
+from taskdeck_core.transport import Transport
 
 BATCH_INTERVAL_S = 0.25
 
 
+def learner(client: redis.Redis, settings: TransportSettings) -> Callable[[], TransportInfo]:
+    """A blocking look at the broker behind ``client`` (run it on a worker thread): the
+    system's transport and queues, with what ``settings`` configures taking precedence."""
+    return lambda: discover(client, settings.sep or None, settings.steps or None, settings.queues)
+
+
+def settings_transport(settings: TransportSettings) -> Transport:
+    """The transport ``settings`` name, kombu's defaults for what they leave out (only until
+    the broker has been looked at)."""
+    defaults = Transport()
+    return Transport(settings.sep or defaults.sep, settings.steps or defaults.steps)
+
+
 class BrokerReader:
-    """Depths of the configured queues and of every queue bound in the broker, whose lists
-    ``transport`` names (the watched system's separator and priority steps)."""
+    """Depths of the configured queues and of every queue bound in the broker, read from
+    the lists the watched system's transport names (as learned by :meth:`discover`)."""
 
     def __init__(
         self,
         url: str,
-        queues: tuple[str, ...] = QUEUES,
+        settings: TransportSettings = LEARNED,
         timeout_s: float = 3.0,
-        transport: Transport = SANDBOX_TRANSPORT,
     ) -> None:
         self.url = url
-        self.configured = queues
-        self.queues = queues
-        self.transport = transport
+        self.settings = settings
         self._redis = aioredis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
+        # Discovery is blocking redis-py, run on worker threads (and the event receiver's).
+        self._sync = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._learn = learner(self._sync, settings)
+        self._info: TransportInfo | None = None
 
-    async def discover(self) -> tuple[str, ...]:
-        """The configured queues plus those kombu has bound (its ``_kombu.binding.*`` sets)."""
-        names = set(self.configured)
-        async for key in self._redis.scan_iter("_kombu.binding.*", count=500):
-            if b"pidbox" in key or b"celeryev" in key:
-                continue
-            members: Any = await self._redis.smembers(key)
-            for member in members:
-                parts = member.decode().split(self.transport.sep, 2)  # routing key, pattern, queue
-                queue = parts[2] if len(parts) == 3 else parts[-1]
-                if queue and "pidbox" not in queue and "celeryev" not in queue:
-                    names.add(queue)
-        self.queues = tuple(sorted(names))
-        return self.queues
+    @property
+    def info(self) -> TransportInfo | None:
+        """What was last learned of the system's transport (None until it has been)."""
+        return self._info
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        info = self._info
+        return tuple(info.queues) if info is not None else self.settings.queues
+
+    @property
+    def transport(self) -> Transport:
+        info = self._info
+        return info.transport() if info is not None else settings_transport(self.settings)
+
+    def learn(self) -> TransportInfo:
+        """Look at the broker now; blocking, so on a worker thread. Raises a Redis error
+        when the broker cannot be reached."""
+        info = self._learn()
+        self._info = info  # one assignment: readers on other threads see all of it or none
+        return info
+
+    async def discover(self) -> TransportInfo:
+        """The system's transport and queues (bound ones and the profile's), learned off the
+        event loop's thread."""
+        return await asyncio.to_thread(self.learn)
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+        await asyncio.to_thread(self._sync.close)
 
     async def depths(self) -> dict[str, dict[int, int]]:
         """Waiting messages per queue and user priority (10 ... 1), one count per list."""
-        queues = self.queues
+        info = self._info
+        if info is not None:
+            queues, transport = tuple(info.queues), info.transport()
+        else:
+            queues, transport = self.settings.queues, settings_transport(self.settings)
         pipe = self._redis.pipeline(transaction=False)
-        for key in self.transport.all_list_names(queues):
+        for key in transport.all_list_names(queues):
             pipe.llen(key)
-        by_step = self.transport.depths(queues, await pipe.execute())
+        by_step = transport.depths(queues, await pipe.execute())
         return {
             queue: {from_celery_priority(step): n for step, n in steps.items()}
             for queue, steps in by_step.items()
@@ -76,16 +117,25 @@ class EventReceiver(CaptureOwner):
     """Celery's event stream on a daemon thread, delivered in batches through ``deliver``.
 
     ``deliver(batch)`` is called on a helper thread; pass something that hands
-    the batch to the event loop (``loop.call_soon_threadsafe``).
+    the batch to the event loop (``loop.call_soon_threadsafe``). Before each
+    connection ``learn()`` (blocking, on the receiver's thread) tells the
+    system's transport, so the receiver binds its queue in the system's format,
+    and not at all before that format is known.
     """
 
-    def __init__(self, url: str, deliver: Callable[[list[dict[str, Any]]], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        deliver: Callable[[list[dict[str, Any]]], None],
+        learn: Callable[[], TransportInfo],
+    ) -> None:
         from celery import Celery
 
         self.url = url
         self.deliver = deliver
+        self.learn = learn
         self._app = Celery(broker=url, set_as_current=False)
-        self._capture = EventCapture(self._app, self._on_event)
+        self._capture = EventCapture(self._app, self._on_event, prepare=self._prepare)
         self._stop = threading.Event()
         self._buffer: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -102,6 +152,14 @@ class EventReceiver(CaptureOwner):
         self._capture.stop(timeout=3)
         self._flusher.join(timeout=3)
         self._app.close()
+
+    def _prepare(self) -> None:
+        """On the receiver's thread, before it connects: the system's transport options. Its
+        connection binds a queue, so it waits (``NotReady``) while the separator is only
+        assumed: a binding in another format breaks the system's own clients."""
+        info = known_for_binding(self.learn())
+        options = dict(self._app.conf.broker_transport_options or {})
+        self._app.conf.broker_transport_options = {**options, **info.transport().options()}
 
     def _on_event(self, event: dict[str, Any]) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
+import redis
 import redis.asyncio as aioredis
 import redis.exceptions
 
@@ -27,12 +28,14 @@ from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, split_broker_password
 from console.domain.service_status import ProbeResult, ServiceKind
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from console.services.broker_reader import learner
 from console.services.secrets import SecretStore, endpoints_for
-from taskdeck_core.transport import QUEUES, SANDBOX_TRANSPORT, Transport
+from taskdeck_core.api_types import TransportInfo
 from taskdeck_core.urls import redact_url
 
 log = logging.getLogger(__name__)
 TIMEOUT_S = 2.0
+LEARN_EVERY_S = 30.0  # how often the broker's check looks at the bindings again
 CONTEXT = "ConnectionCheck"  # the translation context of this module's messages
 Facts = list[tuple[str, str]]
 
@@ -125,28 +128,32 @@ def describe_error(
 class LiveProber:
     """Checks the services at ``endpoints``, with one Redis and one HTTP client for all checks.
 
-    The broker's check reports the depth of ``queues`` (named by ``transport``);
-    with ``verify_token`` the backend's check also signs in with the token.
+    The broker's check reports the depth of each queue of the watched system (bound in
+    the broker, or set in the profile), read from the lists its transport names (learned
+    from the broker every ``LEARN_EVERY_S``, unless the profile sets it); with
+    ``verify_token`` the backend's check also signs in with the token.
     """
 
     def __init__(
         self,
         endpoints: Endpoints,
         timeout_s: float = TIMEOUT_S,
-        queues: Sequence[str] = QUEUES,
-        transport: Transport = SANDBOX_TRANSPORT,
         verify_token: bool = False,
     ) -> None:
         self.endpoints = endpoints
         self.timeout_s = timeout_s
-        self.queues = tuple(queues)
-        self.transport = transport
         self.verify_token = verify_token
         self._secrets = (endpoints.backend_token, split_broker_password(endpoints.broker_url)[1])
         self._http = httpx.AsyncClient(timeout=timeout_s)
         self._redis = aioredis.Redis.from_url(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
+        self._sync = redis.Redis.from_url(
+            endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._learn = learner(self._sync, endpoints.transport)
+        self._info: TransportInfo | None = None
+        self._learned_at = 0.0
         self._checks: dict[ServiceKind, tuple[str, Callable[[], Awaitable[_Answer]]]] = {
             ServiceKind.BROKER: (endpoints.broker_url, self._broker),
             ServiceKind.BACKEND: (endpoints.backend_url, self._backend),
@@ -157,6 +164,15 @@ class LiveProber:
     async def aclose(self) -> None:
         await self._http.aclose()
         await self._redis.aclose()
+        await asyncio.to_thread(self._sync.close)
+
+    async def _transport(self) -> TransportInfo:
+        """The system's transport, looked at again when older than ``LEARN_EVERY_S``
+        (blocking redis-py, on a worker thread)."""
+        if self._info is None or time.monotonic() - self._learned_at > LEARN_EVERY_S:
+            self._info = await asyncio.to_thread(self._learn)
+            self._learned_at = time.monotonic()
+        return self._info
 
     async def probe(self, kind: ServiceKind) -> ProbeResult:
         url, check = self._checks[kind]
@@ -186,10 +202,12 @@ class LiveProber:
                 _m(QT_TRANSLATE_NOOP("ConnectionCheck", "a password is needed and none is stored"))
             ) from exc
         version = str(info.get("redis_version", "?"))
+        learned = await self._transport()
+        transport, queues = learned.transport(), learned.queues
         pipe = self._redis.pipeline(transaction=False)
-        for key in self.transport.all_list_names(self.queues):
+        for key in transport.all_list_names(queues):
             pipe.llen(key)
-        depths = self.transport.depths(self.queues, await pipe.execute())
+        depths = transport.depths(queues, await pipe.execute())
         facts = [("Redis", version)]
         facts += [(queue, str(sum(by_step.values()))) for queue, by_step in depths.items()]
         return _Answer(_m(QT_TRANSLATE_NOOP("ConnectionCheck", "Redis {version}"), version=version),

@@ -1,11 +1,68 @@
-"""Connections: the state of every service the console is connected to."""
+"""Connections: the state of every service the console is connected to, and what it learned
+of the watched system (its transport, and what TaskDeck can do there)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.services_table_model import COL_DETAILS, COL_ERROR, ServicesTableModel
+from console.views.colours import BAD, OK, WARN
 from console.views.widgets.page_title import page_title
+from taskdeck_core.api_types import Capability, Environment, TransportInfo
+from taskdeck_core.transport import show_sep
+
+CONTEXT = "ConnectionsPage"
+SEP_SOURCES = {
+    "configured": QT_TRANSLATE_NOOP("ConnectionsPage", "set in the profile"),
+    "detected": QT_TRANSLATE_NOOP("ConnectionsPage", "detected from the queue bindings"),
+    "assumed": QT_TRANSLATE_NOOP(
+        "ConnectionsPage", "kombu's default, assumed: the broker holds no queue binding yet"
+    ),
+}
+STEPS_SOURCES = {
+    "configured": QT_TRANSLATE_NOOP("ConnectionsPage", "set in the profile"),
+    "assumed": QT_TRANSLATE_NOOP(
+        "ConnectionsPage",
+        "kombu's default, assumed: every list holding messages is one of its steps",
+    ),
+    "unknown": QT_TRANSLATE_NOOP(
+        "ConnectionsPage",
+        "unknown: lists of steps {seen} hold messages, outside kombu's default; "
+        "set the steps in the profile",
+    ),
+}
+CAPABILITIES = {
+    "durable_cancel": QT_TRANSLATE_NOOP("ConnectionsPage", "Durable cancel"),
+    "retry_whole_arguments": QT_TRANSLATE_NOOP("ConnectionsPage", "Retry with whole arguments"),
+    "lifecycle_stream": QT_TRANSLATE_NOOP("ConnectionsPage", "Lifecycle stream"),
+    "move": QT_TRANSLATE_NOOP("ConnectionsPage", "Change priority (move)"),
+}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def _steps(steps: list[int]) -> str:
+    return ", ".join(map(str, steps))
+
+
+def _value_label() -> QLabel:
+    label = QLabel("—")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
 
 class ConnectionsPage(QWidget):
@@ -28,7 +85,99 @@ class ConnectionsPage(QWidget):
         header.setSectionResizeMode(COL_DETAILS, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+
+        # What the console learned of the system's transport, from the broker itself.
+        self.transport_box = QGroupBox(self.tr("The watched system, as read from its broker"))
+        self.sep_value, self.steps_value, self.queues_value = (_value_label() for _ in range(3))
+        self.foreign_warning = _value_label()
+        self.foreign_warning.setStyleSheet(f"color: {BAD}")
+        self.foreign_warning.setVisible(False)
+        form = QFormLayout(self.transport_box)
+        form.addRow(self.tr("Separator"), self.sep_value)
+        form.addRow(self.tr("Priority steps"), self.steps_value)
+        form.addRow(self.tr("Queues"), self.queues_value)
+        form.addRow(self.foreign_warning)
+
+        # What TaskDeck can do there, as the backend says.
+        self.capabilities_box = QGroupBox(self.tr("What TaskDeck can do here, as the backend says"))
+        self.capabilities_note = _value_label()
+        self._capability_grid = QGridLayout()
+        self._capability_grid.setColumnStretch(2, 1)
+        self.capability_rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
+        for row, (name, text) in enumerate(CAPABILITIES.items()):
+            labels = (QLabel(_tr(text)), QLabel("—"), _value_label())
+            for column, label in enumerate(labels):
+                self._capability_grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
+            self.capability_rows[name] = labels
+        box_layout = QVBoxLayout(self.capabilities_box)
+        box_layout.addWidget(self.capabilities_note)
+        box_layout.addLayout(self._capability_grid)
+
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.transport_box)
+        layout.addWidget(self.capabilities_box)
+        self.clear_environment()
+
+    # -- the transport, as the console learned it ------------------------------------------
+
+    def show_transport(self, info: TransportInfo) -> None:
+        self.sep_value.setText(
+            self.tr("{sep}  ({source})").format(
+                sep=show_sep(info.sep), source=_tr(SEP_SOURCES[info.sep_source])
+            )
+        )
+        source = _tr(STEPS_SOURCES[info.steps_source]).format(seen=_steps(info.steps_seen))
+        self.steps_value.setText(
+            self.tr("{steps}  ({source})").format(steps=_steps(info.steps), source=source)
+        )
+        self.queues_value.setText(", ".join(info.queues) or self.tr("none bound yet"))
+        count = info.foreign_binding_count
+        if count:
+            self.foreign_warning.setText(
+                self.tr(
+                    "{n} binding entries cannot be read with this separator; the system's own "
+                    "kombu clients fail on them. First: {first}"
+                ).format(n=count, first=info.foreign_bindings[0])
+            )
+        self.foreign_warning.setVisible(bool(count))
+
+    # -- the capabilities, as the backend says -----------------------------------------------
+
+    def show_environment(self, environment: Environment) -> None:
+        self.capabilities_note.setVisible(False)
+        shown: dict[str, Capability] = {c.name: c for c in environment.capabilities}
+        for name, (_, state, detail) in self.capability_rows.items():
+            capability = shown.get(name)
+            if capability is None:
+                state.setText("—")
+                state.setStyleSheet("")
+                detail.setText(self.tr("not reported by this backend"))
+                continue
+            if capability.available:
+                state.setText(self.tr("available"))
+                state.setStyleSheet(f"color: {OK}")
+            else:
+                state.setText(self.tr("unavailable"))
+                state.setStyleSheet(f"color: {WARN}")
+            detail.setText(capability.detail)
+
+    def show_environment_failure(self, error: str) -> None:
+        self.capabilities_note.setText(
+            self.tr("The backend did not say what it supports: {error}").format(error=error)
+        )
+        self.capabilities_note.setVisible(True)
+
+    def clear_environment(self) -> None:
+        """Nothing learned yet (a new connection)."""
+        for label in (self.sep_value, self.steps_value, self.queues_value):
+            label.setText(self.tr("not read yet"))
+        self.foreign_warning.setVisible(False)
+        self.capabilities_note.setText(self.tr("Not asked yet."))
+        self.capabilities_note.setVisible(True)
+        for _, state, detail in self.capability_rows.values():
+            state.setText("—")
+            state.setStyleSheet("")
+            detail.setText("")

@@ -19,6 +19,9 @@ from console.views.dialogs.asker import Asker, DialogAsker
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
 from console.views.widgets.page_title import page_title
+from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.priority import to_celery_priority
+from taskdeck_core.transport import show_sep
 
 
 class QueuesPage(QWidget):
@@ -79,6 +82,10 @@ class QueuesPage(QWidget):
         self.next_button.clicked.connect(self.next_page.emit)
         self.role = ""
         self.busy = False
+        # The system's transport: as the console learned it, and as the backend (which
+        # moves the messages) learned it; None until each has been read.
+        self.transport: TransportInfo | None = None
+        self.backend_transport: TransportInfo | None = None
         buttons = QHBoxLayout()
         for widget in (self.cancel_button, self.priority_button):
             buttons.addWidget(widget)
@@ -128,6 +135,35 @@ class QueuesPage(QWidget):
     def set_role(self, role: str) -> None:
         self.role = role
         self._update_buttons()
+
+    def set_transport(self, info: TransportInfo | None) -> None:
+        """The watched system's transport as the console learned it (None: a new connection)."""
+        self.transport = info
+
+    def set_backend_transport(self, info: TransportInfo | None) -> None:
+        """The watched system's transport as the backend, which moves messages, learned it."""
+        self.backend_transport = info
+
+    def landing(self, user_priority: int) -> str | None:
+        """Where a task of the selected queue moved to ``user_priority`` waits: the system's
+        list and step, as the backend that moves it knows them (as the console does until the
+        backend has said); None while neither knows the transport."""
+        info = self.backend_transport or self.transport
+        if info is None or not self.queue:
+            return None
+        if not info.writable:
+            return self.tr(
+                "The system's priority steps are unknown (lists of steps {seen} hold messages): "
+                "the backend refuses to move a task until they are configured."
+            ).format(seen=", ".join(map(str, info.steps_seen)))
+        transport = info.transport()
+        step = transport.step_for(to_celery_priority(user_priority))
+        low, high = transport.serves(step)
+        name = self.queue if step == 0 else f"{self.queue}{show_sep(transport.sep)}{step}"
+        return self.tr(
+            "It will wait in the list {list}: the system's step {step}, for Celery priorities "
+            "{low}–{high}."
+        ).format(list=name, step=step, low=low, high=high)
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -213,7 +249,9 @@ class QueuesPage(QWidget):
             else self.tr("Change priority of {n} tasks").format(n=len(chosen))
         )
         subject = self.subject(chosen)
-        priority = await self.asker.priority(title, subject, chosen[0].priority)
+        known = self.transport is not None or self.backend_transport is not None
+        where = self.landing if known else None
+        priority = await self.asker.priority(title, subject, chosen[0].priority, where)
         if priority is None:
             return
         reason = await self.asker.reason(title, subject)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from console.app import Console, build_console  # noqa: E402
-from console.domain.endpoints import Endpoints  # noqa: E402
+from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints  # noqa: E402
 from tests.conftest import TOKENS, Server  # noqa: E402
 
 T = TypeVar("T")
@@ -48,9 +48,11 @@ def endpoints(
     prometheus_server: Server,
     alertmanager_server: Server,
 ) -> Endpoints:
-    """The test servers, with the backend's admin token."""
+    """The test servers, with the backend's admin token; their Celery system is the
+    sandbox's, with its queues and steps (as ``Endpoints.from_sandbox`` gives them)."""
     return Endpoints(redis_server.url, backend_server.url, prometheus_server.url,
-                     alertmanager_server.url, backend_token=TOKENS["admin"])  # fmt: skip
+                     alertmanager_server.url, backend_token=TOKENS["admin"],
+                     transport=SANDBOX_SETTINGS)  # fmt: skip
 
 
 def open_console(qtbot: QtBot, endpoints: Endpoints) -> Console:

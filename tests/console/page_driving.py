@@ -24,6 +24,7 @@ class Question:
     title: str
     subject: str
     current: int | None = None
+    landing: str | None = None  # where the page said the task would wait, for the answer
 
 
 class ScriptedAsker:
@@ -51,8 +52,16 @@ class ScriptedAsker:
         self._moment()
         return self.reasons.pop(0)
 
-    async def priority(self, title: str, subject: str, current: int) -> int | None:
-        self.questions.append(Question("priority", title, subject, current))
+    async def priority(
+        self,
+        title: str,
+        subject: str,
+        current: int,
+        landing: Callable[[int], str | None] | None = None,
+    ) -> int | None:
+        answer = self.priorities[0] if self.priorities else None
+        where = landing(answer) if landing is not None and answer is not None else None
+        self.questions.append(Question("priority", title, subject, current, where))
         self._moment()
         return self.priorities.pop(0)
 

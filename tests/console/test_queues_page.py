@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.controllers.live_controller import DEPTH_INTERVAL_MS
-from console.domain.endpoints import Endpoints
+from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints
 from console.models.format import duration
 from console.models.messages_table_model import COL_ARGS, COL_WAITING
 from taskdeck_core.priority import to_celery_priority
@@ -47,7 +47,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 def own(broker: Server, backend: Server, prometheus_server: Server,
         alertmanager_server: Server) -> Endpoints:  # fmt: skip
     return Endpoints(broker.url, backend.url, prometheus_server.url, alertmanager_server.url,
-                     backend_token=TOKENS["admin"])  # fmt: skip
+                     backend_token=TOKENS["admin"], transport=SANDBOX_SETTINGS)  # fmt: skip
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ hand the page another Asker that answers at once.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject
@@ -23,9 +24,16 @@ class Asker(Protocol):
         cancelled or gave none. ``subject`` says what the action touches."""
         ...
 
-    async def priority(self, title: str, subject: str, current: int) -> int | None:
+    async def priority(
+        self,
+        title: str,
+        subject: str,
+        current: int,
+        landing: Callable[[int], str | None] | None = None,
+    ) -> int | None:
         """A priority as users speak it (1 lowest … 10 highest), offered from ``current``;
-        None when cancelled. ``subject`` says what the change touches."""
+        None when cancelled. ``subject`` says what the change touches; ``landing(p)``, where
+        the task would wait with priority ``p`` (shown as the user picks)."""
         ...
 
 
@@ -76,9 +84,25 @@ class DialogAsker(QObject):
             return None
         return text
 
-    async def priority(self, title: str, subject: str, current: int) -> int | None:
-        dialog = self._dialog(title, subject, self.tr("New priority (1 lowest … 10 highest):"))
+    async def priority(
+        self,
+        title: str,
+        subject: str,
+        current: int,
+        landing: Callable[[int], str | None] | None = None,
+    ) -> int | None:
+        label = self.tr("New priority (1 lowest … 10 highest):")
+        dialog = self._dialog(title, subject, label)
         dialog.setInputMode(QInputDialog.InputMode.IntInput)
         dialog.setIntRange(USER_PRIORITY_MIN, USER_PRIORITY_MAX)
         dialog.setIntValue(current)
+        if landing is not None:
+
+            def show_landing(value: int) -> None:
+                where = landing(value)
+                text = f"{label}\n\n{where}" if where else label
+                dialog.setLabelText(f"{subject}\n\n{text}" if subject else text)
+
+            dialog.intValueChanged.connect(show_landing)
+            show_landing(current)
         return dialog.intValue() if await answered(dialog) else None

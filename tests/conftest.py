@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from taskdeck_core.transport import QUEUES
+from taskdeck_core.transport import QUEUES, SANDBOX_STEPS
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
 from taskdeck_dev.stack import (
     Server,
@@ -41,10 +41,15 @@ TOKENS = {"viewer": "viewer-token-0123456789", "support": "support-token-0123456
           "admin": "admin-token-0123456789"}  # fmt: skip
 TOKENS_ENV = ",".join(f"{role}-user:{role}:{token}" for role, token in TOKENS.items())
 # Backends of tests that are not about limits: limits and quotas far out of the way.
+# What the broker cannot show of the data-sync system: its queues before any worker has
+# bound them, and its ten priority steps (kombu's default has four).
+DATA_SYNC_SYSTEM = {
+    "TASKDECK_QUEUES": ",".join(QUEUES),
+    "TASKDECK_PRIORITY_STEPS": ",".join(map(str, SANDBOX_STEPS)),
+}
 ROOMY = {
     "TASKDECK_TOKENS": TOKENS_ENV,
-    # The data-sync system's queues, shown before any of its workers has bound them.
-    "TASKDECK_QUEUES": ",".join(QUEUES),
+    **DATA_SYNC_SYSTEM,
     "TASKDECK_QUOTA_DEFAULT": "10000",
     "TASKDECK_RATELIMIT_TIERS": "{"
     + ", ".join(

@@ -29,7 +29,7 @@ from taskdeck_core.priority import from_celery_priority
 from taskdeck_core.transport import show_sep
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port
 from taskdeck_dev.stack import start_backend, start_redis
-from tests.conftest import ROOMY, TOKENS
+from tests.conftest import DATA_SYNC_SYSTEM, ROOMY, TOKENS
 from tests.console.conftest import open_console, run_coro
 from tests.console.page_driving import click_row
 from tests.stock import StockConfig, add_acl_user, start_stock_worker, stock_app
@@ -96,7 +96,7 @@ def stock(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stock]:
     system: Stock | None = None
     try:
         url = add_acl_user(port)
-        env = {key: value for key, value in ROOMY.items() if key != "TASKDECK_QUEUES"}
+        env = {key: value for key, value in ROOMY.items() if key not in DATA_SYNC_SYSTEM}
         if config.steps:  # the broker shows the separator, not the steps
             env["TASKDECK_PRIORITY_STEPS"] = ",".join(map(str, config.steps))
         backend_port = free_port()

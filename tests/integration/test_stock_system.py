@@ -24,7 +24,7 @@ from celery import Celery
 
 from taskdeck_dev.procs import ManagedProcess, free_port
 from taskdeck_dev.stack import start_backend, start_redis
-from tests.conftest import ROOMY
+from tests.conftest import DATA_SYNC_SYSTEM, ROOMY
 from tests.helpers import api, wait_for
 from tests.stock import QUEUES, StockConfig, add_acl_user, start_stock_worker, stock_app
 from tests.stock_system import RAN_KEY
@@ -104,7 +104,7 @@ def system(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[System]:
     port = free_port()
     redis_proc = start_redis(tmp_path, port)
     url = add_acl_user(port)
-    env = {k: v for k, v in ROOMY.items() if k != "TASKDECK_QUEUES"}  # none but its own
+    env = {k: v for k, v in ROOMY.items() if k not in DATA_SYNC_SYSTEM}  # its own only
     if config.steps:  # the broker shows the separator, not the steps
         env["TASKDECK_PRIORITY_STEPS"] = ",".join(map(str, config.steps))
     backend_port = free_port()
@@ -261,7 +261,7 @@ def test_a_task_a_stock_worker_holds_can_only_be_revoked_by_broadcast_and_says_s
     redis_proc = start_redis(tmp_path, port)
     url = add_acl_user(port)
     backend_port = free_port()
-    own = {k: v for k, v in ROOMY.items() if k != "TASKDECK_QUEUES"}
+    own = {k: v for k, v in ROOMY.items() if k not in DATA_SYNC_SYSTEM}
     backend_proc = start_backend(tmp_path, backend_port, url, env=own)
     app, db = stock_app(url, config), redis.Redis.from_url(url)
     client = api(f"http://127.0.0.1:{backend_port}", role="support")

@@ -1,9 +1,9 @@
 """Learning a watched system's transport from its broker, on a large keyspace.
 
-The backend scans the whole keyspace for ``_kombu.binding.*`` sets every 60 s
-(and while it knows no queue), reads the sets, and LLENs every list of
-priorities 0-9 of each queue; every 10 s in between it reads only the sets it
-knows and the lists. Both are measured
+The backend and the console (``taskdeck_core.discovery.Learner``) scan the
+whole keyspace for ``_kombu.binding.*`` sets every 60 s (and while they know
+no queue), read the sets, and LLEN every list of priorities 0-9 of each queue;
+in between (every 10 s) they read only the sets they know and the lists. Both are measured
 on a real redis-server holding 1,000,000 other keys (result-backend entries,
 as a busy system with ``result_expires`` of a day has) and on an empty one:
 median and p95 of the whole ``discover`` call, and the time Redis itself spent

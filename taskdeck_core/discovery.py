@@ -14,6 +14,7 @@ Steps that are neither configured nor consistent with kombu's default are
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -164,3 +165,35 @@ def discover(
         foreign_bindings=foreign[:SHOWN_FOREIGN],
         foreign_binding_count=len(foreign),
     )
+
+
+class Learner:
+    """``discover`` for a client that looks again and again: the keyspace is scanned for
+    binding sets at most every ``scan_every_s`` (and on every look while no queue is
+    known); in between only the known sets are read (bench/RESULTS.md: 0.5 ms instead of
+    0.46 s at 1,000,000 keys). Blocking: call it on a worker thread."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        sep: str | None = None,
+        steps: Sequence[int] | None = None,
+        queues: Sequence[str] = (),
+        scan_every_s: float = 60.0,
+    ) -> None:
+        self.client = client
+        self.sep, self.steps, self.queues = sep, steps, tuple(queues)
+        self.scan_every_s = scan_every_s
+        self._keys: list[str] | None = None
+        self._scanned_at = 0.0
+        self._knows_queues = False
+
+    def __call__(self) -> TransportInfo:
+        keys = self._keys
+        stale = time.monotonic() - self._scanned_at > self.scan_every_s
+        if keys is None or not self._knows_queues or stale:
+            keys = binding_keys(self.client)
+            self._keys, self._scanned_at = keys, time.monotonic()
+        info = discover(self.client, self.sep, self.steps, self.queues, keys)
+        self._knows_queues = bool(info.queues)
+        return info

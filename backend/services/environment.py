@@ -20,11 +20,10 @@ from kombu import pools
 from backend.services.broker import BrokerQueues
 from backend.services.events_source import EventIngestor, SourceChooser
 from taskdeck_core.api_types import Capability, Environment, TransportInfo
-from taskdeck_core.discovery import binding_keys, discover, known_for_binding
+from taskdeck_core.discovery import Learner, known_for_binding
 
 log = logging.getLogger("taskdeck.environment")
-REFRESH_S = 10.0  # the known binding sets and the lists
-SCAN_EVERY_S = 60.0  # the whole keyspace, for binding sets not seen before
+REFRESH_S = 10.0  # the known binding sets and the lists; the whole keyspace every 60 s
 
 
 class NotWritable(Exception):
@@ -53,19 +52,12 @@ class EnvironmentService:
         self.events = events
         self._info: TransportInfo | None = None
         self._learned_at = 0.0
-        self._keys: list[str] | None = None
-        self._scanned_at = 0.0
+        self._learner = Learner(client, sep, self.steps, self.configured_queues)
         self._lock = threading.Lock()
 
     def learn(self) -> TransportInfo:
-        """Look at the broker now; raises a Redis error when it cannot be reached. The
-        keyspace is scanned for binding sets every ``SCAN_EVERY_S`` (and while none is
-        known); in between, the known ones are read again."""
-        keys, known = self._keys, self._info is not None and bool(self._info.queues)
-        if not keys or not known or time.monotonic() - self._scanned_at > SCAN_EVERY_S:
-            keys = binding_keys(self.client)
-            self._keys, self._scanned_at = keys, time.monotonic()
-        info = discover(self.client, self.sep, self.steps, self.configured_queues, keys)
+        """Look at the broker now; raises a Redis error when it cannot be reached."""
+        info = self._learner()
         with self._lock:
             before = self._info
             self._info, self._learned_at = info, time.monotonic()

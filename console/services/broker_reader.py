@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 
 from console.domain.endpoints import LEARNED, TransportSettings
 from taskdeck_core.api_types import TransportInfo
-from taskdeck_core.discovery import discover, known_for_binding
+from taskdeck_core.discovery import Learner, known_for_binding
 from taskdeck_core.events import CaptureOwner, EventCapture
 from taskdeck_core.priority import from_celery_priority
 from taskdeck_core.transport import Transport
@@ -33,7 +33,7 @@ BATCH_INTERVAL_S = 0.25
 def learner(client: redis.Redis, settings: TransportSettings) -> Callable[[], TransportInfo]:
     """A blocking look at the broker behind ``client`` (run it on a worker thread): the
     system's transport and queues, with what ``settings`` configures taking precedence."""
-    return lambda: discover(client, settings.sep or None, settings.steps or None, settings.queues)
+    return Learner(client, settings.sep or None, settings.steps or None, settings.queues)
 
 
 def settings_transport(settings: TransportSettings) -> Transport:

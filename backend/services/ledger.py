@@ -9,12 +9,13 @@ jobs in ``ledger_jobs``; what the ledger hands out is typed (``ledger_rows``).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, delete, event, func, select
+from sqlalchemy import Connection, create_engine, delete, event, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.services.batching import chunks
@@ -28,6 +29,7 @@ from backend.services.ledger_merge import (
     merge,
     new_row,
     storable,
+    to_json,
 )
 from backend.services.ledger_queries import LedgerQueries
 from backend.services.ledger_rows import (
@@ -39,7 +41,7 @@ from backend.services.ledger_rows import (
     TaskRecord,
 )
 from backend.services.ledger_terms import argument_terms
-from backend.services.schema import metadata, tasks
+from backend.services.schema import ADDED_COLUMNS, metadata, tasks
 from taskdeck_core import lifecycle as lc
 
 # Callers import these from here: the error list_tasks raises, its filter, and how a
@@ -49,6 +51,8 @@ __all__ = ["CursorError", "Ledger", "TaskFilter", "encode_cursor"]
 log = logging.getLogger("taskdeck.ledger")
 
 IN_CHUNK = 500  # ids per IN (...) clause
+# A history entry no lifecycle record makes: the broker lost the task (``Ledger.mark_lost``).
+LOST = "lost"
 BACKFILL_CHUNK = 5000
 # A task's argument terms (``ledger_terms``), keyed by the task's rowid.
 _INDEX_ARGS = (
@@ -65,6 +69,7 @@ class Ledger(LedgerQueries):
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._add_columns()
         # Full-text indexes (SQLite FTS5) of failure messages and of argument terms, keyed
         # by the task's rowid.
         self.fts = self.dialect == "sqlite"
@@ -85,6 +90,20 @@ class Ledger(LedgerQueries):
             if new:
                 self.index_arguments()
         self.jobs = BulkJobStore(self.engine)
+
+    def _add_columns(self) -> None:
+        """Give a ledger made before a column was added that column (and its index)."""
+        have = {c["name"] for c in inspect(self.engine).get_columns("tasks")}
+        missing = [(name, kind) for name, kind in ADDED_COLUMNS.items() if name not in have]
+        if not missing:
+            return
+        with self.engine.begin() as conn:
+            for name, kind in missing:
+                conn.exec_driver_sql(f"ALTER TABLE tasks ADD COLUMN {name} {kind}")
+            for index in tasks.indexes:
+                if {c.name for c in index.columns} & {name for name, _ in missing}:
+                    index.create(conn, checkfirst=True)
+        log.info("ledger: added the columns %s", ", ".join(name for name, _ in missing))
 
     def index_arguments(self) -> None:
         """Index the arguments of every task for search: when the index is new (a ledger
@@ -179,6 +198,59 @@ class Ledger(LedgerQueries):
                 del row["history"][:-HISTORY_CAP]
             self._upsert(conn, [storable(row) for row in rows.values()])
 
+    def mark_lost(self, task_ids: Sequence[str], at: float, reason: str) -> list[str]:
+        """Mark those of ``task_ids`` that are still waiting (PENDING, not marked yet) as lost
+        by the broker at ``at``, with ``reason`` and a ``lost`` history entry; their state
+        stays PENDING. Returns the ids marked."""
+        marked: list[str] = []
+        with self._writing, self.engine.begin() as conn:
+            for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
+                stmt = select(tasks.c.task_id, tasks.c.history).where(
+                    tasks.c.task_id.in_(chunk),
+                    tasks.c.state == lc.PENDING,
+                    tasks.c.lost_at.is_(None),
+                )
+                for row in conn.execute(stmt).all():
+                    history = json.loads(row.history or "[]")
+                    history.append([LOST, at])
+                    del history[:-HISTORY_CAP]
+                    conn.execute(
+                        update(tasks)
+                        .where(tasks.c.task_id == row.task_id)
+                        .values(lost_at=at, lost_reason=reason, history=to_json(history))
+                    )
+                    marked.append(row.task_id)
+        return marked
+
+    def waiting(self) -> list[tuple[str, str | None]]:
+        """(task id, queue) of every task the ledger holds as waiting in the broker: PENDING
+        and not marked lost."""
+        stmt = select(tasks.c.task_id, tasks.c.queue).where(
+            tasks.c.state == lc.PENDING, tasks.c.lost_at.is_(None)
+        )
+        with self.engine.connect() as conn:
+            return [(r.task_id, r.queue) for r in conn.execute(stmt)]
+
+    def still_waiting(self, task_ids: Iterable[str]) -> set[str]:
+        """Which of ``task_ids`` the ledger still holds as waiting (PENDING, not lost)."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(list(task_ids), IN_CHUNK):
+                stmt = select(tasks.c.task_id).where(
+                    tasks.c.task_id.in_(chunk),
+                    tasks.c.state == lc.PENDING,
+                    tasks.c.lost_at.is_(None),
+                )
+                found.update(r.task_id for r in conn.execute(stmt))
+        return found
+
+    def lost_summary(self) -> tuple[int, float | None]:
+        """How many tasks are marked lost, and when the last one was found."""
+        stmt = select(func.count(), func.max(tasks.c.lost_at)).where(tasks.c.lost_at.is_not(None))
+        with self.engine.connect() as conn:
+            count, last = conn.execute(stmt).one()
+        return int(count), last
+
     def purge(self, before: float) -> int:
         """Delete tasks first seen before ``before`` (epoch seconds)."""
         with self.engine.begin() as conn:
@@ -237,9 +309,10 @@ class Ledger(LedgerQueries):
         return out
 
     def open_tasks(self, user: str | None = None) -> list[OpenTask]:
-        """Every task the ledger holds as open (of ``user``, if given)."""
+        """Every task the ledger holds as open (of ``user``, if given); a task the broker lost
+        is not open."""
         stmt = select(tasks.c.task_id, tasks.c.user, tasks.c.state, tasks.c.hostname).where(
-            tasks.c.state.in_(sorted(lc.OPEN_STATES))
+            tasks.c.state.in_(sorted(lc.OPEN_STATES)), tasks.c.lost_at.is_(None)
         )
         if user is not None:
             stmt = stmt.where(tasks.c.user == user)

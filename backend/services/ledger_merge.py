@@ -55,6 +55,11 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     if entry in history:
         return  # this very record was applied before (a submission, then its stream copy)
     row["created_at"] = min(row["created_at"], rec.ts)
+    lost_at = row.get("lost_at")
+    if lost_at is not None and (rec.type != lc.PUBLISHED or rec.ts > lost_at):
+        # A record of the task after it was marked lost: the broker had not lost it after all
+        # (a worker took it), or it was published again.
+        row["lost_at"] = row["lost_reason"] = None
     history.append(entry)
     if len(history) > HISTORY_CAP:
         del history[: len(history) - HISTORY_CAP]

@@ -43,6 +43,8 @@ class LedgerQueries:
             cond.append(tasks.c.queue == f.queue)
         if f.signature:
             cond.append(tasks.c.signature == f.signature)
+        if f.lost is not None:
+            cond.append(tasks.c.lost_at.is_not(None) if f.lost else tasks.c.lost_at.is_(None))
         if f.since is not None:
             cond.append(tasks.c.created_at >= f.since)
         if f.until is not None:

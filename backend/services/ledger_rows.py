@@ -23,12 +23,14 @@ class TaskFilter:
     since: float | None = None
     until: float | None = None
     signature: str | None = None
+    lost: bool | None = None  # True: only tasks marked lost; False: none of them
 
 
 # The columns a task list reads: the summary's fields.
 SUMMARY_COLUMNS = (
     "task_id", "name", "state", "queue", "priority", "user", "created_at", "started_at",
-    "finished_at", "runtime", "retries", "exc_type", "exc_message", "retry_of",
+    "finished_at", "runtime", "retries", "exc_type", "exc_message", "retry_of", "lost_at",
+    "lost_reason",
 )  # fmt: skip
 
 
@@ -50,6 +52,8 @@ class TaskSummary:
     exc_type: str | None
     exc_message: str | None
     retry_of: str | None
+    lost_at: float | None  # when the broker was found to have lost it (see schema)
+    lost_reason: str | None
 
     @classmethod
     def of(cls, row: Any) -> TaskSummary:

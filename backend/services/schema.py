@@ -35,6 +35,11 @@ tasks = Table(
     Column("result", Text),
     Column("signature", String(16)),
     Column("history", Text, nullable=False),  # JSON [[type, ts], ...]
+    # Set when the broker lost the task's message (published, never received, and found
+    # nowhere in the broker after it restarted): when TaskDeck found out, and why it says so.
+    # The state stays what the records said (PENDING); a later record clears both.
+    Column("lost_at", Float),
+    Column("lost_reason", Text),
 )
 Index("ix_tasks_created", tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_state", tasks.c.state, tasks.c.created_at, tasks.c.task_id)
@@ -43,6 +48,10 @@ Index("ix_tasks_user", tasks.c.user, tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_queue", tasks.c.queue, tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_signature", tasks.c.signature, tasks.c.finished_at)
 Index("ix_tasks_retry_of", tasks.c.retry_of)
+Index("ix_tasks_lost", tasks.c.lost_at)
+# Columns added after the first release, with their SQL type: a ledger made before them
+# gets them when it is opened (``Ledger``), NULL in every existing row.
+ADDED_COLUMNS = {"lost_at": "FLOAT", "lost_reason": "TEXT"}
 
 audit = Table(
     "audit",

@@ -241,3 +241,49 @@ def test_a_ledger_from_before_the_argument_index_is_indexed_when_opened(tmp_path
     old.close()
     ledger = Ledger(url)
     assert [t.task_id for t in ledger.list_tasks(TaskFilter(q="1234"))[0]] == ["t1"]
+
+
+def test_a_task_the_broker_lost_is_marked_not_open_and_a_later_record_clears_it(
+    ledger: Ledger,
+) -> None:
+    ledger.apply([published("gone", 1.0), published("ran", 1.0), published("done", 1.0),
+                  rec(lc.SUCCEEDED, "done", 2.0)])  # fmt: skip
+    assert sorted(ledger.waiting()) == [("gone", "data_sync"), ("ran", "data_sync")]
+    assert ledger.mark_lost(["gone", "ran", "done", "unknown"], 5.0, "not in the broker") == [
+        "gone", "ran",
+    ]  # fmt: skip
+    assert ledger.mark_lost(["gone"], 6.0, "again") == []  # marked once
+    task = ledger.get("gone")
+    assert task is not None and (task.state, task.lost_at) == (lc.PENDING, 5.0)
+    assert task.lost_reason == "not in the broker"
+    assert [(h.event, h.at) for h in task.history] == [(lc.PUBLISHED, 1.0), ("lost", 5.0)]
+    assert ledger.waiting() == [] and ledger.open_tasks() == []  # lost is not open
+    assert ledger.lost_summary() == (2, 5.0)
+    # A worker's record of taking it, even one stamped before the mark: it was not lost.
+    ledger.apply([rec(lc.RECEIVED, "ran", 4.0, hostname="w1")])
+    ran = ledger.get("ran")
+    assert ran is not None and (ran.state, ran.lost_at, ran.lost_reason) == ("RECEIVED", None, None)
+    assert [t.task_id for t in ledger.list_tasks(TaskFilter(lost=True))[0]] == ["gone"]
+    assert "gone" not in {t.task_id for t in ledger.list_tasks(TaskFilter(lost=False))[0]}
+    # The stream's late copy of its own publish changes nothing; a new publish clears it.
+    ledger.apply([published("gone", 1.0)])
+    assert ledger.lost_summary() == (1, 5.0)
+    ledger.apply([published("gone", 7.0)])
+    assert ledger.lost_summary() == (0, None)
+
+
+def test_a_ledger_from_before_lost_tasks_gets_their_columns_when_opened(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Ledger(url)
+    old.apply([published("t1", 1.0)])
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_tasks_lost")
+        conn.exec_driver_sql("ALTER TABLE tasks DROP COLUMN lost_reason")
+        conn.exec_driver_sql("ALTER TABLE tasks DROP COLUMN lost_at")
+    old.close()
+    ledger = Ledger(url)
+    assert ledger.mark_lost(["t1"], 2.0, "gone") == ["t1"]
+    assert ledger.lost_summary() == (1, 2.0)
+    with ledger.engine.connect() as conn:
+        indexes = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+    assert "ix_tasks_lost" in indexes

@@ -77,6 +77,13 @@ class TaskSummary(ApiModel):
     exc_type: str | None = None
     exc_message: str | None = None
     retry_of: str | None = Field(default=None, description="the task this one re-sends")
+    lost_at: float | None = Field(
+        default=None,
+        description="set when the broker lost the task: its state stays PENDING (published, "
+        "never received) but its message was found nowhere in the broker after a restart; "
+        "epoch seconds TaskDeck found out. A later record of the task clears it",
+    )
+    lost_reason: str | None = Field(default=None, description="why the task counts as lost")
 
 
 class TaskEvent(ApiModel):

@@ -103,7 +103,7 @@ def _one_of_given(*fields: str) -> dict[str, Any]:
     }
 
 
-_FILTER_FIELDS = ("failure_group", "name", "state", "user", "queue", "since", "until")
+_FILTER_FIELDS = ("failure_group", "name", "state", "user", "queue", "since", "until", "lost")
 
 
 class FilterBody(Strict):
@@ -116,6 +116,9 @@ class FilterBody(Strict):
     queue: str | None = Field(default=None, max_length=100)
     since: Time | None = None
     until: Time | None = None
+    lost: bool | None = Field(
+        default=None, description="true: only tasks the broker lost; false: none of them"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> FilterBody:

@@ -105,8 +105,11 @@ def in_queues(
 
 def not_retryable(row: TaskRecord) -> str | None:
     """Why the task cannot be retried, or None if it can."""
-    if row.state not in lc.FINAL_STATES:
-        return f"task {row.task_id} is {row.state}; only a finished task can be retried"
+    if row.state not in lc.FINAL_STATES and row.lost_at is None:
+        return (
+            f"task {row.task_id} is {row.state}; only a finished task, or one the broker "
+            "lost, can be retried"
+        )
     if not row.name or row.args is None:
         return (
             f"task {row.task_id} has no recorded arguments, so it cannot be re-sent exactly: "

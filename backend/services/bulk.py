@@ -56,8 +56,11 @@ SAMPLE = 20  # ids a dry run shows
 def selection(f: TaskFilter | None) -> dict[str, Any]:
     """A bulk filter as the request names it (a failure group, not a signature)."""
     f = f or TaskFilter()
-    return {"failure_group": f.signature, "name": f.name, "state": f.state, "user": f.user,
-            "queue": f.queue, "since": f.since, "until": f.until}  # fmt: skip
+    named = {"failure_group": f.signature, "name": f.name, "state": f.state, "user": f.user,
+             "queue": f.queue, "since": f.since, "until": f.until}  # fmt: skip
+    if f.lost is not None:  # named only when given, so earlier jobs keep their digest
+        named["lost"] = f.lost
+    return named
 
 
 @dataclass(frozen=True)

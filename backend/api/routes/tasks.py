@@ -124,6 +124,10 @@ def list_tasks(
     ] = None,
     since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
     until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
+    lost: Annotated[
+        bool | None,
+        Query(description="true: only tasks the broker lost (lost_at set); false: none of them"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
@@ -132,7 +136,7 @@ def list_tasks(
     """Tasks newest first, filtered; 400 for a cursor this API did not hand out."""
     f = TaskFilter(
         state=state, name=name, user=user, queue=queue, q=q,
-        since=as_epoch(since), until=as_epoch(until),
+        since=as_epoch(since), until=as_epoch(until), lost=lost,
     )  # fmt: skip
     items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
     return TaskPage(

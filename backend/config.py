@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     quota_default: int = Field(default=10, ge=1, le=100_000)
     # Seconds between automatic quota reconciles against the ledger and live workers.
     quota_reconcile_s: float = Field(default=60.0, gt=0)
+    # Seconds between looks at the broker for a restart (a new run_id in INFO server).
+    broker_watch_s: float = Field(default=5.0, gt=0, le=3600)
+    # After a restart, seconds before a waiting task found missing from the broker is looked
+    # for again (and the ledger has caught up with the stream) and, still missing, marked lost.
+    lost_confirm_s: float = Field(default=5.0, ge=0, le=3600)
     # Rate-limit tiers as JSON over the defaults, e.g. {"premium": {"data_sync": 80}}.
     ratelimit_tiers: str = ""
     # Users' tiers: "alice:premium,bob:normal"; admins are in the admin tier, others normal.

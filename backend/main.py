@@ -44,6 +44,7 @@ from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import TokenConfigError, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import REFRESH_S, EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import check_redis
@@ -111,6 +112,12 @@ def build_services(settings: Settings) -> Services:
         task_sink=events.feed,
         prepare=environment.learn_before_binding,
     )
+    reconciler = QuotaReconciler(ledger, quota_service, workers_, settings)
+    watch = BrokerWatch(
+        client, results, ledger, queues_, environment, settings.lost_confirm_s,
+        on_lost=exporter.tasks_lost.inc,
+        on_checked=lambda: reconciler.reconcile_all(add=True),
+    )  # fmt: skip
     return Services(
         settings=settings,
         ledger=ledger,
@@ -131,7 +138,8 @@ def build_services(settings: Settings) -> Services:
         anomalies=AnomalyDetector(client, limiter),
         metrics=exporter,
         user_tiers=user_tiers,
-        quota_reconcile=QuotaReconciler(ledger, quota_service, workers_, settings),
+        quota_reconcile=reconciler,
+        broker_watch=watch,
     )
 
 
@@ -177,6 +185,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     services.spawn(_every(services.limiter.bucket_s / 4, services.anomalies.run_once, "anomalies"))
     services.spawn(_every(REFRESH_S, services.environment.learn, "transport"))
+    services.spawn(
+        _every(services.settings.broker_watch_s, services.broker_watch.run_once, "broker watch")
+    )
     for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
         services.spawn(services.start_job(job_id))
     try:

@@ -58,6 +58,7 @@ class Snapshot:
     queues: list[tuple[str, int, int]] = field(default_factory=list)  # queue, user priority, length
     quotas: list[tuple[str, int, int]] = field(default_factory=list)  # user, used, limit
     anomalies: dict[str, int] = field(default_factory=dict)  # kind -> active count
+    broker_aof: bool | None = None  # the broker's AOF as last seen (None: not seen yet)
 
 
 class _Gauges(Collector):
@@ -109,6 +110,14 @@ class _Gauges(Collector):
         for kind in ("key_rejections", "endpoint_rejection_share", "ip_many_users"):
             anomalies.add_metric([kind], s.anomalies.get(kind, 0))
         yield anomalies
+        aof = GaugeMetricFamily(
+            "taskdeck_broker_aof_enabled",
+            "1 if the broker writes every change to its append-only file (AOF), 0 if a crash "
+            "loses what it wrote since its last snapshot",
+        )
+        if s.broker_aof is not None:
+            aof.add_metric([], int(s.broker_aof))
+        yield aof
 
 
 _NO_LABELS = TaskLabels("", "", "")
@@ -132,6 +141,10 @@ class Metrics:
         self.rejections = Counter(
             "taskdeck_ratelimit_rejections", "Requests refused by a rate limit",
             ["tier", "endpoint"], registry=self.registry,
+        )  # fmt: skip
+        self.tasks_lost = Counter(
+            "taskdeck_tasks_lost", "Accepted tasks found lost by the broker (marked lost in "
+            "the ledger) since the backend started", registry=self.registry,
         )  # fmt: skip
         self.gauges = _Gauges()
         self.registry.register(self.gauges)

@@ -431,9 +431,30 @@ class WorkersMonitorHealth(ApiModel):
     error: str | None = None
 
 
+class LostTasksHealth(ApiModel):
+    """Broker restarts as the backend saw them, and the accepted tasks they lost."""
+
+    lost: int = Field(description="tasks in the ledger marked lost (GET /api/v1/tasks?lost=true)")
+    last_lost_at: float | None = Field(default=None, description="when the last was found")
+    broker_aof: bool | None = Field(
+        default=None,
+        description="whether the broker writes every change to its append-only file; without, "
+        "a crash loses everything since its last snapshot (null: not seen yet)",
+    )
+    broker_restarts: int = Field(description="broker restarts seen since the backend started")
+    last_restart_at: float | None = None
+    last_check_at: float | None = Field(
+        default=None, description="when the waiting tasks were last checked against the broker"
+    )
+    checking: int = Field(
+        default=0, description="tasks found missing once, to be looked for again before marked"
+    )
+
+
 class Health(ApiModel):
     status: Literal["ok", "degraded"]
     version: str
     dependencies: dict[str, DependencyHealth]
     ledger: LedgerHealth
     workers_monitor: WorkersMonitorHealth
+    lost_tasks: LostTasksHealth | None = None

@@ -21,6 +21,7 @@ from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal, TokenStore
 from backend.services.broker import BrokerQueues
+from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.ingest import StreamIngestor
@@ -53,6 +54,8 @@ class Services:
     metrics: Metrics
     user_tiers: dict[str, str]
     quota_reconcile: QuotaReconciler
+    # Broker restarts, and the accepted tasks a restart lost.
+    broker_watch: BrokerWatch
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def start_job(self, job_id: str) -> None:

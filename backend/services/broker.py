@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import redis
@@ -125,6 +126,23 @@ def sizes(client: redis.Redis, command: str, keys: list[str]) -> list[int]:
     return [int(n) for n in reply]
 
 
+# kombu's hash of messages a worker took and has not acknowledged yet (its
+# ``unacked_key`` transport option), delivery tag -> [message, exchange, routing key].
+UNACKED_KEY = "unacked"
+# The task id of a Celery message (protocol 2: ``headers.id``, the first "id" key).
+_TASK_ID = re.compile(rb'"id": *"([^"]+)"')
+PAGE = 1000  # messages per LRANGE or HSCAN when reading a whole queue
+
+
+def _task_ids(payloads: Any) -> set[str]:
+    ids = set()
+    for payload in payloads:
+        found = _TASK_ID.search(payload if isinstance(payload, bytes) else str(payload).encode())
+        if found:
+            ids.add(found.group(1).decode(errors="replace"))
+    return ids
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -170,6 +188,25 @@ class BrokerQueues:
         if not task_ids:
             return {}
         return _pairs(self._find(keys=self.transport.list_names(queue), args=task_ids))
+
+    def waiting_ids(self, queue: str) -> set[str]:
+        """The task ids of every message waiting in ``queue``, read a page at a time so
+        the broker is never held up by one long call. Not atomic: a message a worker
+        takes meanwhile goes to the unacked hash (``unacked_ids``, read after this)."""
+        ids: set[str] = set()
+        for key in self.transport.list_names(queue):
+            start = 0
+            while True:
+                page: Any = self.client.lrange(key, start, start + PAGE - 1)
+                ids |= _task_ids(page)
+                if len(page) < PAGE:
+                    break
+                start += PAGE  # a push meanwhile shifts the list: some are read twice, none missed
+        return ids
+
+    def unacked_ids(self, key: str = UNACKED_KEY) -> set[str]:
+        """The task ids of the messages workers took and have not acknowledged yet."""
+        return _task_ids(value for _tag, value in self.client.hscan_iter(key, count=PAGE))
 
     def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
         """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""

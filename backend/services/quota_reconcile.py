@@ -1,10 +1,11 @@
-"""Quota slots against the ledger: usage with drift, and freeing slots that are held for nothing.
+"""Quota slots against the ledger: usage with drift, repaired in both directions.
 
 A slot is taken when a task is submitted and freed when its final state is
-recorded. Slots can drift from the truth: a worker dies holding tasks, or a
-final record is lost. The ledger says which tasks are really open; a task
-held by a worker that is gone (while the worker monitor has watched long
-enough to be sure) is not.
+recorded. Slots can drift from the truth: a worker dies holding tasks, a
+final record is lost, or a broker restart rolls the slots back (Redis without
+AOF, or the last second of writes with it). The ledger says which tasks are
+really open; a task held by a worker that is gone (while the worker monitor
+has watched long enough to be sure), or one the broker lost, is not.
 """
 
 from __future__ import annotations
@@ -58,12 +59,28 @@ class QuotaReconciler:
         """Make ``user``'s slots exactly their open tasks; returns released and added counts."""
         return self.quotas.reconcile(user, self.real_open(user).get(user, set()))
 
-    def reconcile_all(self) -> None:
-        """Periodic: free slots of tasks the ledger knows finished, or whose worker died.
-        Slots of tasks the ledger does not know yet (just submitted) are left alone."""
+    def reconcile_all(self, add: bool = False) -> dict[str, int]:
+        """Periodic: free slots of tasks the ledger knows finished, lost by the broker, or
+        held by a worker that died; slots of tasks the ledger does not know yet (just
+        submitted) are left alone.
+
+        With ``add`` (after a broker restart, once the ledger has caught up with the
+        stream): also re-take the slots of open tasks the ledger knows whose slot is gone,
+        because the restart rolled the counters back; each is looked at again just before,
+        so a task that finished meanwhile gets none. Not on every round: a slot freed from
+        the stream before the ledger has the task's end would otherwise come back."""
         real = self.real_open()
-        for user in self.quotas.users():
+        released = 0
+        missing: list[tuple[str, str]] = []
+        for user in sorted(set(self.quotas.users()) | set(real)):
             taken = self.quotas.open_ids(user)
-            known = self.ledger.rows(taken)
-            gone = [t for t in taken if t in known and t not in real.get(user, set())]
-            self.quotas.release(gone)
+            known = self.ledger.known(taken)
+            mine = real.get(user, set())
+            released += self.quotas.release([t for t in taken if t in known and t not in mine])
+            missing.extend((user, t) for t in sorted(mine - taken))
+        if not add or not missing:
+            return {"released": released, "added": 0}
+        still = {t.task_id for t in self.ledger.open_tasks()}
+        added = [(user, t) for user, t in missing if t in still]
+        self.quotas.force_take_many(added)
+        return {"released": released, "added": len(added)}

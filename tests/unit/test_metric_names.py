@@ -28,9 +28,10 @@ def busy_metrics() -> Metrics:
         counter.labels("data_sync.sync_single_file", "w1@host", "data_sync").inc()
     metrics.runtime.labels("data_sync.sync_single_file", "data_sync").observe(1.5)
     metrics.rejections.labels("normal", "data_sync").inc()
+    metrics.tasks_lost.inc()
     metrics.gauges.snapshot = Snapshot(
         broker_up=True, workers=[("w1@host", True, 1)], queues=[("data_sync", 5, 3)],
-        quotas=[("alice", 2, 10)], anomalies={"ip_many_users": 1},
+        quotas=[("alice", 2, 10)], anomalies={"ip_many_users": 1}, broker_aof=True,
     )  # fmt: skip
     return metrics
 
@@ -41,7 +42,7 @@ def test_the_docs_list_exactly_what_the_exporter_serves() -> None:
     assert sorted(documented) == sorted(served)
     for name, metric in served.items():
         assert documented[name] == metric, f"{name}: docs say {documented[name]}, served {metric}"
-    assert len(TASK_COUNTERS) == 8 and len(documented) == 18
+    assert len(TASK_COUNTERS) == 8 and len(documented) == 20
 
 
 def test_every_metric_the_rules_use_is_documented() -> None:

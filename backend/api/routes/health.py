@@ -14,6 +14,7 @@ from taskdeck_core.api_types import (
     DependencyHealth,
     Health,
     LedgerHealth,
+    LostTasksHealth,
     WorkersMonitorHealth,
 )
 
@@ -27,6 +28,20 @@ async def _ledger_check(services: Services) -> DependencyHealth:
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         return DependencyHealth(up=False, latency_ms=None, error=f"{type(exc).__name__}: {exc}")
     return DependencyHealth(up=True, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+async def _lost_tasks(services: Services) -> LostTasksHealth | None:
+    """Tasks the broker lost, and its restarts; None while the ledger cannot be read."""
+    try:
+        lost, last_lost_at = await asyncio.to_thread(services.ledger.lost_summary)
+    except Exception:  # noqa: BLE001 - the ledger's own check reports why
+        return None
+    watch = services.broker_watch.status
+    return LostTasksHealth(
+        lost=lost, last_lost_at=last_lost_at, broker_aof=watch.aof_enabled,
+        broker_restarts=watch.restarts, last_restart_at=watch.last_restart_at,
+        last_check_at=watch.last_check_at, checking=watch.suspects,
+    )  # fmt: skip
 
 
 @router.get("/health", response_model=Health)
@@ -66,4 +81,5 @@ async def health(request: Request) -> Health:
         workers_monitor=WorkersMonitorHealth(
             connected=services.workers.connected, error=services.workers.last_error
         ),
+        lost_tasks=await _lost_tasks(services),
     )

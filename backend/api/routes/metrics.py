@@ -33,6 +33,7 @@ def snapshot(services: ServicesDep) -> Snapshot:
     except Exception:  # noqa: BLE001 - a broker that fails shows as taskdeck_broker_up 0
         snap.broker_up = False
     snap.workers = [(w.hostname, w.online, w.active) for w in services.workers.snapshot()]
+    snap.broker_aof = services.broker_watch.status.aof_enabled
     return snap
 
 

@@ -3,7 +3,9 @@
 redis-server, two prefork Celery workers running the data-sync workload, the
 backend, Prometheus and Alertmanager (Debian binaries, configs from
 monitoring/), and a traffic generator. Ports, pids, logs and data live in one
-run directory; ``down`` stops exactly the processes that ``up`` recorded.
+run directory; ``down`` stops exactly the processes that ``up`` recorded. Files
+that hold a secret (``state.json`` with the tokens, the backend's token file) are
+readable by this user only.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from taskdeck_dev.procs import (
     require_binary,
     start_process,
     wait_until,
+    write_private,
 )
 from taskdeck_dev.stack import (
     redis_url,
@@ -82,10 +85,7 @@ class SandboxState:
             "tokens": self.tokens,
             "processes": [proc.to_dict() for proc in self.processes],
         }
-        path = self.run_dir / STATE_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        tmp.replace(path)
+        write_private(self.run_dir / STATE_FILE, json.dumps(data, indent=2))
 
     @classmethod
     def load(cls, run_dir: Path) -> SandboxState | None:
@@ -110,7 +110,7 @@ class SandboxState:
 @contextlib.contextmanager
 def _locked(run_dir: Path) -> Iterator[None]:
     """One sandbox command at a time per run directory."""
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(run_dir / "lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -171,7 +171,8 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     state.save()
     tokens_file = run_dir / "backend" / "tokens.json"
     tokens_file.parent.mkdir(parents=True, exist_ok=True)
-    tokens_file.write_text(
+    write_private(
+        tokens_file,
         json.dumps(
             [{"user": f"sandbox-{role}", "role": role, "token_sha256": hash_token(token)}
              for role, token in state.tokens.items()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -47,6 +48,10 @@ def test_up_status_down_leaves_no_process(
             "redis", "worker1", "worker2", "backend", "alertmanager", "prometheus", "traffic",
         ]  # fmt: skip
         assert all(p.alive() for p in procs)
+        # The tokens are readable by this user only.
+        for private in (run_dir / "state.json", run_dir / "backend" / "tokens.json"):
+            assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
+        assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
         # The busy preferred port was avoided, and every other port is what was asked.
         assert state.ports["backend"] != listening_port
         assert state.ports["redis"] == preferred["redis"]

@@ -72,6 +72,38 @@ def process_start_time(pid: int) -> int | None:
     return int(fields[19])
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on TCP ``port`` (any address, IPv4 or IPv6)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(cols[9])
+    return inodes
+
+
+def listens_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` itself holds a socket listening on TCP ``port``."""
+    inodes = _listening_inodes(port)
+    if not inodes:
+        return False
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+    return False
+
+
 def write_private(path: Path, text: str) -> None:
     """Replace ``path`` with ``text``, readable by this user only (0600) from the moment
     it exists: written to a private temporary file beside it, then renamed over it."""
@@ -179,22 +211,41 @@ def wait_until(
     what: str,
     proc: ManagedProcess | None = None,
     interval: float = 0.1,
+    port: int | None = None,
 ) -> None:
-    """Poll ``check`` until it is true; fail early if ``proc`` dies, else after ``timeout``."""
+    """Poll ``check`` until it is true; fail early if ``proc`` dies, else after ``timeout``.
+
+    With ``proc`` and ``port``, ready also means that ``proc`` itself listens on ``port``
+    and is alive: whatever else answers there (a program that took the port after it
+    was chosen) is not taken for it.
+    """
     deadline = time.monotonic() + timeout
+    answered = False  # something answered on the port, not proc
     while True:
         try:
             if check():
-                return
+                if proc is None or port is None:
+                    return
+                if listens_on(proc.pid, port) and proc.alive():
+                    return
+                answered = True
         except Exception:  # noqa: BLE001 - not ready yet; the deadline decides
             pass
         if proc is not None and not proc.alive():
             _reap(proc.pid)
+            if port is not None and (answered or _listening_inodes(port)):
+                raise StackError(
+                    f"port {port} was taken by another program while {proc.name} started, "
+                    f"and {proc.name} (pid {proc.pid}) exited; start again to choose a free "
+                    f"port. Its log {proc.log} ends with:\n{proc.log_tail()}"
+                )
             raise StackError(
                 f"{proc.name} exited while starting ({what}); its log {proc.log} ends with:\n"
                 f"{proc.log_tail()}"
             )
         if time.monotonic() > deadline:
             where = f"; see {proc.log}" if proc else ""
+            if answered:
+                where = f"; another program answers on port {port}{where}"
             raise StackError(f"{what}: not ready after {timeout:.0f}s{where}")
         time.sleep(interval)

@@ -200,6 +200,9 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
         {"TASKDECK_TRAFFIC_TOKEN": state.tokens["support"]},
     )  # fmt: skip
     started(traffic)
+    dead = [p.name for p in state.processes if not p.alive()]
+    if dead:
+        raise StackError(f"{', '.join(dead)} exited while the sandbox started; see logs/")
 
 
 def _stop_all(state: SandboxState) -> list[str]:

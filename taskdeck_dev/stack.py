@@ -35,10 +35,16 @@ READY_TIMEOUT_S = 30.0
 
 
 def _ready(
-    proc: ManagedProcess, check: Any, what: str, timeout: float = READY_TIMEOUT_S
+    proc: ManagedProcess,
+    check: Any,
+    what: str,
+    timeout: float = READY_TIMEOUT_S,
+    port: int | None = None,
 ) -> ManagedProcess:
+    """``proc`` once ``check`` passes (and, with ``port``, once ``proc`` itself listens
+    there); stopped if it does not get there."""
     try:
-        wait_until(check, timeout, what, proc)
+        wait_until(check, timeout, what, proc, port=port)
     except BaseException:
         proc.stop()
         raise
@@ -192,7 +198,10 @@ def start_backend(
         full_env.update(env)
     proc = start_process("backend", argv, run_dir / "logs" / "backend.log", full_env)
     return _ready(
-        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/health"), f"backend on port {port}"
+        proc,
+        lambda: _http_ok(f"http://{LOOPBACK}:{port}/health"),
+        f"backend on port {port}",
+        port=port,
     )
 
 
@@ -249,7 +258,10 @@ def start_prometheus(run_dir: Path, port: int, config: Path) -> ManagedProcess:
     ]
     proc = start_process("prometheus", argv, run_dir / "logs" / "prometheus.log")
     return _ready(
-        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Prometheus on port {port}"
+        proc,
+        lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"),
+        f"Prometheus on port {port}",
+        port=port,
     )
 
 
@@ -270,7 +282,10 @@ def start_alertmanager(run_dir: Path, port: int, group_wait: str = "5s") -> Mana
     ]
     proc = start_process("alertmanager", argv, run_dir / "logs" / "alertmanager.log")
     return _ready(
-        proc, lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"), f"Alertmanager on port {port}"
+        proc,
+        lambda: _http_ok(f"http://{LOOPBACK}:{port}/-/ready"),
+        f"Alertmanager on port {port}",
+        port=port,
     )
 
 

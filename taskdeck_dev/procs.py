@@ -3,16 +3,20 @@
 Used by the sandbox and by the test fixtures, so both start the real servers
 the same way. Every process is started in a session of its own, recorded by
 pid and start time (so a recycled pid is never mistaken for it), and stopped
-by signalling exactly that process group.
+by signalling exactly that process group. A process recorded as ``warm`` (a
+Celery worker) can be stopped warm instead: its main process alone is
+signalled, so it finishes the tasks it runs before its pool ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -60,16 +64,32 @@ def pick_port(preferred: int, taken: set[int], host: str = LOOPBACK) -> int:
     return port
 
 
-def process_start_time(pid: int) -> int | None:
-    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None if
+    ``pid`` is gone or has exited and waits to be reaped."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
-    if fields[0] == "Z":  # exited, waiting to be reaped
-        return None
-    return int(fields[19])
+    return None if fields[0] == "Z" else fields
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
+    fields = _stat_fields(pid)
+    return None if fields is None else int(fields[19])
+
+
+def group_members(pgid: int) -> dict[int, int]:
+    """The live processes of process group ``pgid``: pid -> kernel start time."""
+    members = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and int(fields[2]) == pgid:
+                members[int(entry.name)] = int(fields[19])
+    return members
 
 
 def _listening_inodes(port: int) -> set[str]:
@@ -130,6 +150,7 @@ class ManagedProcess:
     start_time: int
     log: str
     argv: list[str]
+    warm: bool = False  # stop_warm may signal its main process alone (a Celery worker)
 
     def alive(self) -> bool:
         return process_start_time(self.pid) == self.start_time
@@ -146,6 +167,7 @@ class ManagedProcess:
             start_time=int(str(data["start_time"])),
             log=str(data["log"]),
             argv=[str(a) for a in argv] if isinstance(argv, list) else [],
+            warm=bool(data.get("warm", False)),
         )
 
     def log_tail(self, lines: int = 15) -> str:
@@ -172,10 +194,75 @@ class ManagedProcess:
         raise StackError(f"{self.name} (pid {self.pid}) did not stop")
 
 
+def stop_warm(procs: Sequence[ManagedProcess], grace: float, timeout: float = 10.0) -> None:
+    """Stop ``procs`` together, letting the warm ones finish what they run.
+
+    Each warm process's main process alone gets SIGTERM (a Celery worker's warm
+    shutdown: it takes no new task and exits once its running tasks are done), and all
+    get up to ``grace`` seconds to exit. What is then left of their process groups, pool
+    processes that outlived their main process included, is stopped by pid; a warm
+    process still running after ``grace`` is stopped like any other (``stop``), which
+    cuts its running tasks.
+    """
+    running = [p for p in procs if p.alive()]
+    members = {p.pid: group_members(p.pid) for p in running}
+    for proc in running:
+        if proc.warm and grace > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + (grace if any(p.warm for p in running) else 0)
+    while time.monotonic() < deadline and any(p.alive() for p in running if p.warm):
+        for proc in running:
+            _reap(proc.pid)
+        time.sleep(0.05)
+    for proc in running:
+        _reap(proc.pid)
+        if proc.alive():
+            proc.stop(timeout)
+        left = {pid: start for pid, start in members[proc.pid].items() if pid != proc.pid}
+        _stop_pids(proc.name, left, timeout)
+
+
+def _stop_pids(name: str, procs: Mapping[int, int], timeout: float) -> None:
+    """SIGTERM, then SIGKILL, the processes ``procs`` (pid -> start time) still alive."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [pid for pid, start in procs.items() if process_start_time(pid) == start]
+        if not alive:
+            return
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(process_start_time(pid) != procs[pid] for pid in alive):
+                return
+            time.sleep(0.05)
+    raise StackError(f"processes {sorted(procs)} of {name} did not stop")
+
+
 def _reap(pid: int) -> None:
     """Collect the exit status if ``pid`` is our own child, so it leaves no zombie."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def dies_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` after which the child gets SIGTERM when this process ends, however
+    it ends (SIGKILL included); None where the kernel offers no such thing (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # this process ended before the request was made
+            os._exit(1)
+
+    return preexec
 
 
 def start_process(
@@ -184,8 +271,11 @@ def start_process(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    warm: bool = False,
+    die_with_parent: bool = False,
 ) -> ManagedProcess:
-    """Start ``argv`` in a new session, output appended to ``log_path``."""
+    """Start ``argv`` in a new session, output appended to ``log_path``. ``warm``: see
+    ``stop_warm``; ``die_with_parent``: the process gets SIGTERM when this one ends."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
     if env:
@@ -199,10 +289,11 @@ def start_process(
             env=full_env,
             cwd=str(cwd) if cwd else None,
             start_new_session=True,
+            preexec_fn=dies_with_this_process() if die_with_parent else None,
         )
     start = process_start_time(proc.pid)
     # A process that died at once has no start time; record 0 so it reads as dead.
-    return ManagedProcess(name, proc.pid, start or 0, str(log_path), list(argv))
+    return ManagedProcess(name, proc.pid, start or 0, str(log_path), list(argv), warm)
 
 
 def wait_until(

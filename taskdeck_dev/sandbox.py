@@ -3,8 +3,9 @@
 redis-server, two prefork Celery workers running the data-sync workload, the
 backend, Prometheus and Alertmanager (Debian binaries, configs from
 monitoring/), and a traffic generator. Ports, pids, logs and data live in one
-run directory; ``down`` stops exactly the processes that ``up`` recorded. Files
-that hold a secret (``state.json`` with the tokens, the backend's token file) are
+run directory; ``down`` stops exactly the processes that ``up`` recorded, the
+workers warm (the tasks they run finish first, within a grace period). Files that
+hold a secret (``state.json`` with the tokens, the backend's token file) are
 readable by this user only.
 """
 
@@ -34,9 +35,11 @@ from taskdeck_dev.procs import (
     LOOPBACK,
     ManagedProcess,
     StackError,
+    dies_with_this_process,
     pick_port,
     require_binary,
     start_process,
+    stop_warm,
     wait_until,
     write_private,
 )
@@ -54,6 +57,10 @@ from taskdeck_dev.traffic import USER_TIERS
 PREFERRED_PORTS = {"redis": 6390, "backend": 8400, "prometheus": 9390, "alertmanager": 9393}
 WORKERS = ("worker1", "worker2")
 SANDBOX_RULES_FACTOR = 0.1
+# Seconds the workers get, when the sandbox stops, to finish the tasks they run (the
+# workload's slowest tasks take about 22 s); tasks still running then are cut, and
+# the broker delivers them again after the next 'up'.
+STOP_GRACE_S = 30.0
 
 
 @dataclass
@@ -149,7 +156,7 @@ def up(run_dir: Path, rate: float = 2.0, log: Any = print) -> tuple[SandboxState
             _start_all(state, rate, log)
         except BaseException:
             log("sandbox: starting failed; stopping what was started")
-            _stop_all(state)
+            _stop_all(state, log=log)
             raise
         return state, True
 
@@ -205,21 +212,37 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
         raise StackError(f"{', '.join(dead)} exited while the sandbox started; see logs/")
 
 
-def _stop_all(state: SandboxState) -> list[str]:
-    """Stop the recorded processes, newest first; returns the names stopped."""
-    stopped = []
-    for proc in reversed(state.processes):
-        if proc.alive():
+def _quiet(_message: str) -> None:
+    pass
+
+
+def _stop_all(state: SandboxState, grace: float = STOP_GRACE_S, log: Any = _quiet) -> list[str]:
+    """Stop the recorded processes, newest first, the workers together and warm: the
+    tasks they run get up to ``grace`` seconds to finish, and nothing they need (the
+    broker) stops before them. Returns the names stopped."""
+    newest_first = [p for p in reversed(state.processes) if p.alive()]
+    warm = [p for p in newest_first if p.warm]
+    cut = newest_first.index(warm[0]) if warm else len(newest_first)
+    for proc in newest_first[:cut]:
+        proc.stop()
+    if warm:
+        log(
+            f"sandbox: stopping {', '.join(p.name for p in warm)}; "
+            f"the tasks they run get up to {grace:g}s to finish"
+        )
+        stop_warm(warm, grace)
+    for proc in newest_first[cut:]:
+        if not proc.warm:
             proc.stop()
-            stopped.append(proc.name)
     (state.run_dir / STATE_FILE).unlink(missing_ok=True)
-    return stopped
+    return [p.name for p in newest_first]
 
 
-def down(run_dir: Path) -> list[str]:
+def down(run_dir: Path, grace: float = STOP_GRACE_S, log: Any = _quiet) -> list[str]:
+    """Stop what 'up' started; the workers' running tasks get up to ``grace`` seconds."""
     with _locked(run_dir):
         state = SandboxState.load(run_dir)
-        return _stop_all(state) if state else []
+        return _stop_all(state, grace, log) if state else []
 
 
 def status_lines(run_dir: Path) -> tuple[list[str], int]:
@@ -263,6 +286,7 @@ def start_xvfb(run_dir: Path) -> tuple[ManagedProcess, str]:
         "xvfb",
         ["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
         run_dir / "logs" / "xvfb.log",
+        die_with_parent=True,  # even if this process is killed and cannot stop it
     )
     try:
         wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb", proc)
@@ -272,15 +296,38 @@ def start_xvfb(run_dir: Path) -> tuple[ManagedProcess, str]:
     return proc, f":{number}"
 
 
-def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
-    """Start the stack, run the console on it, and stop the stack when the console ends."""
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP ended the demo: it cleans up as after Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _say(message: str) -> None:
+    """Print, even to a terminal that has gone away (after SIGHUP)."""
+    with contextlib.suppress(OSError):
+        print(message, flush=True)
+
+
+def demo(
+    run_dir: Path, screenshots: Path, run_for: float, rate: float, grace: float = STOP_GRACE_S
+) -> int:
+    """Start the stack, run the console on it, and stop the stack when the console ends.
+
+    Ctrl-C, SIGTERM and SIGHUP stop everything it started (exit status 128 + the
+    signal's number); once it is stopping, further signals are ignored until it is done.
+    Its Xvfb and console end with it even if it is killed (SIGKILL); the stack then
+    stays recorded in the run directory for 'taskdeck-sandbox down'.
+    """
     console: subprocess.Popen[bytes] | None = None
     xvfb: ManagedProcess | None = None
 
-    def on_term(_sig: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        raise _Signalled(signum)
 
-    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     started_here = False
     try:
         state, started_here = up(run_dir, rate)
@@ -301,13 +348,18 @@ def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
                 )
         else:
             print("demo: console open; close its window to stop the sandbox")
-        console = subprocess.Popen(argv, env=env, start_new_session=True)
+        console = subprocess.Popen(
+            argv, env=env, start_new_session=True, preexec_fn=dies_with_this_process()
+        )
         return console.wait()
-    except KeyboardInterrupt:
-        print("\ndemo: interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, _Signalled) else signal.SIGINT
+        _say(f"\ndemo: interrupted ({signal.Signals(signum).name}); stopping what it started")
+        return 128 + signum
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+        # A second Ctrl-C, SIGTERM or hang-up must not cut the clean-up short.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if console is not None and console.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(console.pid, signal.SIGTERM)
@@ -319,8 +371,8 @@ def demo(run_dir: Path, screenshots: Path, run_for: float, rate: float) -> int:
         if xvfb is not None:
             xvfb.stop()
         if started_here:
-            stopped = down(run_dir)
-            print(f"demo: sandbox stopped ({len(stopped)} processes)")
+            stopped = down(run_dir, grace, log=_say)
+            _say(f"demo: sandbox stopped ({len(stopped)} processes)")
 
 
 COMMANDS = {
@@ -349,6 +401,10 @@ OPTIONS = (
             {"type": Path, "help": "where screenshots go without a display (default demo-out)"}),
     _Option("--run-for", ("demo",), 80.0,
             {"type": float, "help": "seconds offscreen (no display; default 80)"}),
+    _Option("--grace", ("down", "demo"), STOP_GRACE_S,
+            {"type": float, "help": (
+                "seconds the workers get to finish their running tasks when stopping "
+                f"(default {STOP_GRACE_S:g}); tasks still running then are delivered again")}),
 )  # fmt: skip
 
 
@@ -403,6 +459,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             not_taken(option.flag, option)
     if getattr(args, "rate", 1.0) <= 0:
         parser.error("--rate must be positive")
+    if getattr(args, "grace", 0.0) < 0:
+        parser.error("--grace must not be negative")
     return args
 
 
@@ -417,7 +475,7 @@ def cli(argv: list[str] | None = None) -> None:
             lines, _code = status_lines(run_dir)
             print("\n".join(lines))
         elif args.command == "down":
-            stopped = down(run_dir)
+            stopped = down(run_dir, args.grace, log=print)
             print(
                 f"sandbox: stopped {', '.join(stopped)}" if stopped else "sandbox: was not running"
             )
@@ -426,7 +484,7 @@ def cli(argv: list[str] | None = None) -> None:
             print("\n".join(lines))
             raise SystemExit(code)
         else:
-            raise SystemExit(demo(run_dir, args.screenshots, args.run_for, args.rate))
+            raise SystemExit(demo(run_dir, args.screenshots, args.run_for, args.rate, args.grace))
     except StackError as exc:
         print(f"taskdeck-sandbox: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -174,7 +174,9 @@ def start_worker(
         "--without-mingle",
         "--without-gossip",
     ]
-    proc = start_process(name, argv, run_dir / "logs" / f"{name}.log", worker_env(broker_url, env))
+    proc = start_process(
+        name, argv, run_dir / "logs" / f"{name}.log", worker_env(broker_url, env), warm=True
+    )
     from taskdeck_worker.celery_app import create_celery
     from taskdeck_worker.config import WorkerSettings
 

@@ -16,7 +16,7 @@ import pytest
 
 from taskdeck_dev import sandbox
 from taskdeck_dev.procs import ManagedProcess, free_port, process_start_time
-from tests.helpers import wait_for
+from tests.process_watch import still_running, watching
 
 pytestmark = pytest.mark.integration
 
@@ -96,14 +96,8 @@ def test_missing_binary_is_one_clear_line_and_starts_nothing(tmp_path: Path) -> 
     assert not (run_dir / "state.json").exists() or not recorded(run_dir)
 
 
-def xvfb_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-x", "Xvfb"], capture_output=True, text=True, check=False)
-    return {int(pid) for pid in out.stdout.split()}
-
-
 def test_demo_interrupted_with_ctrl_c_leaves_no_process(tmp_path: Path) -> None:
     run_dir = tmp_path / "sb"
-    screens_before = xvfb_pids()
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     demo = subprocess.Popen(
         [*SANDBOX, "--run-dir", str(run_dir), "demo", "--screenshots", str(tmp_path / "shots"),
@@ -114,17 +108,18 @@ def test_demo_interrupted_with_ctrl_c_leaves_no_process(tmp_path: Path) -> None:
     try:
         deadline = time.monotonic() + 90
         procs: list[ManagedProcess] = []
-        while time.monotonic() < deadline:
-            if (run_dir / "state.json").exists():
-                procs = recorded(run_dir)
-                # Interrupted while its virtual screen starts: the least forgiving moment.
-                if len(procs) == 7 and (run_dir / "logs" / "xvfb.log").exists():
-                    break
-            assert demo.poll() is None, "demo ended early"
-            time.sleep(0.2)
-        assert len(procs) == 7, "the sandbox did not come up"
-        demo.send_signal(signal.SIGINT)
-        output, _ = demo.communicate(timeout=60)
+        with watching(demo.pid) as seen:  # every process the demo starts, by pid
+            while time.monotonic() < deadline:
+                if (run_dir / "state.json").exists():
+                    procs = recorded(run_dir)
+                    # Interrupted while its virtual screen starts: the least forgiving moment.
+                    if len(procs) == 7 and (run_dir / "logs" / "xvfb.log").exists():
+                        break
+                assert demo.poll() is None, "demo ended early"
+                time.sleep(0.2)
+            assert len(procs) == 7, "the sandbox did not come up"
+            demo.send_signal(signal.SIGINT)
+            output, _ = demo.communicate(timeout=60)
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
@@ -133,4 +128,4 @@ def test_demo_interrupted_with_ctrl_c_leaves_no_process(tmp_path: Path) -> None:
     assert demo.returncode == 130, output
     assert "Traceback" not in output
     assert all_gone(procs)
-    wait_for(lambda: xvfb_pids() <= screens_before, 10, "the demo's Xvfb to be gone")
+    assert not still_running(seen), "the demo left processes behind"

@@ -13,7 +13,7 @@ from taskdeck_dev.sandbox import parse_args
 # Each sub-command with every option it takes, and what they parse to.
 CASES = [
     ("up", ["--run-dir", "/tmp/sb", "--rate", "5"], {"run_dir": Path("/tmp/sb"), "rate": 5.0}),
-    ("down", ["--run-dir", "/tmp/sb"], {"run_dir": Path("/tmp/sb")}),
+    ("down", ["--run-dir", "/tmp/sb", "--grace", "5"], {"run_dir": Path("/tmp/sb"), "grace": 5.0}),
     ("status", ["--run-dir=/tmp/sb"], {"run_dir": Path("/tmp/sb")}),
     (
         "demo",
@@ -41,8 +41,8 @@ def test_options_can_be_split_around_the_sub_command() -> None:
 
 def test_options_left_out_take_their_defaults() -> None:
     args = parse_args(["demo"])
-    assert (args.run_dir, args.rate, args.screenshots, args.run_for) == (
-        None, 2.0, Path("demo-out"), 80.0,
+    assert (args.run_dir, args.rate, args.screenshots, args.run_for, args.grace) == (
+        None, 2.0, Path("demo-out"), 80.0, 30.0,
     )  # fmt: skip
 
 
@@ -56,6 +56,8 @@ def test_options_left_out_take_their_defaults() -> None:
         (["up", "--screenshots", "s"], "--screenshots is an option of 'demo', not of 'up'"),
         (["down", "now"], "unexpected argument 'now'"),
         (["up", "--rate", "0"], "--rate must be positive"),
+        (["up", "--grace", "5"], "--grace is an option of 'down' and 'demo', not of 'up'"),
+        (["down", "--grace", "-1"], "--grace must not be negative"),
     ],
 )
 def test_a_wrong_option_is_one_clear_error(

@@ -2,9 +2,11 @@
 
 The handlers cover the whole app, including what FastAPI and Starlette answer
 by themselves: unknown paths (404), methods a path does not take (405), bodies
-that are not JSON (400), too large (413) and failed validation (422). An error
-echoes at most a short prefix of what was sent. ``answers`` writes the OpenAPI
-description of each status a route can give.
+that are not JSON (400), too large (413) and failed validation (422). A
+dependency that fails (the broker, the ledger's database) answers 503 with what
+is unavailable and a Retry-After, not 500. An error echoes at most a short
+prefix of what was sent. ``answers`` writes the OpenAPI description of each
+status a route can give.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from backend.services.actions import ActionError
+from backend.services.health import broker_unavailable, cause, ledger_unavailable
 from backend.services.ledger import CursorError
 from backend.services.ratelimit import Decision
 from taskdeck_core.api_types import ErrorBody, TooManyRequestsBody
@@ -36,7 +42,12 @@ _NAMES = {
     413: "body_too_large",
     422: "invalid_request",
     429: "too_many_requests",
+    503: "unavailable",
 }
+# Seconds a caller is asked to wait when a dependency is unavailable: the broker usually
+# comes back within seconds (a restart); a full or read-only disk needs someone to act.
+BROKER_RETRY_S = 5
+LEDGER_RETRY_S = 15
 
 
 class TooManyRequests(Exception):
@@ -77,6 +88,34 @@ class BodyTooLarge(Exception):
 
 def error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail}, status_code=status)
+
+
+def unavailable(
+    request: Request, code: str, what: str, exc: BaseException, retry_s: int
+) -> JSONResponse:
+    """503: ``what`` failed; when to try again, and (for a change) what to check first."""
+    detail = (
+        f"{what} is unavailable ({cause(exc)}); this call needs it. Try again in {retry_s} s; "
+        "GET /health says when it is back"
+    )
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        detail += (
+            "; a change this call was making may be done in part, so look at the task or "
+            "the audit log before repeating it"
+        )
+    log.warning("%s %s: %s is unavailable: %s", request.method, request.url.path, what, cause(exc))
+    response = error(503, code, detail)
+    response.headers["Retry-After"] = str(retry_s)
+    return response
+
+
+def _internal(req: Request) -> JSONResponse:
+    log.exception("unexpected error in %s %s", req.method, req.url.path)
+    return error(500, "internal_error", "the backend failed unexpectedly; see its log")
+
+
+BROKER = "the broker (Redis)"
+LEDGER = "the task ledger's database"
 
 
 ECHO_CHARS = 40  # of a value sent, an error shows at most this much
@@ -169,10 +208,22 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers.update(headers)
         return response
 
+    @app.exception_handler(RedisError)
+    @app.exception_handler(KombuOperationalError)
+    async def _broker(req: Request, exc: Exception) -> JSONResponse:
+        if not broker_unavailable(exc):
+            return _internal(req)
+        return unavailable(req, "broker_unavailable", BROKER, exc, BROKER_RETRY_S)
+
+    @app.exception_handler(OperationalError)
+    async def _ledger(req: Request, exc: OperationalError) -> JSONResponse:
+        if not ledger_unavailable(exc):
+            return _internal(req)
+        return unavailable(req, "ledger_unavailable", LEDGER, exc, LEDGER_RETRY_S)
+
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error in %s %s", req.method, req.url.path)
-        return error(500, "internal_error", "the backend failed unexpectedly; see its log")
+        return _internal(req)
 
 
 # -- OpenAPI: the answers a route can give ---------------------------------------------
@@ -225,9 +276,25 @@ _RESPONSES: dict[int, dict[str, Any]] = {
             "Retry-After": {"description": "seconds to wait", "schema": _INT_HEADER},
         },
     },
+    503: {
+        "model": ErrorBody,
+        "description": "A dependency this call needs is unavailable: the broker "
+        "(broker_unavailable) or the task ledger's database (ledger_unavailable, e.g. its "
+        "disk is full or read-only); detail says which and why. Try again after Retry-After "
+        "seconds; GET /health says when it is back.",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait",
+                "schema": _INT_HEADER,
+                "required": True,
+            },
+        },
+    },
 }
 # Every call with a token can answer these: no or a bad token; too many failed attempts.
 AUTHENTICATED = (401, 429)
+# A call that needs the broker or the ledger's database answers 503 while it is unavailable.
+UNAVAILABLE = 503
 
 
 def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:

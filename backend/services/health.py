@@ -1,4 +1,10 @@
-"""Dependency checks for /health: each answers its state, latency and error."""
+"""Dependency checks for /health, and what counts as a dependency being unavailable.
+
+Each check answers its state, latency and error. ``broker_unavailable`` and
+``ledger_unavailable`` tell a failure of the broker (Redis) or of the ledger's
+database from a fault of the backend's own: the API answers the first two 503
+with when to retry, the rest 500.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,18 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+import redis.exceptions as rex
+from kombu.exceptions import OperationalError as KombuOperationalError
+from sqlalchemy.exc import OperationalError
 
 from taskdeck_core.urls import redact_url
+
+# Redis answers these while it cannot do what is asked: persistence failing (MISCONF), a
+# replica (READONLY), out of memory, loading its data set, a cluster without its master.
+_BROKER_REFUSALS = (rex.ReadOnlyError, rex.OutOfMemoryError, rex.ClusterDownError,
+                    rex.TryAgainError)  # fmt: skip
+_REFUSAL_PREFIXES = ("MISCONF", "READONLY", "LOADING", "MASTERDOWN", "OOM", "TRYAGAIN")
+CAUSE_CHARS = 160  # of an error's message, what an answer or /health shows
 
 
 @dataclass(frozen=True)
@@ -17,6 +33,31 @@ class DependencyState:
     latency_ms: float | None
     target: str
     error: str | None = None
+
+
+def broker_unavailable(exc: BaseException) -> bool:
+    """The broker could not be reached or refused to work: nothing the caller did wrong."""
+    if isinstance(exc, rex.ConnectionError | rex.TimeoutError | KombuOperationalError):
+        return True
+    if isinstance(exc, _BROKER_REFUSALS):
+        return True
+    return isinstance(exc, rex.ResponseError) and str(exc).startswith(_REFUSAL_PREFIXES)
+
+
+def ledger_unavailable(exc: BaseException) -> bool:
+    """The ledger's database failed to read or write: a full or read-only disk, an I/O
+    error, a database server that is gone."""
+    return isinstance(exc, OperationalError)
+
+
+def cause(exc: BaseException) -> str:
+    """The error in a few words: its type and the start of its message (for SQL errors the
+    database's own message, never the statement or its parameters)."""
+    inner = exc.orig if isinstance(exc, OperationalError) and exc.orig is not None else exc
+    text = " ".join(str(inner).split())
+    if len(text) > CAUSE_CHARS:
+        text = text[:CAUSE_CHARS] + "..."
+    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
 
 
 async def check_redis(name: str, url: str, timeout_s: float) -> DependencyState:

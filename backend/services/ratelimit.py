@@ -6,18 +6,31 @@ Redis server's clock, so several backend instances agree. The same script
 counts requests and rejections per time bucket for the statistics and the
 anomaly detector, and appends each rejection to a capped stream; all of it
 expires, so memory stays bounded.
+
+While Redis cannot be reached, each limit is kept in this process instead
+(``LocalWindows``): a caller is still authenticated and limited, and what needs
+no broker still answers. After a failure Redis is asked again only after
+``FALLBACK_S``, so a broker that hangs does not hold every request for its
+timeout. Statistics and rejections are not counted meanwhile.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import logging
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+
+from backend.services.health import broker_unavailable
+
+log = logging.getLogger("taskdeck.ratelimit")
 
 DEFAULT_TIERS: dict[str, dict[str, int]] = {
     "admin": {"default": 200, "data_sync": 100, "auth": 20},
@@ -30,6 +43,8 @@ REJECTIONS_STREAM = "taskdeck:rl:rejections"
 REJECTIONS_MAXLEN = 10_000
 BUCKET_PREFIX = "taskdeck:rl:b:"
 KEEP_BUCKETS = 120  # statistics kept: two hours of one-minute buckets
+FALLBACK_S = 5.0  # after Redis failed, limits are kept locally this long before it is asked again
+LOCAL_KEYS = 10_000  # windows kept locally at most (the oldest goes first)
 
 # KEYS[1] window log of this key and class; KEYS[2] bucket hash; KEYS[3] IP users set of the
 # bucket; KEYS[4] rejection stream.
@@ -127,6 +142,34 @@ def parse_tiers(text: str) -> dict[str, dict[str, int]]:
     return tiers
 
 
+class LocalWindows:
+    """Sliding-window logs in this process, per key and endpoint class: the limits while
+    Redis cannot be reached (each backend instance counts on its own)."""
+
+    def __init__(self, window_s: float, max_keys: int = LOCAL_KEYS) -> None:
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._hits: dict[str, collections.deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, name: str, limit: int) -> tuple[bool, int, float]:
+        """Count a request against ``name``; returns (allowed, requests in the window,
+        seconds until the oldest leaves it)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.pop(name, None) or collections.deque()
+            while hits and hits[0] <= now - self.window_s:
+                hits.popleft()
+            allowed = len(hits) < limit
+            if allowed:
+                hits.append(now)
+            self._hits[name] = hits  # now the newest key
+            while len(self._hits) > self.max_keys:
+                del self._hits[next(iter(self._hits))]
+            reset = hits[0] + self.window_s - now if hits else 0.0
+            return allowed, len(hits), max(0.0, reset)
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -140,28 +183,48 @@ class RateLimiter:
         self.window_s = window_s
         self.bucket_s = bucket_s
         self._check = client.register_script(_CHECK)
+        self.local = LocalWindows(window_s)
+        self._local_until = 0.0  # monotonic time until which Redis is not asked
 
     def bucket_of(self, t: float) -> int:
         return int(t // self.bucket_s)
 
     def check(self, key: str, tier: str, endpoint: str, ip: str, user: str | None) -> Decision:
+        """Count a request against ``key``'s limit for ``endpoint``: in Redis, or in this
+        process while Redis cannot be reached."""
         limit = self.tiers[tier][endpoint]
+        if time.monotonic() < self._local_until:
+            return self._check_locally(key, tier, endpoint, limit)
         bucket = self.bucket_of(time.time())
         ttl = int(self.bucket_s * KEEP_BUCKETS) + 60
-        reply: Any = self._check(
-            keys=[
-                f"taskdeck:rl:w:{endpoint}:{key}",
-                f"{BUCKET_PREFIX}{bucket}",
-                f"{BUCKET_PREFIX}{bucket}:ip:{ip}",
-                REJECTIONS_STREAM,
-            ],
-            args=[int(self.window_s * 1000), limit, ttl, key, tier, endpoint, ip, user or "",
-                  REJECTIONS_MAXLEN, uuid.uuid4().hex],
-        )  # fmt: skip
+        try:
+            reply: Any = self._check(
+                keys=[
+                    f"taskdeck:rl:w:{endpoint}:{key}",
+                    f"{BUCKET_PREFIX}{bucket}",
+                    f"{BUCKET_PREFIX}{bucket}:ip:{ip}",
+                    REJECTIONS_STREAM,
+                ],
+                args=[int(self.window_s * 1000), limit, ttl, key, tier, endpoint, ip, user or "",
+                      REJECTIONS_MAXLEN, uuid.uuid4().hex],
+            )  # fmt: skip
+        except redis.RedisError as exc:
+            if not broker_unavailable(exc):
+                raise
+            self._local_until = time.monotonic() + FALLBACK_S
+            log.warning("rate limits: Redis is unavailable (%s); counting locally", exc)
+            return self._check_locally(key, tier, endpoint, limit)
         allowed, count, oldest_ms, now_ms = (int(v) for v in reply)
         reset = max(0.0, (oldest_ms + self.window_s * 1000 - now_ms) / 1000)
         return Decision(
             allowed=bool(allowed), key=key, tier=tier, endpoint=endpoint, limit=limit,
+            remaining=max(0, limit - count), reset_s=reset, window_s=self.window_s,
+        )  # fmt: skip
+
+    def _check_locally(self, key: str, tier: str, endpoint: str, limit: int) -> Decision:
+        allowed, count, reset = self.local.check(f"{endpoint}:{key}", limit)
+        return Decision(
+            allowed=allowed, key=key, tier=tier, endpoint=endpoint, limit=limit,
             remaining=max(0, limit - count), reset_s=reset, window_s=self.window_s,
         )  # fmt: skip
 

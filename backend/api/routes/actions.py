@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep, authorise
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from backend.api.limits import LIMITED_SUPPORT, LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
 from backend.services.bulk import BulkRequest
@@ -33,7 +33,7 @@ BulkIn = Annotated[BulkBody, json_body(BulkBody, LIMITED_SUPPORT, max_bytes=BULK
         200: {"model": BulkDryRun,
               "description": "A dry run: what the job would do if it ran now, items per outcome."},
         202: {"description": "The job is queued (or was already, for this idempotency key)."},
-        **answers(*AUTHENTICATED, 400, 403, 404, 409, 422),
+        **answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 404, 409, 422),
     },
 )  # fmt: skip
 async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
@@ -71,7 +71,11 @@ async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
     return answer
 
 
-@router.get("/bulk/{job_id}", response_model=BulkJob, responses=answers(*AUTHENTICATED, 404, 422))
+@router.get(
+    "/bulk/{job_id}",
+    response_model=BulkJob,
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 404, 422),
+)
 def bulk_status(
     job_id: Annotated[str, Path(max_length=64)], services: ServicesDep, who: CurrentUser
 ) -> BulkJob:

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from taskdeck_core.api_types import AuditEntry, AuditPage
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@router.get("", response_model=AuditPage, responses=answers(*AUTHENTICATED, 400, 422))
+@router.get("", response_model=AuditPage, responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 422))
 def list_audit(
     services: ServicesDep,
     who: CurrentUser,

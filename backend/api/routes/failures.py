@@ -7,14 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from backend.api.schemas import Time, as_epoch
 from taskdeck_core.api_types import FailureGroup
 
 router = APIRouter(prefix="/api/v1/failures", tags=["failures"])
 
 
-@router.get("/groups", response_model=list[FailureGroup], responses=answers(*AUTHENTICATED, 422))
+@router.get(
+    "/groups",
+    response_model=list[FailureGroup],
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 422),
+)
 def groups(
     services: ServicesDep,
     who: CurrentUser,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
 from backend.api.deps import CurrentUser, Services, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers, shown
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers, shown
 from taskdeck_core.api_types import MessagePage, QueueSummary
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
@@ -38,7 +38,7 @@ def _oldest_age(services: Services, queue: str) -> float | None:
     return round(time.time() - min(known), 3) if known else None
 
 
-@router.get("", response_model=list[QueueSummary], responses=answers(*AUTHENTICATED))
+@router.get("", response_model=list[QueueSummary], responses=answers(*AUTHENTICATED, UNAVAILABLE))
 def list_queues(services: ServicesDep, who: CurrentUser) -> list[QueueSummary]:
     """Every queue of the watched system (bound in its broker, or configured): depth per
     priority step (as the user priority 10 - step) and the oldest message's age."""
@@ -57,7 +57,9 @@ def list_queues(services: ServicesDep, who: CurrentUser) -> list[QueueSummary]:
 
 
 @router.get(
-    "/{name}/messages", response_model=MessagePage, responses=answers(*AUTHENTICATED, 404, 422)
+    "/{name}/messages",
+    response_model=MessagePage,
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 404, 422),
 )
 def messages(
     name: Annotated[str, Path(max_length=100)],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path
 
 from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from backend.api.limits import LIMITED_ADMIN, LimitedAdmin
 from backend.api.schemas import USER_PATTERN, QuotaBody, Reasoned
 from backend.services.quotas import QuotaError, check_user
@@ -17,7 +17,7 @@ from taskdeck_core.api_types import QuotaLimitChanged, QuotaReconciled, QuotaRow
 
 router = APIRouter(prefix="/api/v1/quotas", tags=["quotas"])
 UserPath = Annotated[str, Path(min_length=1, max_length=100, pattern=USER_PATTERN)]
-CHANGE_ANSWERS = answers(*AUTHENTICATED, 400, 403, 422)
+CHANGE_ANSWERS = answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 422)
 QuotaIn = Annotated[QuotaBody, json_body(QuotaBody, LIMITED_ADMIN)]
 ReasonIn = Annotated[Reasoned, json_body(Reasoned, LIMITED_ADMIN)]
 
@@ -29,7 +29,7 @@ def _user(user: str) -> str:
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("", response_model=list[QuotaRow], responses=answers(*AUTHENTICATED))
+@router.get("", response_model=list[QuotaRow], responses=answers(*AUTHENTICATED, UNAVAILABLE))
 async def list_quotas(services: ServicesDep, who: CurrentUser) -> list[QuotaRow]:
     """Every user with a slot or a limit: slots used, the limit, and drift from the ledger."""
     return await asyncio.to_thread(services.quota_reconcile.rows)

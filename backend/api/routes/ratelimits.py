@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from taskdeck_core.api_types import (
     Anomaly,
     EndpointStats,
@@ -29,7 +29,9 @@ def config(services: ServicesDep, who: CurrentUser) -> RateLimitConfig:
     )
 
 
-@router.get("/stats", response_model=RateLimitStats, responses=answers(*AUTHENTICATED, 422))
+@router.get(
+    "/stats", response_model=RateLimitStats, responses=answers(*AUTHENTICATED, UNAVAILABLE, 422)
+)
 def stats(
     services: ServicesDep,
     who: CurrentUser,
@@ -65,7 +67,9 @@ def stats(
     )
 
 
-@router.get("/events", response_model=list[Rejection], responses=answers(*AUTHENTICATED, 422))
+@router.get(
+    "/events", response_model=list[Rejection], responses=answers(*AUTHENTICATED, UNAVAILABLE, 422)
+)
 def events(
     services: ServicesDep, who: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[Rejection]:
@@ -73,7 +77,9 @@ def events(
     return [Rejection.model_validate(e) for e in services.limiter.events(limit)]
 
 
-@router.get("/anomalies", response_model=list[Anomaly], responses=answers(*AUTHENTICATED))
+@router.get(
+    "/anomalies", response_model=list[Anomaly], responses=answers(*AUTHENTICATED, UNAVAILABLE)
+)
 async def anomalies(services: ServicesDep, who: CurrentUser) -> list[Anomaly]:
     """Keys, endpoints or addresses far outside their own normal, with the evidence."""
     return await asyncio.to_thread(services.anomalies.active)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, answers
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
 from backend.services.ledger_stats import finished_in_window
 from taskdeck_core.api_types import TaskStats
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
 MAX_WINDOW_S = 3600
 
 
-@router.get("/tasks", response_model=TaskStats, responses=answers(*AUTHENTICATED, 422))
+@router.get("/tasks", response_model=TaskStats, responses=answers(*AUTHENTICATED, UNAVAILABLE, 422))
 def task_stats(
     services: ServicesDep,
     who: CurrentUser,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
-from backend.api.errors import AUTHENTICATED, TooManyRequests, answers, shown
+from backend.api.errors import AUTHENTICATED, UNAVAILABLE, TooManyRequests, answers, shown
 from backend.api.limits import (
     LIMITED_ADMIN,
     LIMITED_SUPPORT,
@@ -41,6 +43,7 @@ from taskdeck_core.transport import QUEUES
 from taskdeck_worker.integration import TIER_HEADER, USER_HEADER
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+log = logging.getLogger("taskdeck.api")
 QUOTA_RETRY_S = 5  # a hint: slots free up as tasks finish, not on a clock
 TaskIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=TASK_ID_PATTERN)]
 # Bodies, each read once the caller is authenticated, counted and authorised.
@@ -54,10 +57,11 @@ PriorityIn = Annotated[PriorityBody, json_body(PriorityBody, LIMITED_ADMIN)]
     "",
     status_code=202,
     response_model=Submitted,
-    responses=answers(*AUTHENTICATED, 400, 403, 409, 422),
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 409, 422),
 )
 def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitter) -> Submitted:
-    """Queue a task for a user; 429 when the user's rate limit or quota is reached."""
+    """Queue a task for a user; 429 when the user's rate limit or quota is reached, 503
+    while the broker is unavailable."""
     # The limit and the quota are those of the user the task runs for.
     tier = tier_of(body.user, who, services.user_tiers)
     enforce(services, request, f"user:{body.user}", tier, "data_sync", who.user)
@@ -100,12 +104,17 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
         services.quotas.release([task_id])
         raise
     # In the ledger before the answer, so the task can be read at once however far the
-    # stream's ingest lags; the stream's copy of the same record changes nothing.
-    services.ledger.apply(records)
+    # stream's ingest lags; the stream's copy of the same record changes nothing. The task
+    # is queued whether or not this write works: a ledger that cannot write now gets it
+    # from the stream later, and the answer stays "accepted".
+    try:
+        services.ledger.apply(records)
+    except SQLAlchemyError as exc:
+        log.warning("submit: task %s is queued; the ledger records it later (%s)", task_id, exc)
     return Submitted(task_id=task_id)
 
 
-@router.get("", response_model=TaskPage, responses=answers(*AUTHENTICATED, 400, 422))
+@router.get("", response_model=TaskPage, responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 422))
 def list_tasks(
     services: ServicesDep,
     who: CurrentUser,
@@ -145,7 +154,11 @@ def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskDetail, responses=answers(*AUTHENTICATED, 404, 422))
+@router.get(
+    "/{task_id}",
+    response_model=TaskDetail,
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 404, 422),
+)
 def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> TaskDetail:
     task = services.ledger.get(task_id)
     if task is None:
@@ -153,7 +166,7 @@ def get_task(task_id: TaskIdPath, services: ServicesDep, who: CurrentUser) -> Ta
     return TaskDetail.model_validate(task, from_attributes=True)
 
 
-ACTION_ANSWERS = answers(*AUTHENTICATED, 400, 403, 404, 422)
+ACTION_ANSWERS = answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 404, 422)
 
 
 @router.post("/{task_id}/cancel", response_model=ActionResult, responses=ACTION_ANSWERS)

@@ -7,7 +7,8 @@ Celery events (worker heartbeats, task events) are received on a thread of
 their own and handed to the event loop in batches a few times a second, so a
 burst of thousands of events costs the window a handful of updates. The
 receiver's own binding is written in the system's format, so the system's
-kombu clients can still parse every binding table.
+kombu clients can still parse every binding table; that binding is all the
+console writes (``monitoring/redis/console-reader.acl`` grants exactly this).
 """
 
 from __future__ import annotations
@@ -134,7 +135,13 @@ class EventReceiver(CaptureOwner):
         self.url = url
         self.deliver = deliver
         self.learn = learn
+        # A queue without an expiry: kombu binds it with plain SADDs and takes the binding
+        # out again on stop. An expiring one would need its scripts and a write to the
+        # broker-wide ``_kombu.binding_deadlines`` set, which would let a read-only user
+        # (monitoring/redis/console-reader.acl) schedule the system's own binding tables
+        # for deletion. Events arrive by pub/sub either way; the queue's lists stay empty.
         self._app = Celery(broker=url, set_as_current=False)
+        self._app.conf.event_queue_expires = None
         self._capture = EventCapture(self._app, self._on_event, prepare=self._prepare)
         self._stop = threading.Event()
         self._buffer: list[dict[str, Any]] = []

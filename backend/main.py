@@ -7,15 +7,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.engine import make_url
 
 from backend import __version__
 from backend.api import openapi
@@ -47,7 +51,7 @@ from backend.services.broker import BrokerQueues
 from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import REFRESH_S, EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
-from backend.services.health import check_redis
+from backend.services.health import LedgerWriteProbe, check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
@@ -140,6 +144,7 @@ def build_services(settings: Settings) -> Services:
         user_tiers=user_tiers,
         quota_reconcile=reconciler,
         broker_watch=watch,
+        ledger_probe=LedgerWriteProbe(ledger.engine),
     )
 
 
@@ -258,6 +263,39 @@ def _fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def unwritable(settings: Settings) -> str | None:
+    """Why the backend could not write its files (the data dir, a SQLite ledger), or None:
+    a directory it cannot make or write a byte in, a ledger file it may not write."""
+    places = [(settings.data_dir, "TASKDECK_DATA_DIR")]
+    url = make_url(settings.ledger_database_url)
+    database = Path(url.database) if url.database and url.database != ":memory:" else None
+    if url.get_backend_name() == "sqlite" and database is not None:
+        places.append((database.parent, "TASKDECK_LEDGER_URL"))
+    for directory, setting in places:
+        if directory.exists() and not directory.is_dir():
+            why = "it is a file, not a directory"
+        else:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryFile(dir=directory) as probe:
+                    probe.write(b"x")
+                    probe.flush()
+                continue
+            except OSError as exc:
+                why = exc.strerror or str(exc)
+        return (
+            f"cannot write to {directory} ({why}); free space there or let this user write "
+            f"it (chown/chmod), or point {setting} at a directory it can write, and start again"
+        )
+    if url.get_backend_name() == "sqlite" and database is not None:
+        if database.exists() and not os.access(database, os.W_OK):
+            return (
+                f"cannot write the ledger {database} (permission denied); let this user write "
+                "it (chown/chmod), or point TASKDECK_LEDGER_URL at another, and start again"
+            )
+    return None
+
+
 def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="taskdeck-backend",
@@ -282,6 +320,9 @@ def cli(argv: list[str] | None = None) -> None:
             f"port {settings.port} on {settings.host} is already in use; choose another with "
             "--port (or TASKDECK_PORT), or stop the program that holds it"
         )
+    problem = unwritable(settings)
+    if problem:
+        _fail(problem)
     broker = asyncio.run(check_redis("broker", settings.broker_url, settings.health_timeout_s))
     if not broker.up:
         print(

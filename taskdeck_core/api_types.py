@@ -424,6 +424,16 @@ class LedgerHealth(ApiModel):
     records: int
     last_batch_at: float | None = None
     error: str | None = None
+    writable: bool | None = Field(
+        default=None,
+        description="whether the ledger's database took a committed test write in the last "
+        "few seconds (a full or read-only disk answers reads but not writes)",
+    )
+    stalled_s: float | None = Field(
+        default=None,
+        description="seconds that stream entries have waited while no batch reached the "
+        "ledger (none: nothing waits, or batches arrive)",
+    )
 
 
 class WorkersMonitorHealth(ApiModel):
@@ -457,4 +467,9 @@ class Health(ApiModel):
     dependencies: dict[str, DependencyHealth]
     ledger: LedgerHealth
     workers_monitor: WorkersMonitorHealth
+    problems: list[str] = Field(
+        default_factory=list,
+        description="why the status is degraded, one sentence each: what fails, what it "
+        "keeps from working, what to do (empty when ok)",
+    )
     lost_tasks: LostTasksHealth | None = None

@@ -24,6 +24,7 @@ from backend.services.broker import BrokerQueues
 from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
+from backend.services.health import LedgerWriteProbe
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
@@ -56,6 +57,7 @@ class Services:
     quota_reconcile: QuotaReconciler
     # Broker restarts, and the accepted tasks a restart lost.
     broker_watch: BrokerWatch
+    ledger_probe: LedgerWriteProbe
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def start_job(self, job_id: str) -> None:

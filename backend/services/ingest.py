@@ -26,6 +26,7 @@ log = logging.getLogger("taskdeck.ingest")
 BATCH = 2000
 BLOCK_MS = 1000
 CLAIM_IDLE_MS = 60_000
+MAX_BACKOFF_S = 5.0  # between attempts while Redis or the database fails: soon back after it
 
 
 @dataclass
@@ -150,6 +151,6 @@ class StreamIngestor:
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
                     log.warning("ledger ingest: %s; retrying in %.1fs", exc, backoff)
                     await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 15.0)
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
         finally:
             self.stats.running = False

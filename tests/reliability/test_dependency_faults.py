@@ -1,8 +1,10 @@
-"""The backend when what it depends on fails: the broker stopped.
+"""The backend when what it depends on fails: the broker stopped, a data dir it cannot
+write at start.
 
-What must hold: a call that needs the broker answers 503 (``{error, detail}`` with a
-Retry-After), what needs none still answers (signing in, /me, 401 for a wrong token,
-still rate limited), and /health says the broker is down.
+What must hold: a call that needs the failed dependency answers 503 (``{error, detail}``
+with a Retry-After), what needs none still answers (signing in, /me, 401 for a wrong
+token, still rate limited); /health says degraded, and why, until the ledger is fed
+again; nothing accepted is missing from the ledger afterwards.
 
 The broker is a real redis-server, stopped and started again on its port and data.
 """
@@ -11,6 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import resource
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -162,5 +168,76 @@ def test_broker_down_answers_503_where_needed_and_signing_in_goes_on(
             assert answers == [401] * (AUTH_LIMIT - 2) + [429], answers
         said = health(stack.url)
         assert said["status"] == "degraded" and not said["dependencies"]["broker"]["up"]
+        assert any("broker" in p and "503" in p for p in said["problems"]), said["problems"]
     with api(stack.url, "viewer") as viewer:
         wait_for(lambda: viewer.get("/api/v1/queues").status_code == 200, 10, "queues again")
+
+
+def test_health_is_degraded_until_the_ledger_is_fed_again_after_the_broker_returns(
+    stack: Stack, admin: httpx.Client
+) -> None:
+    before = finished(admin, "frank")
+    retrying = "ledger ingest: "
+    seen = stack.backend_log.read_text().count(retrying)
+    with broker_stopped(stack):
+        # The ingest has failed twice and sleeps 2 s before its next attempt: the window in
+        # which the broker is back and the ledger is still not fed.
+        wait_for(
+            lambda: stack.backend_log.read_text().count(retrying) >= seen + 2,
+            15,
+            "the ledger's ingest to fail twice",
+        )
+    answers = []
+
+    def settled() -> bool:
+        answers.append(health(stack.url))
+        return answers[-1]["status"] == "ok"
+
+    wait_for(settled, 20, "/health to say ok again", interval=0.1)
+    first = answers[0]
+    assert first["dependencies"]["broker"]["up"], first
+    assert first["status"] == "degraded" and first["ledger"]["error"], first
+    assert any("ingest" in p for p in first["problems"]), first["problems"]
+    for said in answers[:-1]:
+        assert said["status"] == "degraded" and said["problems"], said
+    last = answers[-1]
+    assert last["ledger"]["error"] is None and last["problems"] == [] and last["ledger"]["lag"] == 0
+    after = finished(admin, "frank")  # fed again: a new task reaches the ledger
+    assert state(admin, before) == "SUCCESS" and state(admin, after) == "SUCCESS"
+
+
+BACKEND = [sys.executable, "-m", "backend.main"]
+
+
+def _no_file_writes() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+@pytest.mark.parametrize("fault", ["a file in its place", "no byte can be written", "read-only"])
+def test_a_data_dir_it_cannot_write_stops_the_start_with_one_line_naming_it(
+    fault: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    preexec = None
+    if fault == "a file in its place":
+        data_dir.write_text("not a directory")
+    elif fault == "no byte can be written":
+        preexec = _no_file_writes
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only directory")
+        data_dir.mkdir(mode=0o500)
+    out = subprocess.run(
+        [*BACKEND, "--port", str(free_port())],
+        env=dict(os.environ, TASKDECK_DATA_DIR=str(data_dir), TASKDECK_TOKENS="a:admin:t"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=preexec,  # noqa: PLW1509 - sets a limit only, before exec
+    )
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("taskdeck-backend: error: cannot write to ")
+    assert str(data_dir) in lines[0] and "TASKDECK_DATA_DIR" in lines[0], lines[0]
+    assert "Traceback" not in out.stderr

@@ -51,11 +51,11 @@ from backend.services.broker import BrokerQueues
 from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import REFRESH_S, EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
-from backend.services.health import LedgerWriteProbe, check_redis
+from backend.services.health import LedgerWriteProbe, broker_unavailable, check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
-from backend.services.quotas import Quotas
+from backend.services.quotas import RELEASE_GROUP, Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
 from backend.services.tiers import TierConfigError, parse_user_tiers
 from backend.services.workers import WorkerMonitor
@@ -92,9 +92,15 @@ def build_services(settings: Settings) -> Services:
     limiter = RateLimiter(client, tiers, settings.ratelimit_window_s, settings.ratelimit_bucket_s)
 
     def apply(records: list[LifecycleRecord]) -> None:
-        """Into the ledger, then what follows from it: freed quota slots, metrics."""
+        """Slots of finished tasks freed (from the records, whether or not the ledger takes
+        them), then into the ledger, then the metrics."""
+        try:
+            quota_service.release_finished(records)
+        except Exception as exc:
+            if not broker_unavailable(exc):
+                raise
+            log.warning("quotas: cannot free slots now (%s); freed when the broker is back", exc)
         ledger.apply(records)
-        quota_service.release_finished(records)
         exporter.observe(records, ledger.labels({r.task_id for r in records}))
 
     def apply_stream(records: list[LifecycleRecord]) -> None:
@@ -144,6 +150,17 @@ def build_services(settings: Settings) -> Services:
         user_tiers=user_tiers,
         quota_reconcile=reconciler,
         broker_watch=watch,
+        # A group of its own, from the records that come next: slots of tasks that finished
+        # before it existed were freed through the ledger's ingest.
+        quota_releases=StreamIngestor(
+            aclient,
+            ledger,
+            settings.instance,
+            group=RELEASE_GROUP,
+            group_start="$",
+            apply=quota_service.release_finished,
+            what="quota slots from the stream",
+        ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
     )
 
@@ -181,6 +198,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     except Exception as exc:  # noqa: BLE001 - the broker may be down; decided again as records come
         log.warning("ledger source: cannot look at the stream yet: %s", exc)
     services.spawn(services.ingestor.run())
+    services.spawn(services.quota_releases.run())
     services.spawn(services.events.run())
     services.spawn(_retention(services))
     services.spawn(

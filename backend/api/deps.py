@@ -57,6 +57,9 @@ class Services:
     quota_reconcile: QuotaReconciler
     # Broker restarts, and the accepted tasks a restart lost.
     broker_watch: BrokerWatch
+    # Frees quota slots from the lifecycle stream as tasks finish, whether or not the
+    # ledger can take the records (a consumer group of its own).
+    quota_releases: StreamIngestor
     ledger_probe: LedgerWriteProbe
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 

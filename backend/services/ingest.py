@@ -49,6 +49,8 @@ class StreamIngestor:
         group: str = lc.LEDGER_GROUP,
         batch: int = BATCH,
         apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
+        group_start: str = "0",
+        what: str = "ledger ingest",
     ) -> None:
         self.apply = apply or ledger.apply
         self.client = client
@@ -57,11 +59,16 @@ class StreamIngestor:
         self.stream = stream
         self.group = group
         self.batch = batch
+        # Where a new consumer group starts: the whole stream ("0"), or what comes next ("$").
+        self.group_start = group_start
+        self.what = what  # how the log names this consumer
         self.stats = IngestStats()
 
     async def ensure_group(self) -> None:
         try:
-            await self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+            await self.client.xgroup_create(
+                self.stream, self.group, id=self.group_start, mkstream=True
+            )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -149,7 +156,7 @@ class StreamIngestor:
                     raise
                 except Exception as exc:  # noqa: BLE001 - keep consuming once it recovers
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("ledger ingest: %s; retrying in %.1fs", exc, backoff)
+                    log.warning("%s: %s; retrying in %.1fs", self.what, exc, backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
         finally:

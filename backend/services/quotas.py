@@ -6,9 +6,12 @@ State in Redis, so every backend instance sees the same numbers:
 - ``taskdeck:quota:limits``: per-user limits that override the default.
 
 Taking a slot is one Lua script (check and take cannot interleave), releasing
-one is another; both are idempotent per task id. Counters that drift from the
-ledger's open tasks (a worker killed mid-task, a missed record) are shown as
-drift and reconciled against the ledger and the live workers.
+one is another; both are idempotent per task id. A slot is released when the
+lifecycle stream says its task finished, read by a consumer group of its own
+(``RELEASE_GROUP``), so slots free up even while the ledger cannot take the
+records. Counters that drift from the ledger's open tasks (a worker killed
+mid-task, a missed record) are shown as drift and reconciled against the
+ledger and the live workers.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ OPEN_PREFIX = "taskdeck:quota:open:"
 OWNER_KEY = "taskdeck:quota:owner"
 LIMITS_KEY = "taskdeck:quota:limits"
 USERS_KEY = "taskdeck:quota:users"  # every user that ever took a slot
+RELEASE_GROUP = "taskdeck:quota"  # the lifecycle stream's consumer group that frees slots
 USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MAX_LIMIT = 100_000
 

@@ -1,12 +1,16 @@
-"""The backend when what it depends on fails: the broker stopped, a data dir it cannot
-write at start.
+"""The backend when what it depends on fails: the broker stopped, the ledger's disk that
+takes no more writes, a data dir it cannot write at start.
 
 What must hold: a call that needs the failed dependency answers 503 (``{error, detail}``
 with a Retry-After), what needs none still answers (signing in, /me, 401 for a wrong
-token, still rate limited); /health says degraded, and why, until the ledger is fed
-again; nothing accepted is missing from the ledger afterwards.
+token, still rate limited); /health says degraded, and why, until the ledger is written
+and fed again; quota slots free up as tasks finish though the ledger cannot record it;
+nothing accepted is missing from the ledger afterwards.
 
-The broker is a real redis-server, stopped and started again on its port and data.
+The broker is a real redis-server, stopped and started again on its port and data. The
+full disk is the backend's own file-size limit set to 0 from outside (``prlimit``, Linux):
+every write to a file fails (SQLite: "disk I/O error") while reads go on, as on a full or
+read-only disk, with no mount and no hook in the backend.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ TIERS = json.dumps(
     {"anonymous": {**ROOMY_LIMITS, "auth": AUTH_LIMIT}, "admin": ROOMY_LIMITS,
      "normal": ROOMY_LIMITS}
 )  # fmt: skip
+needs_prlimit = pytest.mark.skipif(
+    not hasattr(resource, "prlimit"), reason="sets another process's limits (Linux)"
+)
 
 
 @dataclass
@@ -91,6 +98,17 @@ def broker_stopped(stack: Stack) -> Iterator[None]:
         yield
     finally:
         stack.redis = start_redis(stack.run_dir, stack.redis_port)
+
+
+@contextlib.contextmanager
+def ledger_disk_full(stack: Stack) -> Iterator[None]:
+    """No file write of the backend's succeeds (its file-size limit is 0); reads do."""
+    soft, hard = resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE, (0, hard))
+    try:
+        yield
+    finally:
+        resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE, (soft, hard))
 
 
 def submit(client: httpx.Client, user: str) -> httpx.Response:
@@ -204,6 +222,59 @@ def test_health_is_degraded_until_the_ledger_is_fed_again_after_the_broker_retur
     assert last["ledger"]["error"] is None and last["problems"] == [] and last["ledger"]["lag"] == 0
     after = finished(admin, "frank")  # fed again: a new task reaches the ledger
     assert state(admin, before) == "SUCCESS" and state(admin, after) == "SUCCESS"
+
+
+@needs_prlimit
+def test_a_full_ledger_disk_answers_503_for_changes_while_tasks_go_on_and_slots_free_up(
+    stack: Stack, admin: httpx.Client
+) -> None:
+    done = finished(admin, "grace")
+    quota = admin.put("/api/v1/quotas/grace", json={"limit": 2, "reason": "ticket 11"})
+    assert quota.status_code == 200, quota.text
+    accepted: list[str] = []
+    with ledger_disk_full(stack):
+
+        def cannot_write() -> bool:
+            said = health(stack.url)
+            return said["status"] == "degraded" and said["ledger"]["writable"] is False
+
+        wait_for(cannot_write, 10, "/health to see that the ledger cannot write")
+        said = health(stack.url)
+        assert "cannot write" in said["dependencies"]["ledger"]["error"]
+        assert any("cannot write" in p and "503" in p for p in said["problems"]), said
+        reason = {"reason": "ticket 11"}
+        unavailable(
+            admin.post(f"/api/v1/tasks/{done}/retry", json=reason), "ledger_unavailable", "ledger"
+        )
+        unavailable(
+            admin.put("/api/v1/quotas/grace", json={"limit": 3, **reason}),
+            "ledger_unavailable",
+            "ledger",
+        )
+        bulk = {"action": "retry", "task_ids": [done], "idempotency_key": uuid.uuid4().hex,
+                **reason}  # fmt: skip
+        unavailable(admin.post("/api/v1/actions/bulk", json=bulk), "ledger_unavailable", "ledger")
+        # Submissions go on, over the quota of 2 as tasks finish: their slots are freed from
+        # the broker's records, not after the ledger has them.
+        for _ in range(6):
+
+            def taken() -> bool:
+                reply = submit(admin, "grace")
+                assert reply.status_code in (202, 429), reply.text
+                if reply.status_code == 202:
+                    accepted.append(reply.json()["task_id"])
+                return reply.status_code == 202
+
+            wait_for(taken, 15, "a quota slot of grace to free up", interval=0.1)
+        assert all(state(admin, t) is None for t in accepted)  # none of them recorded yet
+    # Nothing was lost: every accepted task reaches the ledger once it can write again.
+    wait_for(
+        lambda: all(state(admin, t) == "SUCCESS" for t in accepted),
+        20,
+        "the tasks accepted meanwhile in the ledger",
+    )
+    wait_for(lambda: health(stack.url)["status"] == "ok", 10, "/health to say ok again")
+    assert health(stack.url)["ledger"]["writable"] is True
 
 
 BACKEND = [sys.executable, "-m", "backend.main"]

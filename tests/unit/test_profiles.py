@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -324,6 +325,19 @@ def test_the_file_never_holds_the_secrets(store: ProfileStore) -> None:
     assert "Pa55-word" not in text and "tok-0123456789" not in text
     assert 'broker_url = "redis://celery@redis.prod:6379/0"' in text
     assert store.load().profiles == [prod]
+
+
+def test_twenty_thousand_profiles_load_in_linear_time(store: ProfileStore) -> None:
+    count = 20_000
+    last = GOOD_ENTRY.format(name="Last").replace("http://backend:8400", "backend:8400")
+    write(store, "".join(GOOD_ENTRY.format(name=f"P{i}") for i in range(count - 1)) + last)
+    started = time.perf_counter()
+    result = store.load()
+    elapsed = time.perf_counter() - started
+    assert len(result.profiles) == count - 1
+    (problem,) = result.problems  # the last one still named by its line
+    assert f"profile {count} “Last” (line {7 * count - 5})" in problem
+    assert elapsed < 4.0, f"{count} profiles took {elapsed:.1f} s"  # 16 s when quadratic
 
 
 # --- secrets --------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def _read_document(document: dict[str, Any], text: str, file: str) -> LoadResult
             )
         )
         entries = []
-    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _HEADER_RE.finditer(text)]
+    header_lines = _header_lines(text)
     if len(header_lines) != len(entries):
         header_lines = []
     profiles: list[Profile] = []
@@ -159,6 +159,17 @@ def _read_document(document: dict[str, Any], text: str, file: str) -> LoadResult
             )
         active = None
     return LoadResult(profiles, active, problems)
+
+
+def _header_lines(text: str) -> list[int]:
+    """The line of each ``[[profile]]`` header, counted in one pass over the text."""
+    lines: list[int] = []
+    line, counted_to = 1, 0
+    for match in _HEADER_RE.finditer(text):
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        lines.append(line)
+    return lines
 
 
 def _read_transport(entry: dict[str, Any]) -> tuple[dict[str, Any], list[Message]]:

@@ -18,14 +18,17 @@ from typing import TYPE_CHECKING
 from console.domain.endpoints import Endpoints, EndpointsError
 from console.domain.profiles import LoadResult, Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind
-from console.services.secrets import KeyringSecrets, SessionFallbackSecrets
+from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
     from console.app import Console
 
 log = logging.getLogger("taskdeck.console")
 SCREEN_SIZES = ((1366, 768), (1920, 1080))
 PALETTES = ("light", "dark")
+SHOWN_PROBLEMS = 10  # problems of the profiles file shown at start; the log has them all
 
 
 def _log_dir() -> Path:
@@ -191,6 +194,63 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
                 print(f"screenshot: {path}", flush=True)
 
 
+def start_window(
+    args: argparse.Namespace,
+    store: ProfileStore,
+    loaded: LoadResult,
+    secrets: SecretStore,
+    choice: Choice | Profile | None,
+    missing: str | None,
+    log_path: Path,
+    settings: QSettings | None = None,
+) -> Console:
+    """The window, shown and connected to ``choice``, with what went wrong at start (the
+    profiles file's problems, the first ``SHOWN_PROBLEMS`` of them, and ``missing``) in a
+    box beside it, or on stderr when taking screenshots."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from console.app import Console
+    from console.models.format import translated
+
+    console = Console(
+        settings, store=store, secrets=secrets, profiles=loaded.profiles, active=loaded.active
+    )
+    if isinstance(choice, Profile):
+        console.use_profile(choice)  # its secrets are read off the window's thread
+    elif choice is not None:
+        console.connect_to(choice.endpoints, choice.name, choice.colour, choice.production)
+    console.window.resize(*SCREEN_SIZES[0])
+    if args.screenshots is None:
+        console.window.restore_state()
+    console.window.show()
+    if loaded.problems:
+        log.warning("profiles file %s:\n%s", store.path, "\n".join(loaded.problems))
+    notes = [translated(p) for p in loaded.problems[:SHOWN_PROBLEMS]]
+    if len(loaded.problems) > SHOWN_PROBLEMS:
+        notes.append(
+            QApplication.translate(
+                "Console", "…and {count} more problems with the profiles file; the log lists "
+                "them all: {path}",
+            ).format(count=len(loaded.problems) - SHOWN_PROBLEMS, path=log_path)
+        )  # fmt: skip
+    if missing:
+        log.warning("%s", missing)
+        notes.append(
+            missing
+            + " "
+            + QApplication.translate("Console", "Or add a profile: Connection > Profiles…")
+        )
+    if notes and args.screenshots is None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "TaskDeck", "\n\n".join(notes), parent=console.window
+        )
+        box.setModal(False)
+        box.show()
+    elif notes:
+        print("taskdeck: " + " / ".join(notes), file=sys.stderr)
+    return console
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     log_path = setup_logging()
@@ -205,10 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import qasync
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
-    from console.app import Console
-    from console.models.format import translated
     from console.views.palette import apply_system_palette
 
     app = QApplication(sys.argv[:1])
@@ -224,32 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     log.info("console starting; log file %s", log_path)
-    console = Console(
-        QSettings(), store=store, secrets=secrets, profiles=loaded.profiles, active=loaded.active
-    )
-    if isinstance(choice, Profile):
-        console.use_profile(choice)  # its secrets are read off the window's thread
-    elif choice is not None:
-        console.connect_to(choice.endpoints, choice.name, choice.colour, choice.production)
-    console.window.resize(*SCREEN_SIZES[0])
-    if args.screenshots is None:
-        console.window.restore_state()
-    console.window.show()
-    notes = [translated(p) for p in loaded.problems]
-    if missing:
-        notes.append(
-            missing
-            + " "
-            + QApplication.translate("Console", "Or add a profile: Connection > Profiles…")
-        )
-    if notes and args.screenshots is None:
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "TaskDeck", "\n\n".join(notes), parent=console.window
-        )
-        box.setModal(False)
-        box.show()
-    elif notes:
-        print("taskdeck: " + " / ".join(notes), file=sys.stderr)
+    console = start_window(args, store, loaded, secrets, choice, missing, log_path, QSettings())
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
 

@@ -340,4 +340,47 @@ def test_twenty_thousand_profiles_load_in_linear_time(store: ProfileStore) -> No
     assert elapsed < 4.0, f"{count} profiles took {elapsed:.1f} s"  # 16 s when quadratic
 
 
+HUGE = "x" * 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("", "name"),
+        (f'colour = "{HUGE}"\n', "colour"),
+        (f'queues = ["{HUGE}"]\n', "queues"),
+        ("queues = [" + ", ".join(['"q"'] * 5000) + "]\n", "queues"),
+    ],
+)
+def test_a_huge_value_is_refused_fast_and_never_quoted_whole(
+    store: ProfileStore, extra: str, key: str
+) -> None:
+    name = HUGE if key == "name" else "Huge"
+    write(store, GOOD_ENTRY.format(name=name) + extra + GOOD_ENTRY.format(name="Good"))
+    started = time.perf_counter()
+    result = store.load()
+    elapsed = time.perf_counter() - started
+    assert [p.name for p in result.profiles] == ["Good"]
+    (problem,) = result.problems
+    assert f"“{key}”" in problem and "more than a profile holds" in problem
+    assert "ignored" in problem and len(problem) < 1000
+    assert elapsed < 2.0, f"took {elapsed:.1f} s"
+
+
+def test_a_quoted_value_is_cut_short(store: ProfileStore) -> None:
+    write(store, GOOD_ENTRY.format(name="A") + f'colour = "{"z" * 2000}"\n')
+    (problem,) = store.load().problems
+    assert "The colour “zzz" in problem and "…” is not of the form #rrggbb" in problem
+    assert len(problem) < 500
+
+
+def test_a_file_larger_than_any_profiles_file_is_not_read(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(b"# " + b"x" * (17 * 1024 * 1024) + b"\n")
+    result = store.load()
+    assert result.profiles == []
+    (problem,) = result.problems
+    assert str(store.path) in problem and "larger than a profiles file can be" in problem
+
+
 # --- secrets --------------------------------------------------------------------------------

@@ -37,10 +37,20 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s")  # what str.isspace() calls a space, found in one scan
 _QUEUE_SPLIT_RE = re.compile(r"[\s,]+")
 CONTEXT = "Profiles"  # the translation context of the profile messages
+QUOTE_MAX = 200  # a value quoted in a message is cut to this many characters
+
+
+def quoted(value: object) -> object:
+    """``value`` as a message quotes it: numbers and messages as they are, anything else as
+    text of at most ``QUOTE_MAX`` characters (a hand-edited file may hold megabytes)."""
+    if isinstance(value, Message | int | float):
+        return value
+    text = str(value)
+    return text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX] + "…"
 
 
 def message(template: str, **values: object) -> Message:
-    return Message(CONTEXT, template, **values)
+    return Message(CONTEXT, template, **{key: quoted(value) for key, value in values.items()})
 
 
 _FIELD_LABELS = {

@@ -22,6 +22,8 @@ from console.domain.profiles.model import (
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
 from taskdeck_core.transport import parse_sep
 
+VALUE_MAX = 2048  # characters in one text value (a URL is far shorter)
+LIST_MAX = 1000  # entries in one list (queues, priority steps)
 _HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*profile[ \t]*\]\]", re.MULTILINE)
 _TOML_POSITION_RE = re.compile(
     r"^(?P<reason>.*?) \((?:at line (?P<line>\d+), column (?P<col>\d+)|at end of document)\)$"
@@ -202,6 +204,26 @@ def _read_transport(entry: dict[str, Any]) -> tuple[dict[str, Any], list[Message
     return values, problems
 
 
+def _oversized(entry: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+    """The known keys of an entry whose value is far larger than any profile needs:
+    (key, complaint, its size, the limit)."""
+    found: list[tuple[str, str, int, int]] = []
+    for key in FIELDS:
+        value = entry.get(key)
+        if isinstance(value, list):
+            if len(value) > LIST_MAX:
+                found.append((key, QT_TRANSLATE_NOOP(
+                    "Profiles", "“{key}” has {size} entries, more than a profile holds ({max}); "
+                    "the profile is ignored."), len(value), LIST_MAX))  # fmt: skip
+                continue
+            value = max((v for v in value if isinstance(v, str)), key=len, default="")
+        if isinstance(value, str) and len(value) > VALUE_MAX:
+            found.append((key, QT_TRANSLATE_NOOP(
+                "Profiles", "“{key}” is {size} characters long, more than a profile holds "
+                "({max}); the profile is ignored."), len(value), VALUE_MAX))  # fmt: skip
+    return found
+
+
 def _read_entry(
     number: int, line: int | None, entry: object, file: str
 ) -> tuple[Profile | None, list[str], Message]:
@@ -240,6 +262,10 @@ def _read_entry(
             [problem(QT_TRANSLATE_NOOP("Profiles", "not a table; it is ignored."))],
             label,
         )
+    oversized: list[str] = [problem(template, key=key, size=size, max=limit)
+                            for key, template, size, limit in _oversized(entry)]  # fmt: skip
+    if oversized:  # refused before any rule reads the value
+        return None, oversized, label
     problems: list[str] = []
     for key in sorted(entry.keys() - set(FIELDS)):
         problems.append(

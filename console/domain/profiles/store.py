@@ -18,6 +18,7 @@ from console.domain.translation import QT_TRANSLATE_NOOP
 from taskdeck_core.transport import show_sep
 
 PROFILES_FILE = "profiles.toml"
+MAX_FILE_BYTES = 16 * 1024 * 1024  # tens of thousands of profiles; more is not a profiles file
 _FILE_HEADER = (
     "# TaskDeck connection profiles.\n"
     "# Passwords and tokens are not kept here: they are in the system keyring.\n\n"
@@ -87,7 +88,8 @@ class ProfileStore:
 
     def _load(self) -> LoadResult:
         try:
-            raw = self.path.read_bytes()
+            with self.path.open("rb") as file:
+                raw = file.read(MAX_FILE_BYTES + 1)  # never more: a larger file is refused
         except FileNotFoundError:
             return LoadResult([], None, [])
         except OSError as exc:
@@ -98,6 +100,16 @@ class ProfileStore:
                 ),
                 file=str(self.path),
                 error=exc.strerror or type(exc).__name__,
+            )
+            return LoadResult([], None, [problem])
+        if len(raw) > MAX_FILE_BYTES:
+            problem = message(
+                QT_TRANSLATE_NOOP(
+                    "Profiles",
+                    "{file} is larger than a profiles file can be ({max} MB), so it was not read. Fix it or delete it; TaskDeck will start without it.",
+                ),
+                file=str(self.path),
+                max=MAX_FILE_BYTES // (1024 * 1024),
             )
             return LoadResult([], None, [problem])
         return parse_profiles(raw, str(self.path))

@@ -1,0 +1,122 @@
+"""What the console is given at start that it cannot use: a profiles file with huge values
+or many mistakes. Each time the window opens and says what was wrong, within a second, with
+no unhandled exception."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from console.__main__ import SHOWN_PROBLEMS, choose, parse_args, start_window
+from console.app import Console
+from console.domain.profiles import PROFILES_FILE, ProfileStore
+from console.services.secrets import MemorySecrets
+from tests.console.conftest import run_coro
+
+GOOD_ENTRY = """
+[[profile]]
+name = "{name}"
+broker_url = "redis://redis:6379/0"
+backend_url = "http://backend:8400"
+prometheus_url = "http://prometheus:9090"
+alertmanager_url = "http://alertmanager:9093"
+"""
+
+
+@pytest.fixture
+def unexpected(
+    loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """What reaches sys.excepthook (the "Something went wrong" dialog) or the loop's
+    exception handler ("Task exception was never retrieved") during the test."""
+    seen: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, value, tb: seen.append(repr(value)))
+    loop.set_exception_handler(lambda _loop, ctx: seen.append(str(ctx.get("message"))))
+    yield seen
+
+
+def open_window(
+    qtbot: QtBot, tmp_path: Path, argv: list[str], store: ProfileStore | None = None
+) -> Console:
+    store = store or ProfileStore(tmp_path / "config" / PROFILES_FILE)
+    loaded = store.load()
+    args = parse_args(argv)
+    choice, missing = choose(args, loaded)
+    console = start_window(
+        args, store, loaded, MemorySecrets(), choice, missing, tmp_path / "console.log"
+    )
+    qtbot.addWidget(console.window)
+    return console
+
+
+def notes(console: Console) -> str:
+    boxes = console.window.findChildren(QMessageBox)
+    assert len(boxes) == 1 and boxes[0].isVisible()
+    return boxes[0].text()
+
+
+def close(qtbot: QtBot, console: Console) -> None:
+    run_coro(qtbot, console.aclose())
+    gc.collect()  # a task whose exception nobody read is reported when it is collected
+    qtbot.wait(50)
+
+
+@pytest.mark.parametrize("key", ["name", "colour"])
+def test_a_huge_name_or_colour_in_the_profiles_file_is_named_within_a_second(
+    qtbot: QtBot,
+    tmp_path: Path,
+    unexpected: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+) -> None:
+    monkeypatch.setenv("TASKDECK_SANDBOX_DIR", str(tmp_path / "no-sandbox"))
+    huge = "x" * 10_000_000
+    store = ProfileStore(tmp_path / PROFILES_FILE)
+    entry = (
+        GOOD_ENTRY.format(name=huge) if key == "name"
+        else GOOD_ENTRY.format(name="Huge") + f'colour = "{huge}"\n'
+    )  # fmt: skip
+    store.path.write_text(entry + GOOD_ENTRY.format(name="Good"), encoding="utf-8")
+    started = time.perf_counter()
+    console = open_window(qtbot, tmp_path, [], store)
+    try:
+        text = notes(console)
+        qtbot.wait(1)  # the box is laid out and painted
+        elapsed = time.perf_counter() - started
+        assert [p.name for p in console.profiles] == ["Good"]
+        assert f"(line 2): “{key}” is 10000000 characters long" in text
+        assert "the profile is ignored" in text and len(text) < 1500
+        assert elapsed < 2.0, f"the window took {elapsed:.1f} s"
+    finally:
+        close(qtbot, console)
+    assert unexpected == []
+
+
+def test_a_file_full_of_mistakes_shows_the_first_ones_and_counts_the_rest(
+    qtbot: QtBot, tmp_path: Path, unexpected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASKDECK_SANDBOX_DIR", str(tmp_path / "no-sandbox"))
+    store = ProfileStore(tmp_path / PROFILES_FILE)
+    bad = GOOD_ENTRY.replace("http://backend:8400", "backend:8400")
+    store.path.write_text("".join(bad.format(name=f"P{i}") for i in range(5000)))
+    started = time.perf_counter()
+    console = open_window(qtbot, tmp_path, [], store)
+    try:
+        text = notes(console)
+        elapsed = time.perf_counter() - started
+        assert text.count("backend URL must start with http://") == SHOWN_PROBLEMS
+        assert f"…and {5000 - SHOWN_PROBLEMS} more problems with the profiles file" in text
+        assert str(tmp_path / "console.log") in text
+        assert "no sandbox is running" in text  # and what to connect to instead
+        assert elapsed < 2.0, f"the window took {elapsed:.1f} s"
+    finally:
+        close(qtbot, console)
+    assert unexpected == []

@@ -15,8 +15,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import redis
+
 from console.domain.endpoints import Endpoints, EndpointsError
-from console.domain.profiles import LoadResult, Profile, ProfileStore
+from console.domain.profiles import (
+    URL_FIELDS,
+    LoadResult,
+    Profile,
+    ProfileStore,
+    split_broker_password,
+    url_problems,
+)
+from console.domain.profiles.model import quoted
 from console.domain.service_status import Connection, ServiceKind
 from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
@@ -99,13 +109,38 @@ class Choice:
     production: bool = False
 
 
+def command_line_problems(args: argparse.Namespace) -> list[str]:
+    """What is wrong with the four URLs given on the command line, each naming its option,
+    by the rules a profile's URLs follow (empty when they can be used)."""
+    problems: list[str] = []
+    for field in URL_FIELDS:
+        url = getattr(args, field)
+        option = "--" + field.replace("_", "-")
+        shown = quoted(split_broker_password(url)[0])  # never the password
+        problems += [f"{option} “{shown}”: {problem}" for problem in url_problems(field, url)]
+    if not problems:
+        try:  # what the rules leave to the Redis client: its options in the query
+            redis.connection.parse_url(args.broker_url)
+        except ValueError as exc:
+            shown = quoted(split_broker_password(args.broker_url)[0])
+            problems.append(f"--broker-url “{shown}”: {exc}")
+    return problems
+
+
 def choose(
     args: argparse.Namespace, loaded: LoadResult
 ) -> tuple[Choice | Profile | None, str | None]:
     """What to connect to at start: URLs given, a sandbox named, the active profile (whose
     secrets the window reads from the keyring once it runs), or the local sandbox; with a
-    message when there is nothing to connect to."""
+    message when there is nothing to connect to (URLs given that cannot be used connect to
+    nothing: the window opens and says what was wrong)."""
     if args.broker_url:
+        problems = command_line_problems(args)
+        if problems:
+            return None, "\n".join(
+                ["The URLs on the command line cannot be used, so TaskDeck is not connected:",
+                 *problems, "Start TaskDeck again with corrected URLs."]
+            )  # fmt: skip
         endpoints = Endpoints(
             args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url,
             backend_token=os.environ.get("TASKDECK_TOKEN") or None,

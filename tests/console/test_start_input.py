@@ -1,6 +1,6 @@
-"""What the console is given at start that it cannot use: a profiles file with huge values
-or many mistakes. Each time the window opens and says what was wrong, within a second, with
-no unhandled exception."""
+"""What the console is given at start that it cannot use: URLs on the command line, a
+profiles file with huge values or many mistakes. Each time the window opens and says what
+was wrong, within a second, with no unhandled exception."""
 
 from __future__ import annotations
 
@@ -67,6 +67,25 @@ def close(qtbot: QtBot, console: Console) -> None:
     run_coro(qtbot, console.aclose())
     gc.collect()  # a task whose exception nobody read is reported when it is collected
     qtbot.wait(50)
+
+
+@pytest.mark.parametrize("broker", ["http://x", "redis:/x", "foo"])
+def test_a_broker_url_with_a_bad_scheme_opens_the_window_saying_what_to_do(
+    qtbot: QtBot, tmp_path: Path, unexpected: list[str], broker: str
+) -> None:
+    argv = ["--broker-url", broker, "--backend-url", "http://127.0.0.1:8400",
+            "--prometheus-url", "http://127.0.0.1:9090",
+            "--alertmanager-url", "http://127.0.0.1:9093"]  # fmt: skip
+    console = open_window(qtbot, tmp_path, argv)
+    try:
+        assert console.window.isVisible() and console.link is None
+        text = notes(console)
+        assert f"--broker-url “{broker}”: The broker URL" in text
+        assert "Start TaskDeck again with corrected URLs" in text
+        assert "Connection > Profiles" in text
+    finally:
+        close(qtbot, console)
+    assert unexpected == []
 
 
 @pytest.mark.parametrize("key", ["name", "colour"])

@@ -94,3 +94,37 @@ def test_a_hand_broken_profile_file_is_reported_not_fatal(tmp_path: Path) -> Non
     assert loaded.profiles == [] and loaded.problems
     choice, note = choose(parse_args(["--sandbox-dir", str(sandbox_dir(tmp_path))]), loaded)
     assert isinstance(choice, Choice) and choice.name == "sandbox"
+
+
+def url_args(broker: str, backend: str = "http://b:8400") -> list[str]:
+    return ["--broker-url", broker, "--backend-url", backend, "--prometheus-url", "http://p",
+            "--alertmanager-url", "http://a"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("broker", "expected"),
+    [
+        ("http://x", "must start with redis://, rediss:// or unix://"),
+        ("redis:/x", "has no host name"),
+        ("foo", "must start with redis://, rediss:// or unix://"),
+        ("redis://:hunter2@h:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
+    ],
+)
+def test_a_broker_url_on_the_command_line_that_cannot_be_used_connects_to_nothing_and_says_why(
+    broker: str, expected: str
+) -> None:
+    # The active profile is not used instead: the user asked for these URLs.
+    choice, note = choose(parse_args(url_args(broker)), LoadResult([PROFILE], "Prod", []))
+    assert choice is None and note is not None
+    assert "--broker-url" in note and expected in note
+    assert "Start TaskDeck again with corrected URLs" in note
+    assert "hunter2" not in note
+
+
+def test_every_url_on_the_command_line_is_checked_by_the_profile_rules() -> None:
+    choice, note = choose(
+        parse_args(url_args("redis://h:6379/0", backend="b:8400")), LoadResult([], None, [])
+    )
+    assert choice is None and note is not None
+    assert "--backend-url “b:8400”: The backend URL must start with http://" in note
+    assert "--broker-url" not in note

@@ -22,6 +22,7 @@ from console.domain.profiles.model import (
     sandbox_profile,
     split_broker_password,
     transport_text,
+    url_problems,
     with_broker_password,
 )
 from console.domain.profiles.parse import LoadResult, parse_profiles
@@ -49,5 +50,6 @@ __all__ = [
     "sandbox_profile",
     "split_broker_password",
     "transport_text",
+    "url_problems",
     "with_broker_password",
 ]

@@ -336,6 +336,15 @@ def _http_url_problems(field: str, url: str) -> list[str]:
     return problems
 
 
+def url_problems(field: str, url: str) -> list[str]:
+    """What is wrong with one service URL given outside a profile (on the command line), by
+    the rules a profile's URLs follow; a password in it is allowed there."""
+    bare, _ = split_broker_password(url)
+    if field == "broker_url":
+        return _broker_url_problems(bare)
+    return _http_url_problems(field, bare)
+
+
 def split_broker_password(url: str) -> tuple[str, str | None]:
     """``url`` without its password, and the password (``None`` when there is none).
 

@@ -8,6 +8,7 @@ API's own types (taskdeck_core.api_types), the ones the backend declares.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, Literal, TypeVar
 
@@ -38,6 +39,14 @@ _TASK_STATS = TypeAdapter(TaskStats)
 _BULK: TypeAdapter[BulkAccepted | BulkDryRun] = TypeAdapter(BulkAccepted | BulkDryRun)
 _JOB = TypeAdapter(BulkJob)
 _ENVIRONMENT = TypeAdapter(Environment)
+
+
+def _is_json(content: bytes) -> bool:
+    try:
+        json.loads(content)
+    except ValueError:  # UnicodeDecodeError too
+        return False
+    return True
 
 
 class BackendError(Exception):
@@ -76,17 +85,33 @@ class BackendClient:
                 body = ErrorBody.model_validate_json(reply.content)
                 code, detail = body.error, body.detail
             except ValidationError:
+                if reply.content.strip() and not _is_json(reply.content):
+                    raise self._not_json(reply, method, path) from None
                 code, detail = "error", reply.text[:300] or reply.reason_phrase
             raise BackendError(reply.status_code, code, detail)
         try:
             return model.validate_json(reply.content)
         except ValidationError as exc:
+            if not _is_json(reply.content):
+                raise self._not_json(reply, method, path) from None
             raise BackendError(
                 reply.status_code, "bad_answer",
                 f"the backend at {self.url} answered {method} {path} in a form this console "
                 f"does not read ({exc.error_count()} problems, first: {exc.errors()[0]['msg']}); "
                 "are the console and the backend the same version?",
             ) from None  # fmt: skip
+
+    def _not_json(self, reply: httpx.Response, method: str, path: str) -> BackendError:
+        """An answer that is not JSON at all: something else answers at the backend's URL
+        (a web server, a proxy's error page), so its body is not quoted."""
+        body = reply.content.lstrip()[:1]
+        html = "html" in reply.headers.get("content-type", "").lower() or body == b"<"
+        kind = "HTML" if html else "text" if body else "an empty body"
+        return BackendError(
+            reply.status_code, "not_json",
+            f"the backend at {self.url} answered {kind}, not JSON: is this the TaskDeck "
+            f"backend? (HTTP {reply.status_code} to {method} {path}; check the backend URL)",
+        )  # fmt: skip
 
     async def me(self) -> Me:
         return await self._call(_ME, "GET", "/api/v1/me")

@@ -1,24 +1,31 @@
 """What the console is given at start that it cannot use: URLs on the command line, a
-profiles file with huge values or many mistakes. Each time the window opens and says what
-was wrong, within a second, with no unhandled exception."""
+backend that answers HTML, a profiles file with huge values or many mistakes. Each time the
+window opens and says what was wrong, within a second, with no unhandled exception."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from console.__main__ import SHOWN_PROBLEMS, choose, parse_args, start_window
+from console.__main__ import SHOWN_PROBLEMS, Choice, choose, parse_args, start_window
 from console.app import Console
+from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints
 from console.domain.profiles import PROFILES_FILE, ProfileStore
+from console.domain.service_status import ServiceKind
 from console.services.secrets import MemorySecrets
+from taskdeck_dev.procs import LOOPBACK, free_port
+from tests.conftest import Server
 from tests.console.conftest import run_coro
 
 GOOD_ENTRY = """
@@ -29,6 +36,7 @@ backend_url = "http://backend:8400"
 prometheus_url = "http://prometheus:9090"
 alertmanager_url = "http://alertmanager:9093"
 """
+PAGE = b"<!DOCTYPE html><html><body><h1>It works!</h1></body></html>"
 
 
 @pytest.fixture
@@ -85,6 +93,79 @@ def test_a_broker_url_with_a_bad_scheme_opens_the_window_saying_what_to_do(
         assert "Connection > Profiles" in text
     finally:
         close(qtbot, console)
+    assert unexpected == []
+
+
+class HtmlPage(BaseHTTPRequestHandler):
+    """A web server where the backend should be: every path answers an HTML page."""
+
+    status = 200
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(params=[200, 502], ids=["page", "proxy-error"])
+def html_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    """The server's URL and the status it answers with."""
+    handler = type("Handler", (HtmlPage,), {"status": request.param})
+    server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}", request.param
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_backend_answering_html_is_reported_as_the_backends_error(
+    qtbot: QtBot,
+    tmp_path: Path,
+    unexpected: list[str],
+    redis_server: Server,
+    html_server: tuple[str, int],
+) -> None:
+    url, status = html_server
+    dead = f"http://{LOOPBACK}:{free_port()}"
+    endpoints = Endpoints(redis_server.url, url, dead, dead, backend_token="t",
+                          transport=SANDBOX_SETTINGS)  # fmt: skip
+    store = ProfileStore(tmp_path / PROFILES_FILE)
+    console = start_window(
+        parse_args([]), store, store.load(), MemorySecrets(), Choice(endpoints, "html"), None,
+        tmp_path / "console.log",
+    )  # fmt: skip
+    qtbot.addWidget(console.window)
+    link = console.link
+    assert link is not None
+    said: list[str] = []
+    link.live.error.connect(said.append)
+    link.messages.action_failed.connect(said.append)
+    expected = f"the backend at {url} answered HTML, not JSON: is this the TaskDeck backend?"
+    try:  # the counts, workers and queues of the first refresh, and the user's role
+        qtbot.waitUntil(lambda: sum(expected in s for s in said) >= 4, timeout=5_000)
+        qtbot.waitUntil(
+            lambda: link.connections.status(ServiceKind.BACKEND).last_error is not None,
+            timeout=5_000,
+        )
+        backend = link.connections.status(ServiceKind.BACKEND)
+        assert backend.last_error == (
+            "HTTP 502" if status == 502  # a proxy whose backend is down, perhaps
+            else "/health did not answer JSON: this is not a TaskDeck backend"
+        )  # fmt: skip
+    finally:
+        close(qtbot, console)
+    assert not [s for s in said if s.startswith("broker") or "It works" in s or "<" in s]
     assert unexpected == []
 
 

@@ -169,8 +169,9 @@ def discover(
 
 class Learner:
     """``discover`` for a client that looks again and again: the keyspace is scanned for
-    binding sets at most every ``scan_every_s`` (and on every look while no queue is
-    known); in between only the known sets are read (bench/RESULTS.md: 0.5 ms instead of
+    binding sets at most every ``scan_every_s`` (and on every look while no task queue's
+    binding is known, and the separator not yet seen); in between only the known sets
+    are read (bench/RESULTS.md: 0.5 ms instead of
     0.46 s at 1,000,000 keys). Blocking: call it on a worker thread."""
 
     def __init__(
@@ -186,14 +187,16 @@ class Learner:
         self.scan_every_s = scan_every_s
         self._keys: list[str] | None = None
         self._scanned_at = 0.0
-        self._knows_queues = False
+        self._settled = False  # the separator seen and a task queue bound
 
     def __call__(self) -> TransportInfo:
         keys = self._keys
         stale = time.monotonic() - self._scanned_at > self.scan_every_s
-        if keys is None or not self._knows_queues or stale:
+        if keys is None or not self._settled or stale:
             keys = binding_keys(self.client)
             self._keys, self._scanned_at = keys, time.monotonic()
         info = discover(self.client, self.sep, self.steps, self.queues, keys)
-        self._knows_queues = bool(info.queues)
+        exchanges = (k.removeprefix(BINDING_PREFIX) for k in keys)
+        bound = any(e not in CONTROL_EXCHANGES and not e.endswith(".pidbox") for e in exchanges)
+        self._settled = bound and info.sep_source != "assumed"
         return info

@@ -74,7 +74,8 @@ def complete(routers: list[APIRouter], schema: dict[str, Any]) -> None:
                     "application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}
                 },
             }
-            operation["responses"]["413"] = copy.deepcopy(too_large)
+            # A route that says more about its 413 (submit: its arguments too) keeps its own.
+            operation["responses"].setdefault("413", copy.deepcopy(too_large))
             operation["responses"] = dict(sorted(operation["responses"].items()))
     for route in limited:
         for operation in _operations(schema, route):

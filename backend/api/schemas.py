@@ -6,6 +6,7 @@ fields go together), so the OpenAPI says exactly what is accepted.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -85,12 +86,34 @@ class QuotaBody(Reasoned):
     ]
 
 
+# A task's arguments (args and kwargs together, as compact UTF-8 JSON) take at most this
+# much. They travel in the broker's message, the lifecycle stream and the ledger, and
+# GET /tasks/{id} and the console show them whole, so a task carries references (a file
+# id, a URL), not the data: the data-sync tasks' arguments take well under 1 KiB. 256 KiB
+# leaves room for any reasonable set of references, keeps a user's quota of queued
+# messages (10 by default) within a few MiB of the broker's memory, and is the largest
+# message common brokers take (SQS), so a task that fits here fits anywhere.
+MAX_ARGUMENTS_BYTES = 256 << 10
+_ARGUMENTS = (
+    f"with kwargs, at most {MAX_ARGUMENTS_BYTES:,} bytes as compact JSON (413 "
+    "arguments_too_large beyond): pass references to large data, not the data"
+)
+
+
+def arguments_size(args: list[Any], kwargs: dict[str, Any]) -> int:
+    """Bytes of a task's arguments as compact UTF-8 JSON."""
+    text = json.dumps([args, kwargs], ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode()) - 3  # not the list around them: "[", ",", "]"
+
+
 class SubmitBody(Strict):
     name: str = Field(
         min_length=1, max_length=200, description="a registered task (the schema lists them)"
     )
-    args: list[Any] = Field(default_factory=list)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
+    args: list[Any] = Field(default_factory=list, description=f"positional arguments; {_ARGUMENTS}")
+    kwargs: dict[str, Any] = Field(
+        default_factory=dict, description=f"keyword arguments; {_ARGUMENTS}"
+    )
     queue: QueueName | None = None
     priority: Priority = 5
     user: str = Field(min_length=1, max_length=100, pattern=USER_PATTERN)

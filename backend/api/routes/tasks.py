@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.api.body import json_body
+from backend.api.body import MAX_BODY_BYTES, json_body
 from backend.api.deps import CurrentUser, ServicesDep
 from backend.api.errors import AUTHENTICATED, UNAVAILABLE, TooManyRequests, answers, shown
 from backend.api.limits import (
@@ -24,6 +24,7 @@ from backend.api.limits import (
     refused_submission,
 )
 from backend.api.schemas import (
+    MAX_ARGUMENTS_BYTES,
     TASK_ID_PATTERN,
     CancelBody,
     PriorityBody,
@@ -31,13 +32,21 @@ from backend.api.schemas import (
     State,
     SubmitBody,
     Time,
+    arguments_size,
     as_epoch,
 )
 from backend.services.action_steps import STEPS_UNKNOWN, ActionError
 from backend.services.environment import NotWritable
 from backend.services.ledger import TaskFilter
 from backend.services.tiers import tier_of
-from taskdeck_core.api_types import ActionResult, Submitted, TaskDetail, TaskPage, TaskSummary
+from taskdeck_core.api_types import (
+    ActionResult,
+    ErrorBody,
+    Submitted,
+    TaskDetail,
+    TaskPage,
+    TaskSummary,
+)
 from taskdeck_core.priority import to_celery_priority
 from taskdeck_core.transport import QUEUES
 from taskdeck_worker.integration import TIER_HEADER, USER_HEADER
@@ -57,7 +66,15 @@ PriorityIn = Annotated[PriorityBody, json_body(PriorityBody, LIMITED_ADMIN)]
     "",
     status_code=202,
     response_model=Submitted,
-    responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 409, 422),
+    responses={
+        **answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 409, 422),
+        413: {
+            "model": ErrorBody,
+            "description": f"The body is larger than {MAX_BODY_BYTES:,} bytes (body_too_large; "
+            "refused before it is read), or the task's args and kwargs take more than "
+            f"{MAX_ARGUMENTS_BYTES:,} bytes as compact JSON (arguments_too_large).",
+        },
+    },
 )
 def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitter) -> Submitted:
     """Queue a task for a user; 429 when the user's rate limit or quota is reached, 503
@@ -73,6 +90,14 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
         )
     if body.queue is not None and body.queue not in QUEUES:
         raise HTTPException(422, f"queue: {shown(body.queue)} is not one of {', '.join(QUEUES)}")
+    size = arguments_size(body.args, body.kwargs)
+    if size > MAX_ARGUMENTS_BYTES:
+        raise ActionError(
+            413, "arguments_too_large",
+            f"the task's args and kwargs take {size:,} bytes as JSON; a task's arguments may "
+            f"take at most {MAX_ARGUMENTS_BYTES:,} bytes: pass a reference to large data "
+            "(a file id, a URL), not the data",
+        )  # fmt: skip
     try:
         services.environment.writable()  # the app publishes with the system's transport
     except NotWritable as exc:

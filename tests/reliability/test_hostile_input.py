@@ -1,0 +1,167 @@
+"""Hostile input to the readers of other people's text: the task list's search and cursor, and
+the failure-signature normaliser.
+
+For any input each gives a value or its own clear error with a message, never another
+exception, and what it gives back is bounded in size. No servers: the ledger is a SQLite file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from backend.domain.failures import failure_signature, normalise_message, top_frame
+from backend.services.cursors import CursorError
+from backend.services.ledger import Ledger
+from backend.services.ledger_rows import TaskFilter
+from backend.services.ledger_terms import TEXT_CAP, argument_terms
+from taskdeck_core import lifecycle as lc
+
+FEW = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Decoded JSON as other people's producers send it, NaN and infinities included.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+def strictly_encodable(value: Any) -> str:
+    """``value`` as strict JSON, in UTF-8: what the ledger stores and the API answers."""
+    text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    text.encode("utf-8")
+    return text
+
+
+# --- the task list: search words, filters and the cursor ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
+    ledger = Ledger(f"sqlite:///{path}")
+    records = []
+    for i, (args, message) in enumerate(
+        [(["F-01234", "alice"], "row 17 of 'f-1a2b.csv'"), ([{"k": "ünï\u0301"}], '"quoted" % _'),
+         (["*", "NEAR", "(x)"], "AND OR NOT ^ -"), ([], "")]
+    ):  # fmt: skip
+        task_id = f"t{i}"
+        records.append(lc.LifecycleRecord(lc.PUBLISHED, task_id, 100.0 + i, {
+            "name": "sync", "args": args, "kwargs": {}, "queue": "data_sync", "user": "alice"}))  # fmt: skip
+        records.append(lc.LifecycleRecord(lc.FAILED, task_id, 101.0 + i, {
+            "exc_type": "E", "exc_message": message, "traceback": ""}))  # fmt: skip
+    ledger.apply(records)
+    yield ledger
+    ledger.engine.dispose()
+
+
+CURSOR = (
+    st.none()
+    | st.text(max_size=60)
+    | st.binary(max_size=40).map(lambda raw: base64.urlsafe_b64encode(raw).decode().rstrip("="))
+)
+
+
+@FEW
+@given(
+    q=st.none() | st.text(min_size=1, max_size=200),
+    state=st.none() | st.sampled_from(lc.STATES) | st.text(max_size=10),
+    name=st.none() | st.text(max_size=20),
+    since=st.none() | st.floats(allow_nan=False, allow_infinity=False),
+    cursor=CURSOR,
+    limit=st.integers(min_value=-5, max_value=2000),
+)
+@example(q='"', state=None, name=None, since=None, cursor=None, limit=10)
+@example(q="_ % \\", state=None, name=None, since=None, cursor=None, limit=10)
+@example(q="NEAR(a b) OR *", state=None, name=None, since=None, cursor="W10", limit=10)
+def test_any_search_and_cursor_lists_tasks_or_names_the_bad_cursor(
+    ledger: Ledger,
+    q: str | None,
+    state: str | None,
+    name: str | None,
+    since: float | None,
+    cursor: str | None,
+    limit: int,
+) -> None:
+    f = TaskFilter(state=state, name=name, q=q, since=since)
+    try:
+        rows, next_cursor = ledger.list_tasks(f, limit, cursor)
+    except CursorError as exc:
+        assert cursor and "next_cursor" in str(exc)
+        return
+    assert len(rows) <= max(1, min(limit, 1000))
+    assert next_cursor is None or len(next_cursor) < 200
+    assert len(ledger.ids(f, 50)) <= 50
+
+
+@FEW
+@given(args=JSON, kwargs=JSON)
+def test_argument_terms_of_any_arguments_are_bounded(args: Any, kwargs: Any) -> None:
+    terms = argument_terms(json.dumps(args), json.dumps(kwargs), None)
+    assert len(terms) <= 3 * TEXT_CAP  # a lower-cased letter may be two ("İ")
+
+
+# --- the failure-signature normaliser -------------------------------------------------------
+
+# The rules as regular expressions, as they were: the normaliser must give what they gave.
+REFERENCE_RULES = (
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "<str>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I),
+     "<uuid>"),
+    (re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I), "<url>"),
+    (re.compile(r"(?:(?<=\s)|^)(?:/[\w.@%+-]+)+/?"), "<path>"),
+    (re.compile(r"\b[A-Za-z]:\\\S+"), "<path>"),
+    (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
+    (re.compile(r"\b[0-9a-f]{12,}\b", re.I), "<hex>"),
+    (re.compile(r"\b[\w-]*\d[\w-]*\b"), "<n>"),
+)  # fmt: skip
+
+
+def reference_normalise(message: str) -> str:
+    text = message.strip()
+    for pattern, placeholder in REFERENCE_RULES:
+        text = pattern.sub(placeholder, text)
+    return re.sub(r"\s+", " ", text)[:500]
+
+
+# Text made of the characters the rules care about, so that they meet often.
+RULE_TEXT = st.text(alphabet="aZf01-_.:/+'\" \\\tK\u017f\u00e9\u0661x@%", max_size=60)
+
+
+@FEW
+@given(message=st.text(max_size=300) | RULE_TEXT, traceback=st.none() | st.text(max_size=300))
+@example(message="a://x 1a://b.c://d _a://y", traceback=None)
+@example(message="-a1- x -1 a-b-c9-- é1a", traceback='File "x", line 1, in f')
+def test_any_failure_gets_a_bounded_signature_and_the_rules_hold(
+    message: str, traceback: str | None
+) -> None:
+    normalised = normalise_message(message)
+    assert normalised == reference_normalise(message)
+    assert len(normalised) <= 500
+    assert len(top_frame(traceback)) <= len(traceback or "")
+    signature = failure_signature("sync", "E", message, traceback)
+    assert re.fullmatch(r"[0-9a-f]{16}", signature)
+
+
+@pytest.mark.parametrize(
+    "hostile", ["a-" * 50_000, "a." * 50_000, "a+" * 50_000, "-a" * 50_000, "x1." * 30_000]
+)
+def test_a_huge_hostile_message_is_normalised_within_a_second(hostile: str) -> None:
+    started = time.perf_counter()
+    normalise_message(hostile)
+    failure_signature("sync", "E", hostile, None)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"{len(hostile)} characters took {elapsed:.1f} s"

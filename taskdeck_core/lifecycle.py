@@ -9,6 +9,7 @@ it maps onto a Redis stream entry: ``type``, ``task_id``, ``ts`` and a JSON
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,19 +81,30 @@ class LifecycleRecord:
 
     @classmethod
     def from_fields(cls, fields: dict[bytes, bytes] | dict[str, str]) -> LifecycleRecord:
-        """Decode a stream entry; raises ValueError for one that is not a lifecycle record."""
-        get = {
-            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-            for k, v in fields.items()
-        }
+        """Decode a stream entry; raises ValueError for one that is not a lifecycle record,
+        saying why in a few words (never the whole entry: it may be megabytes)."""
         try:
+            get = {
+                (k.decode() if isinstance(k, bytes) else k): (
+                    v.decode() if isinstance(v, bytes) else v
+                )
+                for k, v in fields.items()
+            }
             kind, task_id, ts = get["type"], clean_text(get["task_id"]), float(get["ts"])
             text = get.get("data") or "{}"
             data = json.loads(text)
             if may_need_cleaning(text):
                 data = clean_json(data)
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"not a lifecycle record: {exc}") from None
+        except (KeyError, ValueError) as exc:  # UnicodeDecodeError too
+            raise ValueError(f"not a lifecycle record: {_clip(str(exc))}") from None
+        except RecursionError:
+            raise ValueError("not a lifecycle record: its data is nested too deeply") from None
         if kind not in RECORD_TYPES or not task_id or not isinstance(data, dict):
-            raise ValueError(f"not a lifecycle record: type {kind!r}")
+            raise ValueError(f"not a lifecycle record: type {_clip(repr(kind))}")
+        if not math.isfinite(ts):
+            raise ValueError(f"not a lifecycle record: its time is {ts}")
         return cls(kind, task_id, ts, data)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

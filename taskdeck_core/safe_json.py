@@ -17,8 +17,9 @@ from typing import Any
 MAX_DEPTH = 32
 CUT = "…"
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# JSON text that may need cleaning: an escaped surrogate, a non-finite number, deep nesting.
-_SUSPECT = re.compile(r"\\u[dD][89a-fA-F]|NaN|Infinity")
+# JSON text that may need cleaning: an escaped surrogate, a non-finite number (written as
+# such, or too large for a float: 1e999, or 309 digits and more), deep nesting.
+_SUSPECT = re.compile(r"\\u[dD][89a-fA-F]|NaN|Infinity|[eE][+-]?\d{3}|\d{309}")
 
 
 def clean_text(text: str) -> str:
@@ -47,7 +48,8 @@ def clean_json(value: Any, depth: int = 0) -> Any:
 
 def may_need_cleaning(json_text: str) -> bool:
     """False when JSON text surely decodes to a clean value: no escaped surrogate, no NaN or
-    Infinity, not deep enough to be cut, only ASCII. A cheap test for hot paths."""
+    Infinity nor a number too large for a float, not deep enough to be cut, only ASCII. A
+    cheap test for hot paths."""
     if not json_text.isascii() or _SUSPECT.search(json_text):
         return True
     return json_text.count("[") + json_text.count("{") > MAX_DEPTH

@@ -1,5 +1,5 @@
-"""Hostile input to the readers of other people's text: the task list's search and cursor, and
-the failure-signature normaliser.
+"""Hostile input to the readers of other people's text: the task list's search and cursor, the
+failure-signature normaliser and the lifecycle-record decoder.
 
 For any input each gives a value or its own clear error with a message, never another
 exception, and what it gives back is bounded in size. No servers: the ledger is a SQLite file.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskFilter
 from backend.services.ledger_terms import TEXT_CAP, argument_terms
 from taskdeck_core import lifecycle as lc
+from taskdeck_core.safe_json import clean_json, may_need_cleaning
 
 FEW = settings(
     max_examples=200,
@@ -165,3 +167,68 @@ def test_a_huge_hostile_message_is_normalised_within_a_second(hostile: str) -> N
     failure_signature("sync", "E", hostile, None)
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0, f"{len(hostile)} characters took {elapsed:.1f} s"
+
+
+# --- the lifecycle-record decoder and safe JSON ---------------------------------------------
+
+DATA_TEXT = (
+    JSON.map(lambda v: json.dumps(v))
+    | JSON.map(lambda v: json.dumps({"args": v}))
+    | st.text(max_size=60)
+    | st.sampled_from(['{"a": 1e999}', '{"a": -1e400}', '{"a": "\\ud800"}', "[" * 3000,
+                       '{"a": ' * 3000, '{"a": NaN}', "1" * 5000])
+)  # fmt: skip
+TS = st.floats().map(repr) | st.text(max_size=20) | st.sampled_from(["nan", "inf", "1e999"])
+
+
+@FEW
+@given(
+    kind=st.sampled_from(lc.RECORD_TYPES) | st.text(max_size=10),
+    task_id=st.text(max_size=40),
+    ts=TS,
+    data=st.none() | DATA_TEXT,
+    as_bytes=st.booleans(),
+    garbage=st.binary(max_size=8),
+)
+@example(kind=lc.FAILED, task_id="t", ts="1.0", data='{"a": 1e999}', as_bytes=False, garbage=b"")
+@example(kind=lc.FAILED, task_id="t", ts="1.0", data="[" * 100_000, as_bytes=True, garbage=b"")
+@example(kind=lc.FAILED, task_id="t", ts="nan", data="{}", as_bytes=False, garbage=b"")
+@example(kind=lc.FAILED, task_id="t", ts="x" * 100_000, data="{}", as_bytes=False, garbage=b"")
+@example(kind=lc.FAILED, task_id="t", ts="1.0", data="{}", as_bytes=True, garbage=b"\xff")
+def test_any_stream_entry_decodes_to_a_clean_record_or_a_clear_error(
+    kind: str, task_id: str, ts: str, data: str | None, as_bytes: bool, garbage: bytes
+) -> None:
+    fields: dict[str, str] = {"type": kind, "task_id": task_id, "ts": ts}
+    if data is not None:
+        fields["data"] = data
+    entry: Any = fields
+    if as_bytes:
+        entry = {k.encode(): v.encode("utf-8", "surrogatepass") for k, v in fields.items()}
+        if garbage:
+            entry[b"task_id"] = garbage  # not UTF-8, perhaps
+    try:
+        record = lc.LifecycleRecord.from_fields(entry)
+    except ValueError as exc:
+        assert str(exc).startswith("not a lifecycle record") and len(str(exc)) <= 500
+        return
+    assert record.type in lc.RECORD_TYPES and record.task_id and math.isfinite(record.ts)
+    stored = strictly_encodable(record.data)
+    assert len(stored) <= 4 * len(data or "{}") + 16
+    strictly_encodable(record.task_id)
+
+
+@FEW
+@given(value=JSON)
+@example(value=float("inf"))
+@example(value={"\ud800": ["\udfff", float("nan")]})
+def test_clean_json_makes_any_value_strict_json(value: Any) -> None:
+    strictly_encodable(clean_json(value))
+
+
+@FEW
+@given(text=JSON.map(lambda v: json.dumps(v)) | st.sampled_from(['{"a": 1e999}', "[-1e309]"]))
+@example(text='{"a": 1e999}')
+@example(text="1" + "0" * 400 + ".0")
+def test_json_text_said_to_need_no_cleaning_decodes_to_strict_json(text: str) -> None:
+    if not may_need_cleaning(text):
+        strictly_encodable(json.loads(text))

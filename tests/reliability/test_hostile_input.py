@@ -1,5 +1,5 @@
 """Hostile input to the readers of other people's text: the task list's search and cursor, the
-failure-signature normaliser and the lifecycle-record decoder.
+failure-signature normaliser, the console's profile reader and the lifecycle-record decoder.
 
 For any input each gives a value or its own clear error with a message, never another
 exception, and what it gives back is bounded in size. No servers: the ledger is a SQLite file.
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,8 @@ from backend.services.cursors import CursorError
 from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskFilter
 from backend.services.ledger_terms import TEXT_CAP, argument_terms
+from console.domain.profiles import LoadResult, Profile, parse_profiles
+from console.domain.profiles.model import FIELDS
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.safe_json import clean_json, may_need_cleaning
 
@@ -167,6 +170,58 @@ def test_a_huge_hostile_message_is_normalised_within_a_second(hostile: str) -> N
     failure_signature("sync", "E", hostile, None)
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0, f"{len(hostile)} characters took {elapsed:.1f} s"
+
+
+# --- the console's profile reader -----------------------------------------------------------
+
+GOOD = {"name": "Prod", "broker_url": "redis://redis:6379/0", "backend_url": "http://b:8400",
+        "prometheus_url": "http://p:9090", "alertmanager_url": "http://a:9093"}  # fmt: skip
+TOML_VALUE = st.recursive(
+    st.text(max_size=30) | st.integers() | st.booleans() | st.floats(allow_nan=False)
+    | st.sampled_from(list(GOOD.values()) + ["#3b82f6", "\\x06\\x16"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=10,
+)  # fmt: skip
+ENTRY = st.builds(
+    lambda good, extra, drop: {k: v for k, v in {**good, **extra}.items() if k not in drop},
+    st.just(GOOD),
+    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), TOML_VALUE, max_size=6),
+    st.sets(st.sampled_from(FIELDS), max_size=3),
+)
+DOCUMENT = st.fixed_dictionaries(
+    {"profile": st.lists(ENTRY, max_size=4) | TOML_VALUE},
+    optional={"active": st.text(max_size=10) | st.just("Prod") | TOML_VALUE, "x": TOML_VALUE},
+)
+
+
+def profiles_file(document: dict[str, Any], cut: int | None, garbage: str) -> bytes:
+    text = tomli_w.dumps(document)
+    if cut is not None:  # a file cut short, or with text pasted into it
+        text = text[: cut % (len(text) + 1)] + garbage + text[cut % (len(text) + 1) :]
+    return text.encode("utf-8", "surrogatepass")
+
+
+def check_loaded(loaded: LoadResult, raw: bytes) -> None:
+    assert all(isinstance(p, Profile) and p.validate() == [] for p in loaded.profiles)
+    assert loaded.active is None or loaded.active in {p.name for p in loaded.profiles}
+    assert all(isinstance(problem, str) and problem for problem in loaded.problems)
+    assert all(len(problem) <= 1500 for problem in loaded.problems)
+    assert len(loaded.problems) <= len(raw) + 1
+
+
+@FEW
+@given(
+    raw=st.binary(max_size=200)
+    | st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass"))
+    | st.builds(profiles_file, DOCUMENT, st.none() | st.integers(0, 10_000),
+                st.text(max_size=10))
+)  # fmt: skip
+@example(raw=b"profile = " + b"[" * 5000)
+@example(raw=b"[[profile]]\n" + b"x = {a = " * 2000)
+@example(raw=b'active = "\xed\xa0\x80"')
+def test_any_profiles_file_gives_sound_profiles_and_bounded_problems(raw: bytes) -> None:
+    check_loaded(parse_profiles(raw, "profiles.toml"), raw)
 
 
 # --- the lifecycle-record decoder and safe JSON ---------------------------------------------

@@ -61,6 +61,15 @@ def parse_profiles(raw: bytes, file: str) -> LoadResult:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return LoadResult([], None, [_syntax_problem(exc, text, file)])
+    except RecursionError:  # tomllib reads nested lists and tables recursively
+        problem = message(
+            QT_TRANSLATE_NOOP(
+                "Profiles",
+                "{file} nests lists or tables too deeply to be a profiles file. Fix it or delete it; TaskDeck will start without it.",
+            ),
+            file=file,
+        )
+        return LoadResult([], None, [problem])
     return _read_document(document, text, file)
 
 

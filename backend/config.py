@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -22,6 +23,24 @@ def default_data_dir() -> Path:
 
 def split_queues(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def split_proxies(value: str) -> list[str]:
+    """The addresses and networks of TASKDECK_TRUSTED_PROXIES; ValueError names one that is
+    neither."""
+    proxies = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{item[:60]!r} is not an IP address or network; list the proxies' addresses "
+                "(e.g. 10.0.0.5,192.168.1.0/24), or leave it empty to trust none"
+            ) from None
+        proxies.append(item)
+    return proxies
 
 
 class Settings(BaseSettings):
@@ -82,6 +101,10 @@ class Settings(BaseSettings):
     ratelimit_bucket_s: float = Field(default=60.0, gt=0, le=3600)
     # A token Prometheus must send to read /metrics (none: open).
     metrics_token: str = ""
+    # TASKDECK_TRUSTED_PROXIES: the proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed, as addresses or networks ("10.0.0.5,192.168.1.0/24"). Empty (the default):
+    # none; the address a request comes from is the caller's, whatever headers it sends.
+    trusted_proxies: str = ""
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     # The watched system's transport, where its broker does not show it. Empty: the
@@ -123,6 +146,16 @@ class Settings(BaseSettings):
             if len(name) > 100:
                 raise ValueError(f"queue name {name[:20]!r}... is longer than 100 characters")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        split_proxies(value)
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return split_proxies(self.trusted_proxies)
 
     @property
     def steps(self) -> tuple[int, ...] | None:

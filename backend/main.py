@@ -372,7 +372,17 @@ def cli(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: any local process
+    # could then pass for any address. Only the configured proxies are believed.
+    proxies = settings.trusted_proxy_list
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 if __name__ == "__main__":

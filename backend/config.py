@@ -99,8 +99,11 @@ class Settings(BaseSettings):
     # Length of the rate-limit window, and of the buckets the statistics are kept in.
     ratelimit_window_s: float = Field(default=60.0, gt=0, le=3600)
     ratelimit_bucket_s: float = Field(default=60.0, gt=0, le=3600)
-    # A token Prometheus must send to read /metrics (none: open).
+    # TASKDECK_METRICS_TOKEN: the bearer token Prometheus sends to read /metrics, all of it.
     metrics_token: str = ""
+    # TASKDECK_METRICS_OPEN=1: /metrics answers a scrape without the token too, leaving out
+    # the series that name users. With neither set, /metrics answers 403 to every scrape.
+    metrics_open: bool = False
     # TASKDECK_TRUSTED_PROXIES: the proxies whose X-Forwarded-For and X-Forwarded-Proto are
     # believed, as addresses or networks ("10.0.0.5,192.168.1.0/24"). Empty (the default):
     # none; the address a request comes from is the caller's, whatever headers it sends.

@@ -369,6 +369,13 @@ def cli(argv: list[str] | None = None) -> None:
             "TASKDECK_TOKENS_FILE); every API call except /health will answer 401",
             file=sys.stderr,
         )
+    if not settings.metrics_token and not settings.metrics_open:
+        print(
+            "taskdeck-backend: warning: /metrics answers 403 to every scrape: set "
+            "TASKDECK_METRICS_TOKEN and give Prometheus the same token, or "
+            "TASKDECK_METRICS_OPEN=1 to serve it without one",
+            file=sys.stderr,
+        )
 
     import uvicorn
 

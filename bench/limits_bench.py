@@ -99,15 +99,18 @@ def send_heartbeats(url: str) -> None:
 def bench_scrape(tmp: Path, url: str) -> dict[str, float]:
     populate(url)
     port = free_port()
+    scrape_token = "bench-scrape-token-0123456789"
     backend = start_backend(
-        tmp, port, url, env={"TASKDECK_TOKENS": "bench:admin:bench-token-0123456789"}
-    )
+        tmp, port, url, env={"TASKDECK_TOKENS": "bench:admin:bench-token-0123456789",
+                             "TASKDECK_METRICS_TOKEN": scrape_token},
+    )  # fmt: skip
+    scraper = {"Authorization": f"Bearer {scrape_token}"}
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:  # heartbeats until the backend has seen every worker
             send_heartbeats(url)
-            text = httpx.get(f"{base}/metrics", timeout=30).text
+            text = httpx.get(f"{base}/metrics", headers=scraper, timeout=30).text
             seen = sum(1 for line in text.splitlines() if line.startswith("celery_worker_up{"))
             if seen >= WORKERS or time.monotonic() > deadline:
                 break
@@ -115,7 +118,7 @@ def bench_scrape(tmp: Path, url: str) -> dict[str, float]:
         samples = []
         for _ in range(SCRAPES):
             started = time.perf_counter()
-            reply = httpx.get(f"{base}/metrics", timeout=30)
+            reply = httpx.get(f"{base}/metrics", headers=scraper, timeout=30)
             samples.append((time.perf_counter() - started) * 1000)
         lines = [ln for ln in reply.text.splitlines() if ln and not ln.startswith("#")]
         return {

@@ -185,8 +185,11 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
              for role, token in state.tokens.items()]
         )
     )  # fmt: skip
+    # Prometheus reads /metrics with a token of its own, as in production.
+    metrics_token = secrets.token_urlsafe(24)
     backend_env = {
         "TASKDECK_TOKENS_FILE": str(tokens_file),
+        "TASKDECK_METRICS_TOKEN": metrics_token,
         "TASKDECK_USER_TIERS": USER_TIERS,
         "TASKDECK_RATELIMIT_BUCKET_S": "10",  # anomalies show within a demo
         # The workers' ten priority steps (0,1,...,9), so the backend writes to every one.
@@ -196,8 +199,9 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
     started(start_alertmanager(run_dir, ports["alertmanager"]))
     # Rules with a tenth of their durations, so alerts fire within a demo.
     config = write_prometheus_config(
-        run_dir, ports["backend"], ports["alertmanager"], rules_factor=SANDBOX_RULES_FACTOR
-    )
+        run_dir, ports["backend"], ports["alertmanager"], rules_factor=SANDBOX_RULES_FACTOR,
+        metrics_token=metrics_token,
+    )  # fmt: skip
     started(start_prometheus(run_dir, ports["prometheus"], config))
     traffic = start_process(
         "traffic",

@@ -29,6 +29,7 @@ from taskdeck_dev.procs import (
     require_binary,
     start_process,
     wait_until,
+    write_private,
 )
 
 READY_TIMEOUT_S = 30.0
@@ -213,9 +214,12 @@ def write_prometheus_config(
     alertmanager_port: int | None,
     interval: str = "5s",
     rules_factor: float | None = None,
+    metrics_token: str | None = None,
 ) -> Path:
     """The project's prometheus.yml with this stack's addresses and the given intervals;
-    with ``rules_factor``, the rules' durations shortened by that factor."""
+    with ``rules_factor``, the rules' durations shortened by that factor. With
+    ``metrics_token`` (the backend's TASKDECK_METRICS_TOKEN), Prometheus sends it from a file
+    only this user may read; without, it sends none (a backend with TASKDECK_METRICS_OPEN=1)."""
     source = MONITORING_DIR / "prometheus" / "prometheus.yml"
     if not source.is_file():
         raise StackError(f"{source} is missing; run from a checkout of the TaskDeck repository")
@@ -227,6 +231,12 @@ def write_prometheus_config(
         if job.get("job_name") == "taskdeck-backend":
             job["scrape_interval"] = interval
             job["static_configs"] = [{"targets": [f"{LOOPBACK}:{backend_port}"]}]
+            job.pop("authorization", None)
+            if metrics_token is not None:
+                credentials = run_dir / "prometheus" / "metrics.token"
+                credentials.parent.mkdir(parents=True, exist_ok=True)
+                write_private(credentials, metrics_token)
+                job["authorization"] = {"type": "Bearer", "credentials_file": str(credentials)}
     if alertmanager_port is None:
         config.pop("alerting", None)
     else:

@@ -50,6 +50,8 @@ DATA_SYNC_SYSTEM = {
 ROOMY = {
     "TASKDECK_TOKENS": TOKENS_ENV,
     **DATA_SYNC_SYSTEM,
+    # Scraped without a token, by the tests and their Prometheus (no per-user series).
+    "TASKDECK_METRICS_OPEN": "1",
     "TASKDECK_QUOTA_DEFAULT": "10000",
     "TASKDECK_RATELIMIT_TIERS": "{"
     + ", ".join(

@@ -85,7 +85,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _refuse_anonymous(request: Request, services: Services, detail: str) -> NoReturn:
+def refuse_anonymous(request: Request, services: Services, detail: str) -> NoReturn:
     """A failed authentication counts against the address's auth limit, then answers 401
     (with that limit's headers)."""
     ip = client_ip(request)
@@ -111,10 +111,10 @@ def current_user(
 ) -> Principal:
     token = credentials.credentials.strip() if credentials else ""
     if not token:
-        _refuse_anonymous(request, services, "send your token as 'Authorization: Bearer <token>'")
+        refuse_anonymous(request, services, "send your token as 'Authorization: Bearer <token>'")
     principal = services.tokens.authenticate(token)
     if principal is None:
-        _refuse_anonymous(request, services, "this token is not known to the backend")
+        refuse_anonymous(request, services, "this token is not known to the backend")
     return principal
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from taskdeck_dev import sandbox
 from taskdeck_dev.procs import ManagedProcess, free_port, process_start_time
+from tests.helpers import wait_for
 from tests.process_watch import still_running, watching
 
 pytestmark = pytest.mark.integration
@@ -49,7 +50,8 @@ def test_up_status_down_leaves_no_process(
         ]  # fmt: skip
         assert all(p.alive() for p in procs)
         # The tokens are readable by this user only.
-        for private in (run_dir / "state.json", run_dir / "backend" / "tokens.json"):
+        for private in (run_dir / "state.json", run_dir / "backend" / "tokens.json",
+                        run_dir / "prometheus" / "metrics.token"):  # fmt: skip
             assert stat.S_IMODE(private.stat().st_mode) == 0o600, private
         assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
         # The busy preferred port was avoided, and every other port is what was asked.
@@ -57,6 +59,14 @@ def test_up_status_down_leaves_no_process(
         assert state.ports["redis"] == preferred["redis"]
         health = httpx.get(f"{state.urls['backend']}/health", timeout=5).json()
         assert health["dependencies"]["broker"]["up"] is True
+        # Prometheus reads /metrics with the backend's scrape token; a caller without it cannot.
+        assert httpx.get(f"{state.urls['backend']}/metrics", timeout=5).status_code == 401
+
+        def scraped() -> bool:
+            reply = httpx.get(f"{state.urls['prometheus']}/api/v1/targets", timeout=5)
+            return [t["health"] for t in reply.json()["data"]["activeTargets"]] == ["up"]
+
+        wait_for(scraped, 30, "Prometheus to scrape the backend with its token")
         # The backend is told the workers' ten priority steps.
         backend = next(p for p in procs if p.name == "backend")
         environ = Path(f"/proc/{backend.pid}/environ").read_bytes().split(b"\0")

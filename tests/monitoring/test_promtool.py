@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -18,21 +20,28 @@ def run(argv: list[str], cwd: Path | None = None) -> str:
     return out.stdout + out.stderr
 
 
-def test_prometheus_config_is_valid() -> None:
-    text = run(
-        [
-            require_binary("promtool"),
-            "check",
-            "config",
-            str(MONITORING_DIR / "prometheus" / "prometheus.yml"),
-        ]
-    )
+def test_prometheus_config_is_valid(tmp_path: Path) -> None:
+    # As installed: the scrape token in the file beside the config that it names.
+    installed = tmp_path / "prometheus"
+    shutil.copytree(MONITORING_DIR / "prometheus", installed)
+    (installed / "taskdeck-metrics.token").write_text("a-scrape-token")
+    text = run([require_binary("promtool"), "check", "config", str(installed / "prometheus.yml")])
     assert "SUCCESS" in text
+    job = yaml.safe_load((installed / "prometheus.yml").read_text())["scrape_configs"][0]
+    assert job["authorization"]["credentials_file"] == "taskdeck-metrics.token"
 
 
 def test_generated_sandbox_config_is_valid(tmp_path: Path) -> None:
     config = write_prometheus_config(tmp_path, 8401, 9394, interval="2s")
     assert "127.0.0.1:8401" in config.read_text()
+    assert "authorization" not in yaml.safe_load(config.read_text())["scrape_configs"][0]
+    run([require_binary("promtool"), "check", "config", str(config)])
+    # With the backend's scrape token, in a file of this user's only.
+    config = write_prometheus_config(tmp_path, 8401, 9394, metrics_token="t-0123")
+    job = yaml.safe_load(config.read_text())["scrape_configs"][0]
+    credentials = Path(job["authorization"]["credentials_file"])
+    assert credentials.read_text() == "t-0123"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     run([require_binary("promtool"), "check", "config", str(config)])
 
 

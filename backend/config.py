@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     tokens: str = ""
     # Tasks queued or running per user, unless a user has a limit of their own.
     quota_default: int = Field(default=10, ge=1, le=100_000)
+    # Seconds a submission's idempotency_key answers the same task (TASKDECK_IDEMPOTENCY_S).
+    idempotency_s: float = Field(default=86400.0, ge=60, le=30 * 86400)
+    # Seconds after which a key claimed for a submission but never marked sent is taken for
+    # one a stopped backend left (its task is then looked for, and sent if it was not).
+    idempotency_stale_s: float = Field(default=30.0, gt=0, le=3600)
     # Seconds between automatic quota reconciles against the ledger and live workers.
     quota_reconcile_s: float = Field(default=60.0, gt=0)
     # Seconds between looks at the broker for a restart (a new run_id in INFO server).

@@ -57,6 +57,7 @@ from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import RELEASE_GROUP, Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
+from backend.services.submit_keys import SubmitKeys
 from backend.services.tiers import TierConfigError, parse_user_tiers
 from backend.services.workers import WorkerMonitor
 from taskdeck_core import lifecycle as lc
@@ -144,6 +145,9 @@ def build_services(settings: Settings) -> Services:
         events=events,
         source=chooser,
         quotas=quota_service,
+        submit_keys=SubmitKeys(
+            client, ledger, settings.idempotency_s, settings.idempotency_stale_s
+        ),
         limiter=limiter,
         anomalies=AnomalyDetector(client, limiter),
         metrics=exporter,

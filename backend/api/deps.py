@@ -30,6 +30,7 @@ from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimiter
+from backend.services.submit_keys import SubmitKeys
 from backend.services.workers import WorkerMonitor
 
 
@@ -50,6 +51,8 @@ class Services:
     events: EventIngestor
     source: SourceChooser
     quotas: Quotas
+    # Submissions' idempotency keys.
+    submit_keys: SubmitKeys
     limiter: RateLimiter
     anomalies: AnomalyDetector
     metrics: Metrics

@@ -255,7 +255,8 @@ _RESPONSES: dict[int, dict[str, Any]] = {
     409: {
         "model": ErrorBody,
         "description": "The task's state does not allow it (not_queued, not_retryable), or the "
-        "idempotency key was used for another request (idempotency_key_reused).",
+        "idempotency key was used for another request (idempotency_key_reused) or is still in "
+        "use by a submission being sent (idempotency_key_in_use: try again in seconds).",
     },
     413: {
         "model": ErrorBody,

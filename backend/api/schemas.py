@@ -117,6 +117,12 @@ class SubmitBody(Strict):
     queue: QueueName | None = None
     priority: Priority = 5
     user: str = Field(min_length=1, max_length=100, pattern=USER_PATTERN)
+    idempotency_key: str | None = Field(
+        default=None, min_length=8, max_length=200,
+        description="the caller's key for this submission: sent again with the same request "
+        "(within TASKDECK_IDEMPOTENCY_S, a day), it answers the same task id and publishes "
+        "nothing; with another request, 409 idempotency_key_reused",
+    )  # fmt: skip
 
 
 def _one_of_given(*fields: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from backend.api.schemas import (
 from backend.services.action_steps import STEPS_UNKNOWN, ActionError
 from backend.services.environment import NotWritable
 from backend.services.ledger import TaskFilter
+from backend.services.submit_keys import digest
 from backend.services.tiers import tier_of
 from taskdeck_core.api_types import (
     ActionResult,
@@ -78,7 +79,12 @@ PriorityIn = Annotated[PriorityBody, json_body(PriorityBody, LIMITED_ADMIN)]
 )
 def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitter) -> Submitted:
     """Queue a task for a user; 429 when the user's rate limit or quota is reached, 503
-    while the broker is unavailable."""
+    while the broker is unavailable.
+
+    With an idempotency_key, the same request sent again by the same caller (also at the
+    same moment, or after a backend restart) answers the same task id and publishes
+    nothing; the key with another request answers 409 idempotency_key_reused, and 409
+    idempotency_key_in_use while the first request with it is still being sent (seconds)."""
     # The limit and the quota are those of the user the task runs for.
     tier = tier_of(body.user, who, services.user_tiers)
     enforce(services, request, f"user:{body.user}", tier, "data_sync", who.user)
@@ -103,8 +109,18 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
     except NotWritable as exc:
         raise ActionError(409, STEPS_UNKNOWN, str(exc)) from None
     task_id = str(uuid.uuid4())
+    claim = None
+    if body.idempotency_key is not None:
+        # Answered before the quota is looked at: a task accepted once stays accepted.
+        request_digest = digest(body.model_dump(mode="json", exclude={"idempotency_key"}))
+        claim = services.submit_keys.claim(who.user, body.idempotency_key, request_digest, task_id)
+        if claim.replay:
+            return Submitted(task_id=claim.task_id)
+        task_id = claim.task_id  # a claim a stopped backend left unsent keeps its task id
     admission = services.quotas.take(body.user, task_id)
     if not admission.taken:
+        if claim is not None:
+            services.submit_keys.give_up(claim)
         raise TooManyRequests(
             "quota_exceeded",
             f"{body.user} has {admission.used} of {admission.limit} tasks queued or running; "
@@ -127,7 +143,11 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
             )
     except Exception:
         services.quotas.release([task_id])
+        if claim is not None:
+            services.submit_keys.give_up(claim)
         raise
+    if claim is not None:
+        services.submit_keys.sent(claim)
     # In the ledger before the answer, so the task can be read at once however far the
     # stream's ingest lags; the stream's copy of the same record changes nothing. The task
     # is queued whether or not this write works: a ledger that cannot write now gets it

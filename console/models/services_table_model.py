@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
-from console.models.format import translated
+from console.models.format import duration, translated
 from console.models.keyed_table_model import Column, KeyedTableModel, Value
 
 COL_STATE, COL_DETAILS, COL_ADDRESS, COL_ERROR = 1, 3, 4, 5
@@ -35,12 +35,17 @@ def service_label(kind: ServiceKind) -> str:
 
 
 def state_label(status: ServiceStatus) -> str:
+    """The state in words: a service that stopped answering is down (the pages mark the
+    data it gave as stale), for as long as it has not answered."""
     if status.connection is Connection.CONNECTED:
         return _tr("connected")
-    if status.connection is Connection.STALE:
-        return _tr("stale for {seconds} s").format(seconds=int(status.since_ok_s or 0))
-    if status.connection is Connection.DOWN:
-        return _tr("down")
+    if status.connection in (Connection.STALE, Connection.DOWN):
+        if status.since_ok_s is None:
+            return _tr("down")
+        seconds = int(status.since_ok_s)
+        return _tr("down for {time}").format(
+            time=f"{seconds} s" if seconds < 60 else duration(seconds)
+        )
     return _tr("checking…")
 
 

@@ -83,6 +83,15 @@ def _scrub(text: str, secrets: Sequence[str | None]) -> str:
     return text
 
 
+# What redis-py and httpx say when the server went away in the middle of a request (it
+# stopped or crashed); not a server that speaks another protocol.
+_CLOSED = (
+    "Connection closed by server.",
+    "Server disconnected without sending a response.",
+    "Server disconnected",
+)
+
+
 def describe_error(
     exc: BaseException, timeout_s: float, secrets: Sequence[str | None] = ()
 ) -> Message:
@@ -111,6 +120,10 @@ def describe_error(
             return _m(
                 QT_TRANSLATE_NOOP("ConnectionCheck", "TLS error: {reason}"), reason=e.reason or e
             )
+    if str(exc) in _CLOSED and isinstance(
+        exc, redis.exceptions.ConnectionError | httpx.RemoteProtocolError
+    ):
+        return _m(QT_TRANSLATE_NOOP("ConnectionCheck", "the server closed the connection"))
     if isinstance(exc, redis.exceptions.InvalidResponse | httpx.RemoteProtocolError):
         return _m(
             QT_TRANSLATE_NOOP(

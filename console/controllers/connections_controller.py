@@ -12,7 +12,9 @@ from console.services.probes import Prober
 from console.tasks import TaskOwner
 
 POLL_INTERVAL_MS = 2000
-MAX_BACKOFF_S = 30.0
+# A failing service is checked again at least this often: seen back within about 10 s of
+# its return (this, one timer interval and one check), however long it was down.
+MAX_BACKOFF_S = 5.0
 STALE_LIMIT_S = 60.0
 
 

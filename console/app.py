@@ -26,7 +26,8 @@ from console.controllers.queue_messages_controller import QueueMessagesControlle
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
-from console.domain.service_status import ServiceKind, ServiceStatus
+from console.domain.service_status import Connection, ServiceKind, ServiceStatus
+from console.models.format import translated
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
 from console.models.services_table_model import ServicesTableModel
@@ -146,6 +147,7 @@ class Console(QObject):
         w.add_page("connections", _tr("Connections"), self.connections_page)
         self.overview_page.set_pages(w.page_keys())
         self.link: Link | None = None
+        self._unreachable: set[ServiceKind] = set()  # of the current link, as last checked
         # Views talk to whatever link is current, through these slots.
         self.overview_page.navigate.connect(w.show_page)
         self.overview_page.window_selected.connect(
@@ -269,8 +271,10 @@ class Console(QObject):
         for plot in (*self.overview_page.plots.values(), self.queues_page.trend,
                      self.workers_page.trend):  # fmt: skip
             plot.clear()
-        for tile in self.overview_page.tiles.values():
-            tile.clear()
+        self.overview_page.clear_tiles()
+        self._unreachable.clear()
+        for service in ("broker", "backend"):
+            self.queues_page.show_unreachable(service, None, None)
         self.connections_page.clear_environment()
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
@@ -319,6 +323,34 @@ class Console(QObject):
             return  # a late answer from an environment already closed
         self.services_model.put(status)
         self.window.show_status(status)
+        self._show_reachability(link, status)
+
+    def _show_reachability(self, link: Link, status: ServiceStatus) -> None:
+        """While a service does not answer, the pages keep what came through it and say it
+        is not current; once it answers again, they ask it at once rather than at their
+        next turn."""
+        kind = status.kind
+        was_down = kind in self._unreachable
+        if status.connection is Connection.CONNECTED:
+            self._unreachable.discard(kind)
+            reason = None
+        elif status.connection in (Connection.STALE, Connection.DOWN):
+            self._unreachable.add(kind)
+            reason = translated(status.last_error) if status.last_error else _tr("no answer")
+        else:
+            return
+        if kind is ServiceKind.PROMETHEUS:
+            if reason is not None:
+                self._prometheus_failed(reason, link.overview.last_good)
+        else:
+            since = status.last_ok.at if status.last_ok is not None else None
+            self.overview_page.show_unreachable(kind.value, reason)
+            self.queues_page.show_unreachable(kind.value, reason, since)
+        if was_down and reason is None:
+            if kind in (ServiceKind.PROMETHEUS, ServiceKind.ALERTMANAGER):
+                link.overview.refresh()
+            else:
+                link.live.refresh()
 
     def _queue_selected(self, queue: str) -> None:
         if self.link is not None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.live import LiveCounts
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
-from console.models.format import number, percent
+from console.models.format import clock, number, percent
 from console.views.colours import STATE_COLOURS
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.page_title import page_title
@@ -34,6 +34,15 @@ TILE_PAGES = {
     "failed": "tasks",
     "failure_rate": "tasks",
     "workers": "workers",
+}
+# The service each tile's figure comes through: while it does not answer, the figure stays
+# and says it is not current.
+TILE_SERVICES = {
+    "queued": "broker",
+    "running": "broker",
+    "failed": "backend",
+    "failure_rate": "backend",
+    "alerts": "alertmanager",
 }
 
 
@@ -56,6 +65,9 @@ class OverviewPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._counts: LiveCounts | None = None
+        self._alerts_at: float | None = None
+        self._unreachable: dict[str, str] = {}  # service -> why it does not answer
         title = page_title(self.tr("Overview"))
         self.tiles = {
             "queued": Tile(self.tr("Queued")),
@@ -135,16 +147,47 @@ class OverviewPage(QWidget):
             else:
                 self.tiles[key].set_clickable(False)
 
+    def show_unreachable(self, service: str, reason: str | None) -> None:
+        """``service`` (broker, backend, alertmanager) does not answer, for ``reason``: the
+        tiles whose figures come through it keep them and say so; None: it answers again."""
+        if reason is None:
+            self._unreachable.pop(service, None)
+        else:
+            self._unreachable[service] = reason
+        if self._counts is not None:
+            self.show_counts(self._counts)
+        self._source("alerts", self.tr("Alertmanager"), self._alerts_at)
+
+    def clear_tiles(self) -> None:
+        """No figure on any tile (another environment's figures must go)."""
+        self._counts, self._alerts_at = None, None
+        self._unreachable.clear()
+        for tile in self.tiles.values():
+            tile.clear()
+
+    def _source(self, key: str, name: str, at: float | None, problem: str = "") -> None:
+        reason = self._unreachable.get(TILE_SERVICES.get(key, ""))
+        if reason is not None:
+            problem = (
+                self.tr("unreachable ({reason}); figure from {time}").format(
+                    reason=reason, time=clock(at)
+                )
+                if at is not None
+                else self.tr("unreachable ({reason})").format(reason=reason)
+            )
+        self.tiles[key].set_source(name, at, problem)
+
     def show_counts(self, counts: LiveCounts) -> None:
+        self._counts = counts
         t = self.tiles
         t["queued"].set_value(number(counts.queued), level_for(counts.queued, 100, 1000))
-        t["queued"].set_source(self.tr("broker"), counts.queued_at)
+        self._source("queued", self.tr("broker"), counts.queued_at)
         t["running"].set_value(number(counts.running), "neutral")
-        t["running"].set_source(self.tr("worker heartbeats"), counts.running_at)
+        self._source("running", self.tr("worker heartbeats"), counts.running_at)
         failed = counts.failed_5m
         t["failed"].set_value(number(failed), level_for(failed, 1, 50))
         problem = counts.finished_problem or ""
-        t["failed"].set_source(self.tr("ledger"), counts.finished_at, problem)
+        self._source("failed", self.tr("ledger"), counts.finished_at, problem)
         rate = counts.failure_rate
         finished = (
             None if failed is None or counts.succeeded_5m is None else failed + counts.succeeded_5m
@@ -153,7 +196,7 @@ class OverviewPage(QWidget):
             percent(rate), level_for(rate, 0.05, 0.10),
             self.tr("{n} finished").format(n=number(finished)) if finished is not None else "",
         )  # fmt: skip
-        t["failure_rate"].set_source(self.tr("ledger"), counts.finished_at, problem)
+        self._source("failure_rate", self.tr("ledger"), counts.finished_at, problem)
 
     def show_workers(self, workers: list[WorkerInfo]) -> None:
         up = sum(1 for w in workers if w.status == "online")
@@ -178,7 +221,8 @@ class OverviewPage(QWidget):
         critical = any(lab.get("severity") == "critical" for lab in labels)
         level = "ok" if not alerts else ("bad" if critical else "warn")
         self.tiles["alerts"].set_value(number(len(alerts)), level, ", ".join(names))
-        self.tiles["alerts"].set_source(self.tr("Alertmanager"), self._clock())
+        self._alerts_at = self._clock()
+        self._source("alerts", self.tr("Alertmanager"), self._alerts_at)
 
     def show_data_start(self, window_s: float, first: float) -> None:
         """Say when the data starts if that is later than the window asked for (first <= 0:

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.models.format import clock
 from console.models.messages_table_model import COL_ARGS, MessagesTableModel, WaitingMessage
 from console.models.queues_table_model import QueuesTableModel
 from console.tasks import TaskOwner
+from console.views.colours import WARN
 from console.views.dialogs.asker import Asker, DialogAsker
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
@@ -61,6 +63,13 @@ class QueuesPage(QWidget):
         self.messages.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.messages.filter_text_changed.connect(self.message_filter_changed.emit)
         self.queue = ""
+        # What on this page is not current: the broker's depths, the backend's messages.
+        self._unreachable: dict[str, tuple[str, float | None]] = {}
+        self.stale = QLabel("")
+        self.stale.setObjectName("staleNote")
+        self.stale.setWordWrap(True)
+        self.stale.setStyleSheet(f"#staleNote {{ color: {WARN}; font-weight: 600; }}")
+        self.stale.hide()
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -111,12 +120,38 @@ class QueuesPage(QWidget):
         split.setSizes([220, 480])
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        layout.addWidget(self.stale)
         layout.addWidget(split, 1)
         self._update_buttons()
 
     def _queue_changed(self, key: str) -> None:
         self.trend.clear_message()
         self.queue_selected.emit(key)
+
+    def show_unreachable(self, service: str, reason: str | None, since: float | None) -> None:
+        """``service`` has not answered since ``since`` (its last answer), for ``reason``:
+        what the page shows from it stays and is marked as not current; None: it answers."""
+        if reason is None:
+            self._unreachable.pop(service, None)
+        elif service in ("broker", "backend"):
+            self._unreachable[service] = (reason, since)
+        lines = []
+        for name, what in (
+            ("broker", self.tr("Broker unreachable{since} ({reason}): the depths shown are not "
+                               "current.")),
+            ("backend", self.tr("Backend unreachable{since} ({reason}): the oldest ages and "
+                                "waiting messages shown are not current.")),
+        ):  # fmt: skip
+            if name in self._unreachable:
+                why, at = self._unreachable[name]
+                when = self.tr(" since {time}").format(time=clock(at)) if at else ""
+                lines.append(what.format(since=when, reason=why))
+        self.stale.setText("\n".join(lines))
+        self.stale.setVisible(bool(lines))
+
+    def stale_text(self) -> str:
+        """What the page says is not current ("" when everything is)."""
+        return self.stale.text() if not self.stale.isHidden() else ""
 
     def selected_task_ids(self) -> list[str]:
         return self.messages.selected_keys()

@@ -15,6 +15,9 @@ from typing import Any
 from celery import Celery
 
 log = logging.getLogger("taskdeck.events")
+# Reconnect attempts while the broker is down: at least this often, so events resume
+# within a few seconds of its return.
+MAX_BACKOFF_S = 5.0
 
 
 class NotReady(Exception):
@@ -94,7 +97,7 @@ class EventCapture:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.info("%s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 15.0)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
         self.connected = False
 
 

@@ -18,6 +18,34 @@ from taskdeck_core.transport import DEFAULT_QUEUE, QUEUES, SANDBOX_TRANSPORT
 from taskdeck_worker.config import WorkerSettings
 from taskdeck_worker.integration import install
 
+# The data-sync tasks' time limits: soft (SoftTimeLimitExceeded raised in the task), then
+# hard (its pool process is killed).
+SOFT_TIME_LIMIT_S = 1500
+TIME_LIMIT_S = 1800
+# The longest a retry waits for its countdown in the worker that took it
+# (``retry_backoff_max`` of the data-sync tasks).
+RETRY_BACKOFF_MAX_S = 300
+# With acks_late a worker acknowledges a message when its task ends; until then kombu keeps
+# it in the broker's ``unacked`` hash with the time the worker took it, and delivers it
+# again to any worker once it is older than the visibility timeout, whether or not the
+# worker that took it still runs it. A healthy worker holds a message at most for a
+# retry's countdown and then the hard time limit (300 + 1800 s); 2400 s leaves 300 s
+# beyond both, so a task of this system is never delivered a second time while it runs,
+# and the tasks of a worker that died whole (main process and pool) run again 40 minutes
+# after they were taken, not kombu's default hour. A task allowed to run longer than the
+# visibility timeout is delivered a second time while it still runs: raise both together.
+VISIBILITY_TIMEOUT_S = 2400
+# kombu looks for messages past their visibility timeout every ``unacked_restore_interval``
+# seconds, but by default only on every tenth look (``unacked_restore_throttle``): up to
+# 100 s late. Looking on every one, every 10 s (every tenth of a short timeout, at least
+# every second), a message comes back within 10 s of its time.
+RESTORE_EVERY_S = 10
+# A process that only publishes and controls (the backend, tools) never consumes a task
+# queue; kombu would still sweep the unacked hash with that process's own timeout while it
+# waits for a control reply. It must never deliver a message again before the workers'
+# timeout (whatever the watched system uses): its timeout is longer than any worker's.
+NEVER_RESTORE_S = 10 * 365 * 86400
+
 
 def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
     """TLS options for a ``rediss://`` URL that does not carry its own ``ssl_cert_reqs``."""
@@ -28,6 +56,15 @@ def _tls_options(url: str, ca_certs: str | None) -> dict[str, Any] | None:
     if ca_certs:
         options["ssl_ca_certs"] = ca_certs
     return options
+
+
+def redelivery_options(visibility_timeout_s: int) -> dict[str, Any]:
+    """kombu's transport options for when a taken, unacknowledged message comes back."""
+    return {
+        "visibility_timeout": visibility_timeout_s,
+        "unacked_restore_interval": max(1, min(RESTORE_EVERY_S, visibility_timeout_s // 10)),
+        "unacked_restore_throttle": 1,
+    }
 
 
 def celery_config(settings: WorkerSettings) -> dict[str, Any]:
@@ -45,8 +82,8 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
         "accept_content": ["json"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "task_time_limit": 1800,
-        "task_soft_time_limit": 1500,
+        "task_time_limit": TIME_LIMIT_S,
+        "task_soft_time_limit": SOFT_TIME_LIMIT_S,
         "result_expires": 3600,
         "result_extended": True,
         "task_send_sent_event": True,
@@ -60,6 +97,7 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
         "broker_transport_options": {
             "queue_order_strategy": "priority",
             **SANDBOX_TRANSPORT.options(),
+            **redelivery_options(settings.visibility_timeout_s),
         },
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
@@ -80,6 +118,8 @@ def create_celery(settings: WorkerSettings, results: bool = True) -> Celery:
     celery.conf.update(celery_config(settings))
     if not results:
         celery.conf.result_backend = None
+        options = dict(celery.conf.broker_transport_options)
+        celery.conf.broker_transport_options = {**options, "visibility_timeout": NEVER_RESTORE_S}
     if settings.integration:
         install(celery, maxlen=settings.stream_maxlen)
     return celery

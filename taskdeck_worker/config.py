@@ -31,6 +31,9 @@ class WorkerSettings:
     integration: bool = True
     # TASKDECK_STREAM_MAXLEN: length the lifecycle stream is capped at (approximately).
     stream_maxlen: int = 1_000_000
+    # TASKDECK_VISIBILITY_TIMEOUT_S: seconds a message a worker took may stay unacknowledged
+    # before kombu delivers it again (see celery_app.VISIBILITY_TIMEOUT_S for the choice).
+    visibility_timeout_s: int = 2400
     # The simulated data-sync workload (sandbox and tests).
     workload_failure_rate: float = 0.15
     workload_speed: float = 1.0
@@ -41,6 +44,7 @@ class WorkerSettings:
         if self.result_backend:
             check_redis_url(self.result_backend, "TASKDECK_RESULT_BACKEND")
         _check_range("TASKDECK_STREAM_MAXLEN", self.stream_maxlen, 1000, None)
+        _check_range("TASKDECK_VISIBILITY_TIMEOUT_S", self.visibility_timeout_s, 1, 7 * 86400)
         _check_range("TASKDECK_WORKLOAD_FAILURE_RATE", self.workload_failure_rate, 0.0, 1.0)
         _check_range("TASKDECK_WORKLOAD_SPEED", self.workload_speed, 0.001, 1000.0)
         _check_range("TASKDECK_WORKLOAD_RETRY_BACKOFF_S", self.workload_retry_backoff_s, 1, 600)
@@ -56,6 +60,7 @@ class WorkerSettings:
         parse: dict[str, Callable[[str], Any]] = {
             "integration": _parse_bool,
             "stream_maxlen": int,
+            "visibility_timeout_s": int,
             "workload_failure_rate": float,
             "workload_speed": float,
             "workload_retry_backoff_s": int,

@@ -15,7 +15,7 @@ import random
 import time
 from typing import Any
 
-from taskdeck_worker.celery_app import app, settings
+from taskdeck_worker.celery_app import RETRY_BACKOFF_MAX_S, app, settings
 
 MAX_DEADLOCK_RETRIES = 3
 FILE_STORE = "sftp://files.erp.internal/exports"
@@ -75,7 +75,7 @@ SYNC_TASK_OPTIONS: dict[str, Any] = {
     "bind": True,
     "autoretry_for": (DatabaseDeadlock,),
     "retry_backoff": settings.workload_retry_backoff_s,
-    "retry_backoff_max": 300,
+    "retry_backoff_max": RETRY_BACKOFF_MAX_S,
     "retry_jitter": False,
     "max_retries": MAX_DEADLOCK_RETRIES,
 }

@@ -5,6 +5,7 @@ import pytest
 from backend.config import Settings, SettingsError, load_settings
 from taskdeck_core.transport import priority_list_names
 from taskdeck_core.urls import redact_url
+from taskdeck_worker import celery_app
 from taskdeck_worker.celery_app import celery_config, create_celery
 from taskdeck_worker.config import WorkerSettings, WorkerSettingsError
 
@@ -20,10 +21,37 @@ def test_celery_configuration_of_the_data_sync_system() -> None:
         "queue_order_strategy": "priority",
         "priority_steps": list(range(10)),
         "sep": "\x06\x16",  # kombu's default, so stock Celery tools read the bindings
+        "visibility_timeout": 2400,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
     assert conf["task_default_priority"] == 5
     assert conf["result_backend"] == "redis://127.0.0.1:6379/0"
     assert "broker_use_ssl" not in conf
+
+
+def test_the_visibility_timeout_outlasts_the_longest_hold_of_a_message() -> None:
+    from taskdeck_worker.tasks.data_sync import SYNC_TASK_OPTIONS
+
+    # A retry's countdown, then the hard time limit: never redelivered while it runs.
+    held = SYNC_TASK_OPTIONS["retry_backoff_max"] + celery_app.TIME_LIMIT_S
+    assert celery_app.VISIBILITY_TIMEOUT_S > held
+    assert WorkerSettings().visibility_timeout_s == celery_app.VISIBILITY_TIMEOUT_S
+
+
+def test_a_short_visibility_timeout_is_swept_for_every_second() -> None:
+    settings = WorkerSettings.from_env({"TASKDECK_VISIBILITY_TIMEOUT_S": "15"})
+    options = celery_config(settings)["broker_transport_options"]
+    assert (options["visibility_timeout"], options["unacked_restore_interval"]) == (15, 1)
+    with pytest.raises(WorkerSettingsError, match="TASKDECK_VISIBILITY_TIMEOUT_S"):
+        WorkerSettings.from_env({"TASKDECK_VISIBILITY_TIMEOUT_S": "0"})
+
+
+def test_a_process_that_only_publishes_never_delivers_a_message_again() -> None:
+    app = create_celery(WorkerSettings(visibility_timeout_s=15), results=False)
+    options = app.conf.broker_transport_options
+    assert options["visibility_timeout"] >= 365 * 86400
+    assert options["sep"] == "\x06\x16"  # the rest as the workers have it
 
 
 def test_priority_lists_follow_the_transport_naming() -> None:

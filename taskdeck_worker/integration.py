@@ -6,6 +6,12 @@ envelope (args and kwargs whole, not truncated reprs, so a retry can re-send
 exactly what was sent), then received, started, succeeded, failed, retried,
 revoked and rejected. The backend's ledger consumes that stream.
 
+Each record a worker makes names the worker's main process (``worker_pid``), so a task
+held by a worker that died and was started again under the same name is told apart
+from the tasks of the new one. A task whose body returned but whose result Celery could
+not store (the result backend was down or read-only) is recorded as succeeded with
+``result_stored: false`` and the error, not as a failure of its work.
+
 It also makes cancellation durable: a worker that receives a task whose id is
 in the cancelled set skips it, even if it was offline when the cancel was
 made or has restarted since.
@@ -21,6 +27,7 @@ import contextvars
 import functools
 import logging
 import os
+import sys
 import threading
 import time
 import traceback as tb
@@ -39,6 +46,7 @@ USER_HEADER = "taskdeck_user"
 TIER_HEADER = "taskdeck_tier"
 RETRY_OF_HEADER = "taskdeck_retry_of"
 DEFAULT_MAXLEN = 1_000_000
+ERROR_CAP = 2000  # characters of a result backend's error kept in a record
 
 # Celery's publish signal does not say which app publishes. Every publish goes
 # through ``app.send_task``, which install() wraps to set this, so that in a
@@ -57,6 +65,8 @@ class _Emitter:
         self._pid = 0
         self._lock = threading.Lock()
         self.started: dict[str, float] = {}  # task id -> perf_counter at start (this process)
+        # The worker's main process: set when a worker starts, inherited by its pool.
+        self.worker_pid: int | None = None
         self._buffer: contextvars.ContextVar[list[dict[Any, Any]] | None] = contextvars.ContextVar(
             "taskdeck_buffer", default=None
         )
@@ -203,6 +213,15 @@ def install(
             lc.PUBLISHED, headers.get("id"), envelope(body, headers, properties or {}, routing_key)
         )
 
+    @signals.worker_init.connect(weak=False)
+    def on_worker_init(sender: Any = None, **_: Any) -> None:
+        emitter.worker_pid = os.getpid()  # the main process, before its pool starts
+
+    @signals.worker_process_init.connect(weak=False)
+    def on_process_init(sender: Any = None, **_: Any) -> None:
+        if emitter.worker_pid is None:  # a pool process that was not forked from the main one
+            emitter.worker_pid = os.getppid()
+
     @signals.task_received.connect(weak=False)
     def on_received(sender: Any = None, request: Any = None, **_: Any) -> None:
         if request is None:
@@ -213,7 +232,11 @@ def install(
             from celery.worker import state as worker_state
 
             worker_state.revoked.add(request.id)
-        emitter.emit(lc.RECEIVED, request.id, {"hostname": request.hostname})
+        emitter.emit(
+            lc.RECEIVED,
+            request.id,
+            {"hostname": request.hostname, "worker_pid": emitter.worker_pid or os.getpid()},
+        )
 
     @signals.task_prerun.connect(weak=False)
     def on_prerun(
@@ -223,7 +246,11 @@ def install(
             return
         emitter.started[task_id] = time.perf_counter()
         hostname = getattr(getattr(task, "request", None), "hostname", None)
-        emitter.emit(lc.STARTED, task_id, {"hostname": hostname, "pid": os.getpid()})
+        emitter.emit(
+            lc.STARTED,
+            task_id,
+            {"hostname": hostname, "pid": os.getpid(), "worker_pid": emitter.worker_pid},
+        )
 
     def runtime(task_id: str | None) -> float | None:
         started = emitter.started.pop(task_id or "", None)
@@ -235,6 +262,31 @@ def install(
             return
         task_id = sender.request.id
         emitter.emit(lc.SUCCEEDED, task_id, {"runtime": runtime(task_id), "result": result})
+
+    @signals.task_postrun.connect(weak=False)
+    def on_postrun(
+        sender: Any = None,
+        task_id: str | None = None,
+        task: Any = None,
+        retval: Any = None,
+        state: str | None = None,
+        **_: Any,
+    ) -> None:
+        if not ours(task) or task_id is None or state != lc.SUCCESS:
+            return
+        if task_id not in emitter.started:
+            return  # its success was recorded
+        # The body returned, but Celery stopped before its success: storing the result (or
+        # sending its callbacks) raised, and that error is on its way out of Celery's trace
+        # now. Celery goes on to report it as the task's failure; the work itself is done.
+        error = sys.exc_info()[1]
+        text = f"{type(error).__name__}: {error}" if error else "no error was reported"
+        emitter.emit(
+            lc.SUCCEEDED,
+            task_id,
+            {"runtime": runtime(task_id), "result": retval, "result_stored": False,
+             "result_error": text[:ERROR_CAP]},
+        )  # fmt: skip
 
     @signals.task_failure.connect(weak=False)
     def on_failure(
@@ -257,6 +309,8 @@ def install(
                 "exc_type": type(exception).__name__ if exception else "Exception",
                 "exc_message": str(exception) if exception else "",
                 "traceback": text,
+                # Raised outside the task's body (by Celery: e.g. storing its result).
+                "internal": bool(getattr(einfo, "internal", False)),
             },
         )
 

@@ -116,10 +116,12 @@ def record_from_event(event: dict[str, Any]) -> lc.LifecycleRecord | None:
             "argsrepr": event.get("args"),
             "kwargsrepr": event.get("kwargs"),
             "hostname": event.get("hostname"),
+            # Task events come from the worker's main process (``pid``), like its heartbeats.
+            "worker_pid": event.get("pid") if kind == lc.RECEIVED else None,
             "from_events": True,
         }
     elif kind == lc.STARTED:
-        data = {"hostname": event.get("hostname"), "pid": event.get("pid")}
+        data = {"hostname": event.get("hostname"), "worker_pid": event.get("pid")}
     elif kind == lc.SUCCEEDED:
         data = {"runtime": event.get("runtime"), "result": event.get("result")}
     elif kind == lc.FAILED:

@@ -110,6 +110,13 @@ def not_retryable(row: TaskRecord) -> str | None:
             f"task {row.task_id} is {row.state}; only a finished task, or one the broker "
             "lost, can be retried"
         )
+    if row.state == lc.SUCCESS and row.result_stored is False:
+        return (
+            f"task {row.task_id} did its work: its worker reported it succeeded; only storing "
+            f"its result failed ({(row.result_error or 'no error reported')[:200]}). A retry "
+            "would run the work a second time; check its effects, and submit it anew if it "
+            "must run again"
+        )
     if not row.name or row.args is None:
         return (
             f"task {row.task_id} has no recorded arguments, so it cannot be re-sent exactly: "

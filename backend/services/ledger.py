@@ -33,6 +33,7 @@ from backend.services.ledger_merge import (
 )
 from backend.services.ledger_queries import LedgerQueries
 from backend.services.ledger_rows import (
+    HeldTask,
     OpenTask,
     RetryRef,
     TaskDetail,
@@ -51,8 +52,11 @@ __all__ = ["CursorError", "Ledger", "TaskFilter", "encode_cursor"]
 log = logging.getLogger("taskdeck.ledger")
 
 IN_CHUNK = 500  # ids per IN (...) clause
-# A history entry no lifecycle record makes: the broker lost the task (``Ledger.mark_lost``).
+# History entries no lifecycle record makes: the broker lost the task (``Ledger.mark_lost``),
+# or its worker is gone and the broker will deliver it again (``Ledger.mark_redelivery``).
 LOST = "lost"
+AWAITING_REDELIVERY = "awaiting_redelivery"
+HELD_STATES = (lc.STATE_RECEIVED, lc.STATE_STARTED)
 BACKFILL_CHUNK = 5000
 # A task's argument terms (``ledger_terms``), keyed by the task's rowid.
 _INDEX_ARGS = (
@@ -198,16 +202,23 @@ class Ledger(LedgerQueries):
                 del row["history"][:-HISTORY_CAP]
             self._upsert(conn, [storable(row) for row in rows.values()])
 
-    def mark_lost(self, task_ids: Sequence[str], at: float, reason: str) -> list[str]:
-        """Mark those of ``task_ids`` that are still waiting (PENDING, not marked yet) as lost
-        by the broker at ``at``, with ``reason`` and a ``lost`` history entry; their state
-        stays PENDING. Returns the ids marked."""
+    def mark_lost(
+        self,
+        task_ids: Sequence[str],
+        at: float,
+        reason: str,
+        states: Sequence[str] = (lc.PENDING,),
+    ) -> list[str]:
+        """Mark those of ``task_ids`` that are still in one of ``states`` (PENDING: waiting;
+        RECEIVED or STARTED: held by a worker that died), not marked yet, as lost at ``at``,
+        with ``reason`` and a ``lost`` history entry; their state stays. Returns the ids
+        marked."""
         marked: list[str] = []
         with self._writing, self.engine.begin() as conn:
             for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
                 stmt = select(tasks.c.task_id, tasks.c.history).where(
                     tasks.c.task_id.in_(chunk),
-                    tasks.c.state == lc.PENDING,
+                    tasks.c.state.in_(list(states)),
                     tasks.c.lost_at.is_(None),
                 )
                 for row in conn.execute(stmt).all():
@@ -217,10 +228,72 @@ class Ledger(LedgerQueries):
                     conn.execute(
                         update(tasks)
                         .where(tasks.c.task_id == row.task_id)
-                        .values(lost_at=at, lost_reason=reason, history=to_json(history))
-                    )
+                        .values(
+                            lost_at=at, lost_reason=reason, history=to_json(history),
+                            redelivery_at=None, redelivery_reason=None,
+                        )
+                    )  # fmt: skip
                     marked.append(row.task_id)
         return marked
+
+    def held(self) -> list[HeldTask]:
+        """Every task the ledger holds as taken by a worker (RECEIVED or STARTED), neither
+        lost nor awaiting redelivery."""
+        stmt = select(
+            tasks.c.task_id, tasks.c.user, tasks.c.state, tasks.c.queue, tasks.c.hostname,
+            tasks.c.worker_pid, tasks.c.state_ts,
+        ).where(
+            tasks.c.state.in_(HELD_STATES),
+            tasks.c.lost_at.is_(None),
+            tasks.c.redelivery_at.is_(None),
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            return [HeldTask(*r) for r in conn.execute(stmt)]
+
+    def mark_redelivery(
+        self, tasks_due: Sequence[tuple[HeldTask, float, str]], at: float
+    ) -> list[str]:
+        """For each (task, when kombu delivers it again, why): flag the task as awaiting
+        redelivery (``redelivery_at``, ``redelivery_reason`` and an ``awaiting_redelivery``
+        history entry at ``at``) if it is still held by the same worker (name and main
+        process), not lost and not flagged yet. Returns the ids flagged."""
+        flagged: list[str] = []
+        with self._writing, self.engine.begin() as conn:
+            for task, due, reason in tasks_due:
+                row = conn.execute(
+                    select(tasks.c.history).where(
+                        tasks.c.task_id == task.task_id,
+                        tasks.c.state.in_(HELD_STATES),
+                        tasks.c.hostname == task.hostname,
+                        tasks.c.worker_pid.is_(None)
+                        if task.worker_pid is None
+                        else tasks.c.worker_pid == task.worker_pid,
+                        tasks.c.lost_at.is_(None),
+                        tasks.c.redelivery_at.is_(None),
+                    )
+                ).first()
+                if row is None:
+                    continue
+                history = json.loads(row.history or "[]")
+                history.append([AWAITING_REDELIVERY, at])
+                del history[:-HISTORY_CAP]
+                conn.execute(
+                    update(tasks)
+                    .where(tasks.c.task_id == task.task_id)
+                    .values(redelivery_at=due, redelivery_reason=reason, history=to_json(history))
+                )
+                flagged.append(task.task_id)
+        return flagged
+
+    def awaiting_redelivery(self) -> dict[str, tuple[int, float]]:
+        """Per worker name: how many tasks it held await redelivery, and the earliest time."""
+        stmt = (
+            select(tasks.c.hostname, func.count(), func.min(tasks.c.redelivery_at))
+            .where(tasks.c.redelivery_at.is_not(None))
+            .group_by(tasks.c.hostname)
+        )
+        with self.engine.connect() as conn:
+            return {str(h or ""): (int(n), float(at)) for h, n, at in conn.execute(stmt)}
 
     def waiting(self) -> list[tuple[str, str | None]]:
         """(task id, queue) of every task the ledger holds as waiting in the broker: PENDING
@@ -309,10 +382,12 @@ class Ledger(LedgerQueries):
         return out
 
     def open_tasks(self, user: str | None = None) -> list[OpenTask]:
-        """Every task the ledger holds as open (of ``user``, if given); a task the broker lost
-        is not open."""
+        """Every task the ledger holds as open (of ``user``, if given); a task the broker lost,
+        or one whose worker is gone and that awaits redelivery, is not open."""
         stmt = select(tasks.c.task_id, tasks.c.user, tasks.c.state, tasks.c.hostname).where(
-            tasks.c.state.in_(sorted(lc.OPEN_STATES)), tasks.c.lost_at.is_(None)
+            tasks.c.state.in_(sorted(lc.OPEN_STATES)),
+            tasks.c.lost_at.is_(None),
+            tasks.c.redelivery_at.is_(None),
         )
         if user is not None:
             stmt = stmt.where(tasks.c.user == user)

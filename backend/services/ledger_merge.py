@@ -47,6 +47,14 @@ def storable(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _held_by(row: dict[str, Any], d: dict[str, Any]) -> None:
+    """The worker (name and main process) a received or started record comes from."""
+    if d.get("hostname"):
+        if d["hostname"] != row["hostname"] or d.get("worker_pid") is not None:
+            row["worker_pid"] = d.get("worker_pid")  # unknown for a worker without it
+        row["hostname"] = d["hostname"]
+
+
 def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     """Apply one lifecycle record to a task row (history kept as a list here)."""
     d = rec.data
@@ -60,9 +68,19 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
         # A record of the task after it was marked lost: the broker had not lost it after all
         # (a worker took it), or it was published again.
         row["lost_at"] = row["lost_reason"] = None
+    if row.get("redelivery_at") is not None and rec.type != lc.PUBLISHED:
+        # The task moved on: delivered again (or it ended after all).
+        row["redelivery_at"] = row["redelivery_reason"] = None
     history.append(entry)
     if len(history) > HISTORY_CAP:
         del history[: len(history) - HISTORY_CAP]
+    if rec.type == lc.FAILED and d.get("internal") and row.get("result_stored") is False:
+        # Celery reports as a failure that it could not store the result of work that
+        # succeeded: kept as evidence (in the history, and the error), not as the outcome.
+        report = f"{d.get('exc_type') or 'Exception'}: {d.get('exc_message') or ''}"[:500]
+        then = f"Celery then reported the task as failed ({report})"
+        row["result_error"] = f"{row['result_error']}; {then}" if row["result_error"] else then
+        return
     if rec.type in (lc.PUBLISHED, lc.RECEIVED):
         for key in ("name", "queue"):  # from events, 'received' may be the first to say
             if row[key] is None and d.get(key) is not None:
@@ -85,14 +103,16 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
         row["retries"] = max(row["retries"] or 0, int(d.get("retries") or 0))
     elif rec.type == lc.RECEIVED:
         row["received_at"] = row["received_at"] or rec.ts
-        row["hostname"] = d.get("hostname") or row["hostname"]
+        _held_by(row, d)
     elif rec.type == lc.STARTED:
         row["started_at"] = rec.ts
-        row["hostname"] = d.get("hostname") or row["hostname"]
+        _held_by(row, d)
     elif rec.type == lc.SUCCEEDED:
         row["finished_at"] = rec.ts
         row["runtime"] = d.get("runtime")
         row["result"] = to_json(d.get("result"))
+        row["result_stored"] = d.get("result_stored") is not False
+        row["result_error"] = None if row["result_stored"] else str(d.get("result_error") or "")
     elif rec.type == lc.FAILED:
         row["finished_at"] = rec.ts
         row["runtime"] = d.get("runtime")

@@ -30,7 +30,7 @@ class TaskFilter:
 SUMMARY_COLUMNS = (
     "task_id", "name", "state", "queue", "priority", "user", "created_at", "started_at",
     "finished_at", "runtime", "retries", "exc_type", "exc_message", "retry_of", "lost_at",
-    "lost_reason",
+    "lost_reason", "redelivery_at", "redelivery_reason", "result_stored", "result_error",
 )  # fmt: skip
 
 
@@ -54,6 +54,10 @@ class TaskSummary:
     retry_of: str | None
     lost_at: float | None  # when the broker was found to have lost it (see schema)
     lost_reason: str | None
+    redelivery_at: float | None  # when kombu delivers it again: its worker is gone (see schema)
+    redelivery_reason: str | None
+    result_stored: bool | None  # False: the work succeeded, storing its result failed
+    result_error: str | None
 
     @classmethod
     def of(cls, row: Any) -> TaskSummary:
@@ -77,6 +81,7 @@ class TaskRecord(TaskSummary):
     result: str | None  # JSON
     signature: str | None
     history: str  # JSON [[type, ts], ...]
+    worker_pid: int | None
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class TaskDetail(TaskSummary):
     signature: str | None
     history: list[HistoryEntry]
     retried_as: list[RetryRef]
+    worker_pid: int | None
 
     @classmethod
     def of_row(cls, row: Any, retried_as: list[RetryRef]) -> TaskDetail:
@@ -128,7 +134,20 @@ class TaskDetail(TaskSummary):
             signature=row.signature,
             history=[HistoryEntry(kind, ts) for kind, ts in json.loads(row.history or "[]")],
             retried_as=retried_as,
+            worker_pid=row.worker_pid,
         )
+
+
+class HeldTask(NamedTuple):
+    """A task the ledger holds as taken by a worker (RECEIVED or STARTED), not flagged."""
+
+    task_id: str
+    user: str | None
+    state: str
+    queue: str | None
+    hostname: str | None
+    worker_pid: int | None
+    taken_at: float  # its latest record from that worker
 
 
 class OpenTask(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -40,6 +40,19 @@ tasks = Table(
     # The state stays what the records said (PENDING); a later record clears both.
     Column("lost_at", Float),
     Column("lost_reason", Text),
+    # The main process of the worker that holds the task (from its received and started
+    # records): a worker started again under the same name has another one.
+    Column("worker_pid", Integer),
+    # Set when the worker that held the task (RECEIVED or STARTED) is gone and the broker
+    # still holds its message unacknowledged: when kombu delivers it again (the time the
+    # worker took it plus the visibility timeout), and what TaskDeck saw. The state stays
+    # what the records said; the next record of the task (received again) clears both.
+    Column("redelivery_at", Float),
+    Column("redelivery_reason", Text),
+    # Whether Celery's result backend took the result of a task that succeeded: false when
+    # the work succeeded and storing its result failed (result_error: the backend's error).
+    Column("result_stored", Boolean),
+    Column("result_error", Text),
 )
 Index("ix_tasks_created", tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_state", tasks.c.state, tasks.c.created_at, tasks.c.task_id)
@@ -49,9 +62,18 @@ Index("ix_tasks_queue", tasks.c.queue, tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_signature", tasks.c.signature, tasks.c.finished_at)
 Index("ix_tasks_retry_of", tasks.c.retry_of)
 Index("ix_tasks_lost", tasks.c.lost_at)
+Index("ix_tasks_redelivery", tasks.c.redelivery_at)
 # Columns added after the first release, with their SQL type: a ledger made before them
 # gets them when it is opened (``Ledger``), NULL in every existing row.
-ADDED_COLUMNS = {"lost_at": "FLOAT", "lost_reason": "TEXT"}
+ADDED_COLUMNS = {
+    "lost_at": "FLOAT",
+    "lost_reason": "TEXT",
+    "worker_pid": "INTEGER",
+    "redelivery_at": "FLOAT",
+    "redelivery_reason": "TEXT",
+    "result_stored": "BOOLEAN",
+    "result_error": "TEXT",
+}
 
 audit = Table(
     "audit",

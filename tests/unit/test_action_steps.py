@@ -157,3 +157,13 @@ def test_each_outcome_is_decided_from_the_ledger_row_and_the_broker(ledger: Ledg
     assert [retry_outcome(i, rows.get(i)).outcome for i in ("done", "running", "nope")] == [
         RETRIED, NOT_RETRYABLE, NOT_FOUND,
     ]  # fmt: skip
+
+
+def test_a_success_whose_result_was_not_stored_is_not_retried(ledger: Ledger) -> None:
+    ledger.apply([
+        lc.LifecycleRecord(lc.PUBLISHED, "t1", 1.0, {"name": "sync", "args": [1], "queue": "q"}),
+        lc.LifecycleRecord(lc.SUCCEEDED, "t1", 2.0, {"result_stored": False,
+                                                     "result_error": "ConnectionError: down"}),
+    ])  # fmt: skip
+    why = not_retryable(ledger.rows(["t1"])["t1"])
+    assert why is not None and "run the work a second time" in why and "ConnectionError" in why

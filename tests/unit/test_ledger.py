@@ -287,3 +287,65 @@ def test_a_ledger_from_before_lost_tasks_gets_their_columns_when_opened(tmp_path
     with ledger.engine.connect() as conn:
         indexes = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
     assert "ix_tasks_lost" in indexes
+
+
+def test_a_task_of_a_dead_worker_process_awaits_redelivery_until_received_again(
+    ledger: Ledger,
+) -> None:
+    ledger.apply([published("t1", 1.0), rec(lc.RECEIVED, "t1", 2.0, hostname="w1", worker_pid=10),
+                  rec(lc.STARTED, "t1", 3.0, hostname="w1", pid=11, worker_pid=10),
+                  published("t2", 1.0), rec(lc.RECEIVED, "t2", 2.0, hostname="w2", worker_pid=20)])  # fmt: skip
+    held = {t.task_id: t for t in ledger.held()}
+    assert (held["t1"].hostname, held["t1"].worker_pid, held["t1"].taken_at) == ("w1", 10, 3.0)
+    stale = held["t2"]._replace(worker_pid=21)  # seen held by another process: not flagged
+    flagged = ledger.mark_redelivery([(held["t1"], 2403.0, "w1 died"), (stale, 9.0, "x")], 5.0)
+    assert flagged == ["t1"]
+    assert ledger.mark_redelivery([(held["t1"], 2403.0, "again")], 6.0) == []  # flagged once
+    task = ledger.get("t1")
+    assert task is not None and (task.state, task.redelivery_at) == (lc.STATE_STARTED, 2403.0)
+    assert task.redelivery_reason == "w1 died" and task.worker_pid == 10
+    assert [h.event for h in task.history][-1] == "awaiting_redelivery"
+    assert [t.task_id for t in ledger.held()] == ["t2"]
+    assert [t.task_id for t in ledger.open_tasks()] == ["t2"]  # its slot is not held
+    assert ledger.awaiting_redelivery() == {"w1": (1, 2403.0)}
+    # Delivered again to the worker started under the same name: the flag is gone.
+    ledger.apply([rec(lc.RECEIVED, "t1", 2404.0, hostname="w1", worker_pid=30)])
+    task = ledger.get("t1")
+    assert task is not None and (task.redelivery_at, task.redelivery_reason) == (None, None)
+    assert (task.state, task.worker_pid) == (lc.STATE_RECEIVED, 30)
+    assert ledger.awaiting_redelivery() == {}
+
+
+def test_a_started_task_of_a_dead_worker_without_acks_late_can_be_marked_lost(
+    ledger: Ledger,
+) -> None:
+    ledger.apply([published("t1", 1.0), rec(lc.STARTED, "t1", 3.0, hostname="w1", worker_pid=10)])
+    assert ledger.mark_lost(["t1"], 5.0, "waiting only") == []  # PENDING ones by default
+    assert ledger.mark_lost(["t1"], 5.0, "w1 died", states=(lc.STATE_STARTED,)) == ["t1"]
+    task = ledger.get("t1")
+    assert task is not None and (task.state, task.lost_at) == (lc.STATE_STARTED, 5.0)
+    assert ledger.open_tasks() == [] and ledger.held() == []
+
+
+def test_work_that_succeeded_without_its_result_stored_stays_a_success(ledger: Ledger) -> None:
+    error = "ReadOnlyError: You can't write against a read only replica."
+    ledger.apply([published("t1", 1.0), rec(lc.STARTED, "t1", 2.0, hostname="w1"),
+                  rec(lc.SUCCEEDED, "t1", 3.0, runtime=1.0, result={"rows": 3},
+                      result_stored=False, result_error=error),
+                  # Celery then reports the store's failure as the task's failure.
+                  rec(lc.FAILED, "t1", 3.5, exc_type="ReadOnlyError", exc_message="read only",
+                      traceback="Traceback ...", internal=True)])  # fmt: skip
+    task = ledger.get("t1")
+    assert task is not None and (task.state, task.result) == (lc.SUCCESS, {"rows": 3})
+    assert task.result_stored is False and task.exc_type is None and task.signature is None
+    assert task.result_error == f"{error}; Celery then reported the task as failed " \
+        "(ReadOnlyError: read only)"  # fmt: skip
+    assert [h.event for h in task.history] == ["published", "started", "succeeded", "failed"]
+    assert ledger.failure_groups(None, None, None) == []
+    # A success stored as usual says so; a failure of the work itself is a failure.
+    ledger.apply([published("t2", 1.0), rec(lc.SUCCEEDED, "t2", 2.0, runtime=1.0, result=1),
+                  published("t3", 1.0), rec(lc.FAILED, "t3", 2.0, exc_type="ValueError",
+                                              exc_message="bad row", internal=False)])  # fmt: skip
+    t2, t3 = ledger.get("t2"), ledger.get("t3")
+    assert t2 is not None and (t2.result_stored, t2.result_error) == (True, None)
+    assert t3 is not None and t3.state == lc.FAILURE

@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # The workers' visibility timeout (kombu's ``visibility_timeout``), when they do not
+    # report it themselves (each is asked once per start): when a task of a dead worker
+    # is delivered again. Unset: what the workers report, else kombu's default (3600).
+    visibility_timeout_s: float | None = Field(default=None, gt=0, le=7 * 86400)
     # The watched system's transport, where its broker does not show it. Empty: the
     # separator is read from the broker's queue bindings (kombu's default "\x06\x16"
     # until there are some), the steps are kombu's default unless lists show others.

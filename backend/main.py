@@ -57,6 +57,7 @@ from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import RELEASE_GROUP, Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
+from backend.services.redelivery import RedeliveryWatch
 from backend.services.submit_keys import SubmitKeys
 from backend.services.tiers import TierConfigError, parse_user_tiers
 from backend.services.workers import WorkerMonitor
@@ -93,10 +94,11 @@ def build_services(settings: Settings) -> Services:
     limiter = RateLimiter(client, tiers, settings.ratelimit_window_s, settings.ratelimit_bucket_s)
 
     def apply(records: list[LifecycleRecord]) -> None:
-        """Slots of finished tasks freed (from the records, whether or not the ledger takes
-        them), then into the ledger, then the metrics."""
+        """Slots of finished tasks freed, and of tasks delivered again taken back (from the
+        records, whether or not the ledger takes them), then into the ledger, then the
+        metrics."""
         try:
-            quota_service.release_finished(records)
+            quota_service.apply_records(records)
         except Exception as exc:
             if not broker_unavailable(exc):
                 raise
@@ -123,12 +125,17 @@ def build_services(settings: Settings) -> Services:
         task_sink=events.feed,
         prepare=environment.learn_before_binding,
     )
-    reconciler = QuotaReconciler(ledger, quota_service, workers_, settings)
+    reconciler = QuotaReconciler(ledger, quota_service)
     watch = BrokerWatch(
         client, results, ledger, queues_, environment, settings.lost_confirm_s,
         on_lost=exporter.tasks_lost.inc,
         on_checked=lambda: reconciler.reconcile_all(add=True),
     )  # fmt: skip
+    redelivery = RedeliveryWatch(
+        ledger, queues_, results, workers_, quota_service, settings.worker_timeout_s,
+        settings.lost_confirm_s, configured_timeout_s=settings.visibility_timeout_s,
+    )  # fmt: skip
+    environment.redelivery = redelivery.visibility
     return Services(
         settings=settings,
         ledger=ledger,
@@ -162,10 +169,11 @@ def build_services(settings: Settings) -> Services:
             settings.instance,
             group=RELEASE_GROUP,
             group_start="$",
-            apply=quota_service.release_finished,
+            apply=quota_service.apply_records,
             what="quota slots from the stream",
         ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
+        redelivery=redelivery,
     )
 
 
@@ -214,6 +222,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(_every(REFRESH_S, services.environment.learn, "transport"))
     services.spawn(
         _every(services.settings.broker_watch_s, services.broker_watch.run_once, "broker watch")
+    )
+    services.spawn(
+        _every(services.settings.broker_watch_s, services.redelivery.run_once, "redelivery")
     )
     for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
         services.spawn(services.start_job(job_id))

@@ -81,9 +81,30 @@ class TaskSummary(ApiModel):
         default=None,
         description="set when the broker lost the task: its state stays PENDING (published, "
         "never received) but its message was found nowhere in the broker after a restart; "
-        "epoch seconds TaskDeck found out. A later record of the task clears it",
+        "or RECEIVED/STARTED while the worker process that held it died and its message is "
+        "gone (acknowledged when it started: no acks_late); epoch seconds TaskDeck found "
+        "out. A later record of the task clears it",
     )
     lost_reason: str | None = Field(default=None, description="why the task counts as lost")
+    redelivery_at: float | None = Field(
+        default=None,
+        description="set while the task awaits redelivery: the worker process that held it "
+        "(RECEIVED or STARTED) is gone and the broker still holds its message "
+        "unacknowledged; epoch seconds when the broker delivers it again (when the worker "
+        "took it plus the visibility timeout). Its state stays; its next record clears it",
+    )
+    redelivery_reason: str | None = Field(
+        default=None, description="which worker process is gone, and how TaskDeck knows"
+    )
+    result_stored: bool | None = Field(
+        default=None,
+        description="for a task that succeeded: whether Celery's result backend took its "
+        "result. false: the work succeeded but storing the result failed (result_error); "
+        "a retry would run the work a second time, so it is refused",
+    )
+    result_error: str | None = Field(
+        default=None, description="why the result was not stored, as the worker saw it"
+    )
 
 
 class TaskEvent(ApiModel):
@@ -112,6 +133,9 @@ class TaskDetail(TaskSummary):
     signature: str | None = None
     history: list[TaskEvent] = Field(default_factory=list)
     retried_as: list[RetriedAs] = Field(default_factory=list)
+    worker_pid: int | None = Field(
+        default=None, description="the main process of the worker that took it (hostname)"
+    )
 
 
 class TaskPage(ApiModel):
@@ -284,11 +308,24 @@ class Capability(ApiModel):
     detail: str
 
 
+class Redelivery(ApiModel):
+    """When the broker delivers again a message a worker took and never acknowledged (a
+    task whose worker died): the visibility timeout after it was taken."""
+
+    visibility_timeout_s: float
+    source: Literal["workers", "configured", "assumed"] = Field(
+        description="workers: the shortest a live worker reported; configured: "
+        "TASKDECK_VISIBILITY_TIMEOUT_S; assumed: kombu's default"
+    )
+    detail: str
+
+
 class Environment(ApiModel):
     """What TaskDeck learned of the watched system, and what it can do there."""
 
     transport: TransportInfo
     capabilities: list[Capability]
+    redelivery: Redelivery | None = None
 
 
 class WorkerFacts(ApiModel):
@@ -300,6 +337,29 @@ class WorkerFacts(ApiModel):
     sw_ver: str | None = None
     pool: str | None = None
     concurrency: int | None = None
+    pid: int | None = Field(
+        default=None,
+        description="the worker's main process, from its events: a worker started again "
+        "under the same name has another one",
+    )
+    started_at: float | None = Field(
+        default=None,
+        description="when this process (pid) was first heard from: its start, or the first "
+        "event heard after the backend started (epoch seconds, the worker's clock)",
+    )
+    visibility_timeout_s: float | None = Field(
+        default=None,
+        description="seconds its broker keeps a message it took unacknowledged before "
+        "delivering it again, as the worker reported it (kombu's default: 3600)",
+    )
+    awaiting_redelivery: int = Field(
+        default=0,
+        description="tasks a process of this worker held when it died (or went offline) "
+        "whose messages the broker will deliver again (the backend's ledger)",
+    )
+    redelivery_at: float | None = Field(
+        default=None, description="when the first of those is delivered again (epoch seconds)"
+    )
 
 
 class WorkerInfo(WorkerFacts):

@@ -30,6 +30,7 @@ from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimiter
+from backend.services.redelivery import RedeliveryWatch
 from backend.services.submit_keys import SubmitKeys
 from backend.services.workers import WorkerMonitor
 
@@ -64,6 +65,8 @@ class Services:
     # ledger can take the records (a consumer group of its own).
     quota_releases: StreamIngestor
     ledger_probe: LedgerWriteProbe
+    # Tasks held by worker processes that are gone: awaiting redelivery, or lost.
+    redelivery: RedeliveryWatch
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def start_job(self, job_id: str) -> None:

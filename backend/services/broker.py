@@ -129,6 +129,8 @@ def sizes(client: redis.Redis, command: str, keys: list[str]) -> list[int]:
 # kombu's hash of messages a worker took and has not acknowledged yet (its
 # ``unacked_key`` transport option), delivery tag -> [message, exchange, routing key].
 UNACKED_KEY = "unacked"
+# When each of those was taken (``unacked_index_key``): delivery tag -> epoch seconds.
+UNACKED_INDEX_KEY = "unacked_index"
 # The task id of a Celery message (protocol 2: ``headers.id``, the first "id" key).
 _TASK_ID = re.compile(rb'"id": *"([^"]+)"')
 PAGE = 1000  # messages per LRANGE or HSCAN when reading a whole queue
@@ -207,6 +209,27 @@ class BrokerQueues:
     def unacked_ids(self, key: str = UNACKED_KEY) -> set[str]:
         """The task ids of the messages workers took and have not acknowledged yet."""
         return _task_ids(value for _tag, value in self.client.hscan_iter(key, count=PAGE))
+
+    def unacked_taken(
+        self, key: str = UNACKED_KEY, index_key: str = UNACKED_INDEX_KEY
+    ) -> dict[str, tuple[str, float | None]]:
+        """Task id -> (delivery tag, when a worker took it) of the messages workers took and
+        have not acknowledged: kombu delivers each again once it is older than the
+        visibility timeout (the time is None if its index entry is missing)."""
+        tags: dict[str, str] = {}
+        for tag, value in self.client.hscan_iter(key, count=PAGE):
+            for task_id in _task_ids([value]):
+                tags[task_id] = _text(tag)
+        taken: dict[str, tuple[str, float | None]] = {}
+        items = list(tags.items())
+        for start in range(0, len(items), PAGE):
+            chunk = items[start : start + PAGE]
+            pipe = self.client.pipeline(transaction=False)
+            for _task_id, tag in chunk:
+                pipe.zscore(index_key, tag)
+            for (task_id, tag), score in zip(chunk, pipe.execute(), strict=True):
+                taken[task_id] = (tag, None if score is None else float(score))
+        return taken
 
     def remove(self, queue: str, task_ids: list[str]) -> dict[str, str]:
         """Remove the messages of ``task_ids``; returns task id -> list key it was taken from."""

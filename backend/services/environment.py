@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import redis
 from celery import Celery
@@ -19,7 +19,7 @@ from kombu import pools
 
 from backend.services.broker import BrokerQueues
 from backend.services.events_source import EventIngestor, SourceChooser
-from taskdeck_core.api_types import Capability, Environment, TransportInfo
+from taskdeck_core.api_types import Capability, Environment, Redelivery, TransportInfo
 from taskdeck_core.discovery import Learner, known_for_binding
 
 log = logging.getLogger("taskdeck.environment")
@@ -54,6 +54,8 @@ class EnvironmentService:
         self._learned_at = 0.0
         self._learner = Learner(client, sep, self.steps, self.configured_queues)
         self._lock = threading.Lock()
+        # When a message a dead worker took comes back (``RedeliveryWatch.visibility``).
+        self.redelivery: Callable[[], Redelivery] | None = None
 
     def learn(self) -> TransportInfo:
         """Look at the broker now; raises a Redis error when it cannot be reached."""
@@ -158,4 +160,7 @@ class EnvironmentService:
 
     def describe(self) -> Environment:
         info = self.current()
-        return Environment(transport=info, capabilities=self.capabilities(info))
+        redelivery = self.redelivery() if self.redelivery is not None else None
+        return Environment(
+            transport=info, capabilities=self.capabilities(info), redelivery=redelivery
+        )

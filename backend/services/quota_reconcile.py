@@ -1,33 +1,25 @@
 """Quota slots against the ledger: usage with drift, repaired in both directions.
 
 A slot is taken when a task is submitted and freed when its final state is
-recorded. Slots can drift from the truth: a worker dies holding tasks, a
-final record is lost, or a broker restart rolls the slots back (Redis without
-AOF, or the last second of writes with it). The ledger says which tasks are
-really open; a task held by a worker that is gone (while the worker monitor
-has watched long enough to be sure), or one the broker lost, is not.
+recorded. Slots can drift from the truth: a final record is lost, or a broker
+restart rolls the slots back (Redis without AOF, or the last second of writes
+with it). The ledger says which tasks are really open; a task the broker lost is
+not, nor one whose worker process is gone while the broker holds its message for
+redelivery (``RedeliveryWatch``: its slot is freed then, and taken again when a
+worker receives it again).
 """
 
 from __future__ import annotations
 
-from backend.config import Settings
 from backend.services.ledger import Ledger
 from backend.services.quotas import Quotas
-from backend.services.workers import WorkerMonitor
-from taskdeck_core import lifecycle as lc
 from taskdeck_core.api_types import QuotaRow
-
-HELD_STATES = (lc.STATE_RECEIVED, lc.STATE_STARTED)
 
 
 class QuotaReconciler:
-    def __init__(
-        self, ledger: Ledger, quotas: Quotas, workers: WorkerMonitor, settings: Settings
-    ) -> None:
+    def __init__(self, ledger: Ledger, quotas: Quotas) -> None:
         self.ledger = ledger
         self.quotas = quotas
-        self.workers = workers
-        self.settings = settings
 
     def rows(self) -> list[QuotaRow]:
         """Every user with a slot or a limit of their own: used, limit, and drift from the ledger."""
@@ -42,17 +34,11 @@ class QuotaReconciler:
         return next((r for r in self.rows() if r.user == user), None)
 
     def real_open(self, user: str | None = None) -> dict[str, set[str]]:
-        """Open tasks per user from the ledger, less those held by workers that are gone."""
-        online = {w.hostname for w in self.workers.snapshot() if w.online}
-        sure_of_workers = self.workers.watching_for(self.settings.worker_timeout_s)
+        """Open tasks per user from the ledger (neither lost nor awaiting redelivery)."""
         real: dict[str, set[str]] = {}
-        for task_id, owner, state, hostname in self.ledger.open_tasks(user):
-            if not owner:
-                continue
-            held = state in HELD_STATES and hostname
-            if held and sure_of_workers and hostname not in online:
-                continue  # its worker died: the task is not running, its slot is free
-            real.setdefault(owner, set()).add(task_id)
+        for task_id, owner, _state, _hostname in self.ledger.open_tasks(user):
+            if owner:
+                real.setdefault(owner, set()).add(task_id)
         return real
 
     def reconcile_user(self, user: str) -> dict[str, int]:
@@ -60,8 +46,7 @@ class QuotaReconciler:
         return self.quotas.reconcile(user, self.real_open(user).get(user, set()))
 
     def reconcile_all(self, add: bool = False) -> dict[str, int]:
-        """Periodic: free slots of tasks the ledger knows finished, lost by the broker, or
-        held by a worker that died; slots of tasks the ledger does not know yet (just
+        """Periodic: free slots of tasks the ledger knows finished, or lost; slots of tasks the ledger does not know yet (just
         submitted) are left alone.
 
         With ``add`` (after a broker restart, once the ledger has caught up with the

@@ -3,7 +3,10 @@
 State in Redis, so every backend instance sees the same numbers:
 - ``taskdeck:quota:open:{user}``: a set of the user's open task ids (the slots taken);
 - ``taskdeck:quota:owner``: task id -> user, to release a slot knowing only the task;
-- ``taskdeck:quota:limits``: per-user limits that override the default.
+- ``taskdeck:quota:limits``: per-user limits that override the default;
+- ``taskdeck:quota:redeliver``: task id -> user, for a task whose worker died: its slot
+  is free while the broker holds its message for redelivery, and taken again when a
+  worker receives it again.
 
 Taking a slot is one Lua script (check and take cannot interleave), releasing
 one is another; both are idempotent per task id. A slot is released when the
@@ -29,6 +32,7 @@ OPEN_PREFIX = "taskdeck:quota:open:"
 OWNER_KEY = "taskdeck:quota:owner"
 LIMITS_KEY = "taskdeck:quota:limits"
 USERS_KEY = "taskdeck:quota:users"  # every user that ever took a slot
+REDELIVER_KEY = "taskdeck:quota:redeliver"  # task id -> user: slot freed until received again
 RELEASE_GROUP = "taskdeck:quota"  # the lifecycle stream's consumer group that frees slots
 USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MAX_LIMIT = 100_000
@@ -51,7 +55,8 @@ redis.call('SADD', KEYS[4], ARGV[1])
 return {1, used + 1, limit}
 """
 
-# KEYS[1] owner hash. ARGV: prefix of the open sets, task ids. Returns how many were released.
+# KEYS[1] owner hash, KEYS[2] redeliver hash. ARGV: prefix of the open sets, task ids.
+# Returns how many were released.
 _RELEASE = """
 local released = 0
 for i = 2, #ARGV do
@@ -60,8 +65,48 @@ for i = 2, #ARGV do
     released = released + redis.call('SREM', ARGV[1] .. user, ARGV[i])
     redis.call('HDEL', KEYS[1], ARGV[i])
   end
+  redis.call('HDEL', KEYS[2], ARGV[i])
 end
 return released
+"""
+
+# KEYS[1] owner hash, KEYS[2] redeliver hash, KEYS[3] the broker's unacked hash.
+# ARGV: prefix of the open sets, then task id, delivery tag, ... Frees the slot of each
+# task whose message the broker still holds unacknowledged (checked here, atomically: a
+# message delivered again meanwhile is received, and keeps its slot), and notes it to be
+# taken again. Returns the task ids freed.
+_RELEASE_FOR_REDELIVERY = """
+local freed = {}
+for i = 2, #ARGV, 2 do
+  local task, tag = ARGV[i], ARGV[i + 1]
+  if redis.call('HEXISTS', KEYS[3], tag) == 1 then
+    local user = redis.call('HGET', KEYS[1], task)
+    if user then
+      redis.call('SREM', ARGV[1] .. user, task)
+      redis.call('HDEL', KEYS[1], task)
+      redis.call('HSET', KEYS[2], task, user)
+      table.insert(freed, task)
+    end
+  end
+end
+return freed
+"""
+
+# KEYS[1] owner hash, KEYS[2] redeliver hash, KEYS[3] users set. ARGV: prefix of the open
+# sets, task ids (received by a worker). Each task whose slot was freed for its redelivery
+# takes it again, over the limit if need be: it was admitted once. Returns how many.
+_RETAKE = """
+local taken = 0
+for i = 2, #ARGV do
+  local user = redis.call('HGET', KEYS[2], ARGV[i])
+  if user then
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    taken = taken + redis.call('SADD', ARGV[1] .. user, ARGV[i])
+    redis.call('HSET', KEYS[1], ARGV[i], user)
+    redis.call('SADD', KEYS[3], user)
+  end
+end
+return taken
 """
 
 
@@ -90,6 +135,8 @@ class Quotas:
         self.default_limit = default_limit
         self._take = client.register_script(_TAKE)
         self._release = client.register_script(_RELEASE)
+        self._release_for_redelivery = client.register_script(_RELEASE_FOR_REDELIVERY)
+        self._retake = client.register_script(_RETAKE)
 
     def take(self, user: str, task_id: str, force: bool = False) -> Admission:
         """Take a slot for ``task_id``; refused (taken False) at the limit unless ``force``."""
@@ -115,12 +162,38 @@ class Quotas:
     def release(self, task_ids: list[str]) -> int:
         if not task_ids:
             return 0
-        return int(self._release(keys=[OWNER_KEY], args=[OPEN_PREFIX, *task_ids]))
+        return int(self._release(keys=[OWNER_KEY, REDELIVER_KEY], args=[OPEN_PREFIX, *task_ids]))
 
     def release_finished(self, records: list[lc.LifecycleRecord]) -> int:
         """Release the slots of tasks whose record says they finished."""
         final = {lc.SUCCEEDED, lc.FAILED, lc.REVOKED, lc.REJECTED}
         return self.release(list({r.task_id for r in records if r.type in final}))
+
+    def release_for_redelivery(self, tags: dict[str, str], unacked_key: str) -> list[str]:
+        """Free the slots of tasks (task id -> delivery tag) whose worker died, while the
+        broker still holds their messages in ``unacked_key``; a worker that receives one
+        again takes its slot back (``apply_records``). Returns the task ids freed."""
+        if not tags:
+            return []
+        pairs = [v for task_id, tag in tags.items() for v in (task_id, tag)]
+        freed: Any = self._release_for_redelivery(
+            keys=[OWNER_KEY, REDELIVER_KEY, unacked_key], args=[OPEN_PREFIX, *pairs]
+        )
+        return [f.decode() if isinstance(f, bytes) else str(f) for f in freed]
+
+    def apply_records(self, records: list[lc.LifecycleRecord]) -> int:
+        """Slots from the tasks' lifecycle, in order: a task received again after its slot
+        was freed for its redelivery takes it back; a task that finished frees its own.
+        Returns how many slots were freed."""
+        received = list(dict.fromkeys(r.task_id for r in records if r.type == lc.RECEIVED))
+        if received:
+            self._retake(keys=[OWNER_KEY, REDELIVER_KEY, USERS_KEY], args=[OPEN_PREFIX, *received])
+        return self.release_finished(records)
+
+    def awaiting_redelivery(self) -> dict[str, str]:
+        """Task id -> user of the slots freed until their tasks are received again."""
+        raw: Any = self.client.hgetall(REDELIVER_KEY)
+        return {k.decode(): v.decode() for k, v in raw.items()}
 
     def limit_of(self, user: str) -> int:
         value: Any = self.client.hget(LIMITS_KEY, user)

@@ -1,8 +1,11 @@
 """Worker health from Celery's own heartbeats, received on a thread of its own.
 
-Heartbeats do not say which pool a worker runs; that is asked of each worker
-once, when it first appears or comes back online, with one bounded request in
-the system's own transport format. A worker that does not answer is not asked
+Every worker event carries the worker's main process id: a worker started again
+under the same name is told from the one before by it (``WorkerFacts.pid`` and
+``started_at``). Heartbeats do not say which pool a worker runs, nor its broker's
+visibility timeout; those are asked of each worker once, when it first appears
+or comes back online, with one bounded request in the system's own transport
+format. A worker that does not answer is not asked
 again until its next start: a request nobody answers is never repeated.
 """
 
@@ -23,6 +26,20 @@ from taskdeck_core.workers import STALE_AFTER_S, Liveness
 
 log = logging.getLogger("taskdeck.workers")
 POOL_TIMEOUT_S = 2.0
+# kombu's Redis transport's visibility timeout, for a worker whose options set none.
+KOMBU_VISIBILITY_TIMEOUT_S = 3600.0
+
+
+def reported_visibility_timeout(stats: dict[str, Any]) -> float | None:
+    """The visibility timeout a worker's stats show (its broker's transport options)."""
+    options = (stats.get("broker") or {}).get("transport_options")
+    if not isinstance(options, dict):
+        return None
+    value = options.get("visibility_timeout")
+    try:
+        return float(value) if value is not None else KOMBU_VISIBILITY_TIMEOUT_S
+    except (TypeError, ValueError):
+        return None
 
 
 class WorkerMonitor(CaptureOwner):
@@ -79,9 +96,12 @@ class WorkerMonitor(CaptureOwner):
             if info is None:
                 info = self._workers[hostname] = Heartbeats(hostname, now)
                 new = True
+            before = info.facts.pid
             info.apply(kind, event, now)
-        # Ask a worker for its pool once per start (its own worker-online event).
-        if new or kind == "worker-online":
+            restarted = before is not None and info.facts.pid != before
+        # Ask a worker for its pool once per start (its own worker-online event, or the
+        # first event of another main process under its name).
+        if new or kind == "worker-online" or restarted:
             self.asked += 1
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
 
@@ -96,12 +116,15 @@ class WorkerMonitor(CaptureOwner):
         except Exception as exc:  # noqa: BLE001 - pool details are optional
             log.info("workers: no stats from %s: %s", hostname, exc)
             return
-        pool = (stats.get(hostname) or {}).get("pool") or {}
+        mine = stats.get(hostname) or {}
+        pool = mine.get("pool") or {}
         with self._lock:
             info = self._workers.get(hostname)
             if info is not None:
                 impl = str(pool.get("implementation", ""))
                 # "celery.concurrency.prefork:TaskPool" -> "prefork"
                 info.set_pool(
-                    impl.split(":", 1)[0].rsplit(".", 1)[-1] or None, pool.get("max-concurrency")
+                    impl.split(":", 1)[0].rsplit(".", 1)[-1] or None,
+                    pool.get("max-concurrency"),
+                    reported_visibility_timeout(mine),
                 )

@@ -17,6 +17,8 @@ from taskdeck_core.workers import DEFAULT_LIVENESS, Liveness
 
 FAILED_WINDOW_S = 300.0
 FACT_FIELDS = set(WorkerFacts.model_fields)
+# What only the backend knows of a worker (from its ledger): taken from every answer.
+BACKEND_FACTS = {"awaiting_redelivery", "redelivery_at"}
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,10 @@ class LiveState:
                 self._workers[info.hostname] = Heartbeats(
                     info.hostname, heard, facts, offline_reported=info.status == "offline"
                 )
-            elif mine.facts.pool is None and info.pool is not None:
-                mine.set_pool(info.pool, info.concurrency)
+            else:
+                if mine.facts.pool is None and info.pool is not None:
+                    mine.set_pool(info.pool, info.concurrency)
+                mine.facts = mine.facts.model_copy(update=info.model_dump(include=BACKEND_FACTS))
         self.workers_seen_at = now
 
     def set_worker_details(self, hostname: str, pool: str | None, concurrency: int | None) -> None:

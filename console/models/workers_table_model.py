@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 
 from console.domain.translation import QT_TRANSLATE_NOOP
-from console.models.format import duration, number
+from console.models.format import clock, duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel, Value
 from console.views.colours import NEUTRAL, STATE_COLOURS
 from taskdeck_core.api_types import WorkerInfo
@@ -36,6 +36,43 @@ def _status(w: WorkerInfo) -> str:
     return tr("WorkersTableModel", STATUS_TEXT.get(w.status, w.status))
 
 
+def _awaiting(w: WorkerInfo) -> str:
+    """Tasks a dead process of this worker held that the broker will deliver again."""
+    if not w.awaiting_redelivery:
+        return "—"
+    tr = QCoreApplication.translate
+    if w.awaiting_redelivery == 1:
+        return tr("WorkersTableModel", "1 task at {time}").format(time=clock(w.redelivery_at))
+    return tr("WorkersTableModel", "{n} tasks at {time}").format(
+        n=number(w.awaiting_redelivery), time=clock(w.redelivery_at)
+    )
+
+
+def _awaiting_tip(w: WorkerInfo) -> str | None:
+    if not w.awaiting_redelivery:
+        return None
+    return QCoreApplication.translate(
+        "WorkersTableModel",
+        "A process of this worker died holding these tasks; the broker delivers them again "
+        "to a live worker once the visibility timeout has passed since it took them "
+        "(the first at {time}). Their quota slots are free until then.",
+    ).format(time=clock(w.redelivery_at))
+
+
+def _process(w: WorkerInfo) -> str | None:
+    if w.pid is None:
+        return None
+    return QCoreApplication.translate(
+        "WorkersTableModel", "main process {pid}, heard from since {time}"
+    ).format(pid=w.pid, time=clock(w.started_at))
+
+
+def _redelivered_at(w: WorkerInfo) -> datetime | None:
+    if w.redelivery_at is None:
+        return None
+    return datetime.fromtimestamp(w.redelivery_at, UTC).astimezone()
+
+
 def _heard_at(w: WorkerInfo) -> datetime:
     return datetime.fromtimestamp(w.last_heartbeat, UTC).astimezone()
 
@@ -50,7 +87,8 @@ COL_STATUS = 1
 class WorkersTableModel(KeyedTableModel[WorkerInfo]):
     CONTEXT = "WorkersTableModel"
     COLUMNS: tuple[Column[WorkerInfo], ...] = (
-        Column("Worker", lambda w: w.hostname),
+        Column("Worker", lambda w: w.hostname, tooltip=_process,
+               values=(Value("Worker", lambda w: w.hostname), Value("Process", lambda w: w.pid))),
         Column("Status", _status, lambda w: STATUS_ORDER.get(w.status, 0),
                foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor(NEUTRAL))),
                values=(Value("Status", lambda w: w.status),)),
@@ -65,6 +103,9 @@ class WorkersTableModel(KeyedTableModel[WorkerInfo]):
                values=(Value("Concurrency", lambda w: w.concurrency),)),
         Column("Load (1/5/15 min)", _load, lambda w: w.loadavg[0] if w.loadavg else 0.0, align_right=True,
                values=(_load_over(0, 1), _load_over(1, 5), _load_over(2, 15))),
+        Column("Awaiting redelivery", _awaiting, lambda w: w.awaiting_redelivery, tooltip=_awaiting_tip,
+               values=(Value("Awaiting redelivery", lambda w: w.awaiting_redelivery),
+                       Value("Redelivery at", _redelivered_at))),
     )  # fmt: skip
 
     def __init__(self, parent: Any = None) -> None:

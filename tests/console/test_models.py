@@ -99,3 +99,23 @@ def test_a_new_order_moves_rows_and_keeps_the_selection_on_its_row(qtbot: QtBot)
         model.update_rows([moved, rows[0], rows[1]])
     assert [model.row_at(r).task_id for r in range(3)] == ["t2", "t0", "t1"]
     assert kept.row() == 0 and kept.data(KeyRole) == "t2"
+
+
+def test_a_worker_row_says_how_many_of_its_tasks_await_redelivery_and_when() -> None:
+    import time
+
+    due = time.mktime((2026, 11, 24, 14, 5, 0, 0, 0, -1))
+    workers = WorkersTableModel()
+    restarted = worker("w1").model_copy(
+        update={"pid": 4242, "started_at": due - 600, "awaiting_redelivery": 2,
+                "redelivery_at": due}
+    )  # fmt: skip
+    workers.update_rows([restarted, worker("w2")])
+    column = [workers.headerData(c, Qt.Orientation.Horizontal) for c in
+              range(workers.columnCount())].index("Awaiting redelivery")  # fmt: skip
+    cell = workers.index(0, column)
+    assert cell.data() == "2 tasks at 14:05:00" and "visibility timeout" in cell.data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert workers.index(1, column).data() == "—"
+    assert "4242" in workers.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)

@@ -69,13 +69,18 @@ class Seen(dict[int, int]):
 
 @contextlib.contextmanager
 def watching(root: int) -> Iterator[Seen]:
-    """Collects, every 20 ms while the block runs, every descendant ``root`` ever had."""
+    """Collects, every 20 ms while the block runs, every descendant ``root`` started during
+    it (those it already had, e.g. another fixture's servers, are not the block's)."""
     seen = Seen()
     done = threading.Event()
+    before = descendants(root)
+
+    def new() -> dict[int, int]:
+        return {p: t for p, t in descendants(root).items() if before.get(p) != t}
 
     def poll() -> None:
         while not done.is_set():
-            seen.add(descendants(root))
+            seen.add(new())
             done.wait(0.02)
 
     thread = threading.Thread(target=poll, daemon=True)
@@ -85,4 +90,4 @@ def watching(root: int) -> Iterator[Seen]:
     finally:
         done.set()
         thread.join()
-        seen.add(descendants(root))
+        seen.add(new())

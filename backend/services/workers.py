@@ -26,6 +26,8 @@ from taskdeck_core.workers import STALE_AFTER_S, Liveness
 
 log = logging.getLogger("taskdeck.workers")
 POOL_TIMEOUT_S = 2.0
+POOL_ASKS = 3  # requests per worker start, at most
+POOL_RETRY_S = 10.0
 # kombu's Redis transport's visibility timeout, for a worker whose options set none.
 KOMBU_VISIBILITY_TIMEOUT_S = 3600.0
 
@@ -60,6 +62,7 @@ class WorkerMonitor(CaptureOwner):
         self._workers: dict[str, Heartbeats] = {}
         self._lock = threading.Lock()
         self.asked = 0  # pool requests sent, over this monitor's life
+        self._asks: dict[str, tuple[int, float]] = {}  # hostname -> (requests, last sent)
         self._capture = EventCapture(app, self._on_event, "worker-monitor", prepare=prepare)
 
     def start(self) -> None:
@@ -99,9 +102,14 @@ class WorkerMonitor(CaptureOwner):
             before = info.facts.pid
             info.apply(kind, event, now)
             restarted = before is not None and info.facts.pid != before
-        # Ask a worker for its pool once per start (its own worker-online event, or the
-        # first event of another main process under its name).
+        # Ask a worker for its pool when it starts (its own worker-online event, or the
+        # first event of another main process under its name); while it has not answered,
+        # again after POOL_RETRY_S and twice that, then never until its next start.
         if new or kind == "worker-online" or restarted:
+            self._asks[hostname] = (0, 0.0)
+        tries, last = self._asks.get(hostname, (POOL_ASKS, 0.0))
+        if info.facts.pool is None and tries < POOL_ASKS and now - last >= POOL_RETRY_S * tries:
+            self._asks[hostname] = (tries + 1, now)
             self.asked += 1
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
 

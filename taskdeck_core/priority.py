@@ -1,9 +1,10 @@
 """Task priority as users speak it, and as the Redis transport orders it.
 
 Users (the API, the console, the workload's producers) speak priorities 1-10,
-10 being the most urgent and 5 the default. Celery's Redis transport, with
-``priority_steps=list(range(10))``, keeps one list per step and serves step 0
-first. This module is the only place where one is turned into the other.
+10 being the most urgent and 5 the default; Celery priorities are 0-9, 0 served
+first. This module is the only place where one is turned into the other. Which
+list a Celery priority waits in depends on the watched system's priority steps
+(``taskdeck_core.transport.Transport.step_for``).
 """
 
 from __future__ import annotations

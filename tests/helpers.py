@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,3 +48,32 @@ def documented_metrics() -> list[DocumentedMetric]:
             labels = frozenset(re.findall(r"`([a-z_]+)`", cells[2]))
             rows.append(DocumentedMetric(cells[0].strip("`"), cells[1], labels))
     return rows
+
+
+def read_answer(sock: socket.socket) -> tuple[str, bytes]:
+    """An HTTP answer's head and body (by its Content-Length), read from a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        part = sock.recv(65536)
+        if not part:
+            break
+        data += part
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")), 0,
+    )  # fmt: skip
+    while len(body) < length:
+        part = sock.recv(65536)
+        if not part:
+            break
+        body += part
+    return head.decode(), body
+
+
+def peak_rss_kib(pid: int) -> int:
+    """A process's peak resident memory (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc status")

@@ -16,14 +16,13 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import Server
-from tests.helpers import api, wait_for
+from tests.helpers import api, peak_rss_kib, read_answer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -53,34 +52,6 @@ def admin(backend: Server) -> Iterator[httpx.Client]:
 
 def send(client: httpx.Client, method: str, path: str, body: bytes) -> httpx.Response:
     return client.request(method, path, content=body, headers=JSON)
-
-
-def read_answer(sock: socket.socket) -> tuple[str, bytes]:
-    """An HTTP answer's head and body (by its Content-Length), read from a raw socket."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = sock.recv(65536)
-        if not part:
-            break
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-         if line.lower().startswith(b"content-length:")), 0,
-    )  # fmt: skip
-    while len(body) < length:
-        part = sock.recv(65536)
-        if not part:
-            break
-        body += part
-    return head.decode(), body
-
-
-def peak_rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc status")
 
 
 # -- authenticate and authorise, then read the body -----------------------------------

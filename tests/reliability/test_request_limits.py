@@ -15,7 +15,6 @@ import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ import pytest
 
 from backend.api.schemas import MAX_ARGUMENTS_BYTES
 from tests.conftest import Server
-from tests.helpers import api
+from tests.helpers import api, peak_rss_kib, read_answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -36,33 +35,6 @@ CHUNK = 1 << 20
 def support(backend: Server) -> Iterator[httpx.Client]:
     with api(backend.url, "support") as client:
         yield client
-
-
-def peak_rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc status")
-
-
-def read_head_and_body(sock: socket.socket) -> tuple[str, bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = sock.recv(65536)
-        if not part:
-            break
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-         if line.lower().startswith(b"content-length:")), 0,
-    )  # fmt: skip
-    while len(body) < length:
-        part = sock.recv(65536)
-        if not part:
-            break
-        body += part
-    return head.decode(), body
 
 
 def anonymous_upload(port: int, method: str, path: str, chunked: bool) -> tuple[str, bytes, int]:
@@ -84,7 +56,7 @@ def anonymous_upload(port: int, method: str, path: str, chunked: bool) -> tuple[
                 sent += len(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # hung up on us: the answer is already there
-        answer_head, answer_body = read_head_and_body(sock)
+        answer_head, answer_body = read_answer(sock)
     return answer_head, answer_body, sent
 
 

@@ -17,12 +17,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from taskdeck_core.files import write_atomically
 from taskdeck_core.net import LOOPBACK, free_port, port_is_free
 
 # Debian package that provides each system binary the stack runs.
@@ -126,19 +126,8 @@ def listens_on(pid: int, port: int) -> bool:
 
 def write_private(path: Path, text: str) -> None:
     """Replace ``path`` with ``text``, readable by this user only (0600) from the moment
-    it exists: written to a private temporary file beside it, then renamed over it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # mkstemp's mode already; whatever the umask
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    it exists."""
+    write_atomically(path, text.encode("utf-8"), private=True)
 
 
 @dataclass

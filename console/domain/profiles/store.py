@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import tomli_w
 from console.domain.profiles.model import Profile, ProfileError, check_profiles, message
 from console.domain.profiles.parse import LoadResult, parse_profiles
 from console.domain.translation import QT_TRANSLATE_NOOP
+from taskdeck_core.files import write_atomically
 from taskdeck_core.transport import show_sep
 
 PROFILES_FILE = "profiles.toml"
@@ -132,19 +132,5 @@ class ProfileStore:
         with contextlib.suppress(FileNotFoundError):
             previous = self.path.read_bytes()
             if previous != data:
-                self._write_atomically(self.backup_path, previous)
-        self._write_atomically(self.path, data)
-
-    @staticmethod
-    def _write_atomically(path: Path, data: bytes) -> None:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+                write_atomically(self.backup_path, previous)
+        write_atomically(self.path, data)

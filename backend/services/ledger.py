@@ -23,8 +23,8 @@ from backend.services.cursors import CursorError, encode_cursor
 from backend.services.ledger_jobs import BulkJobStore
 from backend.services.ledger_merge import (
     COLUMNS,
-    HISTORY_CAP,
     PRIORITY_CHANGED,
+    add_history,
     loaded,
     merge,
     new_row,
@@ -198,8 +198,7 @@ class Ledger(LedgerQueries):
             for task_id in dict.fromkeys(task_ids):
                 row = rows.setdefault(task_id, new_row(task_id, at))
                 row["priority"] = priority
-                row["history"].append([PRIORITY_CHANGED, at])
-                del row["history"][:-HISTORY_CAP]
+                add_history(row["history"], [PRIORITY_CHANGED, at])
             self._upsert(conn, [storable(row) for row in rows.values()])
 
     def mark_lost(
@@ -223,8 +222,7 @@ class Ledger(LedgerQueries):
                 )
                 for row in conn.execute(stmt).all():
                     history = json.loads(row.history or "[]")
-                    history.append([LOST, at])
-                    del history[:-HISTORY_CAP]
+                    add_history(history, [LOST, at])
                     conn.execute(
                         update(tasks)
                         .where(tasks.c.task_id == row.task_id)
@@ -275,8 +273,7 @@ class Ledger(LedgerQueries):
                 if row is None:
                     continue
                 history = json.loads(row.history or "[]")
-                history.append([AWAITING_REDELIVERY, at])
-                del history[:-HISTORY_CAP]
+                add_history(history, [AWAITING_REDELIVERY, at])
                 conn.execute(
                     update(tasks)
                     .where(tasks.c.task_id == task.task_id)

@@ -17,6 +17,14 @@ from taskdeck_core import lifecycle as lc
 
 COLUMNS = [c.name for c in tasks.columns]
 HISTORY_CAP = 100
+
+
+def add_history(history: list[list[Any]], entry: list[Any]) -> None:
+    """Append ``entry`` (event, time) to a task's history, keeping the newest HISTORY_CAP."""
+    history.append(entry)
+    del history[:-HISTORY_CAP]
+
+
 # A history entry no lifecycle record makes: the backend moved the waiting message
 # to another priority (``Ledger.moved``).
 PRIORITY_CHANGED = "priority_changed"
@@ -71,9 +79,7 @@ def merge(row: dict[str, Any], rec: lc.LifecycleRecord) -> None:
     if row.get("redelivery_at") is not None and rec.type != lc.PUBLISHED:
         # The task moved on: delivered again (or it ended after all).
         row["redelivery_at"] = row["redelivery_reason"] = None
-    history.append(entry)
-    if len(history) > HISTORY_CAP:
-        del history[: len(history) - HISTORY_CAP]
+    add_history(history, entry)
     if rec.type == lc.FAILED and d.get("internal") and row.get("result_stored") is False:
         # Celery reports as a failure that it could not store the result of work that
         # succeeded: kept as evidence (in the history, and the error), not as the outcome.

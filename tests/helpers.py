@@ -77,3 +77,14 @@ def peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise AssertionError("no VmHWM in /proc status")
+
+
+# One valid profile of a profiles.toml file, named by ``.format(name=...)``.
+GOOD_ENTRY = """
+[[profile]]
+name = "{name}"
+broker_url = "redis://redis:6379/0"
+backend_url = "http://backend:8400"
+prometheus_url = "http://prometheus:9090"
+alertmanager_url = "http://alertmanager:9093"
+"""

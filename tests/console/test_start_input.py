@@ -27,15 +27,8 @@ from console.services.secrets import MemorySecrets
 from taskdeck_dev.procs import LOOPBACK, free_port
 from tests.conftest import Server
 from tests.console.conftest import run_coro
+from tests.helpers import GOOD_ENTRY
 
-GOOD_ENTRY = """
-[[profile]]
-name = "{name}"
-broker_url = "redis://redis:6379/0"
-backend_url = "http://backend:8400"
-prometheus_url = "http://prometheus:9090"
-alertmanager_url = "http://alertmanager:9093"
-"""
 PAGE = b"<!DOCTYPE html><html><body><h1>It works!</h1></body></html>"
 
 

@@ -25,6 +25,7 @@ from console.services.secrets import (
     BROKER_PASSWORD,
     MemorySecrets,
 )
+from tests.helpers import GOOD_ENTRY
 
 
 def profile(name: str = "Staging", **changes: Any) -> Profile:
@@ -37,16 +38,6 @@ def profile(name: str = "Staging", **changes: Any) -> Profile:
     }
     values.update(changes)
     return Profile(**values)
-
-
-GOOD_ENTRY = """
-[[profile]]
-name = "{name}"
-broker_url = "redis://redis:6379/0"
-backend_url = "http://backend:8400"
-prometheus_url = "http://prometheus:9090"
-alertmanager_url = "http://alertmanager:9093"
-"""
 
 
 @pytest.fixture

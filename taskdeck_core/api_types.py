@@ -69,6 +69,7 @@ class TaskSummary(ApiModel):
     queue: str | None = None
     priority: int | None = Field(default=None, description="1 lowest ... 10 highest")
     user: str | None = None
+    hostname: str | None = Field(default=None, description="the worker that ran it")
     created_at: float = Field(description="epoch seconds the ledger first saw the task")
     started_at: float | None = None
     finished_at: float | None = None
@@ -127,7 +128,6 @@ class TaskDetail(TaskSummary):
     options: dict[str, Any] = Field(default_factory=dict)
     published_at: float | None = None
     received_at: float | None = None
-    hostname: str | None = None
     traceback: str | None = None
     result: Any = None
     signature: str | None = None
@@ -196,6 +196,46 @@ class BulkJob(ApiModel):
     errors: list[BulkItemError]
     created_at: float
     updated_at: float
+    user: str | None = Field(default=None, description="who started the job")
+    reason: str | None = None
+    audit_id: int | None = Field(default=None, description="the job's audit entry")
+    priority: int | None = Field(default=None, description="the new priority, where one")
+
+
+class BulkItemInfo(ApiModel):
+    """One task of a bulk job and what acting on it came to (null outcome: not yet)."""
+
+    task_id: str
+    outcome: str | None = None
+    detail: str | None = None
+    new_task_id: str | None = Field(default=None, description="the retry's task id")
+
+
+class BulkItemPage(ApiModel):
+    items: list[BulkItemInfo]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+    user: str | None = Field(default=None, description="who started the job")
+    reason: str | None = None
+    audit_id: int | None = None
+    priority: int | None = Field(
+        default=None, description="the priority a retry or priority job sets (1-10)"
+    )
+
+
+class BulkItemInfo(ApiModel):
+    """One item of a bulk job: a task and what acting on it came to."""
+
+    task_id: str
+    outcome: str | None = Field(default=None, description="null while the item waits")
+    detail: str | None = Field(default=None, description="why the item failed")
+    new_task_id: str | None = Field(default=None, description="a retry's new task")
+
+
+class BulkItemPage(ApiModel):
+    items: list[BulkItemInfo]
+    next_cursor: str | None = Field(
+        description="pass as cursor for the next page; null at the end"
+    )
 
 
 # -- failures, audit -----------------------------------------------------------
@@ -214,6 +254,15 @@ class FailureGroup(ApiModel):
     users: list[str]
     sample_ids: list[str]
     sample_message: str | None = None
+    series: list[int] = Field(
+        default_factory=list,
+        description="failures per equal slice of the window, oldest first (with buckets=N)",
+    )
+    series: list[int] = Field(
+        default_factory=list,
+        description="with buckets: the failures in each of that many equal parts of "
+        "[since, until], oldest first",
+    )
 
 
 class AuditEntry(ApiModel):
@@ -229,6 +278,10 @@ class AuditEntry(ApiModel):
     status: str = Field(description="pending | ok | failed | partial")
     outcome: Any = None
     finished_at: float | None = None
+    job_id: str | None = Field(default=None, description="the bulk job of a bulk action")
+    job_id: str | None = Field(
+        default=None, description="a bulk action's job (GET /api/v1/actions/bulk/{job_id})"
+    )
 
 
 class AuditPage(ApiModel):

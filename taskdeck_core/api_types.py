@@ -214,28 +214,6 @@ class BulkItemInfo(ApiModel):
 class BulkItemPage(ApiModel):
     items: list[BulkItemInfo]
     next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
-    user: str | None = Field(default=None, description="who started the job")
-    reason: str | None = None
-    audit_id: int | None = None
-    priority: int | None = Field(
-        default=None, description="the priority a retry or priority job sets (1-10)"
-    )
-
-
-class BulkItemInfo(ApiModel):
-    """One item of a bulk job: a task and what acting on it came to."""
-
-    task_id: str
-    outcome: str | None = Field(default=None, description="null while the item waits")
-    detail: str | None = Field(default=None, description="why the item failed")
-    new_task_id: str | None = Field(default=None, description="a retry's new task")
-
-
-class BulkItemPage(ApiModel):
-    items: list[BulkItemInfo]
-    next_cursor: str | None = Field(
-        description="pass as cursor for the next page; null at the end"
-    )
 
 
 # -- failures, audit -----------------------------------------------------------
@@ -258,11 +236,6 @@ class FailureGroup(ApiModel):
         default_factory=list,
         description="failures per equal slice of the window, oldest first (with buckets=N)",
     )
-    series: list[int] = Field(
-        default_factory=list,
-        description="with buckets: the failures in each of that many equal parts of "
-        "[since, until], oldest first",
-    )
 
 
 class AuditEntry(ApiModel):
@@ -279,9 +252,6 @@ class AuditEntry(ApiModel):
     outcome: Any = None
     finished_at: float | None = None
     job_id: str | None = Field(default=None, description="the bulk job of a bulk action")
-    job_id: str | None = Field(
-        default=None, description="a bulk action's job (GET /api/v1/actions/bulk/{job_id})"
-    )
 
 
 class AuditPage(ApiModel):

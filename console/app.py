@@ -23,6 +23,7 @@ from console.controllers.connections_controller import ConnectionsController
 from console.controllers.live_controller import LiveController
 from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
+from console.controllers.tasks_controller import TasksController
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
@@ -31,6 +32,7 @@ from console.models.format import translated
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
 from console.models.services_table_model import ServicesTableModel
+from console.models.tasks_table_model import TasksTableModel
 from console.models.workers_table_model import WorkersTableModel
 from console.reports.csv_export import export_csv
 from console.services.alertmanager_client import AlertmanagerClient
@@ -46,14 +48,15 @@ from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
 from console.views.plots.trend_plot import TrendPlot
 from console.views.queues_page import QueuesPage
+from console.views.tasks_page import TasksPage
 from console.views.workers_page import WorkersPage
 
 log = logging.getLogger("taskdeck.console")
 
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
 LATER_PAGES = (
-    ("tasks", "Tasks"), ("quotas", "Quotas"), ("ratelimits", "Rate limits"),
-    ("alerts", "Alerts"), ("audit", "Audit"), ("reports", "Reports"),
+    ("quotas", "Quotas"), ("ratelimits", "Rate limits"), ("alerts", "Alerts"),
+    ("audit", "Audit"), ("reports", "Reports"),
 )  # fmt: skip
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
@@ -85,10 +88,11 @@ class Link:
     messages: QueueMessagesController
     queue_trend: TrendController
     worker_trend: TrendController
+    tasks: TasksController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
-                self.worker_trend)  # fmt: skip
+                self.worker_trend, self.tasks)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -98,6 +102,7 @@ class Link:
         await asyncio.gather(
             self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
+            self.tasks.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -131,10 +136,12 @@ class Console(QObject):
         self.queues_model = QueuesTableModel()
         self.workers_model = WorkersTableModel()
         self.messages_model = MessagesTableModel()
+        self.tasks_model = TasksTableModel()
         self.window = MainWindow(settings)
         self.overview_page = OverviewPage()
         self.queues_page = QueuesPage(self.queues_model, self.messages_model)
         self.workers_page = WorkersPage(self.workers_model)
+        self.tasks_page = TasksPage(self.tasks_model, settings)
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
         w.add_page("overview", _tr("Overview"), self.overview_page)
@@ -142,6 +149,7 @@ class Console(QObject):
         w.add_page(
             "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
         )
+        w.add_page("tasks", _tr("Tasks"), self.tasks_page, self.tasks_page.text.setFocus)
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
         w.add_page("connections", _tr("Connections"), self.connections_page)
@@ -154,6 +162,8 @@ class Console(QObject):
             lambda key: self.link and self.link.overview.set_window(key)
         )
         self.overview_page.open_alerts.connect(self._open_alertmanager)
+        self.overview_page.failures_wanted.connect(self.open_failures)
+        self.tasks_page.status.connect(w.show_message)
         self.queues_page.queue_selected.connect(self._queue_selected)
         self.queues_page.cancel_requested.connect(
             lambda ids, reason: self.link and self.link.messages.cancel(ids, reason)
@@ -200,10 +210,13 @@ class Console(QObject):
             messages=QueueMessagesController(backend),
             queue_trend=TrendController(prometheus, QUEUE_TREND),
             worker_trend=TrendController(prometheus, WORKER_TREND),
+            tasks=TasksController(backend, self.tasks_model),
         )  # fmt: skip
         self._wire(link)
         self.link = link
         self.window.set_environment(name, colour, production)
+        self.tasks_page.set_environment(name, production)
+        self.tasks_page.attach(link.tasks)
         statuses = [link.connections.status(kind) for kind in ServiceKind]
         self.services_model.set_rows(statuses)
         for status in statuses:
@@ -245,6 +258,10 @@ class Console(QObject):
         link.messages.action_done.connect(q.show_result)
         link.messages.action_failed.connect(q.show_result)
         link.live.queues_changed.connect(link.messages.follow_depths)
+        link.live.events_received.connect(link.tasks.apply_events)
+        link.live.queues_changed.connect(
+            lambda queues: self.tasks_page.set_queues([info.name for info in queues])
+        )
         link.messages.search = q.messages.filter.text().strip()  # the search box carries over
         trends = ((link.queue_trend, q.trend), (link.worker_trend, self.workers_page.trend))
         for trend, plot in trends:
@@ -276,6 +293,9 @@ class Console(QObject):
         for service in ("broker", "backend"):
             self.queues_page.show_unreachable(service, None, None)
         self.connections_page.clear_environment()
+        self.tasks_page.detach()
+        self.tasks_model.reset()
+        self.tasks_page.clear()
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
 
@@ -352,6 +372,16 @@ class Console(QObject):
             else:
                 link.live.refresh()
 
+    def open_failures(self, window_s: float) -> None:
+        """The Tasks page, showing the failures that ended in the last ``window_s`` seconds."""
+        self.tasks_page.open_failures(window_s)
+        self.window.show_page("tasks")
+
+    def open_task(self, task_id: str) -> None:
+        """The Tasks page, showing ``task_id`` in full."""
+        self.window.show_page("tasks")
+        self.tasks_page.open_task(task_id)
+
     def _queue_selected(self, queue: str) -> None:
         if self.link is not None:
             self.link.messages.show_queue(queue)
@@ -391,6 +421,7 @@ class Console(QObject):
         return {
             "queues": self.queues_page.queues.proxy,
             "workers": self.workers_page.workers.proxy,
+            "tasks": self.tasks_model,
             "connections": self.services_model,
         }.get(page)
 

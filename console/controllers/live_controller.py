@@ -47,6 +47,7 @@ class LiveController(QObject):
     environment_changed = Signal(object)  # Environment, as the backend answered it
     environment_failed = Signal(str)  # why the backend did not say
     error = Signal(str)
+    events_received = Signal(list)  # each batch of Celery events, as it arrived
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class LiveController(QObject):
         """A batch of Celery events, on the loop's thread."""
         self.state.apply_events(batch, self.clock())
         self._publish_workers_and_counts()
+        self.events_received.emit(batch)
 
     def refresh(self) -> None:
         """Everything now: the backend's counts and workers, and the broker's depths."""

@@ -17,14 +17,19 @@ from pydantic import TypeAdapter, ValidationError
 
 from taskdeck_core.api_types import (
     ActionResult,
+    AuditPage,
     BulkAccepted,
     BulkDryRun,
+    BulkItemPage,
     BulkJob,
     Environment,
     ErrorBody,
+    FailureGroup,
     Me,
     MessagePage,
     QueueSummary,
+    TaskDetail,
+    TaskPage,
     TaskStats,
     WorkerInfo,
 )
@@ -39,6 +44,18 @@ _TASK_STATS = TypeAdapter(TaskStats)
 _BULK: TypeAdapter[BulkAccepted | BulkDryRun] = TypeAdapter(BulkAccepted | BulkDryRun)
 _JOB = TypeAdapter(BulkJob)
 _ENVIRONMENT = TypeAdapter(Environment)
+_TASKS = TypeAdapter(TaskPage)
+_TASK = TypeAdapter(TaskDetail)
+_GROUPS = TypeAdapter(list[FailureGroup])
+_AUDIT = TypeAdapter(AuditPage)
+_JOBS = TypeAdapter(list[BulkJob])
+_ITEMS = TypeAdapter(BulkItemPage)
+BulkAction = Literal["cancel", "retry", "priority"]
+
+
+def _given(params: dict[str, Any]) -> dict[str, Any]:
+    """The query parameters that have a value."""
+    return {k: v for k, v in params.items() if v is not None and v != ""}
 
 
 def _is_json(content: bytes) -> bool:
@@ -50,13 +67,31 @@ def _is_json(content: bytes) -> bool:
 
 
 class BackendError(Exception):
-    """The backend refused or could not be reached; ``detail`` is meant for the user."""
+    """The backend refused or could not be reached; ``detail`` is meant for the user.
 
-    def __init__(self, status: int | None, code: str, detail: str) -> None:
+    ``retry_after_s`` is when to ask again, where the backend said (429, 503)."""
+
+    def __init__(
+        self, status: int | None, code: str, detail: str, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.retry_after_s = retry_after_s
+
+    @property
+    def reached(self) -> bool:
+        """False when the request may never have arrived (no answer at all)."""
+        return self.status is not None
+
+
+def _retry_after(reply: httpx.Response) -> float | None:
+    try:
+        value = float(reply.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return value if value >= 0 else None
 
 
 class BackendClient:
@@ -88,7 +123,7 @@ class BackendClient:
                 if reply.content.strip() and not _is_json(reply.content):
                     raise self._not_json(reply, method, path) from None
                 code, detail = "error", reply.text[:300] or reply.reason_phrase
-            raise BackendError(reply.status_code, code, detail)
+            raise BackendError(reply.status_code, code, detail, _retry_after(reply))
         try:
             return model.validate_json(reply.content)
         except ValidationError as exc:
@@ -157,22 +192,66 @@ class BackendClient:
 
     async def bulk(
         self,
-        action: Literal["cancel", "retry", "priority"],
-        task_ids: list[str],
+        action: BulkAction,
+        task_ids: list[str] | None,
         reason: str,
         priority: int | None = None,
         dry_run: bool = False,
         idempotency_key: str | None = None,
+        filter: dict[str, Any] | None = None,
     ) -> BulkAccepted | BulkDryRun:
-        """One request for many tasks: a job (poll it with ``bulk_job``), or with ``dry_run``
-        what the job would do."""
+        """One request for many tasks (``task_ids``, or those matching ``filter``): a job
+        (poll it with ``bulk_job``), or with ``dry_run`` what the job would do."""
         body: dict[str, Any] = {
-            "action": action, "task_ids": task_ids, "reason": reason,
+            "action": action, "reason": reason,
             "idempotency_key": idempotency_key or str(uuid.uuid4()), "dry_run": dry_run,
         }  # fmt: skip
+        if filter is not None:
+            body["filter"] = _given(filter)
+        else:
+            body["task_ids"] = task_ids or []
         if priority is not None:
             body["priority"] = priority
         return await self._call(_BULK, "POST", "/api/v1/actions/bulk", json=body)
 
     async def bulk_job(self, job_id: str) -> BulkJob:
         return await self._call(_JOB, "GET", f"/api/v1/actions/bulk/{job_id}")
+
+    async def bulk_jobs(self, limit: int = 20, mine: bool = True) -> list[BulkJob]:
+        """Recent bulk jobs, newest first (with ``mine``, only the caller's)."""
+        params = {"limit": limit, "mine": "true" if mine else "false"}
+        return await self._call(_JOBS, "GET", "/api/v1/actions/bulk", params=params)
+
+    async def bulk_items(
+        self, job_id: str, outcome: str | None = None, limit: int = 200, cursor: str | None = None
+    ) -> BulkItemPage:
+        """A page of a job's items (with ``outcome``, those that came to it)."""
+        params = _given({"outcome": outcome, "limit": limit, "cursor": cursor})
+        return await self._call(
+            _ITEMS, "GET", f"/api/v1/actions/bulk/{job_id}/items", params=params
+        )
+
+    async def tasks(
+        self, filters: dict[str, Any], limit: int = 100, cursor: str | None = None
+    ) -> TaskPage:
+        """A page of tasks newest first; ``filters`` as GET /api/v1/tasks names them
+        (state, name, user, queue, group, q, since, until, lost)."""
+        params = _given({**filters, "limit": limit, "cursor": cursor})
+        return await self._call(_TASKS, "GET", "/api/v1/tasks", params=params)
+
+    async def task(self, task_id: str) -> TaskDetail:
+        return await self._call(_TASK, "GET", f"/api/v1/tasks/{task_id}")
+
+    async def failure_groups(
+        self, since: float | None, until: float | None = None, buckets: int = 0
+    ) -> list[FailureGroup]:
+        """Failures grouped by signature in [since, until), each with ``buckets`` counts."""
+        params = _given({"since": since, "until": until, "buckets": buckets or None})
+        return await self._call(_GROUPS, "GET", "/api/v1/failures/groups", params=params)
+
+    async def audit(
+        self, filters: dict[str, Any], limit: int = 100, cursor: str | None = None
+    ) -> AuditPage:
+        """Audit entries newest first; ``filters``: user, action, since, until, task_id."""
+        params = _given({**filters, "limit": limit, "cursor": cursor})
+        return await self._call(_AUDIT, "GET", "/api/v1/audit", params=params)

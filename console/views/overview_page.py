@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.live import LiveCounts
+from console.domain.live import FAILED_WINDOW_S, LiveCounts
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.models.format import clock, number, percent
 from console.views.colours import STATE_COLOURS
@@ -57,6 +57,7 @@ def _seconds(value: float) -> str:
 
 class OverviewPage(QWidget):
     navigate = Signal(str)  # page key
+    failures_wanted = Signal(float)  # the Tasks page, failures that ended in the last N s
     window_selected = Signal(str)  # window key
     open_alerts = Signal()
 
@@ -78,7 +79,10 @@ class OverviewPage(QWidget):
             "alerts": Tile(self.tr("Firing alerts")),
         }
         for key, page in TILE_PAGES.items():
-            self.tiles[key].clicked.connect(lambda page=page: self.navigate.emit(page))
+            if page == "tasks":  # the failures the tile counts, not the whole page
+                self.tiles[key].clicked.connect(lambda: self.failures_wanted.emit(FAILED_WINDOW_S))
+            else:
+                self.tiles[key].clicked.connect(lambda page=page: self.navigate.emit(page))
         self.tiles["alerts"].clicked.connect(self.open_alerts.emit)
         self.tiles["alerts"].set_clickable(True, self.tr("Open Alertmanager"))
         self.set_pages([])

@@ -1,0 +1,413 @@
+"""The Tasks page's work: the ledger's tasks for a filter, the failure groups, one task in
+full, and actions on tasks as bulk jobs followed to their end.
+
+Everything is asked of the backend, off the GUI thread's time (one coroutine per
+request, through a TaskOwner). The table follows the ledger three ways: Celery
+events change rows in memory at once; the newest rows are read again every
+``TOP_EVERY_S`` (and soon after an event of a task not shown), new ones inserted at
+the top; the pages on screen are read again every ``TOP_EVERY_S`` too. Actions
+always go through the backend's bulk route: it answers a dry run before anything
+is done, records one audit entry, and keeps one idempotency key per confirmed
+action, so the same action sent again after a dropped connection is the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.domain.task_query import WINDOWS, TaskQuery
+from console.models.tasks_table_model import TasksTableModel
+from console.services.backend_client import BackendClient, BackendError, BulkAction
+from console.tasks import TaskOwner
+from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob, FailureGroup
+
+TOP_EVERY_S = 5.0
+SOON_S = 1.0  # after an event of a task not shown: read the top this soon
+GROUPS_EVERY_S = 15.0
+GROUP_BUCKETS = 24
+GROUPS_DEFAULT_WINDOW_S = 86400.0
+JOB_POLL_S = 0.5
+JOB_BACKOFF_MAX_S = 5.0
+SEND_ATTEMPTS = 4  # a confirmed action is sent at most this often (same key) before giving up
+ENDED = ("done", "failed")
+TASK_EVENTS = frozenset({
+    "task-sent", "task-received", "task-started", "task-succeeded", "task-failed",
+    "task-retried", "task-revoked", "task-rejected",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action touches: task ids, or every task of a filter (a failure group)."""
+
+    label: str
+    task_ids: tuple[str, ...] = ()
+    filter: dict[str, Any] | None = None
+
+    @property
+    def bulk(self) -> bool:
+        return self.filter is not None or len(self.task_ids) > 1
+
+
+@dataclass
+class JobView:
+    """A bulk job as the jobs panel shows it."""
+
+    job: BulkJob
+    label: str = ""
+    problem: str | None = None  # why the panel cannot follow it now
+    summary_seen: bool = False
+    outcomes_items: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ended(self) -> bool:
+        return self.job.state in ENDED
+
+
+def problem_text(exc: BackendError, tr: Callable[[str], str]) -> str:
+    """What went wrong, for the window: the backend's own words, and when to try again."""
+    text = exc.detail
+    if exc.status == 403:
+        text = tr("Not allowed: {detail}").format(detail=exc.detail)
+    elif exc.status == 429 and exc.retry_after_s is not None:
+        text = tr("{detail} — try again in {seconds} s").format(
+            detail=exc.detail, seconds=max(1, round(exc.retry_after_s))
+        )
+    elif exc.status is not None and exc.status >= 500 and exc.code == "error":
+        text = tr("The backend failed (HTTP {status}); nothing was changed by this request. "
+                  "Try again; if it persists, check the backend's log.").format(status=exc.status)  # fmt: skip
+    return text
+
+
+class TasksController(QObject):
+    failed = Signal(str)  # a load failed: why, in words
+    loaded = Signal(int, float)  # the first page is on screen: rows, seconds it took
+    groups_changed = Signal(list)  # list[FailureGroup], newest first
+    groups_failed = Signal(str)
+    role_changed = Signal(str)
+    detail_changed = Signal(object)  # TaskDetail
+    detail_audit = Signal(list)  # list[AuditEntry] of that task
+    detail_failed = Signal(str)
+    jobs_changed = Signal(list)  # list[JobView], newest first
+    job_ended = Signal(object)  # JobView
+    newer_hidden = Signal(int)  # newer tasks not inserted (the top is full)
+
+    def __init__(
+        self,
+        backend: BackendClient | None,
+        model: TasksTableModel,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.model = model
+        self.clock = clock
+        self.query = TaskQuery()
+        self.role = ""
+        self.groups: list[FailureGroup] = []
+        self.jobs: dict[str, JobView] = {}
+        self._generation = 0  # a new query: answers to the old one are dropped
+        self._visible = (0, 0)
+        self._tasks = TaskOwner()
+        self._started = False
+        self._top = QTimer(self)
+        self._top.setInterval(int(TOP_EVERY_S * 1000))
+        self._top.timeout.connect(self.refresh_rows)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.timeout.connect(self.refresh_top)
+        self._groups_timer = QTimer(self)
+        self._groups_timer.setInterval(int(GROUPS_EVERY_S * 1000))
+        self._groups_timer.timeout.connect(self.refresh_groups)
+        self._groups_soon = QTimer(self)
+        self._groups_soon.setSingleShot(True)
+        self._groups_soon.timeout.connect(self.refresh_groups)
+        model.pages_wanted.connect(self.load_pages)
+        model.more_wanted.connect(self.load_more)
+
+    def start(self) -> None:
+        """Begin following the ledger (the page is shown for the first time)."""
+        if self._started:
+            return
+        self._started = True
+        self._tasks.run(self._load_role())
+        self.set_query(self.query, force=True)
+        self.refresh_groups()
+        self.load_jobs()
+        self._top.start()
+        self._groups_timer.start()
+
+    async def aclose(self) -> None:
+        for timer in (self._top, self._soon, self._groups_timer, self._groups_soon):
+            timer.stop()
+        await self._tasks.aclose()
+
+    def tr_(self, text: str) -> str:
+        return self.tr(text)
+
+    async def _load_role(self) -> None:
+        if self.backend is None:
+            return
+        try:
+            me = await self.backend.me()
+        except BackendError as exc:
+            self.failed.emit(problem_text(exc, self.tr_))
+            return
+        self.role = me.role
+        self.role_changed.emit(self.role)
+
+    # -- the table ------------------------------------------------------------------
+
+    def set_query(self, query: TaskQuery, force: bool = False) -> None:
+        """Show the tasks of ``query`` from the newest."""
+        if query == self.query and not force and self.model.pages.loaded_first_page:
+            return
+        groups_window_moved = query.range(0) != self.query.range(0)
+        self.query = query
+        self._generation += 1
+        self.model.reset()
+        self._tasks.run(self._load_page(0, self._generation, time.perf_counter()))
+        if groups_window_moved and self._started:
+            self.refresh_groups()
+
+    def set_visible(self, first: int, last: int) -> None:
+        self._visible = (first, last)
+        self.model.want_rows(first, last)
+
+    def load_pages(self, pages: list[int]) -> None:
+        for page in pages:
+            self._tasks.run(
+                self._load_page(page, self._generation), key=("page", self._generation, page)
+            )
+
+    def load_more(self) -> None:
+        nxt = self.model.pages.next_page()
+        if nxt is None:
+            self.model.loading_more = False
+            return
+        self._tasks.run(
+            self._load_page(nxt[0], self._generation), key=("page", self._generation, nxt[0])
+        )
+
+    async def _load_page(self, page: int, generation: int, started: float | None = None) -> None:
+        if self.backend is None:
+            self.model.loading_more = False
+            return
+        pages = self.model.pages
+        cursor = pages.cursor_for(page)
+        try:
+            answer = await self.backend.tasks(
+                self.query.params(self.clock()), limit=pages.page_size, cursor=cursor
+            )
+        except BackendError as exc:
+            if generation == self._generation:
+                self.model.loading_more = False
+                self.failed.emit(problem_text(exc, self.tr_))
+            return
+        if generation != self._generation:
+            return  # the user chose another filter meanwhile
+        self.model.put_page(page, answer.items, answer.next_cursor)
+        if started is not None:
+            self.loaded.emit(self.model.rowCount(), time.perf_counter() - started)
+
+    def refresh_rows(self) -> None:
+        """The newest rows and the pages on screen, read again."""
+        self.refresh_top()
+        first, last = self._visible
+        pages = self.model.pages
+        if pages.row_count == 0:
+            return
+        low, high = (pages.page_of(min(max(r, 0), pages.row_count - 1)) for r in (first, last))
+        for page in range(max(low, 1), high + 1):  # the first page is read with the top
+            if pages.cached(page):
+                self._tasks.run(
+                    self._load_page(page, self._generation), key=("page", self._generation, page)
+                )
+
+    def refresh_top(self) -> None:
+        self._tasks.run(self._refresh_top(self._generation), key=("top", self._generation))
+
+    async def _refresh_top(self, generation: int) -> None:
+        pages = self.model.pages
+        if self.backend is None or not pages.loaded_first_page:
+            return
+        limit = min(1000, pages.page_size + pages.rows_in_head)
+        try:
+            answer = await self.backend.tasks(self.query.params(self.clock()), limit=limit)
+        except BackendError as exc:
+            self.failed.emit(problem_text(exc, self.tr_))
+            return
+        if generation != self._generation:
+            return
+        hidden = pages.newer_hidden
+        self.model.merge_top(answer.items)
+        if pages.newer_hidden != hidden:
+            self.newer_hidden.emit(pages.newer_hidden)
+
+    def apply_events(self, batch: list[dict[str, Any]]) -> None:
+        """Celery events (as the live view receives them), merged into the rows shown."""
+        events = [e for e in batch if e.get("type") in TASK_EVENTS]
+        if not events:
+            return
+        unknown = self.model.apply_events(events)
+        if any(e.get("type") in ("task-sent", "task-received") for e in unknown):
+            if not self._soon.isActive():
+                self._soon.start(int(SOON_S * 1000))
+        if any(e.get("type") == "task-failed" for e in events) and not self._groups_soon.isActive():
+            self._groups_soon.start(int(SOON_S * 2000))
+
+    # -- failure groups ----------------------------------------------------------------
+
+    def groups_window(self) -> tuple[float, float]:
+        now = self.clock()
+        since, until = self.query.range(now)
+        if self.query.window not in WINDOWS and since is None:
+            since = now - GROUPS_DEFAULT_WINDOW_S
+        return float(since if since is not None else now - GROUPS_DEFAULT_WINDOW_S), float(
+            until if until is not None else now
+        )
+
+    def refresh_groups(self) -> None:
+        self._tasks.run(self._refresh_groups(), key="groups")
+
+    async def _refresh_groups(self) -> None:
+        if self.backend is None:
+            return
+        since, until = self.groups_window()
+        try:
+            groups = await self.backend.failure_groups(since, until, GROUP_BUCKETS)
+        except BackendError as exc:
+            self.groups_failed.emit(problem_text(exc, self.tr_))
+            return
+        groups.sort(key=lambda g: g.last_seen or 0.0, reverse=True)
+        self.groups = groups
+        self.groups_changed.emit(groups)
+
+    # -- one task ------------------------------------------------------------------------
+
+    def open_task(self, task_id: str) -> None:
+        self._tasks.run(self._open_task(task_id), key="detail")
+
+    async def _open_task(self, task_id: str) -> None:
+        if self.backend is None:
+            return
+        try:
+            detail = await self.backend.task(task_id)
+        except BackendError as exc:
+            self.detail_failed.emit(problem_text(exc, self.tr_))
+            return
+        self.detail_changed.emit(detail)
+        try:
+            entries = await self.backend.audit({"task_id": task_id}, limit=50)
+        except BackendError as exc:
+            self.detail_failed.emit(problem_text(exc, self.tr_))
+            return
+        self.detail_audit.emit(entries.items)
+
+    # -- actions -----------------------------------------------------------------------
+
+    async def dry_run(self, action: BulkAction, target: Target, priority: int | None) -> BulkDryRun:
+        """What the action would do now (raises BackendError with the backend's words)."""
+        assert self.backend is not None
+        answer = await self.backend.bulk(
+            action, list(target.task_ids) or None, "dry run", priority,
+            dry_run=True, filter=target.filter,
+        )  # fmt: skip
+        assert isinstance(answer, BulkDryRun)
+        return answer
+
+    async def run(
+        self, action: BulkAction, target: Target, reason: str, priority: int | None
+    ) -> JobView:
+        """Send the confirmed action once, as one bulk job; a request with no answer is sent
+        again with the same key (so at most one job exists for it). Raises BackendError."""
+        assert self.backend is not None
+        key = str(uuid.uuid4())
+        delay = 0.5
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                answer = await self.backend.bulk(
+                    action, list(target.task_ids) or None, reason, priority,
+                    idempotency_key=key, filter=target.filter,
+                )  # fmt: skip
+                break
+            except BackendError as exc:
+                again = not exc.reached or exc.status in (502, 503, 504)
+                if not again or attempt == SEND_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+        assert isinstance(answer, BulkAccepted)
+        job = await self.backend.bulk_job(answer.job_id)
+        view = JobView(job, label=target.label)
+        self.jobs[job.job_id] = view
+        self._publish_jobs()
+        self._follow(job.job_id)
+        return view
+
+    def load_jobs(self) -> None:
+        self._tasks.run(self._load_jobs(), key="jobs")
+
+    async def _load_jobs(self) -> None:
+        if self.backend is None:
+            return
+        try:
+            jobs = await self.backend.bulk_jobs(limit=20, mine=True)
+        except BackendError as exc:
+            self.failed.emit(problem_text(exc, self.tr_))
+            return
+        for job in jobs:
+            view = self.jobs.get(job.job_id)
+            if view is None:
+                self.jobs[job.job_id] = JobView(job, label=job.reason or "", summary_seen=True)
+            else:
+                view.job = job
+            if job.state not in ENDED:
+                self._follow(job.job_id)
+        self._publish_jobs()
+
+    def _follow(self, job_id: str) -> None:
+        self._tasks.run(self._poll_job(job_id), key=("job", job_id))
+
+    async def _poll_job(self, job_id: str) -> None:
+        """Follow a job to its end; while the backend does not answer, say so and keep
+        asking (it resumes by itself when the backend returns)."""
+        assert self.backend is not None
+        delay = JOB_POLL_S
+        while True:
+            view = self.jobs[job_id]
+            try:
+                job = await self.backend.bulk_job(job_id)
+            except BackendError as exc:
+                view.problem = problem_text(exc, self.tr_)
+                self._publish_jobs()
+                delay = min(delay * 2, JOB_BACKOFF_MAX_S)
+                await asyncio.sleep(delay)
+                continue
+            delay = JOB_POLL_S
+            view.job, view.problem = job, None
+            self._publish_jobs()
+            if job.state in ENDED:
+                self.job_ended.emit(view)
+                self.refresh_rows()
+                self.refresh_groups()
+                return
+            await asyncio.sleep(delay)
+
+    async def job_items(self, job_id: str, outcome: str) -> list[str]:
+        """The task ids of a job that came to ``outcome`` (the first 1,000)."""
+        assert self.backend is not None
+        page = await self.backend.bulk_items(job_id, outcome, limit=1000)
+        return [item.task_id for item in page.items]
+
+    def _publish_jobs(self) -> None:
+        views = sorted(self.jobs.values(), key=lambda v: v.job.created_at, reverse=True)
+        self.jobs_changed.emit(views)

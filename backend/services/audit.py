@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, union, update
 
 from backend.services.auth import Principal
 from backend.services.cursors import decode_cursor_id, encode_cursor_id
-from backend.services.schema import audit
+from backend.services.schema import audit, bulk_items, bulk_jobs
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,18 @@ class AuditEntry:
     status: str  # pending | ok | failed | partial
     outcome: Any  # None while the action is in progress
     finished_at: float | None
+    job_id: str | None = None  # the bulk job of a bulk action's entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries to list; every field given must hold."""
+
+    user: str | None = None
+    action: str | None = None
+    since: float | None = None  # entries at or after (their ``at``)
+    until: float | None = None  # entries before
+    task_id: str | None = None  # entries that act on this task, alone or in a bulk job
 
 
 def _json(value: Any) -> str:
@@ -79,9 +91,18 @@ class AuditLog:
                 .values(status=status, outcome=_json(outcome), finished_at=time.time())
             )
 
-    def list_entries(self, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+    def list_entries(
+        self, limit: int, cursor: str | None, f: AuditFilter | None = None
+    ) -> tuple[list[AuditEntry], str | None]:
+        """Newest first, keyset-paginated by id."""
         limit = max(1, min(limit, 1000))
-        stmt = select(audit).order_by(audit.c.id.desc()).limit(limit + 1)
+        stmt = (
+            select(audit, bulk_jobs.c.job_id)
+            .outerjoin(bulk_jobs, bulk_jobs.c.audit_id == audit.c.id)
+            .where(*_where(f or AuditFilter()))
+            .order_by(audit.c.id.desc())
+            .limit(limit + 1)
+        )
         if cursor:
             stmt = stmt.where(audit.c.id < decode_cursor_id(cursor))
         with self.engine.connect() as conn:
@@ -102,7 +123,33 @@ class AuditLog:
                 status=r.status,
                 outcome=json.loads(r.outcome) if r.outcome else None,
                 finished_at=r.finished_at,
+                job_id=r.job_id,
             )  # fmt: skip
             for r in rows
         ]
         return items, (encode_cursor_id(rows[-1].id) if more else None)
+
+
+def _where(f: AuditFilter) -> list[Any]:
+    cond: list[Any] = []
+    if f.user is not None:
+        cond.append(audit.c.user == f.user)
+    if f.action is not None:
+        cond.append(audit.c.action == f.action)
+    if f.since is not None:
+        cond.append(audit.c.at >= f.since)
+    if f.until is not None:
+        cond.append(audit.c.at < f.until)
+    if f.task_id is not None:
+        # A single-task action's targets are that one id; a bulk job's items name each
+        # of its tasks. Both are looked up by an index.
+        alone = select(audit.c.id).where(
+            audit.c.target_count == 1, audit.c.targets == _json([f.task_id])
+        )
+        in_job = (
+            select(bulk_jobs.c.audit_id)
+            .join(bulk_items, bulk_items.c.job_id == bulk_jobs.c.job_id)
+            .where(bulk_items.c.task_id == f.task_id)
+        )
+        cond.append(audit.c.id.in_(union(alone, in_job)))
+    return cond

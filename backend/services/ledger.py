@@ -42,7 +42,7 @@ from backend.services.ledger_rows import (
     TaskRecord,
 )
 from backend.services.ledger_terms import argument_terms
-from backend.services.schema import ADDED_COLUMNS, metadata, tasks
+from backend.services.schema import ADDED_COLUMNS, audit, bulk_items, bulk_jobs, metadata, tasks
 from taskdeck_core import lifecycle as lc
 
 # Callers import these from here: the error list_tasks raises, its filter, and how a
@@ -74,6 +74,7 @@ class Ledger(LedgerQueries):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
         self._add_columns()
+        self._add_indexes()
         # Full-text indexes (SQLite FTS5) of failure messages and of argument terms, keyed
         # by the task's rowid.
         self.fts = self.dialect == "sqlite"
@@ -108,6 +109,19 @@ class Ledger(LedgerQueries):
                 if {c.name for c in index.columns} & {name for name, _ in missing}:
                     index.create(conn, checkfirst=True)
         log.info("ledger: added the columns %s", ", ".join(name for name, _ in missing))
+
+    def _add_indexes(self) -> None:
+        """Give a database made before an index of the audit log or of bulk jobs was added
+        that index (``create_all`` makes indexes only with their table)."""
+        have = inspect(self.engine)
+        for table in (audit, bulk_jobs, bulk_items):
+            named = {i["name"] for i in have.get_indexes(table.name)}
+            missing = [i for i in table.indexes if i.name not in named]
+            if missing:
+                with self.engine.begin() as conn:
+                    for index in missing:
+                        index.create(conn, checkfirst=True)
+                log.info("ledger: added the indexes %s", ", ".join(str(i.name) for i in missing))
 
     def index_arguments(self) -> None:
         """Index the arguments of every task for search: when the index is new (a ledger

@@ -91,6 +91,15 @@ audit = Table(
     Column("status", String(16), nullable=False),  # pending | ok | failed | partial
     Column("finished_at", Float),
 )
+# The audit page's filters, each newest first by id: by user, by action, by time, and the
+# entries of single-task actions (their targets: one id, as JSON) by task id.
+Index("ix_audit_user", audit.c.user, audit.c.id)
+Index("ix_audit_action", audit.c.action, audit.c.id)
+Index("ix_audit_at", audit.c.at)
+Index(
+    "ix_audit_one_target", audit.c.targets,
+    sqlite_where=audit.c.target_count == 1, postgresql_where=audit.c.target_count == 1,
+)  # fmt: skip
 
 bulk_jobs = Table(
     "bulk_jobs",
@@ -109,6 +118,9 @@ bulk_jobs = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+Index("ix_bulk_jobs_audit", bulk_jobs.c.audit_id)
+Index("ix_bulk_jobs_created", bulk_jobs.c.created_at)
+Index("ix_bulk_jobs_user", bulk_jobs.c.user, bulk_jobs.c.created_at)
 
 bulk_items = Table(
     "bulk_items",
@@ -120,3 +132,6 @@ bulk_items = Table(
     Column("error", Text),
     Column("new_task_id", String(64)),
 )
+# The jobs that hold a task (the audit page's task filter), and a job's items by outcome.
+Index("ix_bulk_items_task", bulk_items.c.task_id)
+Index("ix_bulk_items_outcome", bulk_items.c.job_id, bulk_items.c.outcome, bulk_items.c.seq)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 
 from backend.api.deps import CurrentUser, ServicesDep
 from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
+from backend.api.schemas import Time, as_epoch
+from backend.services.audit import AuditFilter
 from taskdeck_core.api_types import AuditEntry, AuditPage
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -17,13 +19,33 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 def list_audit(
     services: ServicesDep,
     who: CurrentUser,
+    user: Annotated[str | None, Query(max_length=150, description="who acted (exact)")] = None,
+    action: Annotated[
+        str | None, Query(max_length=100, description="e.g. cancel, retry, bulk_retry (exact)")
+    ] = None,
+    since: Annotated[
+        Time | None, Query(description="entries at or after: epoch seconds or ISO 8601")
+    ] = None,
+    until: Annotated[
+        Time | None, Query(description="entries before: epoch seconds or ISO 8601")
+    ] = None,
+    task_id: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="entries that act on this task: alone, or as an item of a bulk job",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
     ] = None,
 ) -> AuditPage:
-    """Who changed what, when and why; 400 for a cursor this API did not hand out."""
-    items, next_cursor = services.audit.list_entries(limit, cursor)
+    """Who changed what, when and why, filtered; 400 for a cursor this API did not hand out."""
+    f = AuditFilter(
+        user=user, action=action, since=as_epoch(since), until=as_epoch(until), task_id=task_id
+    )
+    items, next_cursor = services.audit.list_entries(limit, cursor, f)
     return AuditPage(
         items=[AuditEntry.model_validate(item, from_attributes=True) for item in items],
         next_cursor=next_cursor,

@@ -41,7 +41,8 @@ from backend.services.action_steps import (
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.batching import chunks
-from backend.services.ledger_jobs import BulkItem, BulkJob, BulkJobStatus, ItemResult
+from backend.services.cursors import decode_cursor_id, encode_cursor_id
+from backend.services.ledger_jobs import BulkItem, BulkJob, BulkJobStatus, ItemInfo, ItemResult
 from backend.services.ledger_rows import TaskFilter, TaskRecord
 from taskdeck_core import lifecycle as lc
 
@@ -200,6 +201,24 @@ class BulkJobs:
 
     def status(self, job_id: str) -> BulkJobStatus | None:
         return self.store.status(job_id)
+
+    def recent(self, limit: int, user: str | None = None) -> list[BulkJobStatus]:
+        """The newest jobs (``user``'s only, if given), newest first."""
+        return self.store.recent(limit, user)
+
+    def items(
+        self, job_id: str, outcome: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[ItemInfo], str | None] | None:
+        """A page of a job's items in order, with ``outcome`` if given ("pending": none yet),
+        and the cursor of the next page; None if there is no such job. Raises CursorError
+        for a cursor this API did not hand out."""
+        after = decode_cursor_id(cursor) if cursor else None
+        if self.store.get(job_id) is None:
+            return None
+        found = self.store.items(job_id, outcome, limit + 1, after)
+        more = len(found) > limit
+        found = found[:limit]
+        return found, (encode_cursor_id(found[-1].seq) if more else None)
 
     def unfinished_jobs(self) -> list[str]:
         return self.store.unfinished()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 
-from backend.services.schema import bulk_items, bulk_jobs
+from backend.services.schema import audit, bulk_items, bulk_jobs
 
 PUBLISHING = "publishing"  # an item's outcome while its retry is being sent
 UNFINISHED = ("queued", "running")
@@ -83,6 +83,21 @@ class BulkJobStatus:
     errors: list[ItemError]  # the first ERRORS_SHOWN, in item order
     created_at: float
     updated_at: float
+    user: str
+    reason: str | None  # the audit entry's
+    audit_id: int
+    priority: int | None
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """An item as the job's item list shows it (outcome None: not acted on yet)."""
+
+    seq: int
+    task_id: str
+    outcome: str | None
+    detail: str | None
+    new_task_id: str | None
 
 
 _ITEM_UPDATE = update(bulk_items).where(
@@ -92,11 +107,36 @@ _ITEM_UPDATE = update(bulk_items).where(
 
 def _job(conn: Connection, where: Any) -> BulkJob | None:
     row = conn.execute(select(bulk_jobs).where(where)).first()
-    if row is None:
-        return None
+    return None if row is None else _job_of(row)
+
+
+def _job_of(row: Any) -> BulkJob:
     data: dict[str, Any] = dict(row._mapping)
     data["priority"] = json.loads(data.pop("params")).get("priority")
     return BulkJob(**data)
+
+
+def _status(conn: Connection, job: BulkJob) -> BulkJobStatus:
+    errors = conn.execute(
+        select(bulk_items.c.task_id, bulk_items.c.outcome, bulk_items.c.error)
+        .where(bulk_items.c.job_id == job.job_id, bulk_items.c.error.is_not(None))
+        .order_by(bulk_items.c.seq)
+        .limit(ERRORS_SHOWN)
+    ).all()
+    counts = conn.execute(
+        select(bulk_items.c.outcome, func.count())
+        .where(bulk_items.c.job_id == job.job_id)
+        .group_by(bulk_items.c.outcome)
+    ).all()
+    reason = conn.execute(select(audit.c.reason).where(audit.c.id == job.audit_id)).scalar()
+    return BulkJobStatus(
+        job_id=job.job_id, action=job.action, state=job.state, total=job.total,
+        done=job.done, failed=job.failed,
+        outcomes={str(o or "pending"): int(n) for o, n in counts},
+        errors=[ItemError(e.task_id, e.outcome, e.error) for e in errors],
+        created_at=job.created_at, updated_at=job.updated_at, user=job.user, reason=reason,
+        audit_id=job.audit_id, priority=job.priority,
+    )  # fmt: skip
 
 
 class BulkJobStore:
@@ -131,26 +171,36 @@ class BulkJobStore:
     def status(self, job_id: str) -> BulkJobStatus | None:
         with self.engine.connect() as conn:
             job = _job(conn, bulk_jobs.c.job_id == job_id)
-            if job is None:
-                return None
-            errors = conn.execute(
-                select(bulk_items.c.task_id, bulk_items.c.outcome, bulk_items.c.error)
-                .where(bulk_items.c.job_id == job_id, bulk_items.c.error.is_not(None))
-                .order_by(bulk_items.c.seq)
-                .limit(ERRORS_SHOWN)
-            ).all()
-            counts = conn.execute(
-                select(bulk_items.c.outcome, func.count())
-                .where(bulk_items.c.job_id == job_id)
-                .group_by(bulk_items.c.outcome)
-            ).all()
-        return BulkJobStatus(
-            job_id=job.job_id, action=job.action, state=job.state, total=job.total,
-            done=job.done, failed=job.failed,
-            outcomes={str(o or "pending"): int(n) for o, n in counts},
-            errors=[ItemError(e.task_id, e.outcome, e.error) for e in errors],
-            created_at=job.created_at, updated_at=job.updated_at,
-        )  # fmt: skip
+            return None if job is None else _status(conn, job)
+
+    def recent(self, limit: int, user: str | None = None) -> list[BulkJobStatus]:
+        """The newest ``limit`` jobs (of ``user`` if given), newest first."""
+        stmt = select(bulk_jobs).order_by(bulk_jobs.c.created_at.desc()).limit(limit)
+        if user is not None:
+            stmt = stmt.where(bulk_jobs.c.user == user)
+        with self.engine.connect() as conn:
+            return [_status(conn, _job_of(row)) for row in conn.execute(stmt).all()]
+
+    def items(
+        self, job_id: str, outcome: str | None, limit: int, after: int | None
+    ) -> list[ItemInfo]:
+        """A job's items in order after seq ``after``, with ``outcome`` if given ("pending":
+        not acted on yet); at most ``limit``."""
+        stmt = (
+            select(bulk_items)
+            .where(bulk_items.c.job_id == job_id)
+            .order_by(bulk_items.c.seq)
+            .limit(limit)
+        )
+        if outcome == "pending":
+            stmt = stmt.where(bulk_items.c.outcome.is_(None))
+        elif outcome is not None:
+            stmt = stmt.where(bulk_items.c.outcome == outcome)
+        if after is not None:
+            stmt = stmt.where(bulk_items.c.seq > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [ItemInfo(r.seq, r.task_id, r.outcome, r.error, r.new_task_id) for r in rows]
 
     def unfinished(self) -> list[str]:
         with self.engine.connect() as conn:

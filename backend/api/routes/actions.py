@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
@@ -16,13 +16,20 @@ from backend.api.limits import LIMITED_SUPPORT, LimitedSupport
 from backend.api.schemas import BulkBody, as_epoch
 from backend.services.bulk import BulkRequest
 from backend.services.ledger import TaskFilter
-from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob
+from taskdeck_core.api_types import (
+    BulkAccepted,
+    BulkDryRun,
+    BulkItemInfo,
+    BulkItemPage,
+    BulkJob,
+)
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 _SUBMITTED: TypeAdapter[BulkDryRun | BulkAccepted] = TypeAdapter(BulkDryRun | BulkAccepted)
 # 100,000 task ids of 64 characters, as JSON, with room for the other fields.
 BULK_MAX_BYTES = 8 << 20
 BulkIn = Annotated[BulkBody, json_body(BulkBody, LIMITED_SUPPORT, max_bytes=BULK_MAX_BYTES)]
+JobIdPath = Annotated[str, Path(max_length=64)]
 
 
 @router.post(
@@ -76,11 +83,59 @@ async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
     response_model=BulkJob,
     responses=answers(*AUTHENTICATED, UNAVAILABLE, 404, 422),
 )
-def bulk_status(
-    job_id: Annotated[str, Path(max_length=64)], services: ServicesDep, who: CurrentUser
-) -> BulkJob:
+def bulk_status(job_id: JobIdPath, services: ServicesDep, who: CurrentUser) -> BulkJob:
     """A job's progress: counts per outcome and the first errors."""
     job = services.actions.bulk.status(job_id)
     if job is None:
         raise HTTPException(404, f"no bulk job with id {job_id!r}")
     return BulkJob.model_validate(job, from_attributes=True)
+
+
+@router.get(
+    "/bulk",
+    response_model=list[BulkJob],
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 422),
+)
+def bulk_jobs(
+    services: ServicesDep,
+    who: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    mine: Annotated[bool, Query(description="only the jobs the caller started")] = False,
+) -> list[BulkJob]:
+    """The newest jobs, newest first, each with its progress as GET /bulk/{job_id} has it."""
+    found = services.actions.bulk.recent(limit, who.user if mine else None)
+    return [BulkJob.model_validate(job, from_attributes=True) for job in found]
+
+
+@router.get(
+    "/bulk/{job_id}/items",
+    response_model=BulkItemPage,
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 404, 422),
+)
+def bulk_items(
+    job_id: JobIdPath,
+    services: ServicesDep,
+    who: CurrentUser,
+    outcome: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="only items with this outcome (e.g. retried, not_found); pending: "
+            "items not acted on yet",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="next_cursor of the previous page")
+    ] = None,
+) -> BulkItemPage:
+    """A job's items in order, each with its outcome; 400 for a cursor this API did not
+    hand out."""
+    page = services.actions.bulk.items(job_id, outcome, limit, cursor)
+    if page is None:
+        raise HTTPException(404, f"no bulk job with id {job_id!r}")
+    items, next_cursor = page
+    return BulkItemPage(
+        items=[BulkItemInfo.model_validate(i, from_attributes=True) for i in items],
+        next_cursor=next_cursor,
+    )

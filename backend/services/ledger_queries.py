@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, literal_column, select, text, true, tuple_
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    true,
+    tuple_,
+)
 
 from backend.domain.failures import normalise_message, top_frame
 from backend.services.cursors import decode_cursor, encode_cursor
@@ -21,6 +34,8 @@ from taskdeck_core import lifecycle as lc
 
 MAX_LIMIT = 1000
 SEARCH_CAP = 2000  # newest message matches a search looks through
+# A pasted short task id: the start of a UUID.
+ID_PREFIX = re.compile(r"[0-9a-fA-F-]{6,}")
 NAMES_TTL_S = 60.0
 
 
@@ -60,10 +75,32 @@ class LedgerQueries:
             self._names = (time.monotonic(), names)
         return names
 
+    def _id_prefix_branches(self, q: str) -> list[Any]:
+        """Tasks whose id starts with ``q`` (a short id pasted: as given, or in lower case),
+        found first in a range of the primary key's index, so that the list's other filters
+        never make the database look through their own index instead."""
+        found: list[str] = []
+        with self.engine.connect() as conn:
+            for prefix in dict.fromkeys((q, q.lower())):
+                # Ids are compared as the database collates them: the prefix is checked too.
+                stmt = (
+                    select(tasks.c.task_id)
+                    .where(
+                        tasks.c.task_id >= prefix,
+                        tasks.c.task_id < prefix + "\uffff",
+                        tasks.c.task_id.startswith(prefix),
+                    )
+                    .limit(SEARCH_CAP)
+                )
+                found.extend(conn.execute(stmt).scalars())
+        return [tasks.c.task_id.in_(found)] if found else []
+
     def _search_branches(self, q: str) -> list[Any]:
         """Conditions, each served by an index, whose union is 'q matches id, name, message
         or argument values' (arguments as ``ledger_terms`` splits them: q=1234 finds F-01234)."""
         branches: list[Any] = [tasks.c.task_id == q]
+        if ID_PREFIX.fullmatch(q):
+            branches.extend(self._id_prefix_branches(q))
         names = [n for n in self._task_names() if q.lower() in n.lower()]
         if names:
             branches.append(tasks.c.name.in_(names))
@@ -135,8 +172,16 @@ class LedgerQueries:
             return [r.task_id for r in conn.execute(stmt)]
 
     def failure_groups(
-        self, since: float | None, until: float | None, name: str | None, limit: int = 200
+        self,
+        since: float | None,
+        until: float | None,
+        name: str | None,
+        limit: int = 200,
+        buckets: int = 0,
     ) -> list[FailureGroup]:
+        """Failures that finished in [since, until), by signature, most first. With
+        ``buckets``, each group's ``series`` counts them in that many equal parts of the
+        window, oldest first (the window must then be bounded: ``since`` and ``until``)."""
         cond: list[Any] = [tasks.c.state == lc.FAILURE, tasks.c.signature.is_not(None)]
         if since is not None:
             cond.append(tasks.c.finished_at >= since)
@@ -192,7 +237,32 @@ class LedgerQueries:
                         sample_message=first.exc_message,
                     )
                 )
+            if buckets and groups and since is not None and until is not None:
+                series = self._series(conn, cond, [g.signature for g in groups], since, until,
+                                      buckets)  # fmt: skip
+                groups = [replace(g, series=series[g.signature]) for g in groups]
         return groups
+
+    def _series(
+        self, conn: Connection, cond: list[Any], signatures: list[str], since: float,
+        until: float, buckets: int,
+    ) -> dict[str, list[int]]:  # fmt: skip
+        """Each signature's failures (``cond``) in ``buckets`` equal parts of [since, until)."""
+        width = (until - since) / buckets
+        part: Any = (tasks.c.finished_at - since) / width
+        # The part's number: SQLite's CAST truncates (the value is never negative); others
+        # round, so they are given the floor.
+        part = cast(part if self.engine.dialect.name == "sqlite" else func.floor(part), Integer)
+        series = {s: [0] * buckets for s in signatures}
+        stmt = (
+            select(tasks.c.signature, part.label("part"), func.count().label("failures"))
+            .where(*cond, tasks.c.signature.in_(signatures))
+            .group_by(tasks.c.signature, part)
+        )
+        for row in conn.execute(stmt):
+            # A failure a rounding error puts just past the end counts in the last part.
+            series[row.signature][max(0, min(int(row.part), buckets - 1))] += row.failures
+        return series
 
 
 def _escape_like(text: str) -> str:

@@ -9,7 +9,7 @@ failures.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -183,3 +183,4 @@ class FailureGroup:
     users: list[str]  # up to 20
     sample_ids: list[str]  # the newest five
     sample_message: str | None
+    series: list[int] = field(default_factory=list)  # failures per equal part of the window

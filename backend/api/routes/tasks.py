@@ -172,9 +172,14 @@ def list_tasks(
         Query(
             min_length=1,
             max_length=200,
-            description="an id, part of a name, words of the error message, or argument "
-            "values as a customer names them (1234 finds the argument F-01234)",
+            description="an id (or its first 6 or more characters, 0-9 a-f and -), part of "
+            "a name, words of the error message, or argument values as a customer names them "
+            "(1234 finds the argument F-01234)",
         ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        Query(max_length=200, description="a failure group's signature (GET /failures/groups)"),
     ] = None,
     since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
     until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
@@ -190,7 +195,7 @@ def list_tasks(
     """Tasks newest first, filtered; 400 for a cursor this API did not hand out."""
     f = TaskFilter(
         state=state, name=name, user=user, queue=queue, q=q,
-        since=as_epoch(since), until=as_epoch(until), lost=lost,
+        since=as_epoch(since), until=as_epoch(until), lost=lost, signature=group,
     )  # fmt: skip
     items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
     return TaskPage(

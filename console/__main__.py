@@ -32,6 +32,7 @@ from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbac
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QWidget
 
     from console.app import Console
 
@@ -204,6 +205,7 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
     the light and the dark palette (``overview-dark-1366x768.png``)."""
     from PySide6.QtWidgets import QApplication
 
+    from console import demo_scenes
     from console.views.palette import apply_palette
 
     started = time.monotonic()
@@ -222,11 +224,21 @@ async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> N
             window.resize(width, height)
             for key in window.page_keys():
                 window.show_page(key)
-                # Not processEvents(): inside a task it would run other tasks' steps re-entrantly.
-                await asyncio.sleep(0.2)  # the loop lays out and paints the page meanwhile
-                path = out_dir / f"{key}-{scheme}-{width}x{height}.png"
-                window.grab().save(str(path))
-                print(f"screenshot: {path}", flush=True)
+                await _grab(window, out_dir / f"{key}-{scheme}-{width}x{height}.png")
+    # Then the pages in use: each scene arranged once, taken at every size and palette.
+    async for scene in demo_scenes.scenes(console):
+        for scheme in PALETTES:
+            apply_palette(app, scheme)
+            for width, height in SCREEN_SIZES:
+                window.resize(width, height)
+                await _grab(window, out_dir / f"{scene}-{scheme}-{width}x{height}.png")
+
+
+async def _grab(window: QWidget, path: Path) -> None:
+    # Not processEvents(): inside a task it would run other tasks' steps re-entrantly.
+    await asyncio.sleep(0.2)  # the loop lays out and paints the page meanwhile
+    window.grab().save(str(path))
+    print(f"screenshot: {path}", flush=True)
 
 
 def start_window(
@@ -326,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.screenshots is not None:
                 await asyncio.wait_for(
                     take_screenshots(console, args.screenshots, args.run_for),
-                    timeout=args.run_for + 10,
+                    timeout=args.run_for + 60,  # the scenes run after the pages
                 )
             else:
                 await closed.wait()

@@ -5,6 +5,8 @@ the window. A group with failures since the user last opened it is unread (bold,
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
@@ -28,8 +30,14 @@ SPARK_WIDTH = 84
 
 
 def group_title(group: FailureGroup) -> str:
-    head = group.name or "?"
-    return f"{head} — {group.exc_type or ''}: {group.message}".strip()
+    """The group as people name it: the error, then the task."""
+    return f"{group.exc_type or '?'}: {group.message} — {group.name or '?'}"
+
+
+def short_time(epoch: float | None, now: float) -> str:
+    """A time of today as HH:MM:SS, an older one with its date."""
+    text = when(epoch)
+    return text[11:] if epoch is not None and text[:10] == when(now)[:10] else text
 
 
 class GroupDelegate(QStyledItemDelegate):
@@ -69,18 +77,20 @@ class GroupDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(text)
         metrics = painter.fontMetrics()
-        title = metrics.elidedText(group_title(group), Qt.TextElideMode.ElideRight, left.width())
+        error = f"{group.exc_type or '?'}: {group.message}"
+        title = metrics.elidedText(error, Qt.TextElideMode.ElideRight, left.width())
         painter.drawText(left.left(), r.top() + metrics.ascent(), title)
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
         painter.setFont(small)
         painter.setPen(dim)
         m2 = painter.fontMetrics()
-        line2 = self.tr("{count} failures · {users} users").format(
-            count=number(group.count), users=number(group.affected_users)
+        line2 = self.tr("{task} · {users} users").format(
+            task=(group.name or "?").rsplit(".", 1)[-1], users=number(group.affected_users)
         )
+        now = time.time()
         line3 = self.tr("first {first} · last {last}").format(
-            first=when(group.first_seen), last=when(group.last_seen)
+            first=short_time(group.first_seen, now), last=short_time(group.last_seen, now)
         )
         y = r.top() + metrics.height() + m2.ascent() + 2
         painter.drawText(

@@ -44,7 +44,8 @@ class JobsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs = QListWidget()
-        self.jobs.setMaximumHeight(150)
+        self.jobs.setMaximumHeight(110)
+        self.jobs.hide()  # until there is a job
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.hide()
@@ -85,6 +86,7 @@ class JobsPanel(QWidget):
             self.jobs.addItem(item)
             if view.job.job_id == current:
                 self.jobs.setCurrentItem(item)
+        self.jobs.setVisible(bool(views))
         if self.jobs.currentRow() < 0 and self.jobs.count():
             self.jobs.setCurrentRow(0)
         self.jobs.blockSignals(False)

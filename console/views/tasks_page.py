@@ -169,7 +169,7 @@ class TasksPage(QWidget):
         header.setSortIndicatorShown(True)
         header.setSortIndicator(COL_RECEIVED, Qt.SortOrder.DescendingOrder)
         header.setSectionsClickable(False)  # the ledger lists newest first, only
-        for col, width in enumerate((110, 170, 90, 90, 60, 80, 150, 80, 150, 60)):
+        for col, width in enumerate((100, 190, 80, 80, 56, 76, 140, 70, 130, 56)):
             header.resizeSection(col, width)
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_changed())
         self.table.selectionModel().selectionChanged.connect(
@@ -246,7 +246,7 @@ class TasksPage(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 1000])
+        split.setSizes([340, 1000])
         self.split = split
         layout = QVBoxLayout(self)
         layout.addWidget(title)

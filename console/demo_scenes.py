@@ -1,0 +1,60 @@
+"""Scenes for the screenshots beyond each page as it opens: the Tasks page narrowed to a
+failure group with a failed task in full, a bulk retry of that group run through its
+dialog (progress and summary), and the Audit page that recorded it.
+
+Each scene drives the real widgets, as a user would, and yields its name once the window
+shows it; the caller takes the pictures. A scene whose data is missing (no failure yet)
+says so and is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+
+from console.app import Console
+
+WAIT_S = 20.0
+
+
+async def _until(test: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if test():
+            return True
+        await asyncio.sleep(0.1)
+    return test()
+
+
+async def scenes(console: Console) -> AsyncIterator[str]:
+    window, page = console.window, console.tasks_page
+    window.show_page("tasks")
+    if not await _until(lambda: page.inbox.count() > 0):
+        print("demo: no failure group yet; the Tasks scenes are skipped", flush=True)
+        return
+    page.inbox.setCurrentRow(0)
+    await _until(lambda: page.model.rowCount() > 0 and page.current_query().group is not None)
+    page.table.selectRow(0)
+    await _until(lambda: page.detail.task is not None and page.detail.task.traceback is not None)
+    page.detail.tabs.setCurrentIndex(2)
+    yield "tasks-failure-group"
+    page.retry_group.click()
+    if not await _until(lambda: page.dialog is not None):
+        print(f"demo: the retry dialog did not open ({page.message.text()})", flush=True)
+        return
+    dialog = page.dialog
+    assert dialog is not None
+    dialog.reason.setText("Demo: the file server is back; retry the group")
+    dialog.confirm.click()
+    await _until(lambda: page.jobs.current_job() is not None, 10.0)
+    yield "tasks-bulk-progress"
+    job_id = page.jobs.current_job()
+    controller = page.controller
+    await _until(lambda: controller is not None and job_id in controller.jobs
+                 and controller.jobs[job_id].ended)  # fmt: skip
+    yield "tasks-bulk-summary"
+    if "audit" in window.page_keys():
+        window.show_page("audit")
+        await asyncio.sleep(1.0)
+        yield "audit-after-retry"

@@ -16,9 +16,10 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QSettings, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog
 
+from console.controllers.audit_controller import AuditController
 from console.controllers.connections_controller import ConnectionsController
 from console.controllers.live_controller import LiveController
 from console.controllers.overview_controller import OverviewController
@@ -36,14 +37,16 @@ from console.models.tasks_table_model import TasksTableModel
 from console.models.workers_table_model import WorkersTableModel
 from console.reports.csv_export import export_csv
 from console.services.alertmanager_client import AlertmanagerClient
-from console.services.backend_client import BackendClient
+from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader
 from console.services.probes import LiveProber, Prober
 from console.services.prometheus_reader import PrometheusReader
 from console.services.secrets import MemorySecrets, SecretStore, endpoints_for
 from console.tasks import TaskOwner
+from console.views.audit_page import AuditPage
 from console.views.connections_page import ConnectionsPage
 from console.views.dialogs.profile_dialog import ProfileDialog
+from console.views.goto_palette import GoToPalette, PasteOpener
 from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
 from console.views.plots.trend_plot import TrendPlot
@@ -56,7 +59,7 @@ log = logging.getLogger("taskdeck.console")
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
 LATER_PAGES = (
     ("quotas", "Quotas"), ("ratelimits", "Rate limits"), ("alerts", "Alerts"),
-    ("audit", "Audit"), ("reports", "Reports"),
+    ("reports", "Reports"),
 )  # fmt: skip
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
@@ -89,10 +92,11 @@ class Link:
     queue_trend: TrendController
     worker_trend: TrendController
     tasks: TasksController
+    audit: AuditController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
-                self.worker_trend, self.tasks)  # fmt: skip
+                self.worker_trend, self.tasks, self.audit)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -102,7 +106,7 @@ class Link:
         await asyncio.gather(
             self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
-            self.tasks.aclose(),
+            self.tasks.aclose(), self.audit.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -142,6 +146,7 @@ class Console(QObject):
         self.queues_page = QueuesPage(self.queues_model, self.messages_model)
         self.workers_page = WorkersPage(self.workers_model)
         self.tasks_page = TasksPage(self.tasks_model, settings)
+        self.audit_page = AuditPage()
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
         w.add_page("overview", _tr("Overview"), self.overview_page)
@@ -150,6 +155,7 @@ class Console(QObject):
             "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
         )
         w.add_page("tasks", _tr("Tasks"), self.tasks_page, self.tasks_page.text.setFocus)
+        w.add_page("audit", _tr("Audit"), self.audit_page)
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
         w.add_page("connections", _tr("Connections"), self.connections_page)
@@ -164,6 +170,20 @@ class Console(QObject):
         self.overview_page.open_alerts.connect(self._open_alertmanager)
         self.overview_page.failures_wanted.connect(self.open_failures)
         self.tasks_page.status.connect(w.show_message)
+        self.tasks_page.audit_wanted.connect(self.open_audit_of)
+        a = self.audit_page
+        a.filters_changed.connect(lambda f: self.link and self.link.audit.set_filters(f))
+        a.more_wanted.connect(lambda: self.link and self.link.audit.load_more())
+        a.open_task.connect(self.open_task)
+        a.open_job.connect(self.open_job)
+        # Go to anything: Ctrl+K, and a task id pasted outside a text box.
+        self.palette = GoToPalette(w)
+        self.palette.chosen.connect(self._go_to)
+        self.palette.task_lookup.connect(self._look_up_task)
+        goto = QShortcut(QKeySequence("Ctrl+K"), w)
+        goto.activated.connect(self.open_palette)
+        self.paste_opener = PasteOpener(w)
+        self.paste_opener.task_pasted.connect(self.open_task)
         self.queues_page.queue_selected.connect(self._queue_selected)
         self.queues_page.cancel_requested.connect(
             lambda ids, reason: self.link and self.link.messages.cancel(ids, reason)
@@ -211,12 +231,14 @@ class Console(QObject):
             queue_trend=TrendController(prometheus, QUEUE_TREND),
             worker_trend=TrendController(prometheus, WORKER_TREND),
             tasks=TasksController(backend, self.tasks_model),
+            audit=AuditController(backend),
         )  # fmt: skip
         self._wire(link)
         self.link = link
         self.window.set_environment(name, colour, production)
         self.tasks_page.set_environment(name, production)
         self.tasks_page.attach(link.tasks)
+        link.audit.set_filters(self.audit_page.filters())
         statuses = [link.connections.status(kind) for kind in ServiceKind]
         self.services_model.set_rows(statuses)
         for status in statuses:
@@ -259,6 +281,12 @@ class Console(QObject):
         link.messages.action_failed.connect(q.show_result)
         link.live.queues_changed.connect(link.messages.follow_depths)
         link.live.events_received.connect(link.tasks.apply_events)
+        a = self.audit_page
+        link.audit.entries_reset.connect(lambda entries: a.show_entries(entries, True))
+        link.audit.entries_added.connect(lambda entries: a.show_entries(entries, False))
+        link.audit.at_end.connect(a.set_at_end)
+        link.audit.failed.connect(a.show_failure)
+        link.tasks.job_ended.connect(lambda _view: link.audit.refresh())
         link.live.queues_changed.connect(
             lambda queues: self.tasks_page.set_queues([info.name for info in queues])
         )
@@ -296,6 +324,7 @@ class Console(QObject):
         self.tasks_page.detach()
         self.tasks_model.reset()
         self.tasks_page.clear()
+        self.audit_page.clear()
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
 
@@ -381,6 +410,58 @@ class Console(QObject):
         """The Tasks page, showing ``task_id`` in full."""
         self.window.show_page("tasks")
         self.tasks_page.open_task(task_id)
+
+    def open_job(self, job_id: str) -> None:
+        """The Tasks page's jobs panel, showing ``job_id``."""
+        self.window.show_page("tasks")
+        if self.link is not None:
+            self.link.tasks.show_job(job_id)
+
+    def open_audit_of(self, task_id: str) -> None:
+        """The Audit page, showing the entries of ``task_id``."""
+        self.audit_page.set_task_filter(task_id)
+        self.window.show_page("audit")
+
+    def open_palette(self) -> None:
+        w = self.window
+        titles = w.page_titles()
+        queues = [q.name for q in self.queues_model.rows()]
+        workers = [worker.hostname for worker in self.workers_model.rows()]
+        groups = [
+            (g.signature, f"{g.exc_type or '?'}: {g.message} — {g.name or '?'}")
+            for g in (self.link.tasks.groups if self.link else [])
+        ]
+        self.palette.set_sources(titles, queues, workers, groups)
+        self.palette.open_palette()
+
+    def _go_to(self, kind: str, value: str) -> None:
+        w = self.window
+        if kind == "page":
+            w.show_page(value)
+        elif kind == "queue":
+            w.show_page("queues")
+            self.queues_page.queues.select_key(value)
+        elif kind == "worker":
+            w.show_page("workers")
+            self.workers_page.workers.select_key(value)
+        elif kind == "group":
+            w.show_page("tasks")
+            self.tasks_page.select_group(value)
+        elif kind == "task":
+            self.open_task(value)
+
+    def _look_up_task(self, text: str) -> None:
+        if self.link is not None:
+            self._tasks.run(self._find_tasks(self.link, text), key="goto")
+
+    async def _find_tasks(self, link: Link, text: str) -> None:
+        try:
+            found = await link.tasks.find_tasks(text)
+        except BackendError as exc:
+            self.window.show_message(exc.detail)
+            return
+        if link is self.link:
+            self.palette.show_tasks(found)
 
     def _queue_selected(self, queue: str) -> None:
         if self.link is not None:

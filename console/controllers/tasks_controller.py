@@ -26,7 +26,7 @@ from console.domain.task_query import WINDOWS, TaskQuery
 from console.models.tasks_table_model import TasksTableModel
 from console.services.backend_client import BackendClient, BackendError, BulkAction
 from console.tasks import TaskOwner
-from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob, FailureGroup
+from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob, FailureGroup, TaskSummary
 
 TOP_EVERY_S = 5.0
 SOON_S = 1.0  # after an event of a task not shown: read the top this soon
@@ -97,6 +97,7 @@ class TasksController(QObject):
     detail_failed = Signal(str)
     jobs_changed = Signal(list)  # list[JobView], newest first
     job_ended = Signal(object)  # JobView
+    job_shown = Signal(str)  # a job asked for by id is in the panel
     newer_hidden = Signal(int)  # newer tasks not inserted (the top is full)
 
     def __init__(
@@ -352,6 +353,31 @@ class TasksController(QObject):
         self._publish_jobs()
         self._follow(job.job_id)
         return view
+
+    def show_job(self, job_id: str) -> None:
+        """A job (anyone's, e.g. from the audit log) in the jobs panel, followed if running."""
+        self._tasks.run(self._show_job(job_id), key=("show-job", job_id))
+
+    async def _show_job(self, job_id: str) -> None:
+        if self.backend is None:
+            return
+        try:
+            job = await self.backend.bulk_job(job_id)
+        except BackendError as exc:
+            self.failed.emit(problem_text(exc, self.tr_))
+            return
+        view = self.jobs.setdefault(job_id, JobView(job, label=job.reason or ""))
+        view.job = job
+        self._publish_jobs()
+        self.job_shown.emit(job_id)
+        if job.state not in ENDED:
+            self._follow(job_id)
+
+    async def find_tasks(self, text: str) -> list[TaskSummary]:
+        """Tasks whose id starts with ``text`` (or that match it as a search), for Go to."""
+        if self.backend is None:
+            return []
+        return (await self.backend.tasks({"q": text}, limit=10)).items
 
     def load_jobs(self) -> None:
         self._tasks.run(self._load_jobs(), key="jobs")

@@ -122,6 +122,11 @@ class MainWindow(QMainWindow):
         """The pages that can be shown."""
         return [k for k in self._page_names if k not in self._later]
 
+    def page_titles(self) -> list[tuple[str, str]]:
+        """(key, title) of the pages that can be shown, in the sidebar's order."""
+        return [(key, self.sidebar.item(row).text()) for row, key in enumerate(self._page_names)
+                if key not in self._later]  # fmt: skip
+
     def show_page(self, key: str) -> None:
         if key in self._page_names and key not in self._later:
             self.sidebar.setCurrentRow(self._page_names.index(key))

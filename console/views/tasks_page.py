@@ -273,6 +273,7 @@ class TasksPage(QWidget):
             c.jobs_changed.connect(self.jobs.show_jobs),
             c.job_ended.connect(self._job_ended),
             c.newer_hidden.connect(self._newer_hidden),
+            c.job_shown.connect(self.jobs.select),
         ]
         c.set_query(self.current_query(), force=True)
         if self.isVisible():
@@ -505,6 +506,13 @@ class TasksPage(QWidget):
         task = self.model.data(current, TaskRole) if current.isValid() else None
         if isinstance(task, TaskSummary) and self.controller is not None:
             self.controller.open_task(task.task_id)
+
+    def select_group(self, signature: str) -> None:
+        """Narrow the table to a failure group (as choosing it in the inbox does)."""
+        self.inbox.select_signature(signature)
+        if self.inbox.current_signature() != signature:
+            self._group = (signature, signature[:12])
+            self._apply_filter()
 
     def open_task(self, task_id: str) -> None:
         """Show ``task_id`` in full (and select its row if it is shown)."""

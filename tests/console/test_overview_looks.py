@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.controllers.overview_controller import OverviewController
 from console.domain.live import LiveCounts
 from console.domain.series import Series, window_by_key
+from console.domain.task_query import TaskQuery
 from console.views.overview_page import OverviewPage
 from console.views.widgets.tile import LEVEL_COLOURS
 from tests.console.conftest import run_coro
@@ -63,8 +65,18 @@ def test_a_tile_is_clickable_only_where_it_leads(qtbot: QtBot, window_only: Cons
             assert tile.cursor().shape() == Qt.CursorShape.PointingHandCursor
         else:
             assert not went and tile.cursor().shape() == Qt.CursorShape.ArrowCursor
-    assert not page.tiles["failed"].clickable  # its page is not in this version
     assert page.tiles["queued"].clickable and page.tiles["alerts"].clickable
+    # The failure tiles open the Tasks page on the failures they count: those that ended
+    # in their window (the Overview's 5 minutes), not the whole ledger.
+    for key in ("failed", "failure_rate"):
+        window.show_page("overview")
+        window_only.tasks_page.set_query(TaskQuery())
+        qtbot.mouseClick(page.tiles[key], Qt.MouseButton.LeftButton, pos=QPoint(20, 20))
+        assert window.current_page() == "tasks"
+        query = window_only.tasks_page.current_query()
+        assert (query.state, query.window, query.time_field) == ("FAILURE", "5m", "finished")
+        chips = window_only.tasks_page.chip_row.findChildren(QToolButton)
+        assert {c.objectName() for c in chips} >= {"chip_state", "chip_time"}
 
 
 def test_tiles_keep_their_width_and_elide_long_text_with_a_tooltip(qtbot: QtBot) -> None:

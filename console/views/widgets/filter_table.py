@@ -158,6 +158,18 @@ class FilterTable(QWidget):
     def _forget_choice(self) -> None:
         self.chosen = None
 
+    def select_key(self, key: str) -> bool:
+        """Choose the row of ``key`` as if the user had (the filter is cleared if it hides
+        it); False when no row has that key."""
+        if self.row_of(key) is None and self.filter.text():
+            self.filter.clear()
+        row = self.row_of(key)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.proxy.index(row, 0))
+        return True
+
     def focus_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()

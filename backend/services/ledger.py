@@ -111,10 +111,10 @@ class Ledger(LedgerQueries):
         log.info("ledger: added the columns %s", ", ".join(name for name, _ in missing))
 
     def _add_indexes(self) -> None:
-        """Give a database made before an index of the audit log or of bulk jobs was added
-        that index (``create_all`` makes indexes only with their table)."""
+        """Give a database made before an index of the tasks, the audit log or bulk jobs was
+        added that index (``create_all`` makes indexes only with their table)."""
         have = inspect(self.engine)
-        for table in (audit, bulk_jobs, bulk_items):
+        for table in (tasks, audit, bulk_jobs, bulk_items):
             named = {i["name"] for i in have.get_indexes(table.name)}
             missing = [i for i in table.indexes if i.name not in named]
             if missing:

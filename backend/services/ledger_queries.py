@@ -64,6 +64,10 @@ class LedgerQueries:
             cond.append(tasks.c.created_at >= f.since)
         if f.until is not None:
             cond.append(tasks.c.created_at < f.until)
+        if f.finished_since is not None:
+            cond.append(tasks.c.finished_at >= f.finished_since)
+        if f.finished_until is not None:
+            cond.append(tasks.c.finished_at < f.finished_until)
         return cond
 
     def _task_names(self) -> list[str]:

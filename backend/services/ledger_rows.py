@@ -20,15 +20,17 @@ class TaskFilter:
     user: str | None = None
     queue: str | None = None
     q: str | None = None
-    since: float | None = None
-    until: float | None = None
+    since: float | None = None  # created at or after
+    until: float | None = None  # created before
+    finished_since: float | None = None  # ended at or after
+    finished_until: float | None = None  # ended before
     signature: str | None = None
     lost: bool | None = None  # True: only tasks marked lost; False: none of them
 
 
 # The columns a task list reads: the summary's fields.
 SUMMARY_COLUMNS = (
-    "task_id", "name", "state", "queue", "priority", "user", "created_at", "started_at",
+    "task_id", "name", "state", "queue", "priority", "user", "hostname", "created_at", "started_at",
     "finished_at", "runtime", "retries", "exc_type", "exc_message", "retry_of", "lost_at",
     "lost_reason", "redelivery_at", "redelivery_reason", "result_stored", "result_error",
 )  # fmt: skip
@@ -44,6 +46,7 @@ class TaskSummary:
     queue: str | None
     priority: int | None
     user: str | None
+    hostname: str | None  # the worker that ran it (last)
     created_at: float
     started_at: float | None
     finished_at: float | None
@@ -76,7 +79,6 @@ class TaskRecord(TaskSummary):
     published_at: float | None
     received_at: float | None
     state_ts: float
-    hostname: str | None
     traceback: str | None
     result: str | None  # JSON
     signature: str | None
@@ -109,7 +111,6 @@ class TaskDetail(TaskSummary):
     options: dict[str, Any]
     published_at: float | None
     received_at: float | None
-    hostname: str | None
     traceback: str | None
     result: Any
     signature: str | None
@@ -128,7 +129,6 @@ class TaskDetail(TaskSummary):
             options=json.loads(row.options) if row.options else {},
             published_at=row.published_at,
             received_at=row.received_at,
-            hostname=row.hostname,
             traceback=row.traceback,
             result=json.loads(row.result) if row.result else None,
             signature=row.signature,

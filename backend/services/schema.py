@@ -61,6 +61,7 @@ Index("ix_tasks_user", tasks.c.user, tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_queue", tasks.c.queue, tasks.c.created_at, tasks.c.task_id)
 Index("ix_tasks_signature", tasks.c.signature, tasks.c.finished_at)
 Index("ix_tasks_retry_of", tasks.c.retry_of)
+Index("ix_tasks_finished", tasks.c.finished_at)
 Index("ix_tasks_lost", tasks.c.lost_at)
 Index("ix_tasks_redelivery", tasks.c.redelivery_at)
 # Columns added after the first release, with their SQL type: a ledger made before them

@@ -181,8 +181,19 @@ def list_tasks(
         str | None,
         Query(max_length=200, description="a failure group's signature (GET /failures/groups)"),
     ] = None,
-    since: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
-    until: Annotated[Time | None, Query(description="epoch seconds or ISO 8601")] = None,
+    since: Annotated[
+        Time | None, Query(description="created at or after: epoch seconds or ISO 8601")
+    ] = None,
+    until: Annotated[
+        Time | None, Query(description="created before: epoch seconds or ISO 8601")
+    ] = None,
+    finished_since: Annotated[
+        Time | None,
+        Query(description="ended at or after (tasks not ended are left out): epoch or ISO 8601"),
+    ] = None,
+    finished_until: Annotated[
+        Time | None, Query(description="ended before: epoch seconds or ISO 8601")
+    ] = None,
     lost: Annotated[
         bool | None,
         Query(description="true: only tasks the broker lost (lost_at set); false: none of them"),
@@ -196,6 +207,7 @@ def list_tasks(
     f = TaskFilter(
         state=state, name=name, user=user, queue=queue, q=q,
         since=as_epoch(since), until=as_epoch(until), lost=lost, signature=group,
+        finished_since=as_epoch(finished_since), finished_until=as_epoch(finished_until),
     )  # fmt: skip
     items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
     return TaskPage(

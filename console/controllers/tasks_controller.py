@@ -347,7 +347,13 @@ class TasksController(QObject):
                 await asyncio.sleep(delay)
                 delay *= 2
         assert isinstance(answer, BulkAccepted)
-        job = await self.backend.bulk_job(answer.job_id)
+        # Followed from here on, whatever the backend answers next: the job exists.
+        now = self.clock()
+        job = BulkJob(
+            job_id=answer.job_id, action=action, state="queued", total=answer.total, done=0,
+            failed=0, outcomes={}, errors=[], created_at=now, updated_at=now, reason=reason,
+            priority=priority,
+        )  # fmt: skip
         view = JobView(job, label=target.label)
         self.jobs[job.job_id] = view
         self._publish_jobs()

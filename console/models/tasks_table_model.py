@@ -104,6 +104,7 @@ COLUMNS: tuple[Column[TaskSummary], ...] = (
 )  # fmt: skip
 COL_STATE = 5
 COL_RECEIVED = 6
+COL_WORKER = 8
 
 
 class TasksTableModel(QAbstractTableModel):

@@ -56,5 +56,8 @@ async def scenes(console: Console) -> AsyncIterator[str]:
     yield "tasks-bulk-summary"
     if "audit" in window.page_keys():
         window.show_page("audit")
-        await asyncio.sleep(1.0)
+        audit = console.audit_page
+        await _until(lambda: bool(audit.entries()), 10.0)
+        audit.table.selectRow(0)
+        await asyncio.sleep(0.5)
         yield "audit-after-retry"

@@ -113,6 +113,9 @@ class AuditPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_OUTCOME, QHeaderView.ResizeMode.Stretch)
+        # Time, who, action, targets, reason, status and job readable at 1366 px wide.
+        for col, width in ((0, 150), (1, 170), (2, 110), (3, 170), (4, 220), (5, 80), (7, 90)):
+            header.resizeSection(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.table.verticalScrollBar().rangeChanged.connect(lambda _low, _high: self._scrolled())

@@ -37,6 +37,8 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.PlaceholderText: "#8a9099",
         QPalette.ColorRole.Mid: "#3a3f47",
+        QPalette.ColorRole.Link: "#8ab4f8",  # links in rich text, readable on the dark base
+        QPalette.ColorRole.LinkVisited: "#c58af9",
     }
     for role, colour in colours.items():
         p.setColor(role, QColor(colour))  # every group; the disabled ones follow

@@ -207,6 +207,9 @@ class TaskDetailPane(QWidget):
         self.arguments.resizeColumnToContents(0)
         if task.traceback:
             self.traceback.setHtml(traceback_html(task.traceback))
+            # The end first: the exception and the frame that raised it.
+            bar = self.traceback.verticalScrollBar()
+            bar.setValue(bar.maximum())
         else:
             self.traceback.setPlainText(self.tr("No traceback: the task did not fail."))
         self.timeline.clear()

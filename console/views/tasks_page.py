@@ -452,6 +452,7 @@ class TasksPage(QWidget):
     def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         """New rows at the top do not move what the user is looking at (unless they look
         at the top, where the newest belong)."""
+        self._count_text()
         if first != 0 or self.model.rowCount() == last - first + 1:
             QTimer.singleShot(0, self._visible_changed)
             return

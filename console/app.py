@@ -339,6 +339,7 @@ class Console(QObject):
         async with self._switching:
             await self.close_link()
         await self._tasks.aclose()
+        await self.tasks_page.aclose()
 
     # -- profiles ------------------------------------------------------------------
 

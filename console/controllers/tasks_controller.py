@@ -117,6 +117,7 @@ class TasksController(QObject):
         self.jobs: dict[str, JobView] = {}
         self._generation = 0  # a new query: answers to the old one are dropped
         self._visible = (0, 0)
+        self._detail_for: str | None = None
         self._tasks = TaskOwner()
         self._started = False
         self._top = QTimer(self)
@@ -295,23 +296,23 @@ class TasksController(QObject):
     # -- one task ------------------------------------------------------------------------
 
     def open_task(self, task_id: str) -> None:
-        self._tasks.run(self._open_task(task_id), key="detail")
+        """Read ``task_id`` in full; the last task asked for is the one shown."""
+        self._detail_for = task_id
+        self._tasks.run(self._open_task(task_id))
 
     async def _open_task(self, task_id: str) -> None:
         if self.backend is None:
             return
         try:
             detail = await self.backend.task(task_id)
-        except BackendError as exc:
-            self.detail_failed.emit(problem_text(exc, self.tr_))
-            return
-        self.detail_changed.emit(detail)
-        try:
             entries = await self.backend.audit({"task_id": task_id}, limit=50)
         except BackendError as exc:
-            self.detail_failed.emit(problem_text(exc, self.tr_))
+            if self._detail_for == task_id:
+                self.detail_failed.emit(problem_text(exc, self.tr_))
             return
-        self.detail_audit.emit(entries.items)
+        if self._detail_for == task_id:  # not another task asked for meanwhile
+            self.detail_changed.emit(detail)
+            self.detail_audit.emit(entries.items)
 
     # -- actions -----------------------------------------------------------------------
 

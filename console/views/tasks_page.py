@@ -279,6 +279,10 @@ class TasksPage(QWidget):
         if self.isVisible():
             c.start()
 
+    async def aclose(self) -> None:
+        """Questions and actions under way end here (the window closes)."""
+        await self._questions.aclose()
+
     def detach(self) -> None:
         if self.controller is not None:
             for connection in self._connections:
@@ -454,7 +458,7 @@ class TasksPage(QWidget):
         at the top, where the newest belong)."""
         self._count_text()
         if first != 0 or self.model.rowCount() == last - first + 1:
-            QTimer.singleShot(0, self._visible_changed)
+            QTimer.singleShot(0, self, self._visible_changed)
             return
         bar = self.table.verticalScrollBar()
         if bar.value() > 0:
@@ -473,7 +477,7 @@ class TasksPage(QWidget):
         self.empty.setVisible(rows == 0)
         self.table.setVisible(rows > 0)
         self._count_text()
-        QTimer.singleShot(0, self._visible_changed)
+        QTimer.singleShot(0, self, self._visible_changed)
 
     def _count_text(self) -> None:
         pages = self.model.pages

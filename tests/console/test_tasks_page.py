@@ -20,13 +20,14 @@ from typing import Any
 import httpx
 import pytest
 from celery import Celery
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QToolButton
 from pytestqt.qtbot import QtBot
 
 from console.app import Console
 from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints
-from console.models.tasks_table_model import COL_STATE, COL_WORKER, state_text
+from console.domain.task_query import TaskQuery
+from console.models.tasks_table_model import COL_STATE, COL_WORKER, TasksTableModel, state_text
 from console.views.failure_inbox import GroupRole
 from console.views.tasks_page import TasksPage
 from taskdeck_dev.procs import ManagedProcess
@@ -142,6 +143,13 @@ def click_row(qtbot: QtBot, page: TasksPage, task_id: str) -> None:
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
+def job_for(console: Console, reason: str) -> str | None:
+    """The job the console follows that was started with ``reason``."""
+    link = console.link
+    views = link.tasks.jobs.values() if link is not None else []
+    return next((v.job.job_id for v in views if v.job.reason == reason), None)
+
+
 def retries_of(client: httpx.Client, originals: list[str]) -> list[str]:
     """The ledger's tasks that re-send one of ``originals``."""
     items = client.get("/api/v1/tasks", params={"limit": 1000}).json()["items"]
@@ -253,9 +261,9 @@ def test_retrying_a_group_retries_each_failed_task_once_shown_in_progress_summar
     # A nervous user clicks Confirm twice in a row.
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.jobs.current_job() is not None, timeout=WAIT_MS)
-    job_id = page.jobs.current_job()
-    assert job_id is not None
+    qtbot.waitUntil(lambda: job_for(console, "file store back") is not None, timeout=WAIT_MS)
+    job_id = job_for(console, "file store back")
+    assert job_id is not None and page.jobs.current_job() == job_id
     link = console.link
     assert link is not None
     qtbot.waitUntil(lambda: link.tasks.jobs[job_id].ended, timeout=WAIT_MS)
@@ -294,14 +302,14 @@ def test_a_repeated_request_after_a_dropped_answer_retries_each_task_once(
     proxy.fail(Fault("POST", "/api/v1/actions/bulk", drop=True, json_has={"dry_run": False}))
     qtbot.keyClicks(dialog.reason, "network test")
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.jobs.current_job() is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: job_for(console, "network test") is not None, timeout=WAIT_MS)
     link = console.link
     assert link is not None
-    job_id = page.jobs.current_job()
+    job_id = job_for(console, "network test")
     assert job_id is not None
     qtbot.waitUntil(lambda: link.tasks.jobs[job_id].ended, timeout=WAIT_MS)
     sent = [s for s in proxy.seen if s[0] == "POST" and s[1] == "/api/v1/actions/bulk"]
-    assert sent[-2][2] is None and sent[-1][2] == 202  # lost, then sent again: same job
+    assert sent[-2][2] is None and sent[-1][2] == 202, sent  # lost, then sent again
     assert sorted(retries_of(backend_api, originals)) == sorted(originals)
     jobs = backend_api.get("/api/v1/actions/bulk", params={"limit": 100}).json()
     assert [j["job_id"] for j in jobs if j["reason"] == "network test"] == [job_id]
@@ -442,3 +450,106 @@ def test_the_failed_tile_opens_the_failures_it_counts(
     assert {t["state"] for t in truth} == {"FAILURE"}
     qtbot.waitUntil(lambda: task_id in shown(page), timeout=WAIT_MS)
     assert set(shown(page).values()) == {state_text("FAILURE")}
+
+
+# -- getting around -------------------------------------------------------------------------
+
+
+def test_ctrl_k_and_a_pasted_id_open_the_task(
+    qtbot: QtBot, console: Console, producer: Celery, backend_api: httpx.Client
+) -> None:
+    task_id = fail(producer, "data_sync.sync_single_file", ["k-1", "ida"], {"unexpected": 1})
+    qtbot.waitUntil(lambda: failed_in_ledger(backend_api, [task_id]), timeout=30000)
+    window, page = console.window, console.tasks_page
+    window.show_page("overview")
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    palette = console.palette
+    qtbot.waitUntil(palette.isVisible, timeout=5_000)
+    qtbot.keyClicks(palette.edit, task_id[:8])
+    qtbot.waitUntil(lambda: any(c[1] == task_id for c in palette.candidates()), timeout=WAIT_MS)
+    row = next(i for i, c in enumerate(palette.candidates()) if c[1] == task_id)
+    palette.list.setCurrentRow(row)
+    qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.task_id == task_id,
+                    timeout=WAIT_MS)  # fmt: skip
+    assert window.current_page() == "tasks"
+    # Pasted outside a text box, an id opens its task.
+    other = fail(producer, "data_sync.sync_single_file", ["k-2", "ida"], {"unexpected": 1})
+    qtbot.waitUntil(lambda: failed_in_ledger(backend_api, [other]), timeout=30000)
+    window.show_page("workers")
+    QApplication.clipboard().setText(other)
+    table = console.workers_page.workers.table
+    window.activateWindow()
+    table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=5_000)
+    qtbot.keyClick(table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.task_id == other,
+                    timeout=WAIT_MS)  # fmt: skip
+
+
+def test_new_tasks_do_not_move_the_rows_being_read(
+    qtbot: QtBot, console: Console, producer: Celery, backend_api: httpx.Client
+) -> None:
+    page = console.tasks_page
+    page.set_query(TaskQuery(user="jack"))
+    sent = [str(producer.send_task("data_sync.sync_single_file", args=[f"j-{n}", "jack"],
+                                   queue="default").id) for n in range(80)]  # fmt: skip
+    qtbot.waitUntil(lambda: len(shown(page)) == 80, timeout=WAIT_MS)
+    bar = page.table.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    qtbot.wait(50)
+    top_row = page.table.rowAt(0)
+    reading = page.model.task_at(top_row)
+    assert reading is not None
+    newer = [str(producer.send_task("data_sync.sync_single_file", args=[f"j-new-{n}", "jack"],
+                                    queue="default").id) for n in range(3)]  # fmt: skip
+    qtbot.waitUntil(lambda: set(newer) <= set(shown(page)), timeout=WAIT_MS)
+    assert [page.model.task_at(r).task_id for r in range(3)] == newer[::-1]  # type: ignore[union-attr]
+    assert page.model.task_at(page.table.rowAt(0)) == reading  # still the row on top
+    cancelled = backend_api.post("/api/v1/actions/bulk", json={
+        "action": "cancel", "task_ids": sent + newer, "reason": "clean up",
+        "idempotency_key": str(uuid.uuid4())})  # fmt: skip
+    assert cancelled.status_code == 202
+
+
+def test_a_bulk_action_on_production_asks_for_the_environment_name(
+    qtbot: QtBot, console: Console, producer: Celery, backend_api: httpx.Client
+) -> None:
+    page = console.tasks_page
+    page.set_environment("erp-prod", production=True)
+    originals = [fail(producer, "data_sync.sync_single_file", [f"p-{n}", "kim"], {"unexpected": 1})
+                 for n in range(2)]  # fmt: skip
+    qtbot.waitUntil(lambda: set(originals) <= set(shown(page)), timeout=WAIT_MS)
+    for task_id in originals:
+        row = page.model.pages.row_of(task_id)
+        assert row is not None
+        page.table.selectionModel().select(
+            page.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    qtbot.waitUntil(page.retry_button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog is not None, timeout=WAIT_MS)
+    dialog = page.dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "prod retry")
+    assert not dialog.confirm.isEnabled() and "erp-prod" in dialog.hint.text()
+    qtbot.keyClicks(dialog.confirm_name, "erp-pro")
+    assert not dialog.confirm.isEnabled()
+    qtbot.keyClicks(dialog.confirm_name, "d")
+    assert dialog.confirm.isEnabled()
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sorted(retries_of(backend_api, originals)) == sorted(originals),
+                    timeout=WAIT_MS)  # fmt: skip
+
+
+def test_the_last_filter_is_remembered(qtbot: QtBot, tmp_path: Any) -> None:
+    settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    first = TasksPage(TasksTableModel(), settings)
+    qtbot.addWidget(first)
+    first.set_query(TaskQuery(state="FAILURE", user="bob", window="24h"))
+    second = TasksPage(TasksTableModel(), settings)
+    qtbot.addWidget(second)
+    assert second.current_query() == TaskQuery(state="FAILURE", user="bob", window="24h")
+    assert {c.objectName() for c in second.chip_row.findChildren(QToolButton)} >= {
+        "chip_state", "chip_user", "chip_time"}  # fmt: skip

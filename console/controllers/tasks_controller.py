@@ -118,6 +118,7 @@ class TasksController(QObject):
         self._generation = 0  # a new query: answers to the old one are dropped
         self._visible = (0, 0)
         self._detail_for: str | None = None
+        self._jobs_loaded = False
         self._tasks = TaskOwner()
         self._started = False
         self._top = QTimer(self)
@@ -176,7 +177,10 @@ class TasksController(QObject):
         self.query = query
         self._generation += 1
         self.model.reset()
-        self._tasks.run(self._load_page(0, self._generation, time.perf_counter()))
+        generation = self._generation
+        self._tasks.run(
+            self._load_page(0, generation, time.perf_counter()), key=("page", generation, 0)
+        )
         if groups_window_moved and self._started:
             self.refresh_groups()
 
@@ -221,10 +225,19 @@ class TasksController(QObject):
             self.loaded.emit(self.model.rowCount(), time.perf_counter() - started)
 
     def refresh_rows(self) -> None:
-        """The newest rows and the pages on screen, read again."""
+        """The newest rows and the pages on screen, read again; what could not be read
+        before (the backend was away) is asked for again."""
+        pages = self.model.pages
+        generation = self._generation
+        if not pages.loaded_first_page:
+            self._tasks.run(
+                self._load_page(0, generation, time.perf_counter()), key=("page", generation, 0)
+            )
+            return
+        if not self._jobs_loaded:
+            self.load_jobs()
         self.refresh_top()
         first, last = self._visible
-        pages = self.model.pages
         if pages.row_count == 0:
             return
         low, high = (pages.page_of(min(max(r, 0), pages.row_count - 1)) for r in (first, last))
@@ -397,6 +410,7 @@ class TasksController(QObject):
         except BackendError as exc:
             self.failed.emit(problem_text(exc, self.tr_))
             return
+        self._jobs_loaded = True
         for job in jobs:
             view = self.jobs.get(job.job_id)
             if view is None:

@@ -95,8 +95,14 @@ class TasksPage(QWidget):
         self.state.addItem(self.tr("Any state"), None)
         for state in STATES:
             self.state.addItem(state_text(state), state)
-        self.name = QLineEdit()
-        self.name.setPlaceholderText(self.tr("Task name"))
+        # The ledger matches a task name whole: the names seen are offered to pick from.
+        self.name = QComboBox()
+        self.name.setEditable(True)
+        self.name.addItem("")
+        name_edit = self.name.lineEdit()
+        if name_edit is not None:
+            name_edit.setPlaceholderText(self.tr("Task name"))
+        self._names: set[str] = set()
         self.user = QLineEdit()
         self.user.setPlaceholderText(self.tr("User"))
         self.queue = QComboBox()
@@ -128,9 +134,10 @@ class TasksPage(QWidget):
         self._pause.timeout.connect(self._apply_filter)
         self._group: tuple[str, str] | None = None  # signature, label
         self._time_field = "created"
-        for line in (self.name, self.user, self.text):
+        for line in (self.user, self.text):
             line.textChanged.connect(lambda _t: self._pause.start())
-        self.queue.editTextChanged.connect(lambda _t: self._pause.start())
+        for combo in (self.name, self.queue):
+            combo.editTextChanged.connect(lambda _t: self._pause.start())
         for combo in (self.state, self.time):
             combo.currentIndexChanged.connect(lambda _i: self._filter_widgets_changed())
         for edit in (self.since, self.until):
@@ -307,6 +314,20 @@ class TasksPage(QWidget):
     def set_environment(self, name: str, production: bool) -> None:
         self.environment, self.production = name, production
 
+    def add_task_names(self, names: set[str]) -> None:
+        """Task names seen (in rows, in failure groups), offered by the name filter."""
+        new = {n for n in names if n} - self._names
+        if not new:
+            return
+        self._names |= new
+        text = self.name.currentText()
+        self.name.blockSignals(True)
+        self.name.clear()
+        self.name.addItem("")
+        self.name.addItems(sorted(self._names))
+        self.name.setEditText(text)
+        self.name.blockSignals(False)
+
     def set_queues(self, queues: list[str]) -> None:
         """The queues the filter offers (the user may type another)."""
         names = sorted(queues)
@@ -335,7 +356,7 @@ class TasksPage(QWidget):
             until = self.until.dateTime().toSecsSinceEpoch()
             window = None
         return TaskQuery(
-            state=self.state.currentData(), name=self.name.text().strip() or None,
+            state=self.state.currentData(), name=self.name.currentText().strip() or None,
             user=self.user.text().strip() or None, queue=self.queue.currentText().strip() or None,
             group=self._group[0] if self._group else None,
             group_label=self._group[1] if self._group else None,
@@ -353,7 +374,7 @@ class TasksPage(QWidget):
             widget.blockSignals(True)
         try:
             self.state.setCurrentIndex(max(0, self.state.findData(query.state)))
-            self.name.setText(query.name or "")
+            self.name.setEditText(query.name or "")
             self.user.setText(query.user or "")
             self.queue.setEditText(query.queue or "")
             self.text.setText(query.text or "")
@@ -457,6 +478,8 @@ class TasksPage(QWidget):
         """New rows at the top do not move what the user is looking at (unless they look
         at the top, where the newest belong)."""
         self._count_text()
+        self.add_task_names({t.name for r in range(first, last + 1)
+                             if (t := self.model.task_at(r)) is not None and t.name})  # fmt: skip
         if first != 0 or self.model.rowCount() == last - first + 1:
             QTimer.singleShot(0, self, self._visible_changed)
             return
@@ -536,6 +559,7 @@ class TasksPage(QWidget):
 
     def _groups_changed(self, groups: list[FailureGroup]) -> None:
         self.inbox.show_groups(groups)
+        self.add_task_names({g.name for g in groups if g.name})
         unread = sum(1 for g in groups if self.inbox.unread(g))
         since, _until = self.controller.groups_window() if self.controller else (None, None)
         self.inbox_note.setText(

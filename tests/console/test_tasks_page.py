@@ -553,3 +553,30 @@ def test_the_last_filter_is_remembered(qtbot: QtBot, tmp_path: Any) -> None:
     assert second.current_query() == TaskQuery(state="FAILURE", user="bob", window="24h")
     assert {c.objectName() for c in second.chip_row.findChildren(QToolButton)} >= {
         "chip_state", "chip_user", "chip_time"}  # fmt: skip
+
+
+def test_a_page_opened_while_the_backend_is_away_says_so_and_fills_when_it_returns(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, broker: Server, proxy: FaultProxy,
+    prometheus_server: Server, alertmanager_server: Server, worker: ManagedProcess,
+    backend_api: httpx.Client, producer: Celery,
+) -> None:  # fmt: skip
+    failed = fail(producer, "data_sync.sync_single_file", ["late-1", "lena"], {"unexpected": 1})
+    qtbot.waitUntil(lambda: failed_in_ledger(backend_api, [failed]), timeout=30000)
+    proxy.down = True
+    late = open_console(qtbot, endpoints(broker, proxy, prometheus_server, alertmanager_server))
+    try:
+        late.window.show_page("tasks")
+        page = late.tasks_page
+        qtbot.waitUntil(lambda: "cannot reach the backend" in page.message.text(), timeout=WAIT_MS)
+        assert page.model.rowCount() == 0
+        proxy.down = False
+        truth = backend_api.get("/api/v1/tasks", params={"limit": 200}).json()["items"]
+        qtbot.waitUntil(lambda: page.model.pages.loaded_first_page, timeout=WAIT_MS)
+        n = min(50, len(truth))
+        shown_ids = [task.task_id for r in range(n) if (task := page.model.task_at(r))]
+        assert n > 0 and shown_ids == [t["task_id"] for t in truth][:n]
+        qtbot.waitUntil(lambda: not page.message.isVisible(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: page.inbox.count() > 0, timeout=WAIT_MS)
+    finally:
+        proxy.down = False
+        run_coro(qtbot, late.aclose())

@@ -274,6 +274,7 @@ class Console(QObject):
         link.overview.alerts_changed.connect(o.show_alerts)
         link.messages.messages_changed.connect(q.show_messages)
         link.messages.role_changed.connect(q.set_role)
+        link.messages.role_changed.connect(self.tasks_page.set_role)  # one /me per connection
         link.messages.busy_changed.connect(q.set_busy)
         link.messages.action_done.connect(w.show_message)
         link.messages.action_failed.connect(w.show_message)

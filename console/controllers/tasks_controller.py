@@ -91,7 +91,6 @@ class TasksController(QObject):
     loaded = Signal(int, float)  # the first page is on screen: rows, seconds it took
     groups_changed = Signal(list)  # list[FailureGroup], newest first
     groups_failed = Signal(str)
-    role_changed = Signal(str)
     detail_changed = Signal(object)  # TaskDetail
     detail_audit = Signal(list)  # list[AuditEntry] of that task
     detail_failed = Signal(str)
@@ -112,7 +111,6 @@ class TasksController(QObject):
         self.model = model
         self.clock = clock
         self.query = TaskQuery()
-        self.role = ""
         self.groups: list[FailureGroup] = []
         self.jobs: dict[str, JobView] = {}
         self._generation = 0  # a new query: answers to the old one are dropped
@@ -141,7 +139,6 @@ class TasksController(QObject):
         if self._started:
             return
         self._started = True
-        self._tasks.run(self._load_role())
         self.set_query(self.query, force=True)
         self.refresh_groups()
         self.load_jobs()
@@ -155,17 +152,6 @@ class TasksController(QObject):
 
     def tr_(self, text: str) -> str:
         return self.tr(text)
-
-    async def _load_role(self) -> None:
-        if self.backend is None:
-            return
-        try:
-            me = await self.backend.me()
-        except BackendError as exc:
-            self.failed.emit(problem_text(exc, self.tr_))
-            return
-        self.role = me.role
-        self.role_changed.emit(self.role)
 
     # -- the table ------------------------------------------------------------------
 

@@ -273,7 +273,6 @@ class TasksPage(QWidget):
             c.loaded.connect(self._loaded),
             c.groups_changed.connect(self._groups_changed),
             c.groups_failed.connect(self._groups_failed),
-            c.role_changed.connect(self.set_role),
             c.detail_changed.connect(self.detail.show_task),
             c.detail_audit.connect(self.detail.show_audit),
             c.detail_failed.connect(self.detail.show_failure),

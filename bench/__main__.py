@@ -15,7 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from bench import backend_bench, console_bench, limits_bench, plots_bench, stack, transport_bench
+from bench import (
+    backend_bench,
+    console_bench,
+    limits_bench,
+    plots_bench,
+    stack,
+    tasks_page_bench,
+    transport_bench,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
@@ -24,6 +32,11 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "limits": ("Backend: quotas, rate limits, /metrics", limits_bench, limits_bench.run),
     "console": ("Console: live events, memory, start", console_bench, console_bench.run),
     "plots": ("Console: Overview plots", plots_bench, plots_bench.run),
+    "tasks_page": (
+        "Console: Tasks page over 1,000,000 tasks",
+        tasks_page_bench,
+        tasks_page_bench.run,
+    ),
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
 }
 

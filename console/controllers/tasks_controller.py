@@ -117,6 +117,7 @@ class TasksController(QObject):
         self._visible = (0, 0)
         self._detail_for: str | None = None
         self._jobs_loaded = False
+        self._failing = False  # the last request failed; its message is on screen
         self._tasks = TaskOwner()
         self._started = False
         self._top = QTimer(self)
@@ -182,12 +183,13 @@ class TasksController(QObject):
 
     def load_more(self) -> None:
         nxt = self.model.pages.next_page()
-        if nxt is None:
-            self.model.loading_more = False
-            return
-        self._tasks.run(
+        started = nxt is not None and self._tasks.run(
             self._load_page(nxt[0], self._generation), key=("page", self._generation, nxt[0])
         )
+        if not started:
+            # Nothing will arrive (the end, or asked from within the load of that very page,
+            # as it fails): the bottom may ask again.
+            self.model.loading_more = False
 
     async def _load_page(self, page: int, generation: int, started: float | None = None) -> None:
         if self.backend is None:
@@ -201,14 +203,26 @@ class TasksController(QObject):
             )
         except BackendError as exc:
             if generation == self._generation:
-                self.model.loading_more = False
-                self.failed.emit(problem_text(exc, self.tr_))
+                if page == pages.next_page_number:  # the bottom may ask for it again
+                    self.model.loading_more = False
+                self._failed(exc)
             return
         if generation != self._generation:
             return  # the user chose another filter meanwhile
+        self._answered()
         self.model.put_page(page, answer.items, answer.next_cursor)
         if started is not None:
             self.loaded.emit(self.model.rowCount(), time.perf_counter() - started)
+
+    def _failed(self, exc: BackendError) -> None:
+        self._failing = True
+        self.failed.emit(problem_text(exc, self.tr_))
+
+    def _answered(self) -> None:
+        """The backend answers again: the message of its last failure goes."""
+        if self._failing:
+            self._failing = False
+            self.failed.emit("")
 
     def refresh_rows(self) -> None:
         """The newest rows and the pages on screen, read again; what could not be read
@@ -232,6 +246,8 @@ class TasksController(QObject):
                 self._tasks.run(
                     self._load_page(page, self._generation), key=("page", self._generation, page)
                 )
+        if last >= pages.row_count - 1 and self.model.canFetchMore():
+            self.model.fetchMore()  # at the bottom, where a page could not be read before
 
     def refresh_top(self) -> None:
         self._tasks.run(self._refresh_top(self._generation), key=("top", self._generation))
@@ -244,10 +260,11 @@ class TasksController(QObject):
         try:
             answer = await self.backend.tasks(self.query.params(self.clock()), limit=limit)
         except BackendError as exc:
-            self.failed.emit(problem_text(exc, self.tr_))
+            self._failed(exc)
             return
         if generation != self._generation:
             return
+        self._answered()
         hidden = pages.newer_hidden
         self.model.merge_top(answer.items)
         if pages.newer_hidden != hidden:

@@ -51,6 +51,7 @@ _AUDIT = TypeAdapter(AuditPage)
 _JOBS = TypeAdapter(list[BulkJob])
 _ITEMS = TypeAdapter(BulkItemPage)
 BulkAction = Literal["cancel", "retry", "priority"]
+KEEPALIVE_S = 2.0
 
 
 def _given(params: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +99,12 @@ class BackendClient:
     def __init__(self, url: str, token: str | None, timeout_s: float = 10.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/")
-        self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout_s)
+        # Idle connections are dropped before the server's keep-alive (uvicorn's 5 s) ends:
+        # a request on a connection the server is closing is lost without an answer.
+        self._http = httpx.AsyncClient(
+            base_url=self.url, headers=headers, timeout=timeout_s,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S),
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -106,7 +112,14 @@ class BackendClient:
     async def _call(self, model: TypeAdapter[T], method: str, path: str, **kwargs: Any) -> T:
         """One request; its answer parsed into ``model``, or BackendError saying what failed."""
         try:
-            reply = await self._http.request(method, path, **kwargs)
+            try:
+                reply = await self._http.request(method, path, **kwargs)
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                if method != "GET":
+                    raise
+                # A reading on a kept-alive connection the server closed meanwhile: asked
+                # once more on a new connection (a read changes nothing).
+                reply = await self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise BackendError(
                 None, "timeout", f"the backend at {self.url} did not answer in time"

@@ -580,3 +580,31 @@ def test_a_page_opened_while_the_backend_is_away_says_so_and_fills_when_it_retur
     finally:
         proxy.down = False
         run_coro(qtbot, late.aclose())
+
+
+def test_a_lost_reading_is_asked_again_and_a_failed_page_is_fetched_when_the_backend_answers(
+    qtbot: QtBot, console: Console, producer: Celery, proxy: FaultProxy
+) -> None:
+    page = console.tasks_page
+    sent = [str(producer.send_task("data_sync.sync_single_file", args=[f"l-{n}", "lou"],
+                                   queue="default").id) for n in range(50)]  # fmt: skip
+    page.model.pages.page_size = 20
+    page.set_query(TaskQuery(user="lou"))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 20, timeout=WAIT_MS)
+    # An answer lost on the way (a kept-alive connection closed under it): asked again at
+    # once, nothing shown to the user.
+    proxy.fail(Fault("GET", "/api/v1/tasks", drop=True))
+    qtbot.waitUntil(lambda: not proxy.faults, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: proxy.seen[-1][1].startswith("/api/v1/tasks")
+                    and proxy.seen[-1][2] == 200, timeout=WAIT_MS)  # fmt: skip
+    assert not page.message.isVisible()
+    # The next page fails at the bottom: the message says so; once the backend answers
+    # the rows come by themselves and the message goes.
+    proxy.fail(Fault("GET", "/api/v1/tasks", status=503, body=json.dumps(
+        {"error": "ledger_unavailable", "detail": "the ledger cannot be read"}).encode()))  # fmt: skip
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: "the ledger cannot be read" in page.message.text(), timeout=WAIT_MS)
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 40, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not page.message.isVisible(), timeout=WAIT_MS)
+    assert {t.task_id for r in range(40) if (t := page.model.task_at(r))} <= set(sent)

@@ -334,7 +334,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     log.info("console starting; log file %s", log_path)
-    console = start_window(args, store, loaded, secrets, choice, missing, log_path, QSettings())
+    # Screenshots leave the user's settings alone (their window, filters, groups read):
+    # what the pictures' scenes choose is kept beside the pictures.
+    settings = (
+        QSettings(str(args.screenshots / "console-settings.ini"), QSettings.Format.IniFormat)
+        if args.screenshots is not None
+        else QSettings()
+    )
+    console = start_window(args, store, loaded, secrets, choice, missing, log_path, settings)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
 

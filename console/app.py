@@ -46,6 +46,7 @@ from console.tasks import TaskOwner
 from console.views.audit_page import AuditPage
 from console.views.connections_page import ConnectionsPage
 from console.views.dialogs.profile_dialog import ProfileDialog
+from console.views.failure_inbox import group_title
 from console.views.goto_palette import GoToPalette, PasteOpener
 from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
@@ -176,6 +177,7 @@ class Console(QObject):
         a.more_wanted.connect(lambda: self.link and self.link.audit.load_more())
         a.open_task.connect(self.open_task)
         a.open_job.connect(self.open_job)
+        a.shown.connect(lambda: self.link and self.link.audit.refresh())
         # Go to anything: Ctrl+K, and a task id pasted outside a text box.
         self.palette = GoToPalette(w)
         self.palette.chosen.connect(self._go_to)
@@ -337,10 +339,10 @@ class Console(QObject):
     async def aclose(self) -> None:
         """Close the window's environment (after a switch under way); no switch follows."""
         self._closing = True
+        await self.tasks_page.aclose()  # no question or action of the page outlives it
         async with self._switching:
             await self.close_link()
         await self._tasks.aclose()
-        await self.tasks_page.aclose()
 
     # -- profiles ------------------------------------------------------------------
 
@@ -429,10 +431,8 @@ class Console(QObject):
         titles = w.page_titles()
         queues = [q.name for q in self.queues_model.rows()]
         workers = [worker.hostname for worker in self.workers_model.rows()]
-        groups = [
-            (g.signature, f"{g.exc_type or '?'}: {g.message} — {g.name or '?'}")
-            for g in (self.link.tasks.groups if self.link else [])
-        ]
+        groups = [(g.signature, group_title(g))
+                  for g in (self.link.tasks.groups if self.link else [])]  # fmt: skip
         self.palette.set_sources(titles, queues, workers, groups)
         self.palette.open_palette()
 
@@ -499,6 +499,9 @@ class Console(QObject):
         self.link.live.refresh()
         self.link.overview.refresh()
         self.link.messages.reload()
+        self.tasks_page.reapply()  # the filter's window ends now; the table read afresh
+        self.link.tasks.refresh_groups()
+        self.link.audit.refresh()
 
     def table_for(self, page: str) -> Any:
         return {

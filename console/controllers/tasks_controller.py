@@ -29,6 +29,7 @@ from console.tasks import TaskOwner
 from taskdeck_core.api_types import BulkAccepted, BulkDryRun, BulkJob, FailureGroup, TaskSummary
 
 TOP_EVERY_S = 5.0
+TOP_OVERLAP_S = 10.0  # tasks that ended this long before the last read are asked for again
 SOON_S = 1.0  # after an event of a task not shown: read the top this soon
 GROUPS_EVERY_S = 15.0
 GROUP_BUCKETS = 24
@@ -97,7 +98,7 @@ class TasksController(QObject):
     jobs_changed = Signal(list)  # list[JobView], newest first
     job_ended = Signal(object)  # JobView
     job_shown = Signal(str)  # a job asked for by id is in the panel
-    newer_hidden = Signal(int)  # newer tasks not inserted (the top is full)
+    not_shown = Signal(int)  # tasks that match now but are not shown (a fresh read shows them)
 
     def __init__(
         self,
@@ -118,6 +119,7 @@ class TasksController(QObject):
         self._detail_for: str | None = None
         self._jobs_loaded = False
         self._failing = False  # the last request failed; its message is on screen
+        self._top_at: float | None = None  # when the newest rows were last read
         self._tasks = TaskOwner()
         self._started = False
         self._top = QTimer(self)
@@ -129,6 +131,11 @@ class TasksController(QObject):
         self._groups_timer = QTimer(self)
         self._groups_timer.setInterval(int(GROUPS_EVERY_S * 1000))
         self._groups_timer.timeout.connect(self.refresh_groups)
+        self._detail_soon = QTimer(self)  # the task shown in full changed: read it again
+        self._detail_soon.setSingleShot(True)
+        self._detail_soon.timeout.connect(
+            lambda: self._detail_for is not None and self.open_task(self._detail_for)
+        )
         self._groups_soon = QTimer(self)
         self._groups_soon.setSingleShot(True)
         self._groups_soon.timeout.connect(self.refresh_groups)
@@ -147,7 +154,8 @@ class TasksController(QObject):
         self._groups_timer.start()
 
     async def aclose(self) -> None:
-        for timer in (self._top, self._soon, self._groups_timer, self._groups_soon):
+        for timer in (self._top, self._soon, self._groups_timer, self._groups_soon,
+                      self._detail_soon):  # fmt: skip
             timer.stop()
         await self._tasks.aclose()
 
@@ -162,6 +170,7 @@ class TasksController(QObject):
             return
         groups_window_moved = query.range(0) != self.query.range(0)
         self.query = query
+        self._top_at = None
         self._generation += 1
         self.model.reset()
         generation = self._generation
@@ -257,18 +266,30 @@ class TasksController(QObject):
         if self.backend is None or not pages.loaded_first_page:
             return
         limit = min(1000, pages.page_size + pages.rows_in_head)
+        now = self.clock()
+        params = self.query.params(now)
+        if self.query.time_field == "finished" and self._top_at is not None:
+            # Ordered by when received, a task that ended just now may sit anywhere: the
+            # tasks that ended since the last look are asked for, to be merged or counted.
+            ended = self._top_at - TOP_OVERLAP_S
+            params["finished_since"] = max(params.get("finished_since", ended), ended)
         try:
-            answer = await self.backend.tasks(self.query.params(self.clock()), limit=limit)
+            answer = await self.backend.tasks(params, limit=limit)
         except BackendError as exc:
             self._failed(exc)
             return
         if generation != self._generation:
             return
         self._answered()
-        hidden = pages.newer_hidden
+        self._top_at = now
+        before = pages.newer_hidden + pages.missed
         self.model.merge_top(answer.items)
-        if pages.newer_hidden != hidden:
-            self.newer_hidden.emit(pages.newer_hidden)
+        if pages.newer_hidden + pages.missed != before:
+            self.not_shown.emit(pages.newer_hidden + pages.missed)
+        if self._detail_for is not None and any(
+            i.task_id == self._detail_for for i in answer.items
+        ):  # fmt: skip
+            self.open_task(self._detail_for)  # what the pane shows follows the row
 
     def apply_events(self, batch: list[dict[str, Any]]) -> None:
         """Celery events (as the live view receives them), merged into the rows shown."""
@@ -276,9 +297,12 @@ class TasksController(QObject):
         if not events:
             return
         unknown = self.model.apply_events(events)
-        if any(e.get("type") in ("task-sent", "task-received") for e in unknown):
-            if not self._soon.isActive():
-                self._soon.start(int(SOON_S * 1000))
+        if unknown and not self._soon.isActive():  # new tasks, or tasks that now match
+            self._soon.start(int(SOON_S * 1000))
+        if self._detail_for is not None and not self._detail_soon.isActive() and any(
+            e.get("uuid") == self._detail_for for e in events
+        ):  # fmt: skip
+            self._detail_soon.start(int(SOON_S * 500))
         if any(e.get("type") == "task-failed" for e in events) and not self._groups_soon.isActive():
             self._groups_soon.start(int(SOON_S * 2000))
 
@@ -449,6 +473,8 @@ class TasksController(QObject):
                 self.job_ended.emit(view)
                 self.refresh_rows()
                 self.refresh_groups()
+                if self._detail_for is not None:  # its retries and audit entries, now
+                    self.open_task(self._detail_for)
                 return
             await asyncio.sleep(delay)
 

@@ -63,7 +63,7 @@ def changed_by(row: TaskSummary, event: dict[str, Any]) -> TaskSummary | None:
     state = EVENT_STATES.get(str(event.get("type", "")))
     if state is None:
         return None
-    if STAGE[state] < STAGE.get(row.state, 0) or (
+    if (row.state != "RETRY" and STAGE[state] < STAGE.get(row.state, 0)) or (
         STAGE[state] == STAGE[row.state] == 3 and state != row.state
     ):
         return None  # late or out of order: the row already knows more
@@ -111,6 +111,9 @@ class TaskPages:
         self._where: dict[str, tuple[int, int]] = {}  # task id -> (page or HEAD, index)
         self.at_end = False
         self._hidden: set[str] = set()  # newer tasks not shown because the head is full
+        # Tasks that match now but belong among rows already read (a task received long ago
+        # that failed just now, under "ended in the last 5 min"): counted, not inserted.
+        self._missed: set[str] = set()
         self._newest: float | None = None
 
     # -- geometry -----------------------------------------------------------------
@@ -278,6 +281,11 @@ class TaskPages:
         return self._row_of(page, index)
 
     @property
+    def missed(self) -> int:
+        """Tasks that match now among rows already read (a fresh read shows them)."""
+        return len(self._missed)
+
+    @property
     def newer_hidden(self) -> int:
         """Newer tasks seen but not shown because the head is full (counted up to
         ``HIDDEN_COUNTED``)."""
@@ -302,6 +310,8 @@ class TaskPages:
                     rows.append(row)
             elif self._newest is None or item.created_at >= self._newest:
                 new.append(item)
+            elif len(self._missed) < HIDDEN_COUNTED:
+                self._missed.add(item.task_id)
         room = max(self.head_max - len(self._head), 0)
         if room < len(new):  # the oldest of them join the head, so no gap opens
             if len(self._hidden) < HIDDEN_COUNTED:

@@ -43,6 +43,10 @@ class TaskQuery:
     since: float | None = None  # a chosen range (used when window is None)
     until: float | None = None
     time_field: str = "created"
+    # When a quick pick's window ends: the moment the filter was applied. The table then
+    # says what it holds ("last 5 min, to 14:05:00") however long it stays open; applying
+    # the filter again (F5, a tile) moves it to now. None: it ends now, at each request.
+    anchor: float | None = None
 
     def params(self, now: float) -> dict[str, Any]:
         """GET /api/v1/tasks's query parameters for this filter at ``now``."""
@@ -59,8 +63,13 @@ class TaskQuery:
 
     def range(self, now: float) -> tuple[float | None, float | None]:
         if self.window in WINDOWS:
-            return now - WINDOWS[self.window][0], None
+            end = self.anchor if self.anchor is not None else now
+            return end - WINDOWS[self.window][0], None
         return self.since, self.until
+
+    def anchored(self, now: float) -> TaskQuery:
+        """This filter with its quick pick's window ending ``now``."""
+        return replace(self, anchor=now if self.window in WINDOWS else None)
 
     @property
     def empty(self) -> bool:
@@ -76,7 +85,8 @@ class TaskQuery:
         return replace(self, **cleared)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        """The filter to remember (a quick pick without its anchor: it ends now, next time)."""
+        return json.dumps(asdict(replace(self, anchor=None)), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> TaskQuery:
@@ -91,6 +101,8 @@ class TaskQuery:
         values: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in known or value is None:
+                continue
+            if key == "anchor":
                 continue
             if key in ("since", "until"):
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -116,14 +128,17 @@ CHIP_LABELS = {
     "text": QT_TRANSLATE_NOOP("TaskQuery", "text"),
     "created": QT_TRANSLATE_NOOP("TaskQuery", "received"),
     "finished": QT_TRANSLATE_NOOP("TaskQuery", "finished"),
+    "to": QT_TRANSLATE_NOOP("TaskQuery", "to"),
 }
 
 
 def chips(
-    query: TaskQuery, tr: Callable[[str], str], when: Callable[[float], str]
-) -> list[tuple[str, str]]:
+    query: TaskQuery, tr: Callable[[str], str], when: Callable[[float], str],
+    state_label: Callable[[str], str] | None = None,
+) -> list[tuple[str, str]]:  # fmt: skip
     """(key for ``without``, label) for each part of ``query``, in the bar's order.
-    ``tr`` translates a label (context "TaskQuery"), ``when`` formats an epoch time."""
+    ``tr`` translates a label (context "TaskQuery"), ``when`` formats an epoch time,
+    ``state_label`` names a state as the table does."""
     out: list[tuple[str, str]] = []
     if query.group:
         label = query.group_label or query.group[:12]
@@ -131,12 +146,16 @@ def chips(
     for key in ("state", "name", "user", "queue"):
         value = getattr(query, key)
         if value:
-            out.append((key, f"{tr(CHIP_LABELS[key])}: {value}"))
+            shown = state_label(value) if key == "state" and state_label else value
+            out.append((key, f"{tr(CHIP_LABELS[key])}: {shown}"))
     if query.text:
         out.append(("text", f"{tr(CHIP_LABELS['text'])}: “{query.text}”"))
     which = tr(CHIP_LABELS[query.time_field])
     if query.window in WINDOWS:
-        out.append(("time", f"{which}: {tr(WINDOWS[query.window][1])}"))
+        label = f"{which}: {tr(WINDOWS[query.window][1])}"
+        if query.anchor is not None:
+            label += f" ({tr(CHIP_LABELS['to'])} {when(query.anchor)})"
+        out.append(("time", label))
     elif query.since is not None or query.until is not None:
         start = when(query.since) if query.since is not None else "…"
         end = when(query.until) if query.until is not None else "…"

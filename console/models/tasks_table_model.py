@@ -65,6 +65,8 @@ def _aware(epoch: float | None) -> datetime.datetime | None:
 def _runtime(t: TaskSummary) -> str:
     if t.runtime is not None:
         return duration(t.runtime)
+    if t.redelivery_at is not None and t.state in ("RECEIVED", "STARTED"):
+        return QCoreApplication.translate("TasksTableModel", "worker gone")
     if t.state == "STARTED":
         return QCoreApplication.translate("TasksTableModel", "running")
     return "—"
@@ -75,6 +77,8 @@ def _state_tip(t: TaskSummary) -> str | None:
         return f"{t.exc_type or ''}: {t.exc_message or ''}".strip(": ")
     if t.lost_reason:
         return t.lost_reason
+    if t.redelivery_reason:  # its worker died holding it: the broker delivers it again
+        return t.redelivery_reason
     return None
 
 

@@ -42,6 +42,7 @@ class AuditPage(QWidget):
     more_wanted = Signal()  # the user reached the bottom: the next page, please
     open_task = Signal(str)
     open_job = Signal(str)
+    shown = Signal()  # the page came into view
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -251,7 +252,8 @@ class AuditPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        QTimer.singleShot(0, self._scrolled)  # a table shown unfilled wants its next page
+        self.shown.emit()  # the log as it is now: entries made meanwhile, elsewhere too
+        QTimer.singleShot(0, self, self._scrolled)  # a table shown unfilled wants its next page
 
     def _scrolled(self, *_args: Any) -> None:
         if self.at_end or self._wanting or not self._loaded or not self.table.isVisible():

@@ -30,8 +30,9 @@ SPARK_WIDTH = 84
 
 
 def group_title(group: FailureGroup) -> str:
-    """The group as people name it: the error, then the task."""
-    return f"{group.exc_type or '?'}: {group.message} — {group.name or '?'}"
+    """The group as people name it: the task (its last part), then the error."""
+    task = (group.name or "?").rsplit(".", 1)[-1]
+    return f"{task} · {group.exc_type or '?'}: {group.message}"
 
 
 def short_time(epoch: float | None, now: float) -> str:
@@ -134,6 +135,7 @@ class FailureInbox(QListWidget):
         self.setMouseTracking(True)
         self._read: dict[str, float] = {}  # signature -> last_seen when the user opened it
         self._quiet = False
+        self._wanted: str | None = None  # the group the table shows, chosen once listed
         self.currentItemChanged.connect(self._changed)
 
     def set_read(self, read: dict[str, float]) -> None:
@@ -144,7 +146,7 @@ class FailureInbox(QListWidget):
 
     def show_groups(self, groups: list[FailureGroup]) -> None:
         """The groups newest first; the chosen one stays chosen."""
-        current = self.current_signature()
+        current = self.current_signature() or self._wanted
         self._quiet = True
         try:
             self.clear()
@@ -173,14 +175,22 @@ class FailureInbox(QListWidget):
         return group.signature if isinstance(group, FailureGroup) else None
 
     def select_signature(self, signature: str | None) -> None:
+        """Choose the group (quietly: the table already shows it); one not listed yet is
+        chosen when it is."""
+        self._wanted = signature
+        self._quiet = True
+        try:
+            self._select(signature)
+        finally:
+            self._quiet = False
+
+    def _select(self, signature: str | None) -> None:
         for row in range(self.count()):
             group = self.item(row).data(GroupRole)
             if isinstance(group, FailureGroup) and group.signature == signature:
                 self.setCurrentRow(row)
                 return
-        self._quiet = True
         self.setCurrentRow(-1)
-        self._quiet = False
 
     def group_at(self, row: int) -> FailureGroup | None:
         item = self.item(row)
@@ -191,6 +201,7 @@ class FailureInbox(QListWidget):
         if self._quiet:
             return
         group = item.data(GroupRole) if item is not None else None
+        self._wanted = group.signature if isinstance(group, FailureGroup) else None
         if isinstance(group, FailureGroup):
             self._read[group.signature] = group.last_seen or 0.0
             item.setData(UnreadRole, False)  # type: ignore[union-attr]

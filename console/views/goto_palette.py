@@ -51,6 +51,9 @@ def looks_like_task_id(text: str) -> str | None:
     return stripped
 
 
+FULL_ID_LENGTH = 36  # a task id as Celery makes it (a UUID)
+
+
 class GoToPalette(QDialog):
     """Type to narrow, Up/Down to move, Enter to open, Esc to close."""
 
@@ -165,16 +168,17 @@ class GoToPalette(QDialog):
         rows: list[tuple[str, str, str]] = []
         task_id = looks_like_task_id(text)
         if task_id:
-            rows.append(("task", task_id, self.tr("Task {id}").format(id=task_id)))
+            # The tasks the ledger found first (Enter opens the first); the text itself
+            # only as a full id, or while nothing was found yet.
             for t in self._tasks:
                 shown = " · ".join(
                     part for part in (self.tr("Task {id}").format(id=t.task_id), t.name, t.state)
                     if part
                 )  # fmt: skip
-                if t.task_id != task_id:
-                    rows.append(("task", t.task_id, shown))
-                else:
-                    rows[0] = ("task", t.task_id, shown)
+                rows.append(("task", t.task_id, shown))
+            full = len(task_id) == FULL_ID_LENGTH
+            if not any(t.task_id == task_id for t in self._tasks) and (full or not self._tasks):
+                rows.append(("task", task_id, self.tr("Task {id}").format(id=task_id)))
         rows.extend(s for s in self._sources if needle in s[2].lower())
         self.list.clear()
         for kind, value, shown in rows[:SHOWN]:

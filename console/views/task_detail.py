@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -131,7 +131,7 @@ class TaskDetailPane(QWidget):
         self.copy_args.clicked.connect(self._copy_arguments)
         self.traceback = QTextBrowser()
         self.traceback.setFont(mono)
-        self.traceback.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
+        self.traceback.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
         self.copy_traceback = QPushButton(self.tr("Copy traceback"))
         self.copy_traceback.clicked.connect(
             lambda: self._copy(self.task.traceback or "" if self.task else "")
@@ -207,9 +207,8 @@ class TaskDetailPane(QWidget):
         self.arguments.resizeColumnToContents(0)
         if task.traceback:
             self.traceback.setHtml(traceback_html(task.traceback))
-            # The end first: the exception and the frame that raised it.
-            bar = self.traceback.verticalScrollBar()
-            bar.setValue(bar.maximum())
+            # The end first: the exception and the frame that raised it (once laid out).
+            QTimer.singleShot(0, self.traceback, self._traceback_to_end)
         else:
             self.traceback.setPlainText(self.tr("No traceback: the task did not fail."))
         self.timeline.clear()
@@ -227,6 +226,10 @@ class TaskDetailPane(QWidget):
         self.copy_traceback.setEnabled(bool(task.traceback))
         if task.state == "FAILURE":
             self.tabs.setCurrentIndex(2)
+
+    def _traceback_to_end(self) -> None:
+        bar = self.traceback.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     def _summary_html(self, t: TaskDetail) -> str:
         rows: list[tuple[str, str]] = [
@@ -247,6 +250,8 @@ class TaskDetailPane(QWidget):
             )
         if t.lost_reason:
             rows.append((self.tr("Lost"), html.escape(t.lost_reason)))
+        if t.redelivery_reason:
+            rows.append((self.tr("Redelivery"), html.escape(t.redelivery_reason)))
         if t.retry_of:
             rows.append((self.tr("Retry of"), f'<a href="task:{t.retry_of}">{t.retry_of}</a>'))
         for retry in t.retried_as:

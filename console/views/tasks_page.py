@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QCoreApplication,
     QDateTime,
@@ -68,6 +69,8 @@ MOVABLE = frozenset({"PENDING"})
 NEEDS = {"retry": ("support", "admin"), "cancel": ("support", "admin"), "priority": ("admin",)}
 SETTINGS_FILTER = "tasks/filter"
 SETTINGS_READ = "tasks/read_groups"
+CHIP_CHARS = 40  # a chip's label beyond this is elided (its tooltip has it whole)
+MAX_TEXT = 200  # the backend's limit for the search text, a name and a user
 
 
 class TasksPage(QWidget):
@@ -128,6 +131,8 @@ class TasksPage(QWidget):
             self.tr("Search: id, task, error text, argument values (e.g. 1234)")
         )
         self.text.setClearButtonEnabled(True)
+        for line in (self.text, self.user):
+            line.setMaxLength(MAX_TEXT)
         self._pause = QTimer(self)
         self._pause.setSingleShot(True)
         self._pause.setInterval(FILTER_DELAY_MS)
@@ -258,7 +263,6 @@ class TasksPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(split, 1)
-        self._restore()
         self._update_buttons()
 
     # -- the link to one environment -------------------------------------------------------
@@ -278,10 +282,10 @@ class TasksPage(QWidget):
             c.detail_failed.connect(self.detail.show_failure),
             c.jobs_changed.connect(self.jobs.show_jobs),
             c.job_ended.connect(self._job_ended),
-            c.newer_hidden.connect(self._newer_hidden),
+            c.not_shown.connect(self._not_shown),
             c.job_shown.connect(self.jobs.select),
         ]
-        c.set_query(self.current_query(), force=True)
+        c.set_query(self.current_query().anchored(time.time()), force=True)
         if self.isVisible():
             c.start()
 
@@ -311,7 +315,9 @@ class TasksPage(QWidget):
         self._update_buttons()
 
     def set_environment(self, name: str, production: bool) -> None:
+        """The environment shown; its last filter and the groups read in it come back."""
         self.environment, self.production = name, production
+        self._restore()
 
     def add_task_names(self, names: set[str]) -> None:
         """Task names seen (in rows, in failure groups), offered by the name filter."""
@@ -400,6 +406,12 @@ class TasksPage(QWidget):
 
     def _filter_widgets_changed(self) -> None:
         ranged = self.time.currentData() == "range"
+        if ranged and not self.since.isVisible():  # just chosen: the last hour, to now
+            now = QDateTime.currentDateTime()
+            for edit, value in ((self.since, now.addSecs(-3600)), (self.until, now.addSecs(60))):
+                edit.blockSignals(True)
+                edit.setDateTime(value)
+                edit.blockSignals(False)
         self.since.setVisible(ranged)
         self.until.setVisible(ranged)
         if self.time.currentData() is None:
@@ -408,13 +420,18 @@ class TasksPage(QWidget):
 
     def _apply_filter(self) -> None:
         self._pause.stop()
-        query = self.current_query()
+        self.newer.hide()
+        query = self.current_query().anchored(time.time())
         self._show_chips(query)
-        if self.settings is not None:
-            self.settings.setValue(SETTINGS_FILTER, query.to_json())
+        if self.settings is not None and self.environment:
+            self.settings.setValue(self._key(SETTINGS_FILTER), query.to_json())
         if self.controller is not None:
             self._loading_since = time.perf_counter()
             self.controller.set_query(query)
+
+    def _key(self, name: str) -> str:
+        """A setting of this environment's (a group's signature means nothing elsewhere)."""
+        return f"{name}/{self.environment}"
 
     def _show_chips(self, query: TaskQuery) -> None:
         while self.chips.count():
@@ -422,10 +439,11 @@ class TasksPage(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        for key, label in chips(query, _tr_query, when):
+        for key, label in chips(query, _tr_query, when, state_text):
             chip = QToolButton()
-            chip.setText(f"{label}  ✕")
-            chip.setToolTip(self.tr("Remove this filter"))
+            short = label if len(label) <= CHIP_CHARS else label[: CHIP_CHARS - 1] + "…"
+            chip.setText(f"{short}  ✕")
+            chip.setToolTip(self.tr("{filter}\nClick to remove this filter").format(filter=label))
             chip.setObjectName(f"chip_{key}")
             chip.clicked.connect(lambda _c=False, key=key: self.remove_filter(key))
             self.chips.addWidget(chip)
@@ -447,9 +465,9 @@ class TasksPage(QWidget):
     def _restore(self) -> None:
         if self.settings is None:
             return
-        saved = self.settings.value(SETTINGS_FILTER)
+        saved = self.settings.value(self._key(SETTINGS_FILTER))
         query = TaskQuery.from_json(str(saved)) if saved else TaskQuery()
-        read = self.settings.value(SETTINGS_READ)
+        read = self.settings.value(self._key(SETTINGS_READ))
         try:
             raw = json.loads(read) if isinstance(read, str) else {}
         except ValueError:
@@ -490,6 +508,7 @@ class TasksPage(QWidget):
 
     def _model_reset(self) -> None:
         self.empty.hide()
+        self.count.setText(self.tr("loading…"))
         self._update_buttons()
 
     def _loaded(self, rows: int, seconds: float) -> None:
@@ -504,20 +523,27 @@ class TasksPage(QWidget):
     def _count_text(self) -> None:
         pages = self.model.pages
         rows = self.model.rowCount()
-        more = "" if pages.at_end else self.tr(" (more as you scroll)")
-        self.count.setText(self.tr("{n} tasks{more}").format(n=number(rows), more=more))
+        if pages.at_end:
+            self.count.setText(self.tr("{n} shown, all that match").format(n=number(rows)))
+        else:
+            self.count.setText(self.tr("{n} shown, more as you scroll").format(n=number(rows)))
 
-    def _newer_hidden(self, count: int) -> None:
-        self.newer.setText(self.tr("{n} newer tasks — show the newest").format(n=number(count)))
+    def _not_shown(self, count: int) -> None:
+        self.newer.setText(self.tr("{n} more tasks match now — show them").format(n=number(count)))
         self.newer.setVisible(count > 0)
         self.chip_row.setVisible(True)
 
     def _show_newest(self) -> None:
+        self.reapply()
+
+    def reapply(self) -> None:
+        """The filter applied again, now: its window ends now, the table read afresh."""
         self.newer.hide()
-        if self.controller is not None:
-            self.controller.set_query(self.current_query(), force=True)
+        self._apply_filter()
 
     def show_message(self, text: str) -> None:
+        if not shiboken6.isValid(self.message):
+            return  # an answer that arrived as the window closed
         self.message.setText(text)
         self.message.setStyleSheet(f"#tasksMessage {{ color: {BAD}; font-weight: 600; }}")
         self.message.setVisible(bool(text))
@@ -537,9 +563,12 @@ class TasksPage(QWidget):
     def select_group(self, signature: str) -> None:
         """Narrow the table to a failure group (as choosing it in the inbox does)."""
         self.inbox.select_signature(signature)
-        if self.inbox.current_signature() != signature:
-            self._group = (signature, signature[:12])
-            self._apply_filter()
+        row = self.inbox.currentRow()
+        group = self.inbox.group_at(row) if row >= 0 else None
+        label = group_title(group) if group is not None and group.signature == signature else None
+        self._group = (signature, label or signature[:12])
+        self._apply_filter()
+        self._update_buttons()
 
     def open_task(self, task_id: str) -> None:
         """Show ``task_id`` in full (and select its row if it is shown)."""
@@ -575,8 +604,8 @@ class TasksPage(QWidget):
 
     def _group_selected(self, group: FailureGroup | None) -> None:
         if self.settings is not None:
-            self.settings.setValue(SETTINGS_READ, json.dumps(self.inbox.read()))
-        self._group = (group.signature, group_title(group)[:60]) if group is not None else None
+            self.settings.setValue(self._key(SETTINGS_READ), json.dumps(self.inbox.read()))
+        self._group = (group.signature, group_title(group)) if group is not None else None
         self._apply_filter()
         self._update_buttons()
 
@@ -683,6 +712,8 @@ class TasksPage(QWidget):
         except BackendError as exc:
             self.show_message(problem_text(exc, self.tr))
             return
+        if not shiboken6.isValid(self.jobs):
+            return  # the window closed meanwhile; the job runs on, in the backend
         self.show_message("")
         self.jobs.select(view.job.job_id)
         self.status.emit(self.tr("{action} of {target} runs as job {job}").format(

@@ -123,19 +123,18 @@ def test_a_task_id_is_looked_up_and_the_tasks_found_can_be_chosen(
     assert lookups == [prefix]  # once, when the typing paused, not per key
     assert palette.candidates()[0] == ("task", prefix, f"Task {prefix}")
 
-    # The owner answers: the task found is offered after what was typed. One that the
-    # text does not name (an answer for an earlier text) is not.
+    # The owner answers: the task found comes first, in place of what was typed (a prefix
+    # opens nothing by itself). One that the text does not name (an answer for an
+    # earlier text) is not offered.
     found = TaskSummary(task_id=task_id, name="data_sync.sync_single_file", state="FAILURE",
                         created_at=time.time())  # fmt: skip
     other = TaskSummary(task_id=str(uuid.uuid4()), name="x", state="SUCCESS",
                         created_at=time.time())  # fmt: skip
     palette.show_tasks([found, other])
-    assert palette.candidates()[:2] == [
-        ("task", prefix, f"Task {prefix}"),
+    assert palette.candidates()[:1] == [
         ("task", task_id, f"Task {task_id} · data_sync.sync_single_file · FAILURE"),
     ]
-    assert all(kind != "task" or value != other.task_id for kind, value, _ in palette.candidates())
-    qtbot.keyClick(palette.edit, Qt.Key.Key_Down)
+    assert all(value not in (other.task_id, prefix) for _, value, _ in palette.candidates())
     with qtbot.waitSignal(palette.chosen, timeout=2000) as chosen:
         qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
     assert chosen.args == ["task", task_id]

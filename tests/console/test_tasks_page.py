@@ -466,9 +466,9 @@ def test_ctrl_k_and_a_pasted_id_open_the_task(
     palette = console.palette
     qtbot.waitUntil(palette.isVisible, timeout=5_000)
     qtbot.keyClicks(palette.edit, task_id[:8])
-    qtbot.waitUntil(lambda: any(c[1] == task_id for c in palette.candidates()), timeout=WAIT_MS)
-    row = next(i for i, c in enumerate(palette.candidates()) if c[1] == task_id)
-    palette.list.setCurrentRow(row)
+    # The task the ledger found comes first: Enter opens it.
+    qtbot.waitUntil(lambda: palette.candidates()[:1] == [("task", task_id, palette.candidates()[0][2])]
+                    and "·" in palette.candidates()[0][2], timeout=WAIT_MS)  # fmt: skip
     qtbot.keyClick(palette.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.task_id == task_id,
                     timeout=WAIT_MS)  # fmt: skip
@@ -547,10 +547,18 @@ def test_the_last_filter_is_remembered(qtbot: QtBot, tmp_path: Any) -> None:
     settings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
     first = TasksPage(TasksTableModel(), settings)
     qtbot.addWidget(first)
+    first.set_environment("staging", production=False)
     first.set_query(TaskQuery(state="FAILURE", user="bob", window="24h"))
     second = TasksPage(TasksTableModel(), settings)
     qtbot.addWidget(second)
+    second.set_environment("staging", production=False)
     assert second.current_query() == TaskQuery(state="FAILURE", user="bob", window="24h")
+    # Another environment has its own (a failure group there is not this one).
+    third = TasksPage(TasksTableModel(), settings)
+    qtbot.addWidget(third)
+    third.set_environment("production", production=True)
+    assert third.current_query() == TaskQuery()
+    third.set_environment("staging", production=False)
     assert {c.objectName() for c in second.chip_row.findChildren(QToolButton)} >= {
         "chip_state", "chip_user", "chip_time"}  # fmt: skip
 
@@ -608,3 +616,30 @@ def test_a_lost_reading_is_asked_again_and_a_failed_page_is_fetched_when_the_bac
     qtbot.waitUntil(lambda: page.model.rowCount() >= 40, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not page.message.isVisible(), timeout=WAIT_MS)
     assert {t.task_id for r in range(40) if (t := page.model.task_at(r))} <= set(sent)
+
+
+def test_a_task_that_ends_among_rows_already_read_is_counted_and_its_detail_follows(
+    qtbot: QtBot, console: Console, producer: Celery, backend_api: httpx.Client
+) -> None:
+    page = console.tasks_page
+    # Received now, run (and failed) in 6 s: by then a newer failure heads the table.
+    late = str(producer.send_task("data_sync.sync_single_file", args=["eta-1", "nina"],
+                                  kwargs={"unexpected": 1}, queue="data_sync",
+                                  countdown=6).id)  # fmt: skip
+    qtbot.waitUntil(lambda: ledger_task(backend_api, late) is not None, timeout=WAIT_MS)
+    page.set_query(TaskQuery(state="FAILURE", window="1h", time_field="finished", user="nina"))
+    newer = fail(producer, "data_sync.sync_single_file", ["eta-2", "nina"], {"unexpected": 1})
+    qtbot.waitUntil(lambda: newer in shown(page), timeout=WAIT_MS)
+    page.open_task(late)  # the user reads the waiting task in full
+    qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.task_id == late,
+                    timeout=WAIT_MS)  # fmt: skip
+    assert page.detail.task.state != "FAILURE"
+    # It fails: the pane follows, and the table says a task now matches that it does not show.
+    qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.state == "FAILURE",
+                    timeout=WAIT_MS)  # fmt: skip
+    assert late not in shown(page)
+    qtbot.waitUntil(page.newer.isVisible, timeout=WAIT_MS)
+    assert "1 more tasks match now" in page.newer.text()
+    qtbot.mouseClick(page.newer, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: {late, newer} <= set(shown(page)), timeout=WAIT_MS)
+    assert not page.newer.isVisible()

@@ -633,7 +633,7 @@ def test_a_task_that_ends_among_rows_already_read_is_counted_and_its_detail_foll
     page.open_task(late)  # the user reads the waiting task in full
     qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.task_id == late,
                     timeout=WAIT_MS)  # fmt: skip
-    assert page.detail.task.state != "FAILURE"
+    assert page.detail.task is not None and page.detail.task.state != "FAILURE"
     # It fails: the pane follows, and the table says a task now matches that it does not show.
     qtbot.waitUntil(lambda: page.detail.task is not None and page.detail.task.state == "FAILURE",
                     timeout=WAIT_MS)  # fmt: skip

@@ -104,6 +104,13 @@ def test_a_killed_workers_task_awaits_redelivery_then_runs_again_and_keeps_its_s
     client, broker = stack.backend, redis.Redis.from_url(stack.url)
     worker = start_worker(stack.run_dir, stack.url, "victim", concurrency=1, env=env)
     try:
+
+        def knows_timeout() -> bool:  # the worker told the backend (asked 0, 10, 30 s in)
+            workers = client.get("/api/v1/workers").json()
+            return any(w["hostname"] == "victim@taskdeck"
+                       and w["visibility_timeout_s"] == VISIBILITY_TIMEOUT_S for w in workers)  # fmt: skip
+
+        wait_for(knows_timeout, 40, "the backend to know the worker's visibility timeout")
         reply = client.post("/api/v1/tasks", json={"name": "data_sync.sync_single_file",
                                                    "args": [file_id, "vera"], "user": "vera"})  # fmt: skip
         assert reply.status_code == 202, reply.text
@@ -111,6 +118,7 @@ def test_a_killed_workers_task_awaits_redelivery_then_runs_again_and_keeps_its_s
         url = f"/api/v1/tasks/{task_id}"
         wait_for(lambda: client.get(url).json()["state"] == "STARTED", 20, "the task to start")
         assert used_slots(client, "vera") == 1
+
         due = unacked_taken_at(broker, task_id) + VISIBILITY_TIMEOUT_S
         old_pid = worker.pid
         kill_whole(worker)

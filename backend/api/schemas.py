@@ -148,10 +148,15 @@ class FilterBody(Strict):
     lost: bool | None = Field(
         default=None, description="true: only tasks the broker lost; false: none of them"
     )
+    retried: bool | None = Field(
+        default=None,
+        description="true: only tasks TaskDeck retried already; false: none of them (with "
+        "another field: alone it would name nearly the whole ledger)",
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> FilterBody:
-        if not any(v is not None for v in self.model_dump().values()):
+        if not any(v is not None for k, v in self.model_dump().items() if k != "retried"):
             raise ValueError("the filter is empty; give at least one of its fields, or task_ids")
         return self
 

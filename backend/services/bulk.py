@@ -61,6 +61,8 @@ def selection(f: TaskFilter | None) -> dict[str, Any]:
              "queue": f.queue, "since": f.since, "until": f.until}  # fmt: skip
     if f.lost is not None:  # named only when given, so earlier jobs keep their digest
         named["lost"] = f.lost
+    if f.retried is not None:
+        named["retried"] = f.retried
     return named
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     and_,
     cast,
+    exists,
     func,
     literal_column,
     select,
@@ -60,6 +61,10 @@ class LedgerQueries:
             cond.append(tasks.c.signature == f.signature)
         if f.lost is not None:
             cond.append(tasks.c.lost_at.is_not(None) if f.lost else tasks.c.lost_at.is_(None))
+        if f.retried is not None:  # a retry names its original (ix_tasks_retry_of)
+            retry = tasks.alias("retry")
+            has_retry = exists(select(retry.c.task_id).where(retry.c.retry_of == tasks.c.task_id))
+            cond.append(has_retry if f.retried else ~has_retry)
         if f.since is not None:
             cond.append(tasks.c.created_at >= f.since)
         if f.until is not None:

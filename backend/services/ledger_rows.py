@@ -26,6 +26,7 @@ class TaskFilter:
     finished_until: float | None = None  # ended before
     signature: str | None = None
     lost: bool | None = None  # True: only tasks marked lost; False: none of them
+    retried: bool | None = None  # True: only tasks retried already (a retry names them)
 
 
 # The columns a task list reads: the summary's fields.

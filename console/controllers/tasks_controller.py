@@ -366,6 +366,15 @@ class TasksController(QObject):
         assert isinstance(answer, BulkDryRun)
         return answer
 
+    async def left_out(self, action: BulkAction, target: Target, plan: BulkDryRun) -> int:
+        """Of a filter that leaves out tasks retried already, how many it leaves out."""
+        if target.filter is None or target.filter.get("retried") is not False:
+            return 0
+        every = dict(target.filter)
+        del every["retried"]
+        whole = await self.dry_run(action, Target(target.label, filter=every), None)
+        return max(whole.total - plan.total, 0)
+
     async def run(
         self, action: BulkAction, target: Target, reason: str, priority: int | None
     ) -> JobView:

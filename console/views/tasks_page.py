@@ -673,9 +673,11 @@ class TasksPage(QWidget):
                       if g.signature == signature), None)  # fmt: skip
         if group is None:
             return
+        # Each failed task once: those retried already (their retries are in the group too,
+        # if they failed again) are left out, so retrying a group twice does not double it.
         target = Target(
             label=self.tr("failure group “{group}”").format(group=group_title(group)[:80]),
-            filter={"failure_group": group.signature},
+            filter={"failure_group": group.signature, "retried": False},
         )
         self._questions.run(self._act("retry", target, None), key="act")
 
@@ -689,6 +691,7 @@ class TasksPage(QWidget):
             plan = await controller.dry_run(
                 action, target, current if action == "priority" else None
             )
+            left_out = await controller.left_out(action, target, plan)
         except BackendError as exc:
             self.show_message(problem_text(exc, self.tr))
             return
@@ -697,7 +700,7 @@ class TasksPage(QWidget):
         dialog = ActionDialog(
             f"{names[action]} — {self.environment}" if self.environment else names[action],
             self.tr("{action}: {target}").format(action=names[action], target=target.label),
-            plan, action, production, current, self,
+            plan, action, production, current, self, left_out,
         )  # fmt: skip
         self.dialog = dialog
         try:

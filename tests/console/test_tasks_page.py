@@ -285,6 +285,20 @@ def test_retrying_a_group_retries_each_failed_task_once_shown_in_progress_summar
         return any(e.job_id == job_id and e.action == "bulk_retry" for e in audit.entries())
 
     qtbot.waitUntil(has_entry, timeout=WAIT_MS)
+    # The retries fail as their originals did and join the group. Retrying the group again
+    # retries them, and leaves out the originals, retried already.
+    retries = [t["task_id"] for t in backend_api.get("/api/v1/tasks", params={
+        "group": signature, "limit": 1000}).json()["items"] if t["retry_of"] in originals]  # fmt: skip
+    qtbot.waitUntil(lambda: failed_in_ledger(backend_api, retries), timeout=30000)
+    console.window.show_page("tasks")
+    qtbot.mouseClick(page.retry_group, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog is not None, timeout=WAIT_MS)
+    again = page.dialog
+    assert again is not None
+    assert "Dry run: 4 tasks" in again.plan_label.text()
+    assert "4 more tasks of the group were retried already" in again.plan_label.text()
+    assert {again.samples.item(i).text() for i in range(4)} == set(retries)
+    again.reject()
 
 
 def test_a_repeated_request_after_a_dropped_answer_retries_each_task_once(

@@ -63,7 +63,7 @@ async def bulk(body: BulkIn, services: ServicesDep, who: LimitedSupport) -> Any:
             signature=body.filter.failure_group, name=body.filter.name,
             state=body.filter.state, user=body.filter.user, queue=body.filter.queue,
             since=as_epoch(body.filter.since), until=as_epoch(body.filter.until),
-            lost=body.filter.lost,
+            lost=body.filter.lost, retried=body.filter.retried,
         )  # fmt: skip
     req = BulkRequest(
         action=body.action, reason=body.reason, idempotency_key=body.idempotency_key,

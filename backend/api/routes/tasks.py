@@ -198,6 +198,10 @@ def list_tasks(
         bool | None,
         Query(description="true: only tasks the broker lost (lost_at set); false: none of them"),
     ] = None,
+    retried: Annotated[
+        bool | None,
+        Query(description="true: only tasks TaskDeck retried already; false: none of them"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=500, description="next_cursor of the previous page")
@@ -208,6 +212,7 @@ def list_tasks(
         state=state, name=name, user=user, queue=queue, q=q,
         since=as_epoch(since), until=as_epoch(until), lost=lost, signature=group,
         finished_since=as_epoch(finished_since), finished_until=as_epoch(finished_until),
+        retried=retried,
     )  # fmt: skip
     items, next_cursor = services.ledger.list_tasks(f, limit, cursor)
     return TaskPage(

@@ -51,9 +51,10 @@ class ActionDialog(QDialog):
         environment: str | None = None,
         current_priority: int | None = None,
         parent: QWidget | None = None,
+        left_out: int = 0,
     ) -> None:
         """``environment``: the name to type before a bulk action on production (None: no
-        such question)."""
+        such question); ``left_out``: tasks of the group not touched, retried already."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
@@ -64,7 +65,13 @@ class ActionDialog(QDialog):
         head.setWordWrap(True)
         head.setStyleSheet("font-weight: 600;")
         layout.addWidget(head)
-        self.plan_label = QLabel(self._plan_text(plan))
+        text = self._plan_text(plan)
+        if left_out:
+            text += "\n" + self.tr(
+                "{n} more tasks of the group were retried already and are left out (their "
+                "retries, if they failed again, are in the count above)."
+            ).format(n=number(left_out))
+        self.plan_label = QLabel(text)
         self.plan_label.setWordWrap(True)
         self.plan_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.plan_label)

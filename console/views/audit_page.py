@@ -197,15 +197,20 @@ class AuditPage(QWidget):
         self._wanting = False
         self.message.hide()
         if reset:
+            chosen = self.selected_entry()
             self.model.set_rows(entries)
             self._loaded = True
-            self.table.scrollToTop()
-            self._show_detail(None)
+            kept = next((r for r, e in enumerate(entries) if chosen and e.id == chosen.id), None)
+            if kept is None:  # the entry read before is not among these: nothing chosen
+                self.table.scrollToTop()
+                self._show_detail(None)
+            else:  # read again (a refresh): the entry being read stays chosen
+                self.table.selectRow(kept)
         else:
             self.model.append(entries)
         self._update_empty()
         # A page that does not fill the table cannot be scrolled: the next one is wanted now.
-        QTimer.singleShot(0, self._scrolled)
+        QTimer.singleShot(0, self, self._scrolled)
 
     def set_at_end(self, at_end: bool) -> None:
         self.at_end = at_end

@@ -60,7 +60,7 @@ def traceback_html(text: str) -> str:
         else:
             out.append(escaped)
     body = "<br>".join(out).replace("  ", "&nbsp;&nbsp;")
-    return f'<div style="font-family:monospace; white-space:pre">{body}</div>'
+    return f'<div style="font-family:monospace; white-space:pre-wrap">{body}</div>'
 
 
 def pretty(value: Any) -> str:

@@ -1,6 +1,6 @@
 """Scenes for the screenshots beyond each page as it opens: the Tasks page narrowed to a
 failure group with a failed task in full, a bulk retry of that group run through its
-dialog (progress and summary), and the Audit page that recorded it.
+dialog (its progress bar and summary), and the Audit page that recorded it.
 
 Each scene drives the real widgets, as a user would, and yields its name once the window
 shows it; the caller takes the pictures. A scene whose data is missing (no failure yet)
@@ -48,12 +48,13 @@ async def scenes(console: Console) -> AsyncIterator[str]:
     dialog.reason.setText("Demo: the file server is back; retry the group")
     dialog.confirm.click()
     await _until(lambda: page.jobs.current_job() is not None, 10.0)
-    yield "tasks-bulk-progress"
     job_id = page.jobs.current_job()
     controller = page.controller
+    # A group of the sandbox's size is retried within the panel's first look at the job:
+    # the picture shows its progress bar full and its summary.
     await _until(lambda: controller is not None and job_id in controller.jobs
                  and controller.jobs[job_id].ended)  # fmt: skip
-    yield "tasks-bulk-summary"
+    yield "tasks-bulk-job"
     if "audit" in window.page_keys():
         window.show_page("audit")
         audit = console.audit_page

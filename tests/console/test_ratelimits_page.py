@@ -32,6 +32,7 @@ from taskdeck_core.net import LOOPBACK, free_port
 from taskdeck_dev.stack import running_prometheus
 from tests.conftest import TOKENS, TOKENS_ENV, Server
 from tests.console.conftest import run_coro
+from tests.fault_proxy import fault_proxy
 from tests.helpers import api
 
 pytestmark = pytest.mark.integration
@@ -272,3 +273,26 @@ def test_a_backend_that_does_not_answer_is_said_so(
         run_coro(qtbot, controller.aclose())
         run_coro(qtbot, client.aclose())
         reader.close()
+
+
+def test_a_backend_gone_away_is_said_so_and_the_message_goes_when_it_answers(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, backend: Server, prometheus: Server
+) -> None:
+    with fault_proxy(backend.url) as proxy:
+        shown, controller, client, reader = opened(qtbot, proxy.url, prometheus.url)
+        try:
+            qtbot.waitUntil(lambda: bool(shown.tier_rows()), timeout=WAIT_MS)
+            tiers = shown.tier_rows()
+            proxy.down = True
+            controller.refresh()
+            qtbot.waitUntil(lambda: shown.message_text() != "", timeout=WAIT_MS)
+            assert shown.message_text().startswith("The rate limits could not be read")
+            assert shown.tier_rows() == tiers  # what was read stays
+            proxy.down = False
+            controller.refresh()
+            qtbot.waitUntil(lambda: shown.message_text() == "", timeout=WAIT_MS)
+            assert not shown.message.isVisibleTo(shown)
+        finally:
+            run_coro(qtbot, controller.aclose())
+            run_coro(qtbot, client.aclose())
+            reader.close()

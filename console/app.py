@@ -24,14 +24,18 @@ from console.controllers.connections_controller import ConnectionsController
 from console.controllers.live_controller import LiveController
 from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
+from console.controllers.quotas_controller import QuotasController
+from console.controllers.ratelimits_controller import RateLimitsController
 from console.controllers.tasks_controller import TasksController
 from console.controllers.trend_controller import TrendController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
+from console.domain.task_query import TaskQuery
 from console.models.format import translated
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
+from console.models.quotas_table_model import QuotasTableModel
 from console.models.services_table_model import ServicesTableModel
 from console.models.tasks_table_model import TasksTableModel
 from console.models.workers_table_model import WorkersTableModel
@@ -52,16 +56,15 @@ from console.views.main_window import MainWindow
 from console.views.overview_page import OverviewPage
 from console.views.plots.trend_plot import TrendPlot
 from console.views.queues_page import QueuesPage
+from console.views.quotas_page import QuotasPage
+from console.views.ratelimits_page import RateLimitsPage
 from console.views.tasks_page import TasksPage
 from console.views.workers_page import WorkersPage
 
 log = logging.getLogger("taskdeck.console")
 
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
-LATER_PAGES = (
-    ("quotas", "Quotas"), ("ratelimits", "Rate limits"), ("alerts", "Alerts"),
-    ("reports", "Reports"),
-)  # fmt: skip
+LATER_PAGES = (("alerts", "Alerts"), ("reports", "Reports"))
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
@@ -94,10 +97,13 @@ class Link:
     worker_trend: TrendController
     tasks: TasksController
     audit: AuditController
+    quotas: QuotasController
+    ratelimits: RateLimitsController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
-                self.worker_trend, self.tasks, self.audit)  # fmt: skip
+                self.worker_trend, self.tasks, self.audit, self.quotas, self.quotas.trend,
+                self.ratelimits)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -107,7 +113,8 @@ class Link:
         await asyncio.gather(
             self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
-            self.tasks.aclose(), self.audit.aclose(),
+            self.tasks.aclose(), self.audit.aclose(), self.quotas.aclose(),
+            self.ratelimits.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -142,12 +149,15 @@ class Console(QObject):
         self.workers_model = WorkersTableModel()
         self.messages_model = MessagesTableModel()
         self.tasks_model = TasksTableModel()
+        self.quotas_model = QuotasTableModel()
         self.window = MainWindow(settings)
         self.overview_page = OverviewPage()
         self.queues_page = QueuesPage(self.queues_model, self.messages_model)
         self.workers_page = WorkersPage(self.workers_model)
         self.tasks_page = TasksPage(self.tasks_model, settings)
         self.audit_page = AuditPage()
+        self.quotas_page = QuotasPage(self.quotas_model)
+        self.ratelimits_page = RateLimitsPage()
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
         w.add_page("overview", _tr("Overview"), self.overview_page)
@@ -156,6 +166,8 @@ class Console(QObject):
             "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
         )
         w.add_page("tasks", _tr("Tasks"), self.tasks_page, self.tasks_page.text.setFocus)
+        w.add_page("quotas", _tr("Quotas"), self.quotas_page)
+        w.add_page("ratelimits", _tr("Rate limits"), self.ratelimits_page)
         w.add_page("audit", _tr("Audit"), self.audit_page)
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
@@ -172,6 +184,9 @@ class Console(QObject):
         self.overview_page.failures_wanted.connect(self.open_failures)
         self.tasks_page.status.connect(w.show_message)
         self.tasks_page.audit_wanted.connect(self.open_audit_of)
+        self.quotas_page.open_tasks.connect(self.open_tasks_of)
+        self.quotas_page.status.connect(w.show_message)
+        self.ratelimits_page.status.connect(w.show_message)
         a = self.audit_page
         a.filters_changed.connect(lambda f: self.link and self.link.audit.set_filters(f))
         a.more_wanted.connect(lambda: self.link and self.link.audit.load_more())
@@ -234,6 +249,8 @@ class Console(QObject):
             worker_trend=TrendController(prometheus, WORKER_TREND),
             tasks=TasksController(backend, self.tasks_model),
             audit=AuditController(backend),
+            quotas=QuotasController(backend, prometheus),
+            ratelimits=RateLimitsController(backend, prometheus),
         )  # fmt: skip
         self._wire(link)
         self.link = link
@@ -241,6 +258,9 @@ class Console(QObject):
         self.tasks_page.set_environment(name, production)
         self.tasks_page.attach(link.tasks)
         link.audit.set_filters(self.audit_page.filters())
+        self.quotas_page.attach(link.quotas)
+        link.quotas.start()
+        self.ratelimits_page.attach(link.ratelimits)
         statuses = [link.connections.status(kind) for kind in ServiceKind]
         self.services_model.set_rows(statuses)
         for status in statuses:
@@ -276,7 +296,8 @@ class Console(QObject):
         link.overview.alerts_changed.connect(o.show_alerts)
         link.messages.messages_changed.connect(q.show_messages)
         link.messages.role_changed.connect(q.set_role)
-        link.messages.role_changed.connect(self.tasks_page.set_role)  # one /me per connection
+        for page in (self.tasks_page, self.quotas_page):  # one /me per connection
+            link.messages.role_changed.connect(page.set_role)
         link.messages.busy_changed.connect(q.set_busy)
         link.messages.action_done.connect(w.show_message)
         link.messages.action_failed.connect(w.show_message)
@@ -328,6 +349,8 @@ class Console(QObject):
         self.tasks_model.reset()
         self.tasks_page.clear()
         self.audit_page.clear()
+        self.quotas_page.clear()
+        self.ratelimits_page.clear()
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
 
@@ -414,6 +437,11 @@ class Console(QObject):
         """The Tasks page, showing ``task_id`` in full."""
         self.window.show_page("tasks")
         self.tasks_page.open_task(task_id)
+
+    def open_tasks_of(self, user: str) -> None:
+        """The Tasks page, showing ``user``'s tasks that hold quota slots (not finished)."""
+        self.tasks_page.set_query(TaskQuery(user=user))
+        self.window.show_page("tasks")
 
     def open_job(self, job_id: str) -> None:
         """The Tasks page's jobs panel, showing ``job_id``."""
@@ -508,6 +536,7 @@ class Console(QObject):
             "queues": self.queues_page.queues.proxy,
             "workers": self.workers_page.workers.proxy,
             "tasks": self.tasks_model,
+            "quotas": self.quotas_model,
             "connections": self.services_model,
         }.get(page)
 

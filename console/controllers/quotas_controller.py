@@ -34,7 +34,7 @@ from taskdeck_core.api_types import QuotaLimitChanged, QuotaReconciled, QuotaRow
 
 REFRESH_S = 5.0
 # The slots a user holds over the last hour (docs/metrics.md: gauge, label ``user``).
-QUOTA_TREND = "taskdeck_quota_used{{user={value}}}"
+QUOTA_TREND = "sum(taskdeck_quota_used{{user={value}}})"  # one series, named as the user
 
 
 def _tr(text: str) -> str:

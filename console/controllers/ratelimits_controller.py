@@ -25,7 +25,7 @@ STATS_WINDOW = 30  # buckets, as many as the anomaly detector judges over
 TREND_WINDOW_S = 3600.0
 # Rejections per second, each averaged over the hour before it, per tier and endpoint class.
 REJECTIONS_QUERY = (
-    "label_join(sum by (tier, endpoint) (rate(taskdeck_ratelimit_rejections_total[1h])), "
+    "label_join(sum by (tier, endpoint) (increase(taskdeck_ratelimit_rejections_total[1m])), "
     '"series", " / ", "tier", "endpoint")'
 )
 
@@ -35,7 +35,7 @@ class RateLimitsController(QObject):
     rejections_changed = Signal(list)  # list[Rejection], newest first
     stats_changed = Signal(object)  # RateLimitStats
     config_changed = Signal(object)  # RateLimitConfig
-    series_changed = Signal(list)  # list[Series]: rejections/s, one per "tier / endpoint"
+    series_changed = Signal(list)  # list[Series]: rejections a minute, one per "tier / endpoint"
     series_failed = Signal(str)  # Prometheus could not be read: why
     failed = Signal(str)  # the backend could not be read: why ("" once it answers again)
 

@@ -225,8 +225,8 @@ class RateLimitsPage(QWidget):
         ev_layout.addWidget(self.list_heading)
         ev_layout.addWidget(self.evidence_list)
 
-        self.trend = TrendPlot(self.tr("Rejections per tier and endpoint (rate over 1 h)"),
-                               unit=self.tr("rejections/s"))  # fmt: skip
+        self.trend = TrendPlot(self.tr("Rejections per tier and endpoint (1 h)"),
+                               unit=self.tr("rejections/min"))  # fmt: skip
         self.trend.set_window(3600.0)
         self.stats = QLabel("")
         self.stats.setWordWrap(True)

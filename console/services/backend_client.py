@@ -109,7 +109,7 @@ class BackendClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, model: TypeAdapter[T], method: str, path: str, **kwargs: Any) -> T:
+    async def call(self, model: TypeAdapter[T], method: str, path: str, **kwargs: Any) -> T:
         """One request; its answer parsed into ``model``, or BackendError saying what failed."""
         try:
             try:
@@ -162,14 +162,14 @@ class BackendClient:
         )  # fmt: skip
 
     async def me(self) -> Me:
-        return await self._call(_ME, "GET", "/api/v1/me")
+        return await self.call(_ME, "GET", "/api/v1/me")
 
     async def environment(self) -> Environment:
         """The watched system as the backend learned it, and what TaskDeck can do there."""
-        return await self._call(_ENVIRONMENT, "GET", "/api/v1/environment")
+        return await self.call(_ENVIRONMENT, "GET", "/api/v1/environment")
 
     async def queues(self) -> list[QueueSummary]:
-        return await self._call(_QUEUES, "GET", "/api/v1/queues")
+        return await self.call(_QUEUES, "GET", "/api/v1/queues")
 
     async def queue_messages(
         self, queue: str, offset: int = 0, limit: int = 100, search: str | None = None
@@ -179,24 +179,24 @@ class BackendClient:
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if search:
             params["q"] = search
-        return await self._call(_MESSAGES, "GET", f"/api/v1/queues/{queue}/messages", params=params)
+        return await self.call(_MESSAGES, "GET", f"/api/v1/queues/{queue}/messages", params=params)
 
     async def workers(self) -> list[WorkerInfo]:
-        return await self._call(_WORKERS, "GET", "/api/v1/workers")
+        return await self.call(_WORKERS, "GET", "/api/v1/workers")
 
     async def task_stats(self, window_s: float) -> TaskStats:
         """Tasks that succeeded and failed in the last ``window_s`` seconds, per the ledger."""
-        return await self._call(
+        return await self.call(
             _TASK_STATS, "GET", "/api/v1/stats/tasks", params={"window_s": round(window_s)}
         )
 
     async def cancel(self, task_id: str, reason: str) -> ActionResult:
-        return await self._call(
+        return await self.call(
             _ACTION, "POST", f"/api/v1/tasks/{task_id}/cancel", json={"reason": reason}
         )
 
     async def set_priority(self, task_id: str, priority: int, reason: str) -> ActionResult:
-        return await self._call(
+        return await self.call(
             _ACTION,
             "POST",
             f"/api/v1/tasks/{task_id}/priority",
@@ -225,22 +225,22 @@ class BackendClient:
             body["task_ids"] = task_ids or []
         if priority is not None:
             body["priority"] = priority
-        return await self._call(_BULK, "POST", "/api/v1/actions/bulk", json=body)
+        return await self.call(_BULK, "POST", "/api/v1/actions/bulk", json=body)
 
     async def bulk_job(self, job_id: str) -> BulkJob:
-        return await self._call(_JOB, "GET", f"/api/v1/actions/bulk/{job_id}")
+        return await self.call(_JOB, "GET", f"/api/v1/actions/bulk/{job_id}")
 
     async def bulk_jobs(self, limit: int = 20, mine: bool = True) -> list[BulkJob]:
         """Recent bulk jobs, newest first (with ``mine``, only the caller's)."""
         params = {"limit": limit, "mine": "true" if mine else "false"}
-        return await self._call(_JOBS, "GET", "/api/v1/actions/bulk", params=params)
+        return await self.call(_JOBS, "GET", "/api/v1/actions/bulk", params=params)
 
     async def bulk_items(
         self, job_id: str, outcome: str | None = None, limit: int = 200, cursor: str | None = None
     ) -> BulkItemPage:
         """A page of a job's items (with ``outcome``, those that came to it)."""
         params = _given({"outcome": outcome, "limit": limit, "cursor": cursor})
-        return await self._call(
+        return await self.call(
             _ITEMS, "GET", f"/api/v1/actions/bulk/{job_id}/items", params=params
         )
 
@@ -250,21 +250,21 @@ class BackendClient:
         """A page of tasks newest first; ``filters`` as GET /api/v1/tasks names them
         (state, name, user, queue, group, q, since, until, lost)."""
         params = _given({**filters, "limit": limit, "cursor": cursor})
-        return await self._call(_TASKS, "GET", "/api/v1/tasks", params=params)
+        return await self.call(_TASKS, "GET", "/api/v1/tasks", params=params)
 
     async def task(self, task_id: str) -> TaskDetail:
-        return await self._call(_TASK, "GET", f"/api/v1/tasks/{task_id}")
+        return await self.call(_TASK, "GET", f"/api/v1/tasks/{task_id}")
 
     async def failure_groups(
         self, since: float | None, until: float | None = None, buckets: int = 0
     ) -> list[FailureGroup]:
         """Failures grouped by signature in [since, until), each with ``buckets`` counts."""
         params = _given({"since": since, "until": until, "buckets": buckets or None})
-        return await self._call(_GROUPS, "GET", "/api/v1/failures/groups", params=params)
+        return await self.call(_GROUPS, "GET", "/api/v1/failures/groups", params=params)
 
     async def audit(
         self, filters: dict[str, Any], limit: int = 100, cursor: str | None = None
     ) -> AuditPage:
         """Audit entries newest first; ``filters``: user, action, since, until, task_id."""
         params = _given({**filters, "limit": limit, "cursor": cursor})
-        return await self._call(_AUDIT, "GET", "/api/v1/audit", params=params)
+        return await self.call(_AUDIT, "GET", "/api/v1/audit", params=params)

@@ -172,7 +172,7 @@ class PrometheusReader:
         if self._owns_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _call(self, what: str, fn: Callable[[], T]) -> T:
+    async def call(self, what: str, fn: Callable[[], T]) -> T:
         """``fn()`` in the executor within ``timeout_s``; any failure as a PrometheusError."""
         if self._closed:
             raise PrometheusError(f"{what} at {self._shown_url} failed: the reader is closed")
@@ -208,13 +208,13 @@ class PrometheusReader:
             )
             return response.status_code == 200
 
-        return await self._call("readiness check", get)
+        return await self.call("readiness check", get)
 
     async def instant(self, query: str) -> list[tuple[dict[str, str], float]]:
         """The query's value now: (labels, value) per series; a scalar has no labels."""
         what = f"query {_short(query)!r}"
         params = {"timeout": f"{self.timeout_s:g}s"}
-        result = await self._call(what, lambda: self._client.custom_query(query, params=params))
+        result = await self.call(what, lambda: self._client.custom_query(query, params=params))
         try:
             return _parse_instant(result)
         except (ValueError, KeyError, TypeError, IndexError) as exc:
@@ -244,7 +244,7 @@ class PrometheusReader:
         end_dt = datetime.fromtimestamp(end_s, tz=UTC)
         what = f"range query {_short(query)!r}"
         params = {"timeout": f"{self.timeout_s:g}s"}
-        result = await self._call(
+        result = await self.call(
             what,
             lambda: self._client.custom_query_range(
                 query, start_dt, end_dt, step=f"{step:g}", params=params

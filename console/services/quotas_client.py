@@ -1,6 +1,6 @@
 """The backend's quota routes, for the Quotas page. No Qt here.
 
-Each function takes the console's BackendClient and goes through its one request path,
+Each function takes the console's BackendClient and goes through its one request path (``call``),
 so failures raise BackendError with the backend's own explanation, as every other call.
 """
 
@@ -37,7 +37,7 @@ def _user_path(user: str) -> str:
 
 async def quotas(client: BackendClient) -> list[QuotaRow]:
     """Every user with a slot or a limit of their own: used, limit and drift."""
-    return await client._call(_ROWS, "GET", "/api/v1/quotas")
+    return await client.call(_ROWS, "GET", "/api/v1/quotas")
 
 
 async def set_quota_limit(
@@ -45,12 +45,12 @@ async def set_quota_limit(
 ) -> QuotaLimitChanged:
     """Set how many tasks ``user`` may have queued or running at once (admin)."""
     body = {"limit": limit, "reason": reason}
-    return await client._call(_CHANGED, "PUT", _user_path(user), json=body)
+    return await client.call(_CHANGED, "PUT", _user_path(user), json=body)
 
 
 async def reconcile_quota(client: BackendClient, user: str, reason: str) -> QuotaReconciled:
     """Make ``user``'s slots exactly their open tasks in the ledger (admin)."""
-    return await client._call(
+    return await client.call(
         _RECONCILED, "POST", _user_path(user) + "/reconcile", json={"reason": reason}
     )
 

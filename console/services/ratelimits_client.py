@@ -20,19 +20,19 @@ _ANOMALIES = TypeAdapter(list[Anomaly])
 
 async def config(backend: BackendClient) -> RateLimitConfig:
     """The tiers' limits per endpoint class, the window, and which user is in which tier."""
-    return await backend._call(_CONFIG, "GET", f"{PREFIX}/config")
+    return await backend.call(_CONFIG, "GET", f"{PREFIX}/config")
 
 
 async def stats(backend: BackendClient, window: int = 15) -> RateLimitStats:
     """Requests and rejections per endpoint class and tier over the last ``window`` buckets."""
-    return await backend._call(_STATS, "GET", f"{PREFIX}/stats", params={"window": window})
+    return await backend.call(_STATS, "GET", f"{PREFIX}/stats", params={"window": window})
 
 
 async def events(backend: BackendClient, limit: int = 100) -> list[Rejection]:
     """The latest rejections (429 answers), newest first."""
-    return await backend._call(_EVENTS, "GET", f"{PREFIX}/events", params={"limit": limit})
+    return await backend.call(_EVENTS, "GET", f"{PREFIX}/events", params={"limit": limit})
 
 
 async def anomalies(backend: BackendClient) -> list[Anomaly]:
     """Keys, endpoints or addresses far outside their own normal, with the evidence."""
-    return await backend._call(_ANOMALIES, "GET", f"{PREFIX}/anomalies")
+    return await backend.call(_ANOMALIES, "GET", f"{PREFIX}/anomalies")

@@ -240,9 +240,7 @@ class BackendClient:
     ) -> BulkItemPage:
         """A page of a job's items (with ``outcome``, those that came to it)."""
         params = _given({"outcome": outcome, "limit": limit, "cursor": cursor})
-        return await self.call(
-            _ITEMS, "GET", f"/api/v1/actions/bulk/{job_id}/items", params=params
-        )
+        return await self.call(_ITEMS, "GET", f"/api/v1/actions/bulk/{job_id}/items", params=params)
 
     async def tasks(
         self, filters: dict[str, Any], limit: int = 100, cursor: str | None = None

@@ -395,6 +395,59 @@ class WorkerInfo(WorkerFacts):
     last_heartbeat_age_s: float
 
 
+DETAIL_CAP = 200  # items of each list in a WorkerDetail, at most
+
+
+class WorkerTask(ApiModel):
+    """A task a worker holds: running (active), prefetched (reserved) or waiting for its
+    eta/countdown (scheduled), as the worker itself reported it."""
+
+    task_id: str
+    name: str | None = None
+    args: str = Field(default="", description="a short repr of its positional arguments")
+    eta: str | None = Field(default=None, description="when it is due (scheduled tasks; ISO 8601)")
+    priority: int | None = None
+    worker_pid: int | None = Field(default=None, description="the pool process running it")
+
+
+class WorkerDetail(ApiModel):
+    """What one worker said of itself when asked (Celery's inspect, that worker only)."""
+
+    hostname: str
+    status: WorkerStatus
+    replied: bool = Field(
+        description="the worker answered within the timeout; false for an offline worker, "
+        "which is not asked"
+    )
+    detail: str | None = Field(default=None, description="why there is no answer, if not")
+    timeout_s: float = Field(description="how long the worker was given to answer each question")
+    active: list[WorkerTask] = Field(default=[], description=f"at most {DETAIL_CAP}")
+    reserved: list[WorkerTask] = Field(
+        default=[], description=f"prefetched, not yet running; at most {DETAIL_CAP}"
+    )
+    scheduled: list[WorkerTask] = Field(
+        default=[], description=f"held until their eta/countdown; at most {DETAIL_CAP}"
+    )
+    registered: list[str] = Field(
+        default=[], description=f"task names it can run; at most {DETAIL_CAP}"
+    )
+    totals: dict[str, int] = Field(
+        default={},
+        description="how many items each list (active, reserved, scheduled, registered) had "
+        f"before it was cut to {DETAIL_CAP}",
+    )
+    pool: str | None = None
+    concurrency: int | None = None
+    processes: list[int] = Field(default=[], description="its pool's process ids")
+    prefetch_count: int | None = None
+    queues: list[str] = Field(default=[], description="the queues it consumes from")
+    sw_ver: str | None = None
+    pid: int | None = None
+    down_since: float | None = Field(
+        default=None, description="an offline worker's last heartbeat (epoch seconds)"
+    )
+
+
 # -- task counts ---------------------------------------------------------------
 
 

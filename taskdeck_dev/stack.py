@@ -151,8 +151,10 @@ def start_worker(
     concurrency: int = 2,
     queues: str = "data_sync,scheduled,default",
     env: dict[str, str] | None = None,
+    prefetch_multiplier: int | None = None,
 ) -> ManagedProcess:
-    """A prefork Celery worker ``name@taskdeck`` on ``broker_url``, ready when it answers a ping."""
+    """A prefork Celery worker ``name@taskdeck`` on ``broker_url``, ready when it answers a ping;
+    ``prefetch_multiplier`` replaces the data-sync app's (1)."""
     nodename = f"{name}@taskdeck"
     argv = [
         sys.executable,
@@ -175,6 +177,8 @@ def start_worker(
         "--without-mingle",
         "--without-gossip",
     ]
+    if prefetch_multiplier is not None:
+        argv += ["--prefetch-multiplier", str(prefetch_multiplier)]
     proc = start_process(
         name, argv, run_dir / "logs" / f"{name}.log", worker_env(broker_url, env), warm=True
     )

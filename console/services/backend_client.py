@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -31,6 +32,7 @@ from taskdeck_core.api_types import (
     TaskDetail,
     TaskPage,
     TaskStats,
+    WorkerDetail,
     WorkerInfo,
 )
 
@@ -39,6 +41,7 @@ _ME = TypeAdapter(Me)
 _QUEUES = TypeAdapter(list[QueueSummary])
 _MESSAGES = TypeAdapter(MessagePage)
 _WORKERS = TypeAdapter(list[WorkerInfo])
+_WORKER_DETAIL = TypeAdapter(WorkerDetail)
 _ACTION = TypeAdapter(ActionResult)
 _TASK_STATS = TypeAdapter(TaskStats)
 _BULK: TypeAdapter[BulkAccepted | BulkDryRun] = TypeAdapter(BulkAccepted | BulkDryRun)
@@ -183,6 +186,13 @@ class BackendClient:
 
     async def workers(self) -> list[WorkerInfo]:
         return await self.call(_WORKERS, "GET", "/api/v1/workers")
+
+    async def worker_detail(self, hostname: str) -> WorkerDetail:
+        """What one worker says of itself (its tasks, pool, queues), asked of it alone;
+        ``replied`` is false when it did not answer in time or is offline."""
+        return await self.call(
+            _WORKER_DETAIL, "GET", f"/api/v1/workers/{quote(hostname, safe='@')}/detail"
+        )
 
     async def task_stats(self, window_s: float) -> TaskStats:
         """Tasks that succeeded and failed in the last ``window_s`` seconds, per the ledger."""

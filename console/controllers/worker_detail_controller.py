@@ -1,0 +1,54 @@
+"""The detail of the selected worker, asked of the backend again every 5 s while selected."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from console.controllers.timers import every
+from console.services.backend_client import BackendClient
+from console.tasks import TaskOwner
+
+REFRESH_MS = 5_000
+
+
+class WorkerDetailController(QObject):
+    """``select`` a worker (None: none); ``detail_changed`` carries its WorkerDetail, for the
+    worker selected when it arrives only; ``failed`` says why the backend gave none."""
+
+    detail_changed = Signal(object)  # WorkerDetail
+    failed = Signal(str)
+
+    def __init__(self, backend: BackendClient, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.selection: str | None = None
+        self._tasks = TaskOwner()
+        self._timer = every(self, REFRESH_MS, self.refresh)
+
+    def select(self, hostname: str | None) -> None:
+        self.selection = hostname or None
+        if self.selection is None:
+            self._timer.stop()
+            return
+        self._timer.start()  # (re)started: the next asking is 5 s after this one
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.selection is not None:
+            # One asking per worker at a time: one slow to answer is not asked again meanwhile.
+            self._tasks.run(self._load(self.selection), key=self.selection)
+
+    async def aclose(self) -> None:
+        """Stop asking; an answer under way is cancelled and reports nothing."""
+        self._timer.stop()
+        await self._tasks.aclose()
+
+    async def _load(self, hostname: str) -> None:
+        try:
+            detail = await self.backend.worker_detail(hostname)
+        except Exception as exc:  # noqa: BLE001 - shown in the pane
+            if hostname == self.selection:
+                self.failed.emit(str(exc))
+            return
+        if hostname == self.selection:
+            self.detail_changed.emit(detail)

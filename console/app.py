@@ -28,6 +28,7 @@ from console.controllers.quotas_controller import QuotasController
 from console.controllers.ratelimits_controller import RateLimitsController
 from console.controllers.tasks_controller import TasksController
 from console.controllers.trend_controller import TrendController
+from console.controllers.worker_detail_controller import WorkerDetailController
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
@@ -99,11 +100,12 @@ class Link:
     audit: AuditController
     quotas: QuotasController
     ratelimits: RateLimitsController
+    worker_detail: WorkerDetailController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
                 self.worker_trend, self.tasks, self.audit, self.quotas, self.quotas.trend,
-                self.ratelimits)  # fmt: skip
+                self.ratelimits, self.worker_detail)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -114,7 +116,7 @@ class Link:
             self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
             self.tasks.aclose(), self.audit.aclose(), self.quotas.aclose(),
-            self.ratelimits.aclose(),
+            self.ratelimits.aclose(), self.worker_detail.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -218,6 +220,9 @@ class Console(QObject):
         self.workers_page.worker_selected.connect(
             lambda h: self.link and self.link.worker_trend.select(h)
         )
+        self.workers_page.worker_selected.connect(
+            lambda h: self.link and self.link.worker_detail.select(h)
+        )
         w.refresh_requested.connect(self.refresh)
         w.export_requested.connect(self._export)
         w.profiles_requested.connect(self.open_profiles)
@@ -251,6 +256,7 @@ class Console(QObject):
             audit=AuditController(backend),
             quotas=QuotasController(backend, prometheus),
             ratelimits=RateLimitsController(backend, prometheus),
+            worker_detail=WorkerDetailController(backend),
         )  # fmt: skip
         self._wire(link)
         self.link = link
@@ -311,6 +317,9 @@ class Console(QObject):
         link.audit.at_end.connect(a.set_at_end)
         link.audit.failed.connect(a.show_failure)
         link.tasks.job_ended.connect(lambda _view: link.audit.refresh())
+        wp = self.workers_page
+        link.worker_detail.detail_changed.connect(lambda detail: wp.show_detail(detail, None))
+        link.worker_detail.failed.connect(lambda problem: wp.show_detail(None, problem))
         link.live.queues_changed.connect(
             lambda queues: self.tasks_page.set_queues([info.name for info in queues])
         )
@@ -351,6 +360,7 @@ class Console(QObject):
         self.audit_page.clear()
         self.quotas_page.clear()
         self.ratelimits_page.clear()
+        self.workers_page.show_detail(None, None)
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
 

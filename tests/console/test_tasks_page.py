@@ -519,7 +519,8 @@ def test_new_tasks_do_not_move_the_rows_being_read(
                                     queue="default").id) for n in range(3)]  # fmt: skip
     qtbot.waitUntil(lambda: set(newer) <= set(shown(page)), timeout=WAIT_MS)
     assert [page.model.task_at(r).task_id for r in range(3)] == newer[::-1]  # type: ignore[union-attr]
-    assert page.model.task_at(page.table.rowAt(0)) == reading  # still the row on top
+    on_top = page.model.task_at(page.table.rowAt(0))
+    assert on_top is not None and on_top.task_id == reading.task_id  # still the row on top
     cancelled = backend_api.post("/api/v1/actions/bulk", json={
         "action": "cancel", "task_ids": sent + newer, "reason": "clean up",
         "idempotency_key": str(uuid.uuid4())})  # fmt: skip

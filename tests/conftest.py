@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery import Celery
 
 from taskdeck_core.transport import QUEUES, SANDBOX_STEPS
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
@@ -24,6 +25,8 @@ from taskdeck_dev.stack import (
     running_redis,
     start_worker,
 )
+from taskdeck_worker.celery_app import create_celery
+from taskdeck_worker.config import WorkerSettings
 
 __all__ = ["FAST_WORKLOAD", "ROOMY", "TOKENS", "TOKENS_ENV", "Server", "running_backend",
            "running_redis"]  # fmt: skip
@@ -129,6 +132,14 @@ def backend_env() -> dict[str, str]:
 def backend(stack_dir: Path, broker: Server, backend_env: dict[str, str]) -> Iterator[Server]:
     with running_backend(stack_dir, broker.url, backend_env) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def producer(broker: Server) -> Iterator[Celery]:
+    """A Celery app publishing to the module's own broker, as the watched system does."""
+    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
+    yield app
+    app.close()
 
 
 @pytest.fixture

@@ -37,8 +37,6 @@ from console.services.backend_client import BackendClient
 from console.views.quotas_page import QuotaDialog, QuotasPage
 from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
-from taskdeck_worker.celery_app import create_celery
-from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, TOKENS, Server
 from tests.console.conftest import run_coro
 from tests.helpers import api
@@ -55,13 +53,6 @@ def worker(stack_dir: Any, broker: Server) -> Iterator[ManagedProcess]:
                         queues="data_sync", env=SLOW)  # fmt: skip
     yield proc
     proc.stop()
-
-
-@pytest.fixture(scope="module")
-def producer(broker: Server) -> Iterator[Celery]:
-    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
-    yield app
-    app.close()
 
 
 @pytest.fixture

@@ -32,8 +32,6 @@ from console.views.failure_inbox import GroupRole
 from console.views.tasks_page import TasksPage
 from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
-from taskdeck_worker.celery_app import create_celery
-from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, TOKENS, Server
 from tests.console.conftest import open_console, run_coro
 from tests.fault_proxy import Fault, FaultProxy, fault_proxy
@@ -55,13 +53,6 @@ def worker(stack_dir: Any, broker: Server) -> Iterator[ManagedProcess]:
 def proxy(backend: Server) -> Iterator[FaultProxy]:
     with fault_proxy(backend.url) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def producer(broker: Server) -> Iterator[Celery]:
-    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
-    yield app
-    app.close()
 
 
 @pytest.fixture

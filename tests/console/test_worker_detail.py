@@ -21,8 +21,6 @@ from console.services.backend_client import BackendClient
 from console.views.workers_page import WorkersPage
 from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
-from taskdeck_worker.celery_app import create_celery
-from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, TOKENS, Server
 from tests.console.conftest import run_coro
 
@@ -38,13 +36,6 @@ def worker(stack_dir: Path, broker: Server) -> Iterator[ManagedProcess]:
                         env=FAST_WORKLOAD)  # fmt: skip
     yield proc
     proc.stop()
-
-
-@pytest.fixture(scope="module")
-def producer(broker: Server) -> Iterator[Celery]:
-    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
-    yield app
-    app.close()
 
 
 class Opened:

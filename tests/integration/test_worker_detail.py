@@ -20,8 +20,6 @@ from celery import Celery
 
 from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
-from taskdeck_worker.celery_app import create_celery
-from taskdeck_worker.config import WorkerSettings
 from tests.conftest import FAST_WORKLOAD, Server
 from tests.helpers import api, wait_for
 
@@ -46,13 +44,6 @@ def idle_worker(stack_dir: Path, broker: Server) -> Iterator[ManagedProcess]:
     proc = start_worker(stack_dir, broker.url, "detailidle", concurrency=1, queues="default")
     yield proc
     proc.stop()
-
-
-@pytest.fixture(scope="module")
-def producer(broker: Server) -> Iterator[Celery]:
-    app = create_celery(WorkerSettings(broker_url=broker.url), results=False)
-    yield app
-    app.close()
 
 
 @pytest.fixture(scope="module")

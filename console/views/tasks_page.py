@@ -91,7 +91,6 @@ class TasksPage(QWidget):
         self.dialog: ActionDialog | None = None  # the question open now, if any
         self._questions = TaskOwner()
         self._connections: list[Any] = []
-        self._loading_since: float | None = None
         title = page_title(self.tr("Tasks"))
         # -- the filter bar --
         self.state = QComboBox()
@@ -426,7 +425,6 @@ class TasksPage(QWidget):
         if self.settings is not None and self.environment:
             self.settings.setValue(self._key(SETTINGS_FILTER), query.to_json())
         if self.controller is not None:
-            self._loading_since = time.perf_counter()
             self.controller.set_query(query)
 
     def _key(self, name: str) -> str:

@@ -66,13 +66,19 @@ def pick_port(preferred: int, taken: set[int], host: str = LOOPBACK) -> int:
 
 def _stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/<pid>/stat after the command name (state first), or None if
-    ``pid`` is gone or has exited and waits to be reaped."""
+    ``pid`` is gone or has exited and waits to be reaped.
+
+    A zombie main thread whose other threads still run (a multi-threaded process just
+    killed, its threads still exiting and holding its sockets and files) is not gone yet.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
-    return None if fields[0] == "Z" else fields
+    if fields[0] == "Z" and int(fields[17]) <= 1:  # fields[17]: the number of threads
+        return None
+    return fields
 
 
 def process_start_time(pid: int) -> int | None:

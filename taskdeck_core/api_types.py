@@ -497,6 +497,20 @@ class QuotaReconciled(ApiModel):
     audit_id: int
 
 
+class QuotaDefault(ApiModel):
+    """The limit of every user without a limit of their own."""
+
+    limit: int
+    setting: int = Field(description="the backend's setting TASKDECK_QUOTA_DEFAULT")
+    changed: bool = Field(description="true when an admin set the default in place of the setting")
+
+
+class QuotaDefaultChanged(ApiModel):
+    limit: int
+    previous_limit: int
+    audit_id: int
+
+
 # -- rate limits ---------------------------------------------------------------
 
 

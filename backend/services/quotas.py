@@ -4,6 +4,8 @@ State in Redis, so every backend instance sees the same numbers:
 - ``taskdeck:quota:open:{user}``: a set of the user's open task ids (the slots taken);
 - ``taskdeck:quota:owner``: task id -> user, to release a slot knowing only the task;
 - ``taskdeck:quota:limits``: per-user limits that override the default;
+- ``taskdeck:quota:default``: the default an admin set, in place of the backend's setting
+  (kept in Redis, so every backend instance applies the same default);
 - ``taskdeck:quota:redeliver``: task id -> user, for a task whose worker died: its slot
   is free while the broker holds its message for redelivery, and taken again when a
   worker receives it again.
@@ -31,17 +33,19 @@ from taskdeck_core import lifecycle as lc
 OPEN_PREFIX = "taskdeck:quota:open:"
 OWNER_KEY = "taskdeck:quota:owner"
 LIMITS_KEY = "taskdeck:quota:limits"
+DEFAULT_KEY = "taskdeck:quota:default"  # the default an admin set; absent: the setting
 USERS_KEY = "taskdeck:quota:users"  # every user that ever took a slot
 REDELIVER_KEY = "taskdeck:quota:redeliver"  # task id -> user: slot freed until received again
 RELEASE_GROUP = "taskdeck:quota"  # the lifecycle stream's consumer group that frees slots
 USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 MAX_LIMIT = 100_000
 
-# KEYS[1] open set, KEYS[2] limits hash, KEYS[3] owner hash, KEYS[4] users set.
-# ARGV: user, default limit, task id, force (1 = take even over the limit).
-# Returns {taken (1/0), used, limit}.
+# KEYS[1] open set, KEYS[2] limits hash, KEYS[3] owner hash, KEYS[4] users set, KEYS[5]
+# the default an admin set. ARGV: user, the setting's default limit, task id, force (1 =
+# take even over the limit). Returns {taken (1/0), used, limit}.
 _TAKE = """
-local limit = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or ARGV[2])
+local limit = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or redis.call('GET', KEYS[5])
+                       or ARGV[2])
 local used = redis.call('SCARD', KEYS[1])
 if redis.call('SISMEMBER', KEYS[1], ARGV[3]) == 1 then
   return {1, used, limit}
@@ -129,10 +133,18 @@ def check_user(user: str) -> str:
     return user
 
 
+def _check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise QuotaError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QuotaError(f"limit must be from 1 to {MAX_LIMIT}, got {limit}")
+    return limit
+
+
 class Quotas:
     def __init__(self, client: redis.Redis, default_limit: int) -> None:
         self.client = client
-        self.default_limit = default_limit
+        self.setting = default_limit  # the backend's TASKDECK_QUOTA_DEFAULT
         self._take = client.register_script(_TAKE)
         self._release = client.register_script(_RELEASE)
         self._release_for_redelivery = client.register_script(_RELEASE_FOR_REDELIVERY)
@@ -141,8 +153,8 @@ class Quotas:
     def take(self, user: str, task_id: str, force: bool = False) -> Admission:
         """Take a slot for ``task_id``; refused (taken False) at the limit unless ``force``."""
         reply: Any = self._take(
-            keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY],
-            args=[user, self.default_limit, task_id, "1" if force else "0"],
+            keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY, DEFAULT_KEY],
+            args=[user, self.setting, task_id, "1" if force else "0"],
         )
         return Admission(bool(reply[0]), int(reply[1]), int(reply[2]))
 
@@ -153,8 +165,8 @@ class Quotas:
         pipe = self.client.pipeline(transaction=False)
         for user, task_id in slots:
             self._take(
-                keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY],
-                args=[user, self.default_limit, task_id, "1"],
+                keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY, DEFAULT_KEY],
+                args=[user, self.setting, task_id, "1"],
                 client=pipe,
             )
         pipe.execute()
@@ -195,18 +207,28 @@ class Quotas:
         raw: Any = self.client.hgetall(REDELIVER_KEY)
         return {k.decode(): v.decode() for k, v in raw.items()}
 
+    def default(self) -> tuple[int, bool]:
+        """The limit of users without one of their own, and whether an admin set it (else
+        it is the backend's setting)."""
+        value: Any = self.client.get(DEFAULT_KEY)
+        return (int(value), True) if value is not None else (self.setting, False)
+
+    def set_default(self, limit: object) -> int:
+        """Set the default limit for every backend instance; returns the one it replaces."""
+        value = _check_limit(limit)
+        old, _ = self.default()
+        self.client.set(DEFAULT_KEY, value)
+        return old
+
     def limit_of(self, user: str) -> int:
         value: Any = self.client.hget(LIMITS_KEY, user)
-        return int(value) if value is not None else self.default_limit
+        return int(value) if value is not None else self.default()[0]
 
     def set_limit(self, user: str, limit: object) -> int:
         check_user(user)
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise QuotaError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise QuotaError(f"limit must be from 1 to {MAX_LIMIT}, got {limit}")
+        value = _check_limit(limit)
         old = self.limit_of(user)
-        self.client.hset(LIMITS_KEY, user, limit)
+        self.client.hset(LIMITS_KEY, user, value)
         return old
 
     def open_ids(self, user: str) -> set[str]:
@@ -226,10 +248,8 @@ class Quotas:
         used = sizes(self.client, "SCARD", [OPEN_PREFIX + u for u in users])
         raw: Any = self.client.hgetall(LIMITS_KEY)
         limits = {k.decode(): int(v) for k, v in raw.items()}
-        return [
-            (user, n, limits.get(user, self.default_limit))
-            for user, n in zip(users, used, strict=True)
-        ]
+        default = self.default()[0]
+        return [(user, n, limits.get(user, default)) for user, n in zip(users, used, strict=True)]
 
     def reconcile(self, user: str, open_in_ledger: set[str]) -> dict[str, int]:
         """Make the user's slots exactly the open tasks the ledger knows; returns what changed."""

@@ -222,6 +222,35 @@ def test_an_admin_changes_a_limit_and_bad_limits_change_nothing(
     assert quota_of(admin, "limit-user")["limit"] == 3
 
 
+def test_an_admin_changes_the_default_limit_for_users_without_their_own(
+    backend: Server, admin: httpx.Client
+) -> None:
+    assert admin.get("/api/v1/quota-default").json() == {"limit": 10, "setting": 10,
+                                                         "changed": False}  # fmt: skip
+    admin.put("/api/v1/quotas/own-limit", json={"limit": 4, "reason": "kept"})
+    try:
+        reply = admin.put("/api/v1/quota-default", json={"limit": 2, "reason": "busy day"})
+        assert reply.status_code == 200 and reply.json()["previous_limit"] == 10
+        assert admin.get("/api/v1/quota-default").json()["changed"] is True
+        audit = admin.get("/api/v1/audit", params={"limit": 1}).json()["items"][0]
+        assert (audit["action"], audit["reason"]) == ("quota_default", "busy day")
+        # No worker runs: each admitted task keeps its slot.
+        codes = [submit(admin, "default-user").status_code for _ in range(3)]
+        assert codes == [202, 202, 429]
+        assert quota_of(admin, "default-user")["limit"] == 2
+        codes = [submit(admin, "own-limit").status_code for _ in range(4)]
+        assert codes == [202] * 4 and quota_of(admin, "own-limit")["limit"] == 4
+        for body in ({"limit": 0, "reason": "x"}, {"limit": "ten", "reason": "x"},
+                     {"limit": 3, "reason": " "}):  # fmt: skip
+            assert admin.put("/api/v1/quota-default", json=body).status_code == 422, body
+        with api(backend.url, "support") as support:
+            body = {"limit": 50, "reason": "x"}
+            assert support.put("/api/v1/quota-default", json=body).status_code == 403
+        assert admin.get("/api/v1/quota-default").json()["limit"] == 2
+    finally:
+        admin.put("/api/v1/quota-default", json={"limit": 10, "reason": "back to normal"})
+
+
 @pytest.mark.parametrize(
     ("env", "mentions"),
     [

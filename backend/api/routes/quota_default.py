@@ -29,7 +29,9 @@ def get_default(services: ServicesDep, who: CurrentUser) -> QuotaDefault:
 
 
 @router.put(
-    "", response_model=QuotaDefaultChanged, responses=answers(*AUTHENTICATED, UNAVAILABLE, 403, 422)
+    "",
+    response_model=QuotaDefaultChanged,
+    responses=answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 422),
 )
 def set_default(body: QuotaIn, services: ServicesDep, who: LimitedAdmin) -> QuotaDefaultChanged:
     """Set the limit of every user without a limit of their own, for every backend instance

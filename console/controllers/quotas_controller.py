@@ -25,12 +25,21 @@ from console.services.prometheus_reader import MetricsSource
 from console.services.quotas_client import (
     RUNNING_STATES,
     open_tasks,
+    quota_default,
     quotas,
     reconcile_quota,
+    set_quota_default,
     set_quota_limit,
 )
 from console.tasks import TaskOwner
-from taskdeck_core.api_types import QuotaLimitChanged, QuotaReconciled, QuotaRow, TaskSummary
+from taskdeck_core.api_types import (
+    QuotaDefault,
+    QuotaDefaultChanged,
+    QuotaLimitChanged,
+    QuotaReconciled,
+    QuotaRow,
+    TaskSummary,
+)
 
 REFRESH_S = 5.0
 # The slots a user holds over the last hour (docs/metrics.md: gauge, label ``user``).
@@ -45,6 +54,7 @@ class QuotasController(QObject):
     rows_changed = Signal(list)  # list[QuotaView], by user
     failed = Signal(str)  # a read failed: why, in words
     changed = Signal(str)  # a change was made: what the backend answered, in words
+    default_changed = Signal(object)  # QuotaDefault, or None when it could not be read
 
     def __init__(
         self,
@@ -56,6 +66,7 @@ class QuotasController(QObject):
         self.backend = backend
         self.trend = TrendController(prometheus, QUOTA_TREND, self)
         self.rows: list[QuotaView] = []
+        self.default: QuotaDefault | None = None
         self._open: dict[str, list[TaskSummary]] = {}
         self._asked = 0  # reads started
         self._shown = 0  # the newest read whose answer is on screen
@@ -93,9 +104,16 @@ class QuotasController(QObject):
         except BackendError as exc:
             opened, complete = None, False
             problem = problem_text(exc, _tr)
+        default: QuotaDefault | None
+        try:
+            default = await quota_default(self.backend)
+        except BackendError:
+            default = None  # an older backend, or a failure the rows' next read will say
         if asked < self._shown:
             return None  # a newer answer is on screen already
         self._shown = asked
+        self.default = default
+        self.default_changed.emit(default)
         views = self._views(rows, opened, complete)
         self.rows = views
         self.rows_changed.emit(views)
@@ -132,6 +150,13 @@ class QuotasController(QObject):
         self._reread()
         return answer
 
+    async def set_default(self, limit: int, reason: str) -> QuotaDefaultChanged:
+        """Set the default limit; BackendError when the backend refuses (nothing changed)."""
+        answer = await set_quota_default(self.backend, limit, reason)
+        self.changed.emit(default_text(answer))
+        self._reread()
+        return answer
+
     async def reconcile(self, user: str, reason: str) -> QuotaReconciled:
         """Make ``user``'s slots their open tasks; BackendError when the backend refuses."""
         answer = await reconcile_quota(self.backend, user, reason)
@@ -154,6 +179,12 @@ def limit_text(answer: QuotaLimitChanged, tr: Callable[[str], str] = _tr) -> str
         user=answer.user, limit=number(answer.limit), previous=number(answer.previous_limit),
         audit=answer.audit_id,
     )  # fmt: skip
+
+
+def default_text(answer: QuotaDefaultChanged, tr: Callable[[str], str] = _tr) -> str:
+    return tr("The default limit is now {limit} (was {previous}); audit entry {audit}.").format(
+        limit=number(answer.limit), previous=number(answer.previous_limit), audit=answer.audit_id
+    )
 
 
 def reconcile_text(answer: QuotaReconciled, tr: Callable[[str], str] = _tr) -> str:

@@ -13,6 +13,8 @@ from pydantic import TypeAdapter
 
 from console.services.backend_client import BackendClient
 from taskdeck_core.api_types import (
+    QuotaDefault,
+    QuotaDefaultChanged,
     QuotaLimitChanged,
     QuotaReconciled,
     QuotaRow,
@@ -23,6 +25,9 @@ from taskdeck_core.api_types import (
 _ROWS = TypeAdapter(list[QuotaRow])
 _CHANGED = TypeAdapter(QuotaLimitChanged)
 _RECONCILED = TypeAdapter(QuotaReconciled)
+_DEFAULT = TypeAdapter(QuotaDefault)
+_DEFAULT_CHANGED = TypeAdapter(QuotaDefaultChanged)
+DEFAULT_PATH = "/api/v1/quota-default"
 # The states of a task that holds a slot: waiting (sent, received by a worker, or waiting
 # to be tried again) and running.
 WAITING_STATES: tuple[TaskState, ...] = ("PENDING", "RECEIVED", "RETRY")
@@ -46,6 +51,17 @@ async def set_quota_limit(
     """Set how many tasks ``user`` may have queued or running at once (admin)."""
     body = {"limit": limit, "reason": reason}
     return await client.call(_CHANGED, "PUT", _user_path(user), json=body)
+
+
+async def quota_default(client: BackendClient) -> QuotaDefault:
+    """The limit of users without one of their own, and where it comes from."""
+    return await client.call(_DEFAULT, "GET", DEFAULT_PATH)
+
+
+async def set_quota_default(client: BackendClient, limit: int, reason: str) -> QuotaDefaultChanged:
+    """Set the limit of every user without one of their own (admin)."""
+    body = {"limit": limit, "reason": reason}
+    return await client.call(_DEFAULT_CHANGED, "PUT", DEFAULT_PATH, json=body)
 
 
 async def reconcile_quota(client: BackendClient, user: str, reason: str) -> QuotaReconciled:

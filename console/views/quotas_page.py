@@ -28,7 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.controllers.quotas_controller import QuotasController, limit_text, reconcile_text
+from console.controllers.quotas_controller import (
+    QuotasController,
+    default_text,
+    limit_text,
+    reconcile_text,
+)
 from console.controllers.tasks_controller import problem_text
 from console.models.format import clock, number
 from console.models.quotas_table_model import (
@@ -44,6 +49,7 @@ from console.views.colours import BAD, WARN
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
 from console.views.widgets.page_title import page_title
+from taskdeck_core.api_types import QuotaDefault
 
 LIMIT_MIN, LIMIT_MAX = 1, 100_000  # as the backend accepts them
 REASON_MAX = 2000
@@ -210,12 +216,11 @@ class QuotasPage(QWidget):
         self.stale.setWordWrap(True)
         self.stale.setStyleSheet(f"#staleNote {{ color: {WARN}; font-weight: 600; }}")
         self.stale.hide()
-        self.default_note = QLabel(
-            self.tr("Users without a limit of their own have the backend's default limit "
-                    "(its setting TASKDECK_QUOTA_DEFAULT), which the API does not report and "
-                    "which cannot be changed here.")
-        )  # fmt: skip
+        self.default_note = QLabel("")
         self.default_note.setWordWrap(True)
+        self.default_button = QPushButton(self.tr("Change default…"))
+        self.default_button.clicked.connect(self._ask_default)
+        self.default: QuotaDefault | None = None
         self.table = FilterTable(model, self.tr("Filter users (Ctrl+F)"), stretch_column=COL_USAGE)
         self.table.table.setItemDelegateForColumn(COL_USAGE, UsageBarDelegate(self.table.table))
         self.table.key_selected.connect(self._user_changed)
@@ -262,7 +267,10 @@ class QuotasPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.stale)
-        layout.addWidget(self.default_note)
+        default_row = QHBoxLayout()
+        default_row.addWidget(self.default_note, 1)
+        default_row.addWidget(self.default_button)
+        layout.addLayout(default_row)
         layout.addWidget(split, 1)
         self._questions = TaskOwner()
         self._update_buttons()
@@ -275,6 +283,7 @@ class QuotasPage(QWidget):
         controller.rows_changed.connect(self.show_rows)
         controller.failed.connect(self.show_failure)
         controller.changed.connect(self.show_result)
+        controller.default_changed.connect(self.show_default)
         controller.trend.series_changed.connect(self.trend.show_answer)
         controller.trend.failed.connect(
             lambda error: self.trend.show_failure(
@@ -295,6 +304,7 @@ class QuotasPage(QWidget):
         self._questions = TaskOwner()
         self.controller = None
         self.user = None
+        self.show_default(None)
         self.model.set_rows([])
         self.trend.clear()
         self.tasks.clear()
@@ -314,6 +324,24 @@ class QuotasPage(QWidget):
         self.model.update_rows(rows)
         self.stale.hide()
         self._show_user_tasks()
+        self._update_buttons()
+
+    def show_default(self, default: QuotaDefault | None) -> None:
+        """The limit of users without one of their own, and where it comes from."""
+        self.default = default
+        if default is None:
+            text = self.tr("Users without a limit of their own have the backend's default limit "
+                           "(not known yet).")  # fmt: skip
+        elif default.changed:
+            text = self.tr("Users without a limit of their own may hold {limit} slots: the "
+                           "default an admin set (the backend's setting "
+                           "TASKDECK_QUOTA_DEFAULT is {setting}).").format(
+                limit=number(default.limit), setting=number(default.setting))  # fmt: skip
+        else:
+            text = self.tr("Users without a limit of their own may hold {limit} slots: the "
+                           "backend's setting TASKDECK_QUOTA_DEFAULT.").format(
+                limit=number(default.limit))  # fmt: skip
+        self.default_note.setText(text)
         self._update_buttons()
 
     def show_failure(self, text: str) -> None:
@@ -383,6 +411,11 @@ class QuotasPage(QWidget):
         for button in (self.limit_button, self.reconcile_button):
             button.setEnabled(admin and chosen)
             button.setToolTip(why if not admin else "" if chosen else self.tr("Select a user."))
+        known = self.default is not None and self.controller is not None
+        self.default_button.setEnabled(admin and known)
+        self.default_button.setToolTip(
+            why if not admin else "" if known else self.tr("The default is not known yet.")
+        )
         self.show_tasks_button.setEnabled(self.user is not None)
 
     # -- changes (admin) ---------------------------------------------------------------
@@ -392,6 +425,25 @@ class QuotasPage(QWidget):
 
     def _ask_reconcile(self) -> None:
         self._questions.run(self._ask(limit=False), key="question")
+
+    def _ask_default(self) -> None:
+        self._questions.run(self._ask_for_default(), key="question")
+
+    async def _ask_for_default(self) -> None:
+        default, controller = self.default, self.controller
+        if default is None or controller is None:
+            return
+
+        async def change(value: int | None, reason: str) -> str:
+            assert value is not None
+            return default_text(await controller.set_default(value, reason), self.tr)
+
+        subject = self.tr("Users without a limit of their own may hold {limit} slots. The new "
+                          "default applies to their next submission, on every backend; tasks "
+                          "already accepted stay.").format(limit=number(default.limit))  # fmt: skip
+        dialog = QuotaDialog(self.tr("Change the default limit"), subject, change, default.limit,
+                             self)  # fmt: skip
+        await self._run(dialog)
 
     async def _ask(self, limit: bool) -> None:
         row, controller = self.selected(), self.controller
@@ -416,7 +468,10 @@ class QuotasPage(QWidget):
                               "tasks.").format(
                 user=user, used=number(row.used), open=number(row.open_in_ledger),
                 drift=number(row.drift))  # fmt: skip
-        dialog = QuotaDialog(title, subject, change, row.limit if limit else None, self)
+        await self._run(QuotaDialog(title, subject, change, row.limit if limit else None, self))
+
+    async def _run(self, dialog: QuotaDialog) -> None:
+        """Show ``dialog`` until it is closed (the page closes it with the environment)."""
         self.dialog = dialog
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 

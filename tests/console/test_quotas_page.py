@@ -211,6 +211,34 @@ def test_an_admin_lowers_a_limit_and_the_next_submission_is_refused_then_raises_
     assert page_row(page, user).saturation == 1.0  # type: ignore[union-attr]
 
 
+def test_an_admin_changes_the_default_limit_and_a_user_without_a_limit_is_held_to_it(
+    qtbot: QtBot, opened: Any, admin_api: httpx.Client
+) -> None:
+    page = opened("admin").page
+    setting = admin_api.get("/api/v1/quota-default").json()["setting"]
+    qtbot.waitUntil(lambda: page.default is not None, timeout=WAIT_MS)
+    assert f"hold {number(setting)} slots" in page.default_note.text()
+    try:
+        dialog = open_dialog(qtbot, page, page.default_button)
+        type_limit(qtbot, dialog, "2")
+        qtbot.keyClicks(dialog.reason, "a quiet day for new users")
+        answer = confirm(qtbot, dialog)
+        dialog.reject()
+        assert f"default limit is now 2 (was {number(setting)})" in answer
+        told = admin_api.get("/api/v1/quota-default").json()
+        assert (told["limit"], told["changed"]) == (2, True)
+        qtbot.waitUntil(lambda: "hold 2 slots: the default an admin set"
+                        in page.default_note.text(), timeout=WAIT_MS)  # fmt: skip
+        user = new_user("dee")
+        codes = [submit(admin_api, user).status_code for _ in range(3)]
+        assert codes == [202, 202, 429]
+        qtbot.waitUntil(lambda: (page_row(page, user) or QuotaView("", 0, 1, 0)).limit == 2,
+                        timeout=WAIT_MS)  # fmt: skip
+        assert shows_as_api(page, admin_api, user)
+    finally:
+        admin_api.put("/api/v1/quota-default", json={"limit": setting, "reason": "restored"})
+
+
 def test_the_limit_box_takes_only_a_whole_number_from_1_to_100000(
     qtbot: QtBot, opened: Any, admin_api: httpx.Client
 ) -> None:
@@ -324,7 +352,8 @@ def test_a_viewer_or_support_sees_the_changes_disabled_and_why(
     page = opened(role).page
     select_user(qtbot, page, user)
     assert shows_as_api(page, admin_api, user)
-    for button in (page.limit_button, page.reconcile_button):
+    qtbot.waitUntil(lambda: page.default is not None, timeout=WAIT_MS)
+    for button in (page.limit_button, page.reconcile_button, page.default_button):
         assert not button.isEnabled()
         assert "needs the admin role" in button.toolTip() and role in button.toolTip()
     # Reading is theirs: the tasks holding slots, and the way to the Tasks page.

@@ -1,4 +1,8 @@
-"""Alertmanager's API (httpx, async). No Qt here."""
+"""Alertmanager's API (httpx, async). No Qt here.
+
+Reading only: firing alerts (the Overview), alert groups as Alertmanager's routing makes
+them, and silences. Silences are changed through the backend (admin only, audited).
+"""
 
 from __future__ import annotations
 
@@ -19,15 +23,33 @@ class AlertmanagerClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def firing(self) -> list[dict[str, Any]]:
-        """Active alerts that are neither silenced nor inhibited."""
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         try:
-            reply = await self._http.get(
-                "/api/v2/alerts",
-                params={"active": "true", "silenced": "false", "inhibited": "false"},
-            )
+            reply = await self._http.get(path, params=params)
             reply.raise_for_status()
-            alerts: list[dict[str, Any]] = reply.json()
+            return reply.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise AlertmanagerError(f"Alertmanager at {self.url}: {exc}") from None
+
+    async def firing(self) -> list[dict[str, Any]]:
+        """Active alerts that are neither silenced nor inhibited."""
+        alerts: list[dict[str, Any]] = await self._get(
+            "/api/v2/alerts", {"active": "true", "silenced": "false", "inhibited": "false"}
+        )
         return alerts
+
+    async def groups(self) -> list[dict[str, Any]]:
+        """Alert groups as Alertmanager's routing makes them (GET /api/v2/alerts/groups):
+        each with its ``labels``, ``receiver`` and ``alerts``, silenced and inhibited ones
+        included."""
+        groups = await self._get("/api/v2/alerts/groups")
+        if not isinstance(groups, list):
+            raise AlertmanagerError(f"Alertmanager at {self.url}: groups are not a list")
+        return groups
+
+    async def silences(self) -> list[dict[str, Any]]:
+        """Every silence Alertmanager keeps (GET /api/v2/silences), expired ones included."""
+        silences = await self._get("/api/v2/silences")
+        if not isinstance(silences, list):
+            raise AlertmanagerError(f"Alertmanager at {self.url}: silences are not a list")
+        return silences

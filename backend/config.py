@@ -128,6 +128,20 @@ class Settings(BaseSettings):
     priority_steps: str = ""
     # TASKDECK_QUEUES: queues shown even before any worker has bound them, e.g. "erp_sync,celery".
     queues: str = ""
+    # TASKDECK_ALERTMANAGER_URL: the Alertmanager whose silences admins change through the
+    # backend (audited), e.g. http://127.0.0.1:9093. Empty: silences cannot be changed here.
+    alertmanager_url: str = ""
+
+    @field_validator("alertmanager_url")
+    @classmethod
+    def _alertmanager(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (value.startswith(("http://", "https://")) and len(value) > 8):
+            raise ValueError(
+                f"{value[:60]!r} is not an http:// or https:// URL; give Alertmanager's address "
+                "(e.g. http://127.0.0.1:9093), or leave it empty"
+            )
+        return value.rstrip("/")
 
     @field_validator("broker_url")
     @classmethod

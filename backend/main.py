@@ -38,6 +38,7 @@ from backend.api.routes import (
     quota_default,
     quotas,
     ratelimits,
+    silences,
     stats,
     tasks,
     workers,
@@ -45,6 +46,7 @@ from backend.api.routes import (
 from backend.config import Settings, SettingsError, load_settings
 from backend.metrics import Metrics
 from backend.services.actions import Actions
+from backend.services.alertmanager import Alertmanager, AlertmanagerError, open_client
 from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import TokenConfigError, TokenStore
@@ -175,6 +177,7 @@ def build_services(settings: Settings) -> Services:
         ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
         redelivery=redelivery,
+        alertmanager=Alertmanager(open_client(settings.alertmanager_url)),
     )
 
 
@@ -242,6 +245,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.events.results.close()
         services.celery.close()
         services.ledger.close()
+        if services.alertmanager.client is not None:
+            await services.alertmanager.client.aclose()
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -249,6 +254,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.services = services or build_services(settings)
     install_error_handlers(app)
+    app.add_exception_handler(AlertmanagerError, silences.alertmanager_error)
     app.add_middleware(RateLimitHeaders)
     app.state.routers = []
     for module in (
@@ -264,6 +270,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         quotas,
         quota_default,
         ratelimits,
+        silences,
         stats,
         environment,
     ):

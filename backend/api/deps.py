@@ -17,6 +17,7 @@ from backend.api.headers import remember
 from backend.config import Settings
 from backend.metrics import Metrics
 from backend.services.actions import Actions
+from backend.services.alertmanager import Alertmanager
 from backend.services.anomalies import AnomalyDetector
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal, TokenStore
@@ -67,6 +68,8 @@ class Services:
     ledger_probe: LedgerWriteProbe
     # Tasks held by worker processes that are gone: awaiting redelivery, or lost.
     redelivery: RedeliveryWatch
+    # The Alertmanager whose silences admins change (its client is None when not configured).
+    alertmanager: Alertmanager = field(default_factory=lambda: Alertmanager(None))
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def start_job(self, job_id: str) -> None:

@@ -194,6 +194,8 @@ def _start_all(state: SandboxState, rate: float, log: Any) -> None:
         "TASKDECK_RATELIMIT_BUCKET_S": "10",  # anomalies show within a demo
         # The workers' ten priority steps (0,1,...,9), so the backend writes to every one.
         "TASKDECK_PRIORITY_STEPS": ",".join(str(step) for step in SANDBOX_TRANSPORT.steps),
+        # The sandbox's Alertmanager (started next), whose silences admins change here.
+        "TASKDECK_ALERTMANAGER_URL": state.urls["alertmanager"],
     }
     started(start_backend(run_dir, ports["backend"], broker, env=backend_env))
     started(start_alertmanager(run_dir, ports["alertmanager"]))

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -71,6 +72,18 @@ def test_up_status_down_leaves_no_process(
         backend = next(p for p in procs if p.name == "backend")
         environ = Path(f"/proc/{backend.pid}/environ").read_bytes().split(b"\0")
         assert b"TASKDECK_PRIORITY_STEPS=0,1,2,3,4,5,6,7,8,9" in environ
+        # An admin silences alerts through the backend, in the sandbox's Alertmanager.
+        reply = httpx.post(
+            f"{state.urls['backend']}/api/v1/silences",
+            headers={"Authorization": f"Bearer {state.tokens['admin']}"},
+            json={"matchers": [{"name": "alertname", "value": "QueueBacklog"}],
+                  "ends_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+                  "comment": "sandbox check"},
+            timeout=10,
+        )  # fmt: skip
+        assert reply.status_code == 200, reply.text
+        silence_url = f"{state.urls['alertmanager']}/api/v2/silence/{reply.json()['silence_id']}"
+        assert httpx.get(silence_url, timeout=5).json()["createdBy"] == "sandbox-admin"
 
         # A second 'up' starts nothing new.
         again, started_again = sandbox.up(run_dir, rate=5, log=lambda _m: None)

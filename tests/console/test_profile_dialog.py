@@ -323,3 +323,26 @@ def test_a_profiles_file_of_an_older_version_still_loads(store: ProfileStore) ->
     )
     store.save(loaded.profiles, loaded.active)
     assert "transport_sep" not in store.path.read_text(encoding="utf-8")
+
+
+def test_desktop_notifications_are_turned_off_for_a_profile_in_the_form(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, store: ProfileStore
+) -> None:
+    dialog = open_dialog(qtbot, store, MemorySecrets(), [STAGING, PROD], "Staging")
+    check = dialog.form.notifications_check
+    assert check.isChecked()  # on unless turned off
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    assert not check.isChecked()
+    with qtbot.waitSignal(dialog.profile_chosen):
+        press_ok(qtbot, dialog)
+    saved(qtbot, dialog)
+    loaded = store.load()
+    assert loaded.problems == []
+    assert [(p.name, p.notifications) for p in loaded.profiles] == [("Staging", False),
+                                                                     ("Prod", True)]  # fmt: skip
+    dialog.deleteLater()
+    again = open_dialog(qtbot, store, MemorySecrets(), loaded.profiles, "Staging")
+    assert not again.form.notifications_check.isChecked()
+    again.profile_list.setCurrentRow(1)
+    secrets_shown(qtbot, again)
+    assert again.form.notifications_check.isChecked()

@@ -375,3 +375,18 @@ def test_a_file_larger_than_any_profiles_file_is_not_read(store: ProfileStore) -
 
 
 # --- secrets --------------------------------------------------------------------------------
+
+
+def test_desktop_notifications_are_on_unless_a_profile_turns_them_off(store: ProfileStore) -> None:
+    write(store, GOOD_ENTRY.format(name="Old"))  # a file from before the setting
+    (old,) = store.load().profiles
+    assert old.notifications is True
+    store.save([old, profile("Quiet", notifications=False)], "Quiet")
+    assert "notifications = false" in store.path.read_text(encoding="utf-8")
+    result = store.load()
+    assert result.problems == []
+    assert [(p.name, p.notifications) for p in result.profiles] == [("Old", True), ("Quiet", False)]
+    write(store, GOOD_ENTRY.format(name="Typed") + 'notifications = "no"\n')
+    result = store.load()
+    assert result.profiles == []
+    assert "“notifications” must be true or false" in "\n".join(result.problems)

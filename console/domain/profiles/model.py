@@ -31,7 +31,7 @@ BROKER_SCHEMES = ("redis", "rediss", "unix")
 HTTP_SCHEMES = ("http", "https")
 URL_FIELDS = ("broker_url", "backend_url", "prometheus_url", "alertmanager_url")
 TRANSPORT_FIELDS = ("transport_sep", "priority_steps", "queues")
-FIELDS = ("name", *URL_FIELDS, "colour", "production", *TRANSPORT_FIELDS)
+FIELDS = ("name", *URL_FIELDS, "colour", "production", "notifications", *TRANSPORT_FIELDS)
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s")  # what str.isspace() calls a space, found in one scan
@@ -77,6 +77,7 @@ class Profile:
     alertmanager_url: str
     colour: str = DEFAULT_COLOUR
     production: bool = False
+    notifications: bool = True  # desktop notifications of critical alerts
     # The watched system's transport as its owners configured it; empty: learned from the broker.
     transport_sep: str = ""  # the separator itself, not as typed ("\x06\x16" is two characters)
     priority_steps: tuple[int, ...] = ()

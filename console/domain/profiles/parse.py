@@ -34,6 +34,8 @@ _OPTIONAL = {
         "Profiles", '“colour” must be text in quotes, as in "#3b82f6"; the profile is ignored.')),
     "production": (bool, QT_TRANSLATE_NOOP(
         "Profiles", "“production” must be true or false; the profile is ignored.")),
+    "notifications": (bool, QT_TRANSLATE_NOOP(
+        "Profiles", "“notifications” must be true or false; the profile is ignored.")),
 }  # fmt: skip
 
 

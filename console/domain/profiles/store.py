@@ -48,6 +48,7 @@ def _entry(p: Profile) -> dict[str, Any]:
         "alertmanager_url": p.alertmanager_url,
         "colour": p.colour,
         "production": p.production,
+        "notifications": p.notifications,
     }
     if p.transport_sep:
         entry["transport_sep"] = show_sep(p.transport_sep)  # as typed in the dialog

@@ -280,7 +280,8 @@ class ProfileDialog(QDialog):
             draft.profile, name=values.name, broker_url=values.broker_url,
             backend_url=values.backend_url, prometheus_url=values.prometheus_url,
             alertmanager_url=values.alertmanager_url, colour=values.colour,
-            production=values.production, **transport.values,
+            production=values.production, notifications=values.notifications,
+            **transport.values,
         )  # fmt: skip
         self._update_item(row, draft)
         self._show_problems()

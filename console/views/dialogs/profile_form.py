@@ -45,6 +45,7 @@ class FormValues:
     alertmanager_url: str
     colour: str
     production: bool
+    notifications: bool  # desktop notifications of critical alerts
     password: str
     token: str
     transport_sep: str  # as typed, with escapes ("\\x06\\x16")
@@ -77,6 +78,8 @@ class ProfileForm(QWidget):
             secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.colour_button = QPushButton()
         self.production_check = QCheckBox(self.tr("Production: show a warning colour"))
+        self.notifications_check = QCheckBox(self.tr("Desktop notifications of critical alerts"))
+        self.notifications_check.setChecked(True)
         form = QFormLayout(self)
         form.addRow(self.tr("Name"), self.name_edit)
         form.addRow(self.tr("Broker URL"), self.broker_url_edit)
@@ -87,11 +90,13 @@ class ProfileForm(QWidget):
         form.addRow(self.tr("Alertmanager URL"), self.alertmanager_url_edit)
         form.addRow(self.tr("Colour"), self.colour_button)
         form.addRow("", self.production_check)
+        form.addRow("", self.notifications_check)
         form.addRow(self._advanced())
         for edit in self._text_edits():
             edit.textChanged.connect(self._changed)
         self.broker_url_edit.editingFinished.connect(self.move_password_out_of_url)
         self.production_check.toggled.connect(self._production_toggled)
+        self.notifications_check.toggled.connect(lambda _on: self._changed())
         self.colour_button.clicked.connect(self._choose_colour)
         self.set_secrets_ready(True)
 
@@ -143,6 +148,7 @@ class ProfileForm(QWidget):
                 for edit in self._text_edits():
                     edit.clear()
                 self.production_check.setChecked(False)
+                self.notifications_check.setChecked(True)
                 self._show_colour(DEFAULT_COLOUR)
             else:
                 self.name_edit.setText(profile.name)
@@ -151,6 +157,7 @@ class ProfileForm(QWidget):
                 self.prometheus_url_edit.setText(profile.prometheus_url)
                 self.alertmanager_url_edit.setText(profile.alertmanager_url)
                 self.production_check.setChecked(profile.production)
+                self.notifications_check.setChecked(profile.notifications)
                 self._show_colour(profile.colour)
                 sep, steps, queues = transport_text(profile)
                 self.sep_edit.setText(sep)
@@ -186,6 +193,7 @@ class ProfileForm(QWidget):
             alertmanager_url=self.alertmanager_url_edit.text().strip(),
             colour=self._colour,
             production=self.production_check.isChecked(),
+            notifications=self.notifications_check.isChecked(),
             password=password if password is not None else self.broker_password_edit.text(),
             token=self.backend_token_edit.text().strip(),
             transport_sep=self.sep_edit.text(),

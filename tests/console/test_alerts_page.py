@@ -11,7 +11,6 @@ a Prometheus of its own. The module's backend knows the module's Alertmanager.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,11 +27,9 @@ from console.controllers.alerts_controller import AlertsController
 from console.models.alerts import AlertView, target_of
 from console.services.alertmanager_client import AlertmanagerClient
 from console.services.backend_client import BackendClient
-from console.views.alerts_page import COL_ALERT, COL_SEVERITY, COL_STATE, KeyRole, AlertsPage
+from console.views.alerts_page import COL_ALERT, COL_SEVERITY, COL_STATE, AlertsPage, KeyRole
 from console.views.colours import BAD, INFO, WARN
-from console.views.dialogs.silence_dialog import SilenceChangeDialog, SilenceDialog
 from console.views.tray_notifier import TrayNotifier
-from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import (
     running_alertmanager,
     running_prometheus,
@@ -41,7 +38,7 @@ from taskdeck_dev.stack import (
 )
 from tests.conftest import FAST_WORKLOAD, ROOMY, TOKENS, Server
 from tests.console.conftest import run_coro
-from tests.helpers import api
+from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 WAIT_MS = 15_000
@@ -330,3 +327,41 @@ def test_a_viewer_sees_the_silence_controls_disabled_and_why(
     with qtbot.waitSignal(page.open_target, timeout=5_000) as wanted:
         qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
     assert wanted.args == ["task", task]
+
+
+# -- a real rule -----------------------------------------------------------------------
+
+
+def test_a_worker_stopped_fires_its_rule_and_the_page_shows_it_critical(
+    qtbot: QtBot, opened: Any, stack_dir: Path, backend: Server, broker: Server, am: Server
+) -> None:
+    """CeleryWorkerDown (for: 2m, shortened to 6 s) through a Prometheus of the test's own."""
+    worker_name = unique("alertw")
+    hostname = f"{worker_name}@taskdeck"
+    with running_prometheus(stack_dir / "prom", backend, am, interval="1s", rules_factor=0.05):
+        worker = start_worker(stack_dir, broker.url, worker_name, concurrency=1,
+                              queues="default", env=FAST_WORKLOAD)  # fmt: skip
+        try:
+            with api(backend.url) as client:
+                wait_for(lambda: any(w["hostname"] == hostname and w["status"] == "online"
+                                     for w in client.get("/api/v1/workers").json()),
+                         20, "the backend to see the worker")  # fmt: skip
+        finally:
+            worker.stop()
+        one = opened()
+        page = one.page
+
+        def down() -> AlertView | None:
+            return next((a for g in page.groups for a in g.alerts
+                         if a.name == "CeleryWorkerDown" and a.labels.get("hostname") == hostname),
+                        None)  # fmt: skip
+
+        qtbot.waitUntil(lambda: down() is not None, timeout=40_000)
+    alert = down()
+    assert alert is not None
+    assert alert.severity == "critical" and alert.summary == f"Worker {hostname} is down"
+    assert any(r.key == alert.key for r in one.notifier.raised)
+    group = next(g for g in page.groups if alert in g.alerts)
+    assert group.labels == {"alertname": "CeleryWorkerDown", "component": "workers"}
+    assert group.receiver == "oncall-email"
+    assert target_of(alert) == ("worker", hostname)

@@ -140,6 +140,23 @@ def test_extend_makes_the_silence_end_later_in_alertmanager(
     assert am_silence(alertmanager, silence_id)["endsAt"] == silence["endsAt"]
 
 
+def test_a_silence_that_has_not_started_keeps_its_id_and_start_when_extended(
+    admin: httpx.Client, alertmanager: Server
+) -> None:
+    marker = uuid.uuid4().hex
+    reply = admin.post(PATH, json=body(marker, starts_at=later(hours=1), ends_at=later(hours=2)))
+    assert reply.status_code == 200, reply.text
+    silence_id = reply.json()["silence_id"]
+    assert am_silence(alertmanager, silence_id)["status"]["state"] == "pending"
+    starts = am_silence(alertmanager, silence_id)["startsAt"]
+    reply = admin.post(f"{PATH}/{silence_id}/extend", json={"ends_at": later(hours=4),
+                                                             "reason": "longer window"})  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["silence_id"] == silence_id
+    assert am_silence(alertmanager, silence_id)["startsAt"] == starts
+    assert len(am_silences(alertmanager, marker)) == 1
+
+
 def test_expire_ends_the_silence_and_an_expired_one_is_refused(
     admin: httpx.Client, alertmanager: Server
 ) -> None:

@@ -2,8 +2,9 @@
 
 Every failure raises ``AlertmanagerError`` with the status and code the backend answers:
 not configured (503 alertmanager_not_configured), unreachable or too slow (503
-alertmanager_unavailable, with a Retry-After), a request Alertmanager refuses (422 with its
-text), an error of Alertmanager's own (502 alertmanager_error).
+alertmanager_unavailable, with a Retry-After), a silence Alertmanager refuses (400: 422
+alertmanager_refused, with its text), an error of Alertmanager's own or an answer that is not
+its API's (5xx, other 4xx, not JSON: 502 alertmanager_error).
 """
 
 from __future__ import annotations
@@ -93,14 +94,19 @@ class Alertmanager:
         if reply.status_code == 404:
             return None
         _refused(reply)
-        body: dict[str, Any] = reply.json()
+        body = _json(reply)
+        if not isinstance(body, dict) or not {"endsAt", "matchers", "status"} <= set(body):
+            raise _unreadable(reply)
         return body
 
     async def post_silence(self, silence: dict[str, Any]) -> str:
         """Create (or, with an ``id``, update) a silence; the id of the one now in force."""
         reply = await self._request("POST", "/api/v2/silences", json=silence)
         _refused(reply)
-        return str(reply.json()["silenceID"])
+        body = _json(reply)
+        if not isinstance(body, dict) or not isinstance(body.get("silenceID"), str):
+            raise _unreadable(reply)
+        return body["silenceID"]
 
     async def expire(self, silence_id: str) -> bool:
         """Expire the silence now; False if Alertmanager does not know it."""
@@ -115,8 +121,33 @@ def _text(reply: httpx.Response) -> str:
     return reply.text.strip()[:500] or reply.reason_phrase
 
 
+def _json(reply: httpx.Response) -> Any:
+    try:
+        return reply.json()
+    except ValueError:
+        raise _unreadable(reply) from None
+
+
+def _unreadable(reply: httpx.Response) -> AlertmanagerError:
+    """An answer that is not what Alertmanager's API v2 answers: something else is there."""
+    return AlertmanagerError(
+        502, "alertmanager_error",
+        f"{redact_url(str(reply.request.url))} answered {reply.status_code} in a form "
+        f"Alertmanager's API v2 does not ({_text(reply)[:100]!r}); is {SETTING} the address of "
+        "an Alertmanager?",
+    )  # fmt: skip
+
+
 def _refused(reply: httpx.Response) -> None:
-    if reply.status_code >= 400:
+    """422 when Alertmanager refuses the request as invalid (400, 422: a matcher it does not
+    take); 502 for any other refusal (401, 403, 404: not Alertmanager's API, or a proxy)."""
+    if reply.status_code in (400, 422):
         raise AlertmanagerError(
             422, "alertmanager_refused", f"Alertmanager refused the silence: {_text(reply)}"
         )
+    if reply.status_code >= 400:
+        raise AlertmanagerError(
+            502, "alertmanager_error",
+            f"{redact_url(str(reply.request.url))} answered {reply.status_code}: "
+            f"{_text(reply)[:200]}; is {SETTING} the address of an Alertmanager?",
+        )  # fmt: skip

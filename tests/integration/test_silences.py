@@ -280,6 +280,17 @@ def test_a_stopped_alertmanager_answers_503_and_the_audit_says_failed(
         assert reply.json()["error"] == "alertmanager_unavailable"
 
 
+def test_a_url_that_is_no_alertmanager_answers_502(
+    tmp_path: Path, broker: Server, backend: Server
+) -> None:
+    env = {**ROOMY, "TASKDECK_ALERTMANAGER_URL": backend.url}  # another backend: no such API
+    with running_backend(tmp_path, broker.url, env) as misled, api(misled.url) as client:
+        reply = client.post(PATH, json=body("misled"))
+        assert reply.status_code == 502, reply.text
+        assert reply.json()["error"] == "alertmanager_error"
+        assert "TASKDECK_ALERTMANAGER_URL" in reply.json()["detail"]
+
+
 def test_the_console_client_creates_extends_and_expires(
     backend: Server, alertmanager: Server
 ) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from taskdeck_dev.stack import running_alertmanager
 from tests.conftest import ROOMY, TOKENS, Server, running_backend, running_redis
 from tests.helpers import api
 
@@ -35,8 +36,10 @@ RUN_DEADLINE_S = 150
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     run_dir = tmp_path_factory.mktemp("contract")
-    with running_redis(run_dir) as redis, running_backend(run_dir, redis.url, ROOMY) as server:
-        yield server
+    with running_redis(run_dir) as redis, running_alertmanager(run_dir) as alertmanager:
+        env = {**ROOMY, "TASKDECK_ALERTMANAGER_URL": alertmanager.url}  # the silence routes
+        with running_backend(run_dir, redis.url, env) as server:
+            yield server
 
 
 @pytest.fixture(scope="module")

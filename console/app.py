@@ -438,10 +438,28 @@ class Console(QObject):
             else:
                 link.live.refresh()
 
-    def open_failures(self, window_s: float) -> None:
-        """The Tasks page, showing the failures that ended in the last ``window_s`` seconds."""
-        self.tasks_page.open_failures(window_s)
+    def open_failures(self, window_s: float, name: str | None = None) -> None:
+        """The Tasks page, showing the failures that ended in the last ``window_s`` seconds
+        (of task ``name`` only, if given)."""
+        self.tasks_page.open_failures(window_s, name)
         self.window.show_page("tasks")
+
+    def open_target(self, kind: str, value: str) -> None:
+        """The page an alert concerns: a queue, a worker, a task name's failures (the last
+        hour), a user's quota, a rate-limit anomaly ("kind/subject")."""
+        w = self.window
+        if kind in ("queue", "worker"):
+            self._go_to(kind, value)
+        elif kind == "task":
+            self.open_failures(3600.0, value)
+        elif kind == "user":
+            w.show_page("quotas")
+            if not self.quotas_page.table.select_key(value):
+                w.show_message(_tr("{user} has no quota row yet.").format(user=value))
+        elif kind == "anomaly":
+            w.show_page("ratelimits")
+            anomaly_kind, _, subject = value.partition("/")
+            self.ratelimits_page.select_anomaly(anomaly_kind, subject)  # or once listed
 
     def open_task(self, task_id: str) -> None:
         """The Tasks page, showing ``task_id`` in full."""

@@ -337,7 +337,13 @@ class RateLimitsPage(QWidget):
 
     def select_anomaly(self, kind: str, subject: str) -> bool:
         """Show the evidence of that anomaly; if it is not listed yet, as soon as it is.
+        With no subject (an alert names the kind only), the one of that kind seen last.
         True when it is listed now."""
+        if not subject:
+            of_kind = [a for a in self.anomalies_model.rows() if a.kind == kind]
+            if not of_kind:
+                return False
+            subject = max(of_kind, key=lambda a: a.last_seen).subject
         key = anomaly_key(kind, subject)
         if self.anomalies.select_key(key):
             self._wanted = None

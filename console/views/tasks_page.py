@@ -451,12 +451,13 @@ class TasksPage(QWidget):
         """The chip ``key`` was removed."""
         self.set_query(self.current_query().without(key))
 
-    def open_failures(self, window_s: float) -> None:
-        """Failures that ended in the last ``window_s`` seconds (the Overview's tiles)."""
+    def open_failures(self, window_s: float, name: str | None = None) -> None:
+        """Failures that ended in the last ``window_s`` seconds (the Overview's tiles), of
+        task ``name`` only if given (an alert on that task's failure rate)."""
         window = next((k for k, (s, _l) in WINDOWS.items() if s == window_s), None)
         now = time.time()
         self.set_query(TaskQuery(
-            state="FAILURE", window=window, time_field="finished",
+            state="FAILURE", name=name or None, window=window, time_field="finished",
             since=None if window else now - window_s,
         ))  # fmt: skip
 

@@ -15,7 +15,6 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -30,11 +29,14 @@ from console.models.alerts import (
 from console.models.format import clock
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.backend_client import BackendClient, BackendError
+from console.services.silences_client import create_silence, expire_silence, extend_silence
 from console.tasks import TaskOwner
-
-if TYPE_CHECKING:
-    from console.services.silences_client import SilenceCreated, SilenceExpired, SilenceExtended
-    from taskdeck_core.silence_types import SilenceMatcher
+from taskdeck_core.silence_types import (
+    SilenceCreated,
+    SilenceExpired,
+    SilenceExtended,
+    SilenceMatcher,
+)
 
 REFRESH_S = 10.0
 MAX_BACKOFF_S = 120.0
@@ -160,8 +162,6 @@ class AlertsController(QObject):
         self, matchers: list[SilenceMatcher], ends_at: datetime, comment: str
     ) -> SilenceCreated:
         """Create a silence; BackendError when the backend refuses (nothing created)."""
-        from console.services.silences_client import create_silence
-
         answer = await create_silence(self.backend, matchers, ends_at, comment)
         self.changed.emit(created_text(answer))
         self._reread()
@@ -169,8 +169,6 @@ class AlertsController(QObject):
 
     async def extend(self, silence_id: str, ends_at: datetime, reason: str) -> SilenceExtended:
         """Give a silence a new end; BackendError when the backend refuses."""
-        from console.services.silences_client import extend_silence
-
         answer = await extend_silence(self.backend, silence_id, ends_at, reason)
         self.changed.emit(extended_text(answer))
         self._reread()
@@ -178,8 +176,6 @@ class AlertsController(QObject):
 
     async def expire(self, silence_id: str, reason: str) -> SilenceExpired:
         """End a silence now; BackendError when the backend refuses."""
-        from console.services.silences_client import expire_silence
-
         answer = await expire_silence(self.backend, silence_id, reason)
         self.changed.emit(expired_text(answer))
         self._reread()
@@ -221,13 +217,16 @@ def expired_text(answer: SilenceExpired, tr: Callable[[str], str] = _tr) -> str:
 
 def refusal_text(exc: BackendError, role: str, tr: Callable[[str], str] = _tr) -> str:
     """Why the backend refused a silence change, in words; nothing was changed."""
+    if exc.code == "alertmanager_not_configured":
+        return tr("The backend has no Alertmanager configured, so it cannot change silences "
+                  "({detail}); nothing was changed.").format(detail=exc.detail)  # fmt: skip
     if exc.code == "alertmanager_unavailable" or exc.status in (502, 503, 504):
         return tr("Alertmanager is not reachable from the backend; nothing was changed. "
                   "Try again once it is back ({detail}).").format(detail=exc.detail)  # fmt: skip
     if exc.status == 403:
         return tr("Only an admin can create, extend or expire silences (this profile's role: "
                   "{role}); nothing was changed.").format(role=role or tr("unknown"))  # fmt: skip
-    if exc.status == 422 or exc.status == 400:
+    if exc.status in (400, 404, 409, 422):
         return tr("The backend refused it: {detail}. Nothing was changed.").format(
             detail=exc.detail
         )

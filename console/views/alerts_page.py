@@ -56,6 +56,7 @@ from console.views.colours import WARN
 from console.views.dialogs.silence_dialog import SilenceChangeDialog, SilenceDialog
 from console.views.tray_notifier import TrayNotifier
 from console.views.widgets.page_title import page_title
+from taskdeck_core.silence_types import SilenceMatcher
 
 KeyRole = Qt.ItemDataRole.UserRole
 COL_ALERT, COL_SEVERITY, COL_STATE, COL_AGE, COL_SUMMARY = range(5)
@@ -559,24 +560,30 @@ class AlertsPage(QWidget):
     def _explain(self, exc: BackendError) -> str:
         return refusal_text(exc, self.role, self.tr)
 
+    def _asking(self) -> bool:
+        """A dialog is open: one question at a time."""
+        return (self.dialog is not None and shiboken6.isValid(self.dialog)
+                and self.dialog.isVisible())  # fmt: skip
+
     def _ask_silence(self) -> None:
-        self._questions.run(self._ask_for_silence(), key="question")
+        if not self._asking():
+            self._open(self._silence_dialog())
 
     def _ask_extend(self) -> None:
-        self._questions.run(self._ask_change(extend=True), key="question")
+        if not self._asking():
+            self._open(self._change_dialog(extend=True))
 
     def _ask_expire(self) -> None:
-        self._questions.run(self._ask_change(extend=False), key="question")
+        if not self._asking():
+            self._open(self._change_dialog(extend=False))
 
-    async def _ask_for_silence(self) -> None:
+    def _silence_dialog(self) -> SilenceDialog | None:
         alert, controller = self.selected_alert(), self.controller
         if alert is None or controller is None:
-            return
+            return None
         matchers = [MatcherView(k, v) for k, v in sorted(alert.labels.items())]
 
         async def create(chosen: list[MatcherView], ends_at: datetime, comment: str) -> str:
-            from taskdeck_core.silence_types import SilenceMatcher
-
             sent = [SilenceMatcher(name=m.name, value=m.value, is_regex=m.is_regex,
                                    is_equal=m.is_equal) for m in chosen]  # fmt: skip
             return created_text(await controller.create(sent, ends_at, comment), self.tr)
@@ -585,12 +592,12 @@ class AlertsPage(QWidget):
                           "below is silenced until the end chosen. The matchers are the "
                           "alert's labels; change them to silence more or fewer.").format(
             name=alert.name or alert.fingerprint)  # fmt: skip
-        await self._run(SilenceDialog(subject, matchers, create, self._explain, self))
+        return SilenceDialog(subject, matchers, create, self._explain, self)
 
-    async def _ask_change(self, extend: bool) -> None:
+    def _change_dialog(self, extend: bool) -> SilenceChangeDialog | None:
         silence, controller = self.selected_silence(), self.controller
         if silence is None or controller is None:
-            return
+            return None
         silence_id = silence.silence_id
 
         async def change(ends_at: datetime | None, reason: str) -> str:
@@ -611,11 +618,16 @@ class AlertsPage(QWidget):
                 what + "\n" + self.tr("Expiring it ends it now: its alerts notify again."),
                 change, self._explain, None, self,
             )  # fmt: skip
-        await self._run(dialog)
+        return dialog
+
+    def _open(self, dialog: SilenceDialog | SilenceChangeDialog | None) -> None:
+        if dialog is not None:
+            self.dialog = dialog
+            dialog.open()  # at once: a second click finds it open
+            self._questions.run(self._run(dialog))
 
     async def _run(self, dialog: SilenceDialog | SilenceChangeDialog) -> None:
         """Show ``dialog`` until it is closed (the page closes it with the environment)."""
-        self.dialog = dialog
         finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def ended(result: int) -> None:
@@ -623,11 +635,11 @@ class AlertsPage(QWidget):
                 finished.set_result(result)
 
         dialog.finished.connect(ended)
-        dialog.open()
         try:
-            await finished
+            if dialog.isVisible():  # not closed before this task began
+                await finished
         finally:
-            if shiboken6.isValid(self):
+            if shiboken6.isValid(self) and self.dialog is dialog:  # not a newer one
                 self.dialog = None
             if shiboken6.isValid(dialog):
                 if dialog.isVisible():

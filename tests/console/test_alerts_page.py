@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QTableWidgetItem, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from console.controllers.alerts_controller import AlertsController
@@ -29,9 +29,12 @@ from console.services.alertmanager_client import AlertmanagerClient
 from console.services.backend_client import BackendClient
 from console.views.alerts_page import COL_ALERT, COL_SEVERITY, COL_STATE, AlertsPage, KeyRole
 from console.views.colours import BAD, INFO, WARN
+from console.views.dialogs.silence_dialog import SilenceChangeDialog, SilenceDialog
 from console.views.tray_notifier import TrayNotifier
+from taskdeck_dev.procs import free_port
 from taskdeck_dev.stack import (
     running_alertmanager,
+    running_backend,
     running_prometheus,
     start_alertmanager,
     start_worker,
@@ -74,9 +77,10 @@ def opened(
     """Opens the page on an Alertmanager (the module's unless given) with a role's token."""
     made: list[Opened] = []
 
-    def open_as(role: str = "admin", notifications: bool = True, url: str | None = None) -> Opened:
+    def open_as(role: str = "admin", notifications: bool = True, url: str | None = None,
+                backend_url: str | None = None, token_of: str | None = None) -> Opened:  # fmt: skip
         alertmanager = AlertmanagerClient(url or am.url, timeout_s=2.0)
-        client = BackendClient(backend.url, TOKENS[role])
+        client = BackendClient(backend_url or backend.url, TOKENS[token_of or role])
         notifier = TrayNotifier()
         page = AlertsPage(notifier)
         qtbot.addWidget(page)
@@ -318,7 +322,7 @@ def test_a_viewer_sees_the_silence_controls_disabled_and_why(
     assert "viewer" in page.silence_button.toolTip()
     qtbot.waitUntil(lambda: any(s.silence_id == silence_id for s in page.silences), timeout=WAIT_MS)
     row = next(r for r in range(page.silence_table.rowCount())
-               if page.silence_table.item(r, 2).text() == "for the viewer to see")  # type: ignore[union-attr]  # fmt: skip
+               if page.silence_table.item(r, 2).text() == "for the viewer to see")  # fmt: skip
     page.silence_table.selectRow(row)
     assert page.selected_silence() is not None
     for button in (page.extend_button, page.expire_button):
@@ -365,3 +369,181 @@ def test_a_worker_stopped_fires_its_rule_and_the_page_shows_it_critical(
     assert group.labels == {"alertname": "CeleryWorkerDown", "component": "workers"}
     assert group.receiver == "oncall-email"
     assert target_of(alert) == ("worker", hostname)
+
+
+# -- silences --------------------------------------------------------------------------
+
+
+def open_dialog(qtbot: QtBot, page: AlertsPage, button: Any) -> Any:
+    qtbot.waitUntil(button.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=5_000)
+    return page.dialog
+
+
+def confirm(qtbot: QtBot, dialog: SilenceDialog | SilenceChangeDialog) -> str:
+    assert dialog.confirm.isEnabled(), dialog.hint.text()
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert not dialog.confirm.isEnabled()  # a second click sends nothing
+    qtbot.waitUntil(lambda: dialog.answer_text() != "", timeout=WAIT_MS)
+    return dialog.answer_text()
+
+
+def select_silence(qtbot: QtBot, page: AlertsPage, silence_id: str) -> None:
+    def row() -> int:
+        return next((r for r in range(page.silence_table.rowCount())
+                     if (page.silence_table.item(r, 0) or QTableWidgetItem()).data(KeyRole)
+                     == silence_id), -1)  # fmt: skip
+
+    qtbot.waitUntil(lambda: row() >= 0, timeout=WAIT_MS)
+    item = page.silence_table.item(row(), 0)
+    assert item is not None
+    rect = page.silence_table.visualItemRect(item)
+    qtbot.mouseClick(page.silence_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: page.silence_id == silence_id, timeout=5_000)
+
+
+def am_silence(url: str, comment: str) -> dict[str, Any] | None:
+    return next((s for s in am_silences(url) if s["comment"] == comment), None)
+
+
+def test_an_admin_silences_an_alert_from_the_page_then_extends_and_expires_the_silence(
+    qtbot: QtBot, opened: Any, am: Server, backend: Server
+) -> None:
+    name = unique("SyncSlow")
+    post_alert(am.url, {"alertname": name, "severity": "warning", "component": "queues",
+                        "queue_name": "erp", "instance": "backend:8400"}, "erp backs up")  # fmt: skip
+    page = opened().page
+    select_alert(qtbot, page, name)
+    dialog = open_dialog(qtbot, page, page.silence_button)
+    assert isinstance(dialog, SilenceDialog)
+    # Prefilled from the alert's labels; the instance row removed, the queue made a regex.
+    rows = {m.name: m.value for m in dialog.matcher_values()}
+    assert rows == {"alertname": name, "component": "queues", "instance": "backend:8400",
+                    "queue_name": "erp", "severity": "warning"}  # fmt: skip
+    instance_row = [m.name for m in dialog.matcher_values()].index("instance")
+    dialog.matchers.selectRow(instance_row)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    queue_row = [m.name for m in dialog.matcher_values()].index("queue_name")
+    dialog.matchers.item(queue_row, 1).setText("erp|crm")  # type: ignore[union-attr]
+    dialog.matchers.item(queue_row, 2).setCheckState(Qt.CheckState.Checked)  # type: ignore[union-attr]
+    dialog.end.choice.setCurrentIndex(1)  # 4 hours
+    assert not dialog.confirm.isEnabled() and "comment" in dialog.hint.text()
+    comment = f"erp maintenance {uuid.uuid4().hex[:6]}"
+    qtbot.keyClicks(dialog.comment, comment)
+    answer = confirm(qtbot, dialog)
+    assert "created by admin-user" in answer and "audit entry" in answer
+    assert not dialog.confirm.isVisible() and not dialog.comment.isEnabled()  # once
+    dialog.reject()
+    silence = am_silence(am.url, comment)
+    assert silence is not None and silence["createdBy"] == "admin-user"
+    assert silence["status"]["state"] == "active"
+    matchers = {m["name"]: (m["value"], m["isRegex"]) for m in silence["matchers"]}
+    assert matchers["queue_name"] == ("erp|crm", True) and "instance" not in matchers
+    ends = datetime.fromisoformat(silence["endsAt"].replace("Z", "+00:00"))
+    assert abs(ends - (datetime.now(UTC) + timedelta(hours=4))) < timedelta(minutes=1)
+    with api(backend.url) as client:
+        entries = client.get("/api/v1/audit", params={"action": "silence_create"}).json()["items"]
+    assert any(e["reason"] == comment and e["user"] == "admin-user" for e in entries)
+    # The page re-reads: the alert silenced by it, the silence listed.
+    qtbot.waitUntil(lambda: (shown_alert(page, name) or AlertView("", {}, {}, "", 0, "")).state
+                    == "silenced", timeout=WAIT_MS)  # fmt: skip
+    assert alert_item(page, name).text(COL_STATE) == "silenced"  # type: ignore[union-attr]
+    assert silence["id"] in shown_alert(page, name).silenced_by  # type: ignore[union-attr]
+    assert page.result.text() == answer
+    # Extend it by a day from its end.
+    select_silence(qtbot, page, silence["id"])
+    assert page.silence_table.item(page.silence_table.currentRow(), 1).text() == "admin-user"
+    extend = open_dialog(qtbot, page, page.extend_button)
+    assert isinstance(extend, SilenceChangeDialog) and extend.end is not None
+    extend.end.choice.setCurrentIndex(2)  # 1 day
+    qtbot.keyClicks(extend.reason, "the maintenance runs long")
+    answer = confirm(qtbot, extend)
+    assert "Silence extended until" in answer
+    extend.reject()
+    extended = am_silence(am.url, comment)
+    assert extended is not None and extended["status"]["state"] == "active"
+    new_end = datetime.fromisoformat(extended["endsAt"].replace("Z", "+00:00"))
+    assert abs(new_end - (ends + timedelta(days=1))) < timedelta(minutes=1)
+    # Expire it, with a reason: expired in Alertmanager, the alert active again.
+    qtbot.waitUntil(lambda: any(s.silence_id == extended["id"] and s.state == "active"
+                                and abs(s.ends_at - new_end.timestamp()) < 60
+                                for s in page.silences), timeout=WAIT_MS)  # fmt: skip
+    select_silence(qtbot, page, extended["id"])
+    expire = open_dialog(qtbot, page, page.expire_button)
+    assert isinstance(expire, SilenceChangeDialog) and expire.end is None
+    assert not expire.confirm.isEnabled() and expire.hint.text() == "Give a reason."
+    qtbot.keyClicks(expire.reason, "maintenance done")
+    answer = confirm(qtbot, expire)
+    assert f"Silence {extended['id']} expired" in answer
+    expire.reject()
+    assert (am_silence(am.url, comment) or {})["status"]["state"] == "expired"
+    qtbot.waitUntil(lambda: (shown_alert(page, name) or AlertView("", {}, {}, "", 0, "")).state
+                    == "active", timeout=WAIT_MS)  # fmt: skip
+    # Expired silences are hidden unless asked for.
+    qtbot.waitUntil(lambda: page.silence_id is None, timeout=WAIT_MS)
+    comments = [page.silence_table.item(r, 2).text()
+                for r in range(page.silence_table.rowCount())]  # fmt: skip
+    assert comment not in comments
+    page.show_expired.setChecked(True)
+    comments = [page.silence_table.item(r, 2).text()
+                for r in range(page.silence_table.rowCount())]  # fmt: skip
+    assert comment in comments
+
+
+def test_no_comment_or_an_end_in_the_past_is_refused_and_nothing_is_created(
+    qtbot: QtBot, opened: Any, am: Server
+) -> None:
+    name = unique("Refused")
+    post_alert(am.url, {"alertname": name, "severity": "info", "component": "quotas"}, "x")
+    page = opened().page
+    before = len(am_silences(am.url))
+    select_alert(qtbot, page, name)
+    dialog = open_dialog(qtbot, page, page.silence_button)
+    assert isinstance(dialog, SilenceDialog)
+    assert not dialog.confirm.isEnabled()
+    assert dialog.hint.text() == "Give a comment: why are these alerts silenced?"
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)  # refused: nothing sent
+    qtbot.keyClicks(dialog.comment, "   ")
+    assert not dialog.confirm.isEnabled()
+    qtbot.keyClicks(dialog.comment, "a comment")
+    assert dialog.confirm.isEnabled() and dialog.hint.text() == ""
+    dialog.end.set_custom(datetime.now() - timedelta(hours=1))
+    assert not dialog.confirm.isEnabled()
+    assert dialog.hint.text() == "The end is in the past: choose a later one."
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    dialog.end.set_custom(datetime.now() + timedelta(days=2))
+    assert dialog.confirm.isEnabled()
+    dialog.matchers.item(0, 0).setText("bad name")  # type: ignore[union-attr]
+    assert not dialog.confirm.isEnabled() and "is not a label name" in dialog.hint.text()
+    dialog.reject()
+    assert dialog.answer_text() == ""
+    assert len(am_silences(am.url)) == before
+
+
+def test_a_refusal_is_said_in_words_and_changes_nothing(
+    qtbot: QtBot, opened: Any, am: Server, broker: Server, stack_dir: Path
+) -> None:
+    name = unique("Refusal")
+    post_alert(am.url, {"alertname": name, "severity": "warning", "component": "tasks"}, "x")
+    before = len(am_silences(am.url))
+
+    def try_silence(page: AlertsPage) -> str:
+        select_alert(qtbot, page, name)
+        dialog = open_dialog(qtbot, page, page.silence_button)
+        qtbot.keyClicks(dialog.comment, "should not happen")
+        answer = confirm(qtbot, dialog)
+        assert dialog.confirm.isVisible() and dialog.confirm.isEnabled()  # to try again
+        dialog.reject()
+        return answer
+
+    # The profile believed its role was admin; the backend knows the token as support's.
+    answer = try_silence(opened("admin", token_of="support").page)
+    assert answer.startswith("Only an admin can create, extend or expire silences")
+    # A backend whose Alertmanager does not answer.
+    dead = f"http://127.0.0.1:{free_port()}"
+    with running_backend(stack_dir / "deaf", broker.url,
+                         {**ROOMY, "TASKDECK_ALERTMANAGER_URL": dead}) as deaf:  # fmt: skip
+        answer = try_silence(opened(backend_url=deaf.url).page)
+    assert answer.startswith("Alertmanager is not reachable from the backend; nothing was changed")
+    assert len(am_silences(am.url)) == before

@@ -34,8 +34,8 @@ from console.models.alerts import MatcherView
 from console.services.backend_client import BackendError
 from console.tasks import TaskOwner
 from console.views.colours import BAD
+from taskdeck_core.silence_types import LABEL_NAME_PATTERN, MAX_COMMENT, MAX_DAYS, MAX_MATCHERS
 
-COMMENT_MAX = 2000
 QUICK_PICKS_S = (3600, 4 * 3600, 86400)
 CUSTOM = -1
 COL_NAME, COL_VALUE, COL_REGEX = 0, 1, 2
@@ -92,8 +92,13 @@ class EndPicker(QWidget):
         return datetime.fromtimestamp(self.base() + float(seconds), UTC)
 
     def problem(self) -> str:
-        if self.end().timestamp() <= time.time():
+        end = self.end().timestamp()
+        if end <= time.time():
             return self.tr("The end is in the past: choose a later one.")
+        if end > time.time() + MAX_DAYS * 86400:
+            return self.tr("The end is more than {days} days away: choose an earlier one.").format(
+                days=MAX_DAYS
+            )
         return ""
 
 
@@ -223,7 +228,7 @@ class SilenceDialog(_AskDialog):
         self.layout_.insertLayout(2, rows)
         self.end = EndPicker(time.time)
         self.comment = QLineEdit()
-        self.comment.setMaxLength(COMMENT_MAX)
+        self.comment.setMaxLength(MAX_COMMENT)
         self.comment.setPlaceholderText(self.tr("Why (kept with the silence and audited)"))
         self.form.addRow(self.tr("Duration:"), self.end)
         self.form.addRow(self.tr("Comment:"), self.comment)
@@ -268,9 +273,15 @@ class SilenceDialog(_AskDialog):
         matchers = self.matcher_values()
         if not matchers:
             problems.append(self.tr("Add at least one matcher."))
+        if len(matchers) > MAX_MATCHERS:
+            problems.append(self.tr("At most {n} matchers.").format(n=MAX_MATCHERS))
         for matcher in matchers:
             if not matcher.name:
                 problems.append(self.tr("Every matcher needs a label name."))
+                break
+            if not re.fullmatch(LABEL_NAME_PATTERN, matcher.name):
+                problems.append(self.tr("“{name}” is not a label name (letters, digits and _, "
+                                        "not starting with a digit).").format(name=matcher.name))  # fmt: skip
                 break
             if matcher.is_regex:
                 try:
@@ -312,7 +323,7 @@ class SilenceChangeDialog(_AskDialog):
             self.end.choice.currentIndexChanged.connect(self._check)
             self.end.custom.dateTimeChanged.connect(self._check)
         self.reason = QLineEdit()
-        self.reason.setMaxLength(COMMENT_MAX)
+        self.reason.setMaxLength(MAX_COMMENT)
         self.reason.setPlaceholderText(self.tr("Why (recorded in the audit log)"))
         self.form.addRow(self.tr("Reason:"), self.reason)
         self.reason.textChanged.connect(self._check)

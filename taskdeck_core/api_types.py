@@ -448,6 +448,33 @@ class WorkerDetail(ApiModel):
     )
 
 
+class WorkerControlReply(ApiModel):
+    """One worker's answer to a control command."""
+
+    hostname: str
+    ok: bool = Field(description="the worker did it; false: it refused, with its message")
+    message: str = Field(description="what the worker said")
+
+
+class WorkerControlResult(ApiModel):
+    """What a control command sent to some workers came to."""
+
+    command: str
+    arguments: dict[str, Any] = Field(description="the command's arguments, as sent")
+    timeout_s: float = Field(description="how long the workers were given to reply")
+    sent: list[str] = Field(default=[], description="the workers the command was sent to")
+    replies: list[WorkerControlReply] = Field(default=[], description="the workers that replied")
+    no_reply: list[str] = Field(
+        default=[], description="workers that did not reply within the timeout"
+    )
+    note: str | None = Field(
+        default=None,
+        description="what the answer cannot show: a shutdown is not replied to, so the "
+        "workers' heartbeats stopping (offline in GET /workers) confirms it",
+    )
+    audit_id: int
+
+
 # -- task counts ---------------------------------------------------------------
 
 

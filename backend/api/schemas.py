@@ -210,3 +210,139 @@ def as_epoch(value: float | datetime | None) -> float | None:
     if isinstance(value, datetime):
         return value.timestamp()
     return value
+
+
+# -- worker controls ---------------------------------------------------------------------
+
+WorkerCommand = Literal[
+    "pool_grow", "pool_shrink", "autoscale", "rate_limit", "time_limit", "add_consumer",
+    "cancel_consumer", "shutdown",
+]  # fmt: skip
+# The arguments each command takes; any other argument given is refused.
+WORKER_COMMAND_ARGS: dict[str, tuple[str, ...]] = {
+    "pool_grow": ("n",),
+    "pool_shrink": ("n",),
+    "autoscale": ("max", "min"),
+    "rate_limit": ("task_name", "rate"),
+    "time_limit": ("task_name", "soft", "hard"),
+    "add_consumer": ("queue",),
+    "cancel_consumer": ("queue",),
+    "shutdown": (),
+}
+# Celery's rate: "0" (no limit) or a whole number of tasks per second, minute or hour.
+RATE_PATTERN = r"^(0|[1-9][0-9]{0,6}/[smh])$"
+NAME_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
+MAX_TIME_LIMIT_S = 7 * 86400.0
+_Seconds = Annotated[float, Field(gt=0, le=MAX_TIME_LIMIT_S, allow_inf_nan=False)]
+
+
+_CONTROL_ARGS = ("n", "max", "min", "task_name", "rate", "soft", "hard", "queue")
+_CONTROL_NEEDS: dict[str, tuple[str, ...]] = {
+    "pool_grow": ("n",), "pool_shrink": ("n",), "autoscale": ("max", "min"),
+    "rate_limit": ("task_name", "rate"), "time_limit": ("task_name",),
+    "add_consumer": ("queue",), "cancel_consumer": ("queue",), "shutdown": (),
+}  # fmt: skip
+
+
+def _given(*names: str) -> dict[str, Any]:
+    return {"required": list(names), "properties": {n: _NOT_NULL for n in names}}
+
+
+def _command_rule(command: str) -> dict[str, Any]:
+    """The schema of one command's arguments: the ones it needs, none it does not take."""
+    needs = _given(*_CONTROL_NEEDS[command])
+    rule: dict[str, Any] = {
+        "required": needs["required"],
+        "properties": {
+            "command": {"const": command},
+            **needs["properties"],
+            **{a: _NULL for a in _CONTROL_ARGS if a not in WORKER_COMMAND_ARGS[command]},
+        },
+    }
+    if command == "time_limit":
+        rule["anyOf"] = [_given("soft"), _given("hard")]
+    return rule
+
+
+_CONTROL_RULES: dict[str, Any] = {"anyOf": [_command_rule(c) for c in WORKER_COMMAND_ARGS]}
+
+
+class WorkerControlBody(Reasoned):
+    """A command for some workers, with the arguments that command takes (and no others);
+    time_limit's soft below its hard, autoscale's min at most its max."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CONTROL_RULES)
+
+    workers: list[Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]] = (
+        Field(min_length=1, max_length=50, description="hostnames, e.g. worker1@host")
+    )
+    command: WorkerCommand
+    n: Annotated[int, Field(strict=True, ge=1, le=64), BeforeValidator(_whole)] | None = Field(
+        default=None, description="pool_grow, pool_shrink: processes to add or remove"
+    )
+    max: Annotated[int, Field(strict=True, ge=1, le=256), BeforeValidator(_whole)] | None = Field(
+        default=None, description="autoscale: the most processes"
+    )
+    min: Annotated[int, Field(strict=True, ge=0, le=256), BeforeValidator(_whole)] | None = Field(
+        default=None, description="autoscale: the fewest processes (at most max)"
+    )
+    task_name: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=NAME_PATTERN,
+        description="rate_limit, time_limit: the task type, e.g. data_sync.sync_single_file",
+    )  # fmt: skip
+    rate: str | None = Field(
+        default=None, max_length=12, pattern=RATE_PATTERN,
+        description='rate_limit: tasks per second, minute or hour ("10/m", "5/s", "100/h"); '
+        '"0" removes the limit',
+    )  # fmt: skip
+    soft: _Seconds | None = Field(
+        default=None,
+        description="time_limit: soft limit in seconds (the task is told); a limit left out "
+        "is removed, as Celery sets both",
+    )
+    hard: _Seconds | None = Field(
+        default=None, description="time_limit: hard limit in seconds (the process is killed)"
+    )
+    queue: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=NAME_PATTERN,
+        description="add_consumer, cancel_consumer: the queue's name",
+    )  # fmt: skip
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _check_rate(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(RATE_PATTERN, value):
+            raise ValueError(
+                'a rate is tasks per second, minute or hour, e.g. "10/m", "5/s", "100/h", '
+                'or "0" to remove the limit'
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _arguments(self) -> WorkerControlBody:
+        takes = WORKER_COMMAND_ARGS[self.command]
+        given = {k for k in _CONTROL_ARGS if getattr(self, k) is not None}
+        extra = sorted(given - set(takes))
+        if extra:
+            allowed = ", ".join(takes) or "no arguments"
+            raise ValueError(f"{self.command} takes {allowed}; not {', '.join(extra)}")
+        missing = [k for k in _CONTROL_NEEDS[self.command] if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"{self.command} needs {', '.join(missing)}")
+        if self.command == "time_limit":
+            if self.soft is None and self.hard is None:
+                raise ValueError("time_limit needs soft or hard (seconds), or both")
+            if self.soft is not None and self.hard is not None and self.soft >= self.hard:
+                raise ValueError(
+                    f"the soft limit ({self.soft:g} s) must be less than the hard one "
+                    f"({self.hard:g} s)"
+                )
+        if self.command == "autoscale" and self.min is not None and self.max is not None:
+            if self.min > self.max:
+                raise ValueError(f"autoscale's min ({self.min}) is more than its max ({self.max})")
+        return self
+
+    def arguments(self) -> dict[str, Any]:
+        """The command's arguments, as given."""
+        return {k: getattr(self, k) for k in WORKER_COMMAND_ARGS[self.command]
+                if getattr(self, k) is not None}  # fmt: skip

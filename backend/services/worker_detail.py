@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery
 
+from backend.services.workers import pool_size
 from taskdeck_core.api_types import DETAIL_CAP, WorkerDetail, WorkerInfo, WorkerTask
 
 DETAIL_TIMEOUT_S = 1.0
@@ -104,7 +105,7 @@ def ask_worker(app: Celery, known: WorkerInfo, timeout_s: float = DETAIL_TIMEOUT
     processes = pool.get("processes")
     base.update(
         pool=impl.split(":", 1)[0].rsplit(".", 1)[-1] or known.pool,
-        concurrency=_int(pool.get("max-concurrency")) or known.concurrency,
+        concurrency=pool_size(pool) or known.concurrency,
         pid=_int(stats.get("pid")) or known.pid,
     )
     return WorkerDetail(

@@ -44,6 +44,16 @@ def reported_visibility_timeout(stats: dict[str, Any]) -> float | None:
         return None
 
 
+def pool_size(pool: dict[str, Any]) -> int | None:
+    """A pool's current number of processes: its process list (a prefork pool grown or
+    shrunk keeps its first max-concurrency), else its max-concurrency."""
+    processes = pool.get("processes")
+    if isinstance(processes, list) and processes:
+        return len(processes)
+    size = pool.get("max-concurrency")
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
 class WorkerMonitor(CaptureOwner):
     """Keeps the latest heartbeat of every worker; asks each new one for its pool once."""
 
@@ -63,6 +73,7 @@ class WorkerMonitor(CaptureOwner):
         self._lock = threading.Lock()
         self.asked = 0  # pool requests sent, over this monitor's life
         self._asks: dict[str, tuple[int, float]] = {}  # hostname -> (requests, last sent)
+        self._rechecks: dict[str, int] = {}  # hostname -> heartbeats to ask the pool again on
         self._capture = EventCapture(app, self._on_event, "worker-monitor", prepare=prepare)
 
     def start(self) -> None:
@@ -75,6 +86,12 @@ class WorkerMonitor(CaptureOwner):
         """Connected for at least ``seconds``: a worker not heard from by now is really gone."""
         since = self._capture.connected_since
         return self.connected and since is not None and time.time() - since >= seconds
+
+    def recheck_pool(self, hostname: str, heartbeats: int = 3) -> None:
+        """Ask ``hostname``'s pool again on its next ``heartbeats`` heartbeats: its size was
+        changed, and a pool takes a moment to start or stop processes."""
+        with self._lock:
+            self._rechecks[hostname] = heartbeats
 
     def snapshot(self) -> list[WorkerInfo]:
         now = time.time()
@@ -112,6 +129,11 @@ class WorkerMonitor(CaptureOwner):
             self._asks[hostname] = (tries + 1, now)
             self.asked += 1
             threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
+        elif kind == "worker-heartbeat" and self._rechecks.get(hostname, 0) > 0:
+            with self._lock:
+                self._rechecks[hostname] -= 1
+            self.asked += 1
+            threading.Thread(target=self._ask_pool, args=(hostname,), daemon=True).start()
 
     def _ask_pool(self, hostname: str) -> None:
         try:
@@ -133,6 +155,6 @@ class WorkerMonitor(CaptureOwner):
                 # "celery.concurrency.prefork:TaskPool" -> "prefork"
                 info.set_pool(
                     impl.split(":", 1)[0].rsplit(".", 1)[-1] or None,
-                    pool.get("max-concurrency"),
+                    pool_size(pool),
                     reported_visibility_timeout(mine),
                 )

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
 
+from backend.api.body import json_body
 from backend.api.deps import CurrentUser, ServicesDep
 from backend.api.errors import AUTHENTICATED, UNAVAILABLE, answers
+from backend.api.limits import LIMITED_ADMIN, LimitedAdmin
+from backend.api.schemas import WorkerControlBody
 from backend.services.redelivery import with_redelivery
+from backend.services.worker_control import (
+    CONTROL_TIMEOUT_S,
+    POOL_COMMANDS,
+    WorkerControlError,
+    check_workers,
+    send,
+)
 from backend.services.worker_detail import DETAIL_TIMEOUT_S, ask_worker
-from taskdeck_core.api_types import ErrorBody, WorkerDetail, WorkerInfo
+from taskdeck_core.api_types import ErrorBody, WorkerControlResult, WorkerDetail, WorkerInfo
 
 router = APIRouter(prefix="/api/v1/workers", tags=["workers"])
 
@@ -42,3 +53,68 @@ async def worker_detail(hostname: str, services: ServicesDep, who: CurrentUser) 
     if known is None:
         raise HTTPException(404, f"no worker named {hostname!r} has been heard from")
     return await asyncio.to_thread(ask_worker, services.celery, known)
+
+
+ControlIn = Annotated[WorkerControlBody, json_body(WorkerControlBody, LIMITED_ADMIN)]
+_CONTROL_ANSWERS = {
+    **answers(*AUTHENTICATED, UNAVAILABLE, 400, 403, 422),
+    404: {"model": ErrorBody, "description": "The backend has never heard of a worker named."},
+    409: {
+        "model": ErrorBody,
+        "description": "A worker named is offline (since its last heartbeat); nothing was sent.",
+    },
+}
+
+
+@router.post("/control", response_model=WorkerControlResult, responses=_CONTROL_ANSWERS)
+async def control_workers(
+    body: ControlIn, services: ServicesDep, who: LimitedAdmin
+) -> WorkerControlResult:
+    """Send a control command to the named workers only (admin): grow or shrink the pool,
+    autoscale, a task type's rate or time limits, consume from a queue or stop, or a warm
+    shutdown. Each worker gets %g s to reply; a refusal is ok=false with the worker's
+    message. A worker does not reply to a shutdown: the answer's note says so, and the
+    worker going offline confirms it. Recorded in the audit log (worker_control) first."""
+    try:
+        hostnames = check_workers(services.workers.snapshot(), body.workers)
+    except WorkerControlError as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+    arguments = body.arguments()
+    request = {"command": body.command, "arguments": arguments, "workers": hostnames,
+               "reason": body.reason}  # fmt: skip
+    audit_id = await asyncio.to_thread(
+        services.audit.begin, who, "worker_control", hostnames, len(hostnames), body.reason,
+        request,
+    )  # fmt: skip
+    try:
+        outcome = await asyncio.to_thread(
+            send, services.celery, body.command, arguments, hostnames, CONTROL_TIMEOUT_S
+        )
+    except Exception as exc:
+        await asyncio.to_thread(
+            services.audit.finish, audit_id, "failed", {"error": str(exc)[:300]}
+        )
+        raise  # the broker's 503, by the app's handlers
+    if body.command in POOL_COMMANDS:
+        for reply in outcome.replies:
+            if reply.ok:
+                services.workers.recheck_pool(reply.hostname)
+    result = WorkerControlResult(
+        command=body.command,
+        arguments=arguments,
+        timeout_s=0 if body.command == "shutdown" else CONTROL_TIMEOUT_S,
+        sent=hostnames,
+        replies=outcome.replies,
+        no_reply=outcome.no_reply,
+        note=outcome.note,
+        audit_id=audit_id,
+    )
+    status = "ok" if all(r.ok for r in outcome.replies) and not outcome.no_reply else "partial"
+    await asyncio.to_thread(
+        services.audit.finish, audit_id, status,
+        result.model_dump(include={"replies", "no_reply", "note"}),
+    )  # fmt: skip
+    return result
+
+
+control_workers.__doc__ = (control_workers.__doc__ or "") % CONTROL_TIMEOUT_S

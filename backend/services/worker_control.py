@@ -1,0 +1,120 @@
+"""Control commands for some workers: their pool, task limits, queues, shutdown.
+
+Sent with Celery's control API to the named workers only (``destination``), each
+given ``CONTROL_TIMEOUT_S`` to reply, ended as soon as all have replied. A worker
+that refuses (a pool that cannot shrink, a task type it does not know) replies with
+an error, shown as such. A worker does not reply to a shutdown: it stops taking
+tasks, finishes the ones it runs and exits, so the command is sent without waiting
+and the answer says its heartbeats stopping confirms it. Blocking: run it off the
+event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Celery
+
+from taskdeck_core.api_types import WorkerControlReply, WorkerInfo
+
+CONTROL_TIMEOUT_S = 2.0
+# Commands after which the worker's pool size is asked again.
+POOL_COMMANDS = frozenset({"pool_grow", "pool_shrink", "autoscale"})
+SHUTDOWN_NOTE = (
+    "sent; a worker does not reply to a shutdown: it takes no new task, finishes the ones "
+    "it runs and exits. Its heartbeats stopping (offline in GET /api/v1/workers) confirms it"
+)
+
+
+class WorkerControlError(Exception):
+    """The command was not sent: ``status`` (404 unknown worker, 409 offline) and why."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: list[WorkerControlReply]
+    no_reply: list[str]
+    note: str | None
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def check_workers(known: Iterable[WorkerInfo], wanted: Iterable[str]) -> list[str]:
+    """``wanted`` without repeats, each a worker heard from and online; else why not."""
+    by_name = {w.hostname: w for w in known}
+    names = list(dict.fromkeys(wanted))
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise WorkerControlError(
+            404,
+            f"no worker named {', '.join(map(repr, unknown))} has been heard from; "
+            "GET /api/v1/workers lists the workers the backend knows",
+        )
+    offline = [by_name[n] for n in names if not by_name[n].online]
+    if offline:
+        said = "; ".join(f"{w.hostname!r} is offline since {_when(w.last_heartbeat)} "
+                         "(its last heartbeat)" for w in offline)  # fmt: skip
+        raise WorkerControlError(409, f"{said}; nothing was sent. Leave it out, or start it")
+    return names
+
+
+def celery_arguments(command: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments as Celery's control command takes them."""
+    if command == "rate_limit":
+        return {"task_name": arguments["task_name"], "rate_limit": arguments["rate"]}
+    if command == "time_limit":
+        return {"task_name": arguments["task_name"], "soft": arguments.get("soft"),
+                "hard": arguments.get("hard")}  # fmt: skip
+    return dict(arguments)
+
+
+def _reply(hostname: str, body: Any) -> WorkerControlReply:
+    if isinstance(body, dict) and "error" in body:
+        return WorkerControlReply(hostname=hostname, ok=False, message=str(body["error"]))
+    if isinstance(body, dict) and "ok" in body:
+        return WorkerControlReply(hostname=hostname, ok=True, message=str(body["ok"]))
+    return WorkerControlReply(hostname=hostname, ok=True, message=str(body))
+
+
+def send(
+    app: Celery,
+    command: str,
+    arguments: dict[str, Any],
+    hostnames: list[str],
+    timeout_s: float = CONTROL_TIMEOUT_S,
+) -> Outcome:
+    """Send ``command`` to ``hostnames`` only and gather their replies."""
+    args = celery_arguments(command, arguments)
+    if command == "shutdown":
+        app.control.broadcast("shutdown", arguments=args, destination=hostnames, reply=False)
+        return Outcome([], [], SHUTDOWN_NOTE)
+    answers = app.control.broadcast(
+        command,
+        arguments=args,
+        destination=hostnames,
+        reply=True,
+        timeout=timeout_s,
+        limit=len(hostnames),
+    )
+    replied: dict[str, WorkerControlReply] = {}
+    for answer in answers or []:
+        if not isinstance(answer, dict):
+            continue
+        for hostname, body in answer.items():
+            if hostname in hostnames and hostname not in replied:
+                replied[hostname] = _reply(hostname, body)
+    return Outcome(
+        [replied[h] for h in hostnames if h in replied],
+        [h for h in hostnames if h not in replied],
+        None,
+    )

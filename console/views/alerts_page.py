@@ -104,7 +104,9 @@ class AlertsPage(QWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
-        self.tree.setColumnWidth(COL_ALERT, 260)
+        for column, width in ((COL_ALERT, 330), (COL_SEVERITY, 80), (COL_STATE, 90),
+                              (COL_AGE, 110)):  # fmt: skip
+            self.tree.setColumnWidth(column, width)
         self.tree.currentItemChanged.connect(self._alert_changed)
         self.tree.itemDoubleClicked.connect(lambda *_: self._open_target())
         self.empty = QLabel(self.tr("No alerts."))
@@ -137,6 +139,7 @@ class AlertsPage(QWidget):
         upper.addWidget(right)
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
+        upper.setSizes([880, 420])
         # Silences.
         self.silences_heading = QLabel(self.tr("Silences"))
         self.show_expired = QCheckBox(self.tr("Show expired"))
@@ -163,7 +166,8 @@ class AlertsPage(QWidget):
         self.silence_table.horizontalHeader().setSectionResizeMode(
             S_COMMENT, QHeaderView.ResizeMode.Stretch
         )
-        self.silence_table.setColumnWidth(S_MATCHERS, 300)
+        for column, width in ((S_MATCHERS, 300), (S_STARTS, 150), (S_ENDS, 150)):
+            self.silence_table.setColumnWidth(column, width)
         self.silence_table.itemSelectionChanged.connect(self._silence_changed)
         self.result = QLabel("")
         self.result.setWordWrap(True)
@@ -267,8 +271,9 @@ class AlertsPage(QWidget):
                 item = QTreeWidgetItem(self.tree)
                 labels = ", ".join(f"{k}={v}" for k, v in sorted(group.labels.items()))
                 item.setText(COL_ALERT, labels or self.tr("(all alerts)"))
-                item.setText(COL_SUMMARY, self.tr("receiver {receiver} · {n} alerts").format(
-                    receiver=group.receiver or "—", n=len(group.alerts)))  # fmt: skip
+                item.setText(COL_SUMMARY, self.tr("receiver {receiver} · %n alert(s)", "",
+                                                  len(group.alerts)).format(
+                    receiver=group.receiver or "—"))  # fmt: skip
                 item.setToolTip(COL_ALERT, self.tr("Grouped by Alertmanager: {labels}; sent to "
                                                    "{receiver}").format(
                     labels=labels or "—", receiver=group.receiver or "—"))  # fmt: skip

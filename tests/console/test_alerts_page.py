@@ -180,7 +180,7 @@ def test_posted_alerts_show_in_their_groups_with_severity_state_age_and_summary(
     group = item.parent()
     assert group is not None
     assert group.text(COL_ALERT) == f"alertname={name}, component=queues"
-    assert "receiver ops-email · 1 alerts" in group.text(4)
+    assert "receiver ops-email · 1 alert(s)" in group.text(4)
     assert item.text(COL_SEVERITY) == "warning"
     assert item.background(COL_SEVERITY).color().name() == WARN
     assert item.text(COL_STATE) == "active"
@@ -413,8 +413,14 @@ def test_an_admin_silences_an_alert_from_the_page_then_extends_and_expires_the_s
     name = unique("SyncSlow")
     post_alert(am.url, {"alertname": name, "severity": "warning", "component": "queues",
                         "queue_name": "erp", "instance": "backend:8400"}, "erp backs up")  # fmt: skip
-    page = opened().page
+    one = opened()
+    page, alertmanager = one.page, one.clients[0]
+
+    def firing() -> list[str]:  # what the Overview counts: neither silenced nor inhibited
+        return [a["labels"]["alertname"] for a in run_coro(qtbot, alertmanager.firing())]
+
     select_alert(qtbot, page, name)
+    assert name in firing()
     dialog = open_dialog(qtbot, page, page.silence_button)
     assert isinstance(dialog, SilenceDialog)
     # Prefilled from the alert's labels; the instance row removed, the queue made a regex.
@@ -451,6 +457,7 @@ def test_an_admin_silences_an_alert_from_the_page_then_extends_and_expires_the_s
     assert alert_item(page, name).text(COL_STATE) == "silenced"  # type: ignore[union-attr]
     assert silence["id"] in shown_alert(page, name).silenced_by  # type: ignore[union-attr]
     assert page.result.text() == answer
+    assert name not in firing()
     # Extend it by a day from its end.
     select_silence(qtbot, page, silence["id"])
     assert page.silence_table.item(page.silence_table.currentRow(), 1).text() == "admin-user"

@@ -275,6 +275,9 @@ def test_a_critical_alert_notifies_once_per_firing(qtbot: QtBot, opened: Any, am
     reads(one.controller, qtbot, 3)
     assert len(raised_for(name)) == 1  # not again while it keeps firing
     assert raised_for(warn) == []  # warnings do not notify
+    # The project's inhibition: the critical alert of the component mutes its warnings.
+    qtbot.waitUntil(lambda: (alert_item(page, warn) or QTreeWidgetItem()).text(COL_STATE)
+                    == "inhibited", timeout=WAIT_MS)  # fmt: skip
     # Clicking the notification shows the page on that alert.
     with qtbot.waitSignal(page.page_wanted, timeout=5_000):
         notifier.activate_last()

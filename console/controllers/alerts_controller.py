@@ -215,7 +215,7 @@ def expired_text(answer: SilenceExpired, tr: Callable[[str], str] = _tr) -> str:
     )
 
 
-def refusal_text(exc: BackendError, role: str, tr: Callable[[str], str] = _tr) -> str:
+def refusal_text(exc: BackendError, tr: Callable[[str], str] = _tr) -> str:
     """Why the backend refused a silence change, in words; nothing was changed."""
     if exc.code == "alertmanager_not_configured":
         return tr("The backend has no Alertmanager configured, so it cannot change silences "
@@ -224,8 +224,9 @@ def refusal_text(exc: BackendError, role: str, tr: Callable[[str], str] = _tr) -
         return tr("Alertmanager is not reachable from the backend; nothing was changed. "
                   "Try again once it is back ({detail}).").format(detail=exc.detail)  # fmt: skip
     if exc.status == 403:
-        return tr("Only an admin can create, extend or expire silences (this profile's role: "
-                  "{role}); nothing was changed.").format(role=role or tr("unknown"))  # fmt: skip
+        return tr("Only an admin can create, extend or expire silences; the backend refused "
+                  "this profile's token ({detail}). Nothing was changed.").format(
+            detail=exc.detail)  # fmt: skip
     if exc.status in (400, 404, 409, 422):
         return tr("The backend refused it: {detail}. Nothing was changed.").format(
             detail=exc.detail

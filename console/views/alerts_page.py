@@ -563,7 +563,7 @@ class AlertsPage(QWidget):
     # -- changes (admin) ---------------------------------------------------------------
 
     def _explain(self, exc: BackendError) -> str:
-        return refusal_text(exc, self.role, self.tr)
+        return refusal_text(exc, self.tr)
 
     def _asking(self) -> bool:
         """A dialog is open: one question at a time."""

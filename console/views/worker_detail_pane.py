@@ -1,16 +1,38 @@
-"""One worker's own account of itself: its tasks by kind, and facts about its pool."""
+"""One worker's own account of itself: its tasks by kind, and facts about its pool; for an
+admin, the controls that change it (its pool, task limits, queues, a warm shutdown)."""
 
 from __future__ import annotations
 
 import html
 import time
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from console.controllers.tasks_controller import problem_text
+from console.controllers.worker_detail_controller import WorkerDetailController
 from console.models.format import clock, number
-from taskdeck_core.api_types import DETAIL_CAP, WorkerDetail, WorkerTask
+from console.services.backend_client import BackendError
+from console.tasks import TaskOwner
+from console.views.dialogs.asker import answered
+from console.views.dialogs.worker_control_dialog import WorkerControlDialog
+from taskdeck_core.api_types import DETAIL_CAP, WorkerControlResult, WorkerDetail, WorkerTask
 
 KINDS = ("active", "reserved", "scheduled")
+# The controls, in the order shown (two columns).
+CONTROLS = ("pool_grow", "pool_shrink", "autoscale", "rate_limit", "time_limit",
+            "add_consumer", "cancel_consumer", "shutdown")  # fmt: skip
 
 
 class WorkerDetailPane(QWidget):
@@ -39,11 +61,40 @@ class WorkerDetailPane(QWidget):
         self.registered.setRootIsDecorated(False)
         self.registered.setHeaderLabels([self.tr("Task name")])
         self.tabs.addTab(self.registered, "")
+        self.role = ""
+        self.controller: WorkerDetailController | None = None
+        self.dialog: WorkerControlDialog | None = None
+        self.sending = False
+        self._questions = TaskOwner()
+        self.controls = QGroupBox(self.tr("Controls"))
+        grid = QGridLayout(self.controls)
+        labels = {
+            "pool_grow": self.tr("Grow pool…"),
+            "pool_shrink": self.tr("Shrink pool…"),
+            "autoscale": self.tr("Autoscale…"),
+            "rate_limit": self.tr("Task rate limit…"),
+            "time_limit": self.tr("Task time limits…"),
+            "add_consumer": self.tr("Consume queue…"),
+            "cancel_consumer": self.tr("Stop consuming…"),
+            "shutdown": self.tr("Warm shutdown…"),
+        }
+        self.control_buttons: dict[str, QPushButton] = {}
+        for i, command in enumerate(CONTROLS):
+            button = QPushButton(labels[command])
+            button.clicked.connect(lambda _=False, c=command: self.ask_control(c))
+            self.control_buttons[command] = button
+            grid.addWidget(button, i // 4, i % 4)
+        self.control_result = QLabel()
+        self.control_result.setWordWrap(True)
+        self.control_result.setTextFormat(Qt.TextFormat.RichText)
+        self.control_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.control_result, 2, 0, 1, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.facts)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.controls)
         self.clear()
 
     def _titles(self, detail: WorkerDetail | None) -> list[str]:
@@ -65,11 +116,13 @@ class WorkerDetailPane(QWidget):
 
     def clear(self, text: str | None = None) -> None:
         self.detail = None
+        self.control_result.clear()
         self.heading.setText(text or self.tr("Select a worker to see what it holds."))
         self.facts.setText("")
         for tree in (*self.lists.values(), self.registered):
             tree.clear()
         self._set_titles(None)
+        self._update_controls()
 
     def asking(self, hostname: str) -> None:
         self.clear(self.tr("Asking {0}…").format(hostname))
@@ -108,6 +161,7 @@ class WorkerDetailPane(QWidget):
         self.registered.clear()
         self.registered.addTopLevelItems([QTreeWidgetItem([n]) for n in detail.registered])
         self._set_titles(detail)
+        self._update_controls()
 
     def _facts(self, detail: WorkerDetail) -> str:
         unknown = "–"
@@ -139,3 +193,116 @@ class WorkerDetailPane(QWidget):
         tree = self.lists[kind]
         items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
         return [item.text(0) for item in items if item is not None]
+
+    # -- controls (admin) ----------------------------------------------------------------
+
+    def attach(self, controller: WorkerDetailController | None) -> None:
+        """Send controls through ``controller`` (one environment's); None: none can be sent.
+        A question or a command under way for the environment before is dropped."""
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.reject()
+        self._questions.close()
+        self._questions = TaskOwner()
+        self.sending = False
+        self.controller = controller
+        self.control_result.clear()
+        self._update_controls()
+
+    def set_role(self, role: str) -> None:
+        """The signed-in role (viewer, support, admin; "" unknown): only an admin may act."""
+        self.role = role
+        self._update_controls()
+
+    def why_not(self, command: str) -> str | None:
+        """Why ``command`` cannot be sent now, in words; None: it can."""
+        if self.role != "admin":
+            return self.tr("Only an admin can change workers; you are signed in as {role}.").format(
+                role=self.role or self.tr("a role not known yet")
+            )
+        detail = self.detail
+        if self.controller is None:
+            return self.tr("Not connected to a backend.")
+        if detail is None:
+            return self.tr("Select a worker.")
+        if detail.down_since is not None:
+            return self.tr("The worker is offline.")
+        if not detail.replied:
+            return self.tr("The worker did not answer its last question; wait for it to.")
+        if self.sending:
+            return self.tr("A command is under way.")
+        if command in ("rate_limit", "time_limit") and not detail.registered:
+            return self.tr("The worker registered no task type.")
+        if command == "cancel_consumer" and not detail.queues:
+            return self.tr("The worker consumes no queue.")
+        return None
+
+    def _update_controls(self) -> None:
+        for command, button in self.control_buttons.items():
+            why = self.why_not(command)
+            button.setEnabled(why is None)
+            button.setToolTip(why or "")
+
+    def ask_control(self, command: str) -> None:
+        """Open the command's dialog for the shown worker; send it once confirmed."""
+        if self.why_not(command) is None:
+            self._questions.run(self._control(command), key="question")
+
+    async def _control(self, command: str) -> None:
+        detail, controller = self.detail, self.controller
+        if detail is None or controller is None:
+            return
+        hostname = detail.hostname
+        dialog = WorkerControlDialog(command, hostname, detail.registered, detail.queues,
+                                     detail.concurrency, self)  # fmt: skip
+        self.dialog = dialog
+        try:
+            if not await answered(dialog):
+                return
+            arguments, reason = dialog.answers()
+        finally:
+            self.dialog = None
+        self.sending = True
+        self._update_controls()
+        self.control_result.setText(
+            self.tr("Sending {command} to {hostname}…").format(
+                command=html.escape(command), hostname=html.escape(hostname)
+            )
+        )
+        try:
+            result = await controller.control(hostname, command, arguments, reason)
+        except BackendError as exc:
+            self.control_result.setText(
+                self.tr("{command} was not sent to {hostname}: {problem}").format(
+                    command=html.escape(command),
+                    hostname=html.escape(hostname),
+                    problem=html.escape(problem_text(exc, self.tr)),
+                )  # fmt: skip
+            )
+        else:
+            self.show_control_result(result)
+        finally:
+            self.sending = False
+            self._update_controls()
+
+    def show_control_result(self, result: WorkerControlResult) -> None:
+        """Who replied ok, who refused and why, who did not reply within the timeout."""
+        lines = [
+            self.tr("<b>{command}</b> {arguments} (audit entry {audit_id}):").format(
+                command=html.escape(result.command),
+                arguments=html.escape(", ".join(f"{k}={v}" for k, v in result.arguments.items())),
+                audit_id=result.audit_id,
+            )
+        ]
+        for reply in result.replies:
+            if reply.ok:
+                lines.append(self.tr("✔ {hostname} replied: {message}").format(
+                    hostname=html.escape(reply.hostname), message=html.escape(reply.message)))  # fmt: skip
+            else:
+                lines.append(self.tr("✘ {hostname} refused: {message}").format(
+                    hostname=html.escape(reply.hostname), message=html.escape(reply.message)))  # fmt: skip
+        for hostname in result.no_reply:
+            lines.append(self.tr("… {hostname} did not reply within {seconds} s").format(
+                hostname=html.escape(hostname), seconds=f"{result.timeout_s:g}"))  # fmt: skip
+        if result.note:
+            lines.append(html.escape(result.note))
+        self.control_result.setText("<br>".join(lines))

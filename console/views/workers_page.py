@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from console.controllers.worker_detail_controller import WorkerDetailController
 from console.models.workers_table_model import WorkersTableModel
 from console.views.plots.trend_plot import TrendPlot
 from console.views.widgets.filter_table import FilterTable
@@ -47,6 +48,14 @@ class WorkersPage(QWidget):
             self.detail.asking(key)
         self.selected = key
         self.worker_selected.emit(key)
+
+    def attach(self, controller: WorkerDetailController | None) -> None:
+        """Send the detail pane's controls through ``controller`` (one environment's)."""
+        self.detail.attach(controller)
+
+    def set_role(self, role: str) -> None:
+        """The signed-in role: the detail pane's controls are an admin's only."""
+        self.detail.set_role(role)
 
     def show_detail(self, detail: WorkerDetail | None, problem: str | None = None) -> None:
         """The selected worker's detail (one of another worker is ignored), or why there is

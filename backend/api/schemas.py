@@ -245,7 +245,7 @@ _CONTROL_NEEDS: dict[str, tuple[str, ...]] = {
 
 
 def _given(*names: str) -> dict[str, Any]:
-    return {"required": list(names), "properties": {n: _NOT_NULL for n in names}}
+    return {"required": list(names), "properties": dict.fromkeys(names, _NOT_NULL)}
 
 
 def _command_rule(command: str) -> dict[str, Any]:

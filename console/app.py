@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QSettings, QUrl
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QObject, QSettings
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog
 
+from console.controllers.alerts_controller import AlertsController
 from console.controllers.audit_controller import AuditController
 from console.controllers.connections_controller import ConnectionsController
 from console.controllers.live_controller import LiveController
@@ -48,6 +49,7 @@ from console.services.probes import LiveProber, Prober
 from console.services.prometheus_reader import PrometheusReader
 from console.services.secrets import MemorySecrets, SecretStore, endpoints_for
 from console.tasks import TaskOwner
+from console.views.alerts_page import AlertsPage
 from console.views.audit_page import AuditPage
 from console.views.connections_page import ConnectionsPage
 from console.views.dialogs.profile_dialog import ProfileDialog
@@ -65,7 +67,7 @@ from console.views.workers_page import WorkersPage
 log = logging.getLogger("taskdeck.console")
 
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
-LATER_PAGES = (("alerts", "Alerts"), ("reports", "Reports"))
+LATER_PAGES = (("reports", "Reports"),)
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
@@ -101,11 +103,12 @@ class Link:
     quotas: QuotasController
     ratelimits: RateLimitsController
     worker_detail: WorkerDetailController
+    alerts: AlertsController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
                 self.worker_trend, self.tasks, self.audit, self.quotas, self.quotas.trend,
-                self.ratelimits, self.worker_detail)  # fmt: skip
+                self.ratelimits, self.worker_detail, self.alerts)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -116,7 +119,7 @@ class Link:
             self.connections.aclose(), self.live.aclose(), self.overview.aclose(),
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
             self.tasks.aclose(), self.audit.aclose(), self.quotas.aclose(),
-            self.ratelimits.aclose(), self.worker_detail.aclose(),
+            self.ratelimits.aclose(), self.worker_detail.aclose(), self.alerts.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -160,6 +163,7 @@ class Console(QObject):
         self.audit_page = AuditPage()
         self.quotas_page = QuotasPage(self.quotas_model)
         self.ratelimits_page = RateLimitsPage()
+        self.alerts_page = AlertsPage()
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
         w.add_page("overview", _tr("Overview"), self.overview_page)
@@ -170,6 +174,7 @@ class Console(QObject):
         w.add_page("tasks", _tr("Tasks"), self.tasks_page, self.tasks_page.text.setFocus)
         w.add_page("quotas", _tr("Quotas"), self.quotas_page)
         w.add_page("ratelimits", _tr("Rate limits"), self.ratelimits_page)
+        w.add_page("alerts", _tr("Alerts"), self.alerts_page)
         w.add_page("audit", _tr("Audit"), self.audit_page)
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
@@ -182,13 +187,16 @@ class Console(QObject):
         self.overview_page.window_selected.connect(
             lambda key: self.link and self.link.overview.set_window(key)
         )
-        self.overview_page.open_alerts.connect(self._open_alertmanager)
+        self.overview_page.open_alerts.connect(lambda: w.show_page("alerts"))
         self.overview_page.failures_wanted.connect(self.open_failures)
         self.tasks_page.status.connect(w.show_message)
         self.tasks_page.audit_wanted.connect(self.open_audit_of)
         self.quotas_page.open_tasks.connect(self.open_tasks_of)
         self.quotas_page.status.connect(w.show_message)
         self.ratelimits_page.status.connect(w.show_message)
+        self.alerts_page.status.connect(w.show_message)
+        self.alerts_page.open_target.connect(self.open_target)
+        self.alerts_page.page_wanted.connect(self._show_alerts_window)
         a = self.audit_page
         a.filters_changed.connect(lambda f: self.link and self.link.audit.set_filters(f))
         a.more_wanted.connect(lambda: self.link and self.link.audit.load_more())
@@ -223,6 +231,7 @@ class Console(QObject):
         self.workers_page.worker_selected.connect(
             lambda h: self.link and self.link.worker_detail.select(h)
         )
+        w.destroyed.connect(self._window_destroyed)
         w.refresh_requested.connect(self.refresh)
         w.export_requested.connect(self._export)
         w.profiles_requested.connect(self.open_profiles)
@@ -257,6 +266,7 @@ class Console(QObject):
             quotas=QuotasController(backend, prometheus),
             ratelimits=RateLimitsController(backend, prometheus),
             worker_detail=WorkerDetailController(backend),
+            alerts=AlertsController(alertmanager, backend),
         )  # fmt: skip
         self._wire(link)
         self.link = link
@@ -267,6 +277,9 @@ class Console(QObject):
         self.quotas_page.attach(link.quotas)
         link.quotas.start()
         self.ratelimits_page.attach(link.ratelimits)
+        self.alerts_page.attach(link.alerts)
+        self.workers_page.attach(link.worker_detail)
+        link.alerts.start()  # whatever page shows: notifications come from its reads
         statuses = [link.connections.status(kind) for kind in ServiceKind]
         self.services_model.set_rows(statuses)
         for status in statuses:
@@ -302,7 +315,8 @@ class Console(QObject):
         link.overview.alerts_changed.connect(o.show_alerts)
         link.messages.messages_changed.connect(q.show_messages)
         link.messages.role_changed.connect(q.set_role)
-        for page in (self.tasks_page, self.quotas_page):  # one /me per connection
+        # One /me per link, for every page with changes some roles may not make.
+        for page in (self.tasks_page, self.quotas_page, self.alerts_page, self.workers_page):
             link.messages.role_changed.connect(page.set_role)
         link.messages.busy_changed.connect(q.set_busy)
         link.messages.action_done.connect(w.show_message)
@@ -360,9 +374,18 @@ class Console(QObject):
         self.audit_page.clear()
         self.quotas_page.clear()
         self.ratelimits_page.clear()
+        self.alerts_page.clear()
         self.workers_page.show_detail(None, None)
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)
+
+    def _window_destroyed(self) -> None:
+        """The window went (its pages with it) before the console was closed: nothing of
+        the environment reaches them any more, and no switch follows."""
+        self._closing = True
+        if self.link is not None:
+            for obj in self.link.controllers():
+                obj.blockSignals(True)
 
     async def close_link(self) -> None:
         link, self.link = self.link, None
@@ -373,6 +396,8 @@ class Console(QObject):
         """Close the window's environment (after a switch under way); no switch follows."""
         self._closing = True
         await self.tasks_page.aclose()  # no question or action of the page outlives it
+        if shiboken6.isValid(self.alerts_page.notifier):
+            self.alerts_page.notifier.close()  # its tray icon goes with the window
         async with self._switching:
             await self.close_link()
         await self._tasks.aclose()
@@ -402,6 +427,7 @@ class Console(QObject):
 
     async def _use_profile(self, profile: Profile) -> None:
         endpoints = await endpoints_for(profile, self.secrets)
+        self.alerts_page.set_notifications(profile.notifications)
         await self.switch(endpoints, profile.name, profile.colour, profile.production)
 
     def _status_changed(self, link: Link, status: ServiceStatus) -> None:
@@ -443,6 +469,15 @@ class Console(QObject):
         (of task ``name`` only, if given)."""
         self.tasks_page.open_failures(window_s, name)
         self.window.show_page("tasks")
+
+    def _show_alerts_window(self) -> None:
+        """A notification was clicked: the window comes forward on the Alerts page."""
+        w = self.window
+        w.show_page("alerts")
+        if w.isMinimized():
+            w.showNormal()
+        w.raise_()
+        w.activateWindow()
 
     def open_target(self, kind: str, value: str) -> None:
         """The page an alert concerns: a queue, a worker, a task name's failures (the last
@@ -543,10 +578,6 @@ class Console(QObject):
         )
         for plot in self.overview_page.plots.values():
             plot.show_message(text)
-
-    def _open_alertmanager(self) -> None:
-        if self.link is not None:
-            QDesktopServices.openUrl(QUrl(self.link.endpoints.alertmanager_url))
 
     def refresh(self) -> None:
         if self.link is None:

@@ -84,7 +84,7 @@ class OverviewPage(QWidget):
             else:
                 self.tiles[key].clicked.connect(lambda page=page: self.navigate.emit(page))
         self.tiles["alerts"].clicked.connect(self.open_alerts.emit)
-        self.tiles["alerts"].set_clickable(True, self.tr("Open Alertmanager"))
+        self.tiles["alerts"].set_clickable(True, self.tr("Open the Alerts page"))
         self.set_pages([])
         self.tiles["queued"].set_source(self.tr("broker"), None)
         self.tiles["running"].set_source(self.tr("worker heartbeats"), None)

@@ -27,8 +27,20 @@ STATUS_TEXT = {
     "partial": QT_TRANSLATE_NOOP(CONTEXT, "partial"),
     "pending": QT_TRANSLATE_NOOP(CONTEXT, "pending"),
 }
-# Actions whose targets are users (a quota), not tasks.
+# What an action's targets are, when they are not tasks: users (a quota), the default
+# limit, workers, or a silence (its id, or the matchers of one being created).
 USER_ACTIONS = frozenset({"quota_limit", "quota_reconcile"})
+TARGET_KINDS = {
+    **dict.fromkeys(USER_ACTIONS, QT_TRANSLATE_NOOP(CONTEXT, "user {targets}")),
+    "quota_default": QT_TRANSLATE_NOOP(CONTEXT, "the default quota limit"),
+    "worker_control": QT_TRANSLATE_NOOP(CONTEXT, "worker {targets}"),
+    "silence_create": QT_TRANSLATE_NOOP(CONTEXT, "silence of {targets}"),
+    "silence_extend": QT_TRANSLATE_NOOP(CONTEXT, "silence {targets}"),
+    "silence_expire": QT_TRANSLATE_NOOP(CONTEXT, "silence {targets}"),
+}
+# Actions on tasks: only their targets are task ids.
+TASK_ACTIONS = frozenset({"cancel", "retry", "priority", "bulk_cancel", "bulk_retry",
+                          "bulk_priority"})  # fmt: skip
 
 
 def _tr(text: str) -> str:
@@ -45,7 +57,7 @@ def when(epoch: float | None) -> str:
 
 def task_ids(entry: AuditEntry) -> list[str]:
     """The tasks an entry names one by one (none for a bulk job over a filter or a quota)."""
-    if entry.action in USER_ACTIONS or not isinstance(entry.targets, list):
+    if entry.action not in TASK_ACTIONS or not isinstance(entry.targets, list):
         return []
     return [str(t) for t in entry.targets]
 
@@ -66,9 +78,11 @@ def _filter_text(selection: Any) -> str:
 
 def targets_text(entry: AuditEntry) -> str:
     """What the entry acted on: how many tasks and the first ids, the filter, or the user."""
-    if entry.action in USER_ACTIONS:
-        users = entry.targets if isinstance(entry.targets, list) else [entry.targets]
-        return _tr("user {user}").format(user=", ".join(map(str, users)) or "—")
+    if entry.action not in TASK_ACTIONS:
+        named = entry.targets if isinstance(entry.targets, list) else [entry.targets]
+        targets = ", ".join(map(str, named)) or "—"
+        kind = TARGET_KINDS.get(entry.action)
+        return _tr(kind).format(targets=targets) if kind else targets
     count = entry.target_count
     tasks = _tr("1 task") if count == 1 else _tr("{n} tasks").format(n=number(count))
     if isinstance(entry.targets, dict) and "filter" in entry.targets:

@@ -28,9 +28,11 @@ from console.views.colours import BAD, NEUTRAL
 from console.views.widgets.page_title import page_title
 
 FILTER_DELAY_MS = 300  # the filters apply once the user stops typing
-# The actions the backend records (backend/services/actions.py, bulk.py, api/routes/quotas.py).
+# The actions the backend records (backend/services/actions.py, bulk.py, and the quota,
+# quota-default, worker and silence routes under backend/api/routes/).
 ACTIONS = ("cancel", "retry", "priority", "bulk_cancel", "bulk_retry", "bulk_priority",
-           "quota_limit", "quota_reconcile")  # fmt: skip
+           "quota_limit", "quota_reconcile", "quota_default", "worker_control",
+           "silence_create", "silence_extend", "silence_expire")  # fmt: skip
 LINKED_TASKS = 20  # "Open task" links an entry offers; the rest are in its targets
 MORE_MARGIN = 2  # scrolled to within this many steps of the bottom: the next page is wanted
 COL_REASON = 4

@@ -1,6 +1,8 @@
 """Scenes for the screenshots beyond each page as it opens: the Tasks page narrowed to a
 failure group with a failed task in full, a bulk retry of that group run through its
-dialog (its progress bar and summary), and the Audit page that recorded it.
+dialog (its progress bar and summary), and the Audit page that recorded it; the Alerts
+page with a firing alert in full, then silenced from its dialog; a worker in detail with
+its controls.
 
 Each scene drives the real widgets, as a user would, and yields its name once the window
 shows it; the caller takes the pictures. A scene whose data is missing (no failure yet)
@@ -28,6 +30,15 @@ async def _until(test: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
 
 
 async def scenes(console: Console) -> AsyncIterator[str]:
+    async for scene in _task_scenes(console):
+        yield scene
+    async for scene in _alert_scenes(console):
+        yield scene
+    async for scene in _worker_scenes(console):
+        yield scene
+
+
+async def _task_scenes(console: Console) -> AsyncIterator[str]:
     window, page = console.window, console.tasks_page
     window.show_page("tasks")
     if not await _until(lambda: page.inbox.count() > 0):
@@ -62,3 +73,42 @@ async def scenes(console: Console) -> AsyncIterator[str]:
         audit.table.selectRow(0)
         await asyncio.sleep(0.5)
         yield "audit-after-retry"
+
+
+async def _alert_scenes(console: Console) -> AsyncIterator[str]:
+    window, page = console.window, console.alerts_page
+    window.show_page("alerts")
+    if not await _until(lambda: bool(page._alert_items())):
+        print("demo: no alert fired yet; the Alerts scenes are skipped", flush=True)
+        return
+    firing = [a for g in page.groups for a in g.alerts if a.state == "active"]
+    chosen = max(firing, key=lambda a: a.severity == "critical", default=None)
+    if chosen is None:
+        return
+    page.select_alert(chosen.key)
+    yield "alerts-firing"
+    page.silence_button.click()
+    if not await _until(lambda: page.dialog is not None and page.dialog.isVisible(), 5.0):
+        print(f"demo: the silence dialog did not open ({page.result.text()})", flush=True)
+        return
+    dialog = page.dialog
+    assert dialog is not None and hasattr(dialog, "comment")
+    dialog.comment.setText("Demo: known, the on-call engineer is on it")
+    dialog.confirm.click()
+    await _until(lambda: dialog.answer.text() != "", 10.0)
+    dialog.reject()
+    await _until(lambda: any(s.comment.startswith("Demo:") for s in page.silences), 15.0)
+    yield "alerts-silenced"
+
+
+async def _worker_scenes(console: Console) -> AsyncIterator[str]:
+    window, page = console.window, console.workers_page
+    window.show_page("workers")
+    rows = console.workers_model.rows()
+    online = [w for w in rows if w.online]
+    if not online:
+        print("demo: no worker online; the worker scene is skipped", flush=True)
+        return
+    page.workers.select_key(online[0].hostname)
+    await _until(lambda: page.detail.detail is not None, 10.0)
+    yield "workers-detail"

@@ -7,6 +7,8 @@ sees every control disabled, saying why.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,6 +138,44 @@ def test_others_see_the_controls_disabled_with_the_reason(
             assert button.toolTip() == why
         page.detail.ask_control("pool_shrink")  # even asked directly: no dialog
         assert page.detail.dialog is None
+    finally:
+        run_coro(qtbot, controller.aclose())
+        run_coro(qtbot, client.aclose())
+
+
+def ask(qtbot: QtBot, page: WorkersPage, command: str, reason: str) -> WorkerControlDialog:
+    pane = page.detail
+    qtbot.mouseClick(pane.control_buttons[command], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(pane.dialog, WorkerControlDialog), timeout=WAIT_MS)
+    dialog = pane.dialog
+    assert isinstance(dialog, WorkerControlDialog)
+    qtbot.keyClicks(dialog.reason, reason)
+    return dialog
+
+
+def test_a_refusal_and_a_worker_that_does_not_reply_are_said_so(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, backend: Server, worker: ManagedProcess
+) -> None:
+    page, controller, client = open_page(qtbot, backend, "admin")
+    pane = page.detail
+    try:
+        # A prefork worker started without --autoscale refuses autoscale bounds.
+        dialog = ask(qtbot, page, "autoscale", "try autoscaling")
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "refused" in pane.control_result.text(), timeout=WAIT_MS)
+        assert f"✘ {HOST} refused" in pane.control_result.text()
+        # Stopped (SIGSTOP): it cannot reply, and the pane says so after the timeout.
+        dialog = ask(qtbot, page, "pool_grow", "more processes")
+        os.kill(worker.pid, signal.SIGSTOP)
+        try:
+            qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: "did not reply" in pane.control_result.text(),
+                            timeout=WAIT_MS)  # fmt: skip
+        finally:
+            os.kill(worker.pid, signal.SIGCONT)
+        assert f"{HOST} did not reply within 2 s" in pane.control_result.text()
+        statuses = [e["status"] for e in audited(backend)[:2]]
+        assert statuses == ["partial", "partial"]  # newest first: neither command did it all
     finally:
         run_coro(qtbot, controller.aclose())
         run_coro(qtbot, client.aclose())

@@ -12,6 +12,7 @@ PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1
   fonts-dejavu-core fonts-noto-cjk
+  poppler-utils chromium
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -334,6 +334,6 @@ def plot_png(plot: Plot, zone: tzinfo) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes, Qt takes str
     buffer.close()
     return bytes(data.data())

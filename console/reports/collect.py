@@ -1,0 +1,911 @@
+"""Collect an offline report's content for one environment and one time window.
+
+The report is read from the services and queries the pages read (the Overview's trends,
+the Quotas page's trend, the Rate limits page's rejections and anomaly evidence, the
+backend's ledger, audit log, quotas and workers, Alertmanager's silences), so the screen,
+a PDF and a snapshot show the same numbers. No widgets and no GUI-thread waits: every
+request is a coroutine on the running loop. A source that fails leaves its part out and
+says so in the section's and the report's ``missing``; the rest is collected as usual.
+Cancelling the coroutine cancels every request under way and raises CancelledError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication
+
+from console.controllers.overview_controller import SCALE, SINGLE_SERIES_NAMES
+from console.controllers.quotas_controller import QUOTA_TREND
+from console.controllers.ratelimits_controller import REJECTIONS_QUERY
+from console.controllers.trend_controller import label_value
+from console.domain.series import Series as Curve
+from console.domain.series import step_for
+from console.reports.model import Column, Plot, Report, Section, Series, Table, Value
+from console.services import ratelimits_client
+from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
+from console.services.backend_client import BackendClient, BackendError
+from console.services.prometheus_reader import (
+    OVERVIEW_QUERIES,
+    MetricsSource,
+    PrometheusError,
+    default_key,
+)
+from console.services.quotas_client import quotas
+from console.views.ratelimits_page import evidence_facts, evidence_series, kind_text
+from taskdeck_core.api_types import AuditEntry, TaskStats, TaskSummary
+from taskdeck_core.urls import redact_url
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SECTIONS = ("summary", "trends", "failures", "anomalies", "alerts", "quotas", "audit")
+MAX_POINTS = 500  # per series of a plot
+PAGE = 1000  # the most the backend gives at once (tasks, audit)
+TASKS_MAX = 20_000  # tasks counted per question; beyond, the figures say "at least"
+AUDIT_MAX = 5_000
+FAILURE_GROUPS_MAX = 10
+BUSIEST_QUEUES = 10
+QUOTA_TREND_USERS = 10
+STATS_MAX_WINDOW_S = 3600  # GET /api/v1/stats/tasks answers windows ending now, up to this
+NOW_SLACK_S = 5.0  # a window ending this close to now is "ending now"
+ALERTS_QUERY = 'ALERTS{alertstate="firing"}'
+WORKER_UP_QUERY = "celery_worker_up"
+OVERVIEW_TITLES = {
+    "queue_depth": ("Queue depth", ""),
+    "task_rate": ("Tasks per second by state", "/s"),
+    "failure_rate": ("Failure rate (5 min)", "%"),
+    "p95_runtime": ("p95 runtime (5 min)", "s"),
+}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Report", text)
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """The console's clients of one environment; None where it has no such service."""
+
+    environment: str
+    backend: BackendClient | None = None
+    prometheus: MetricsSource | None = None
+    alertmanager: AlertmanagerClient | None = None
+
+
+# -- saying what could not be fetched ---------------------------------------------------
+
+
+def _url(source: object) -> str:
+    url = getattr(source, "url", "")
+    return redact_url(url) if isinstance(url, str) and url else "?"
+
+
+def _sentence(problem: str, lost: str) -> str:
+    text = _tr("{problem} — {lost}").format(problem=problem, lost=lost)
+    return text[:1].upper() + text[1:]
+
+
+def _backend_problem(backend: BackendClient, exc: BackendError) -> str:
+    if not exc.reached:
+        return exc.detail  # names the backend and its URL already
+    return _tr("the backend at {url} answered HTTP {status}: {detail}").format(
+        url=_url(backend), status=exc.status, detail=exc.detail
+    )
+
+
+def _prometheus_problem(prometheus: MetricsSource, exc: PrometheusError) -> str:
+    reason = str(exc).rsplit(" failed: ", 1)[-1]
+    return _tr("Prometheus at {url}: {reason}").format(url=_url(prometheus), reason=reason)
+
+
+class _Gaps:
+    """The sentences of one section's ``missing``."""
+
+    def __init__(self, sources: ReportSources) -> None:
+        self.sources = sources
+        self.items: list[str] = []
+
+    def add(self, sentence: str) -> None:
+        if sentence not in self.items:
+            self.items.append(sentence)
+
+    def backend(self, exc: BackendError, lost: str) -> None:
+        assert self.sources.backend is not None
+        self.add(_sentence(_backend_problem(self.sources.backend, exc), lost))
+
+    def prometheus(self, exc: PrometheusError, lost: str) -> None:
+        assert self.sources.prometheus is not None
+        self.add(_sentence(_prometheus_problem(self.sources.prometheus, exc), lost))
+
+    def alertmanager(self, exc: AlertmanagerError, lost: str) -> None:
+        self.add(_sentence(str(exc), lost))
+
+    def unconfigured(self, service: str, lost: str) -> None:
+        problem = _tr("no {service} is configured for {environment}").format(
+            service=service, environment=self.sources.environment
+        )
+        self.add(_sentence(problem, lost))
+
+
+async def _settle(*aws: Awaitable[T]) -> list[T | Exception]:
+    """Every awaitable's answer or its error, side by side; cancellation is not an answer."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result
+    return list(results)  # type: ignore[arg-type]
+
+
+# -- values -----------------------------------------------------------------------------
+
+
+def zone_text(at: float | None = None) -> str:
+    """The local time zone as shown on a report, e.g. "CST (UTC+08:00)"."""
+    moment = datetime.fromtimestamp(time.time() if at is None else at).astimezone()
+    offset = moment.utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{moment.tzname() or 'local'} (UTC{sign}{hours:02d}:{mins:02d})"
+
+
+def _points(curve: Curve, scale: float = 1.0) -> tuple[tuple[float, float], ...]:
+    """A curve's points in time order; NaN values stay (a gap in the data)."""
+    return tuple((float(x), float(y) * scale) for x, y in zip(curve.x, curve.y, strict=True))
+
+
+def _count(n: int, complete: bool) -> str:
+    return f"{n:,}" if complete else _tr("at least {n}").format(n=f"{n:,}")
+
+
+def _percent_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} %"
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _targets_text(targets: Any) -> str:
+    if isinstance(targets, list):
+        return ", ".join(str(t) for t in targets)
+    if targets is None:
+        return ""
+    if isinstance(targets, str):
+        return targets
+    return json.dumps(targets, sort_keys=True, default=str)
+
+
+# -- the collector ----------------------------------------------------------------------
+
+
+@dataclass
+class _Extra:
+    """Key numbers of one section that the summary repeats."""
+
+    figures: list[tuple[str, str]]
+
+
+class _Collector:
+    def __init__(self, sources: ReportSources, start: float, end: float) -> None:
+        self.sources = sources
+        self.start = start
+        self.end = end
+        self.span = end - start
+        self.step = step_for(self.span, MAX_POINTS)
+
+    # helpers
+
+    async def _range(self, query: str, legend: str | None = None) -> list[Curve]:
+        assert self.sources.prometheus is not None
+        return await self.sources.prometheus.range(
+            query, self.span, end=self.end, max_points=MAX_POINTS, legend=legend
+        )
+
+    def _plot(self, key: str, title: str, unit: str, series: Iterable[Series]) -> Plot:
+        return Plot(key, title, unit, tuple(series), self.start, self.end)
+
+    async def _tasks(self, filters: dict[str, Any]) -> tuple[list[TaskSummary], bool]:
+        """Tasks matching ``filters``, newest first, at most TASKS_MAX; True if all were read."""
+        assert self.sources.backend is not None
+        items: list[TaskSummary] = []
+        cursor: str | None = None
+        while len(items) < TASKS_MAX:
+            page = await self.sources.backend.tasks(filters, PAGE, cursor)
+            items.extend(page.items)
+            cursor = page.next_cursor
+            if cursor is None:
+                return items, True
+        return items, False
+
+    # summary
+
+    async def summary(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        figures: list[tuple[str, str]] = []
+        tables: list[Table] = []
+        paragraphs: list[str] = []
+        backend = self.sources.backend
+        if backend is None:
+            gaps.unconfigured(_tr("backend"), _tr("the task counts are not in this report"))
+        else:
+            try:
+                await self._task_figures(backend, figures, tables, paragraphs)
+            except BackendError as exc:
+                gaps.backend(exc, _tr("the task counts are not in this report"))
+        workers, note = await self._workers(gaps)
+        if workers is not None:
+            tables.append(workers)
+            paragraphs.append(note)
+        section = Section(
+            "summary", _tr("Summary"), tuple(paragraphs), tuple(figures), (), tuple(tables),
+            missing=tuple(gaps.items),
+        )  # fmt: skip
+        return section, _Extra([])
+
+    async def _finished(self, backend: BackendClient) -> tuple[int, int, bool, str]:
+        """Succeeded and failed tasks that ended in the window: the ledger's own statistics
+        for a window up to an hour ending now, else counted from the ledger's task list."""
+        now = time.time()
+        if self.end >= now - NOW_SLACK_S and self.span <= STATS_MAX_WINDOW_S:
+            stats: TaskStats = await backend.task_stats(max(1.0, self.span))
+            source = _tr("GET /api/v1/stats/tasks (the ledger), the last {s} s").format(
+                s=round(stats.window_s)
+            )
+            return stats.succeeded, stats.failed, True, source
+        window = {"finished_since": self.start, "finished_until": self.end}
+        (ok, ok_all), (bad, bad_all) = await asyncio.gather(
+            self._tasks({**window, "state": "SUCCESS"}), self._tasks({**window, "state": "FAILURE"})
+        )
+        source = _tr("the ledger's tasks that ended in the window")
+        return len(ok), len(bad), ok_all and bad_all, source
+
+    async def _task_figures(
+        self, backend: BackendClient, figures: list[tuple[str, str]], tables: list[Table],
+        paragraphs: list[str],
+    ) -> None:  # fmt: skip
+        (created, complete), finished = await asyncio.gather(
+            self._tasks({"since": self.start, "until": self.end}), self._finished(backend)
+        )
+        succeeded, failed, finished_complete, source = finished
+        states = Counter(t.state for t in created)
+        figures.append((_tr("Tasks created in the window"), _count(len(created), complete)))
+        figures.append((_tr("Succeeded in the window"), _count(succeeded, finished_complete)))
+        figures.append((_tr("Failed in the window"), _count(failed, finished_complete)))
+        rate = _share(failed, succeeded + failed)
+        figures.append((_tr("Failure rate"), _percent_text(rate)))
+        paragraphs.append(
+            _tr("Succeeded, failed and the failure rate count tasks that ended in the window "
+                "({source}); tasks by state and by queue count tasks created in the window, "
+                "in the state they are in now.").format(source=source)
+        )  # fmt: skip
+        count_col = Column(_tr("Tasks"), "int", "tasks")
+        tables.append(
+            Table(
+                "tasks_by_state", _tr("Tasks created in the window, by state now"),
+                (Column(_tr("State"), "text", "state"), count_col,
+                 Column(_tr("Share"), "percent", "share")),
+                tuple((s, n, _share(n, len(created))) for s, n in states.most_common()),
+                note="" if complete else _tr("The newest {n} tasks of the window; there were "
+                                             "more.").format(n=f"{len(created):,}"),
+            )
+        )  # fmt: skip
+        by_queue = Counter(t.queue or "" for t in created)
+        failed_by_queue = Counter(t.queue or "" for t in created if t.state == "FAILURE")
+        busiest = by_queue.most_common(BUSIEST_QUEUES)
+        tables.append(
+            Table(
+                "busiest_queues", _tr("Busiest queues"),
+                (Column(_tr("Queue"), "text", "queue"), count_col,
+                 Column(_tr("Failed"), "int", "failed"),
+                 Column(_tr("Failure share"), "percent", "failure_share")),
+                tuple((q or _tr("(none)"), n, failed_by_queue[q], _share(failed_by_queue[q], n))
+                      for q, n in busiest),
+                note=_tr("Tasks created in the window, the {n} busiest queues of {all}.").format(
+                    n=len(busiest), all=len(by_queue)),
+            )
+        )  # fmt: skip
+
+    async def _workers(self, gaps: _Gaps) -> tuple[Table | None, str]:
+        backend, prometheus = self.sources.backend, self.sources.prometheus
+        lost = _tr("the workers' up time and restarts are not in this report")
+        listed: dict[str, Any] = {}
+        curves: dict[str, Curve] = {}
+        answers: list[Any] = []
+        jobs: list[Awaitable[Any]] = []
+        if backend is not None:
+            jobs.append(backend.workers())
+        if prometheus is not None:
+            jobs.append(self._range(WORKER_UP_QUERY, legend="hostname"))
+        answers = await _settle(*jobs)
+        if backend is not None:
+            got = answers.pop(0)
+            if isinstance(got, BackendError):
+                gaps.backend(got, _tr("the workers' state now is not in this report"))
+            elif isinstance(got, Exception):
+                raise got
+            else:
+                listed = {w.hostname: w for w in got}
+        else:
+            gaps.unconfigured(_tr("backend"), _tr("the workers' state now is not in this report"))
+        if prometheus is not None:
+            got = answers.pop(0)
+            if isinstance(got, PrometheusError):
+                gaps.prometheus(got, lost)
+            elif isinstance(got, Exception):
+                raise got
+            else:
+                curves = {c.key: c for c in got}
+        else:
+            gaps.unconfigured("Prometheus", lost)
+        if not listed and not curves:
+            return None, ""
+        rows: list[tuple[Value, ...]] = []
+        for host in sorted(set(listed) | set(curves)):
+            info = listed.get(host)
+            up_s, restarts = self._up_time(curves[host]) if host in curves else (None, None)
+            started = info.started_at if info is not None else None
+            rows.append((
+                host,
+                info.status if info is not None else _tr("not listed"),
+                up_s, _share_f(up_s, self.span), restarts,
+                started if started is not None and started >= self.start else None,
+                info.processed if info is not None else None,
+            ))  # fmt: skip
+        table = Table(
+            "workers", _tr("Workers"),
+            (Column(_tr("Worker"), "text", "worker"), Column(_tr("Status now"), "text", "status"),
+             Column(_tr("Up in the window"), "duration", "up_s"),
+             Column(_tr("Up share"), "percent", "up_share"),
+             Column(_tr("Came back up"), "int", "restarts"),
+             Column(_tr("Process started in the window"), "time", "started_at"),
+             Column(_tr("Tasks processed"), "int", "processed")),
+            tuple(rows),
+        )  # fmt: skip
+        note = _tr(
+            "Up time is the time celery_worker_up was 1 in the window, read every {step} s; "
+            "“came back up” counts its returns to 1 after 0 or after no data, so a restart "
+            "within the heartbeat timeout is not seen there. “Process started” is when the "
+            "backend first heard the worker's current process, when that is in the window; "
+            "status and tasks processed are as the backend sees them now."
+        ).format(step=f"{self.step:g}")
+        return table, note
+
+    def _up_time(self, curve: Curve) -> tuple[float, int]:
+        up = np.nan_to_num(curve.y, nan=0.0) >= 1.0
+        seconds = float(np.count_nonzero(up)) * self.step
+        came_back = int(np.count_nonzero(up[1:] & ~up[:-1])) if len(up) > 1 else 0
+        return min(seconds, self.span), came_back
+
+    # trends
+
+    async def trends(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        lost = _tr("the trend plots are not in this report")
+        if self.sources.prometheus is None:
+            gaps.unconfigured("Prometheus", lost)
+            return Section("trends", _tr("Trends"), missing=tuple(gaps.items)), _Extra([])
+        names = list(OVERVIEW_QUERIES)
+        answers = await _settle(
+            *(self._range(q, legend) for q, legend in OVERVIEW_QUERIES.values())
+        )
+        plots: list[Plot] = []
+        for name, answer in zip(names, answers, strict=True):
+            title, unit = OVERVIEW_TITLES[name]
+            if isinstance(answer, PrometheusError):
+                gaps.prometheus(answer, lost)
+                continue
+            if isinstance(answer, Exception):
+                raise answer
+            scale = SCALE.get(name, 1.0)
+            series = [Series(_overview_key(name, c.labels), _points(c, scale)) for c in answer]
+            plots.append(self._plot(name, _tr(title), unit, series))
+        paragraphs = (
+            _tr("The Overview's plots over the window, read from Prometheus every {step} s.")
+            .format(step=f"{self.step:g}"),
+        )  # fmt: skip
+        section = Section(
+            "trends", _tr("Trends"), paragraphs, plots=tuple(plots), missing=tuple(gaps.items)
+        )
+        return section, _Extra([])
+
+    # failures
+
+    async def failures(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        backend = self.sources.backend
+        title = _tr("Failures")
+        if backend is None:
+            gaps.unconfigured(_tr("backend"), _tr("the failure groups are not in this report"))
+            return Section("failures", title, missing=tuple(gaps.items)), _Extra([])
+        try:
+            groups = await backend.failure_groups(self.start, self.end)
+        except BackendError as exc:
+            gaps.backend(exc, _tr("the failure groups are not in this report"))
+            return Section("failures", title, missing=tuple(gaps.items)), _Extra([])
+        groups.sort(key=lambda g: g.count, reverse=True)
+        top = groups[:FAILURE_GROUPS_MAX]
+        rows = tuple(
+            (g.signature, g.name, f"{g.exc_type}: {g.message}" if g.exc_type else g.message,
+             g.count, g.affected_users, ", ".join(g.users), g.first_seen, g.last_seen)
+            for g in top
+        )  # fmt: skip
+        table = Table(
+            "failure_groups", _tr("Top failure groups"),
+            (Column(_tr("Signature"), "text", "signature"), Column(_tr("Task"), "text", "task"),
+             Column(_tr("Error"), "text", "error"), Column(_tr("Failures"), "int", "count"),
+             Column(_tr("Users affected"), "int", "affected_users"),
+             Column(_tr("Users"), "text", "users"),
+             Column(_tr("First seen"), "time", "first_seen"),
+             Column(_tr("Last seen"), "time", "last_seen")),
+            rows,
+            note=_tr("The {n} largest of {all} groups of failures in the window.").format(
+                n=len(top), all=len(groups)),
+        )  # fmt: skip
+        samples = await _settle(*(backend.task(g.sample_ids[0]) for g in top if g.sample_ids))
+        preformatted: list[tuple[str, str]] = []
+        for group, sample in zip((g for g in top if g.sample_ids), samples, strict=True):
+            task_id = group.sample_ids[0]
+            if isinstance(sample, BackendError):
+                gaps.backend(sample, _tr("the sample traceback of task {id} is not in this "
+                                         "report").format(id=task_id))  # fmt: skip
+                continue
+            if isinstance(sample, Exception):
+                raise sample
+            caption = _tr("{task}: {error} (task {id})").format(
+                task=group.name or "?", error=group.exc_type or group.message, id=task_id
+            )
+            text = sample.traceback or _tr("The ledger holds no traceback of this task.")
+            preformatted.append((caption, text))
+        failed = sum(g.count for g in groups)
+        figures = ((_tr("Failure groups"), f"{len(groups):,}"), (_tr("Failures"), f"{failed:,}"))
+        section = Section(
+            "failures", title, figures=figures, tables=(table,),
+            preformatted=tuple(preformatted), missing=tuple(gaps.items),
+        )  # fmt: skip
+        return section, _Extra([(_tr("Failure groups"), f"{len(groups):,}")])
+
+    # anomalies
+
+    async def anomalies(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        title = _tr("Rate-limit anomalies")
+        backend, prometheus = self.sources.backend, self.sources.prometheus
+        plots: list[Plot] = []
+        tables: list[Table] = []
+        paragraphs: list[str] = []
+        extra: list[tuple[str, str]] = []
+        jobs: list[Awaitable[Any]] = []
+        if backend is not None:
+            jobs += [ratelimits_client.anomalies(backend), ratelimits_client.stats(backend)]
+        if prometheus is not None:
+            jobs.append(self._range(REJECTIONS_QUERY, legend="series"))
+        answers = await _settle(*jobs)
+        if backend is None:
+            gaps.unconfigured(_tr("backend"), _tr("the anomalies are not in this report"))
+        else:
+            found, stats = answers.pop(0), answers.pop(0)
+            bucket_s = 60.0
+            if isinstance(stats, BackendError):
+                gaps.backend(stats, _tr("the anomalies' buckets are drawn a minute long"))
+            elif isinstance(stats, Exception):
+                raise stats
+            else:
+                bucket_s = stats.bucket_s
+            if isinstance(found, BackendError):
+                gaps.backend(found, _tr("the anomalies are not in this report"))
+            elif isinstance(found, Exception):
+                raise found
+            else:
+                seen = [a for a in found if self._overlaps(a.first_seen, a.last_seen)]
+                tables.append(Table(
+                    "anomalies", _tr("Anomalies seen in the window"),
+                    (Column(_tr("Kind"), "text", "kind"), Column(_tr("Subject"), "text", "subject"),
+                     Column(_tr("Score"), "float", "score"),
+                     Column(_tr("First seen"), "time", "first_seen"),
+                     Column(_tr("Last seen"), "time", "last_seen")),
+                    tuple((kind_text(a.kind), a.subject, a.score, a.first_seen or None,
+                           a.last_seen or None) for a in seen),
+                    note=_tr("{n} of the {all} anomalies the backend holds now were seen in "
+                             "the window.").format(n=len(seen), all=len(found)),
+                ))  # fmt: skip
+                paragraphs.append(_tr(
+                    "The backend keeps the anomalies of its detector's recent buckets: those "
+                    "seen in the window are listed, each with its evidence per bucket of "
+                    "{bucket} s."
+                ).format(bucket=f"{bucket_s:g}"))  # fmt: skip
+                for n, anomaly in enumerate(seen):
+                    curves = evidence_series(anomaly, bucket_s)
+                    name = f"{kind_text(anomaly.kind)}: {anomaly.subject}"
+                    facts = "; ".join(f"{k}: {v}" for k, v in evidence_facts(anomaly))
+                    if facts:
+                        paragraphs.append(f"{name} — {facts}")
+                    if curves:
+                        xs = np.concatenate([c.x for c in curves])
+                        plots.append(Plot(
+                            f"anomaly_{n + 1}", name, "",
+                            tuple(Series(c.key, _points(c)) for c in curves),
+                            float(xs.min()) - bucket_s, float(xs.max()) + bucket_s,
+                        ))  # fmt: skip
+                extra.append((_tr("Rate-limit anomalies"), f"{len(seen):,}"))
+        lost = _tr("the rejections over the window are not in this report")
+        if prometheus is None:
+            gaps.unconfigured("Prometheus", lost)
+        else:
+            got = answers.pop(0)
+            if isinstance(got, PrometheusError):
+                gaps.prometheus(got, lost)
+            elif isinstance(got, Exception):
+                raise got
+            else:
+                plots.insert(0, self._plot(
+                    "rejections", _tr("Rejections per tier and endpoint"), _tr("rejections/min"),
+                    (Series(c.key, _points(c)) for c in got),
+                ))  # fmt: skip
+        section = Section(
+            "anomalies", title, tuple(paragraphs), plots=tuple(plots), tables=tuple(tables),
+            missing=tuple(gaps.items),
+        )  # fmt: skip
+        return section, _Extra(extra)
+
+    def _overlaps(self, first: float, last: float) -> bool:
+        first = first or last
+        last = last or first
+        if not first:
+            return True  # no times: held now, so seen in a window that ends now
+        return first <= self.end and last >= self.start
+
+    # alerts
+
+    async def alerts(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        title = _tr("Alerts")
+        tables: list[Table] = []
+        paragraphs: list[str] = []
+        extra: list[tuple[str, str]] = []
+        prometheus, alertmanager = self.sources.prometheus, self.sources.alertmanager
+        jobs: list[Awaitable[Any]] = []
+        if prometheus is not None:
+            jobs.append(self._range(ALERTS_QUERY))
+        if alertmanager is not None:
+            jobs.append(alertmanager.silences())
+        answers = await _settle(*jobs)
+        lost = _tr("the alerts fired in the window are not in this report")
+        if prometheus is None:
+            gaps.unconfigured("Prometheus", lost)
+        else:
+            got = answers.pop(0)
+            if isinstance(got, PrometheusError):
+                gaps.prometheus(got, lost)
+            elif isinstance(got, Exception):
+                raise got
+            else:
+                rows = self._firing_rows(got)
+                tables.append(Table(
+                    "alerts", _tr("Alerts fired in the window"),
+                    (Column(_tr("Alert"), "text", "alert"),
+                     Column(_tr("Severity"), "text", "severity"),
+                     Column(_tr("Labels"), "text", "labels"),
+                     Column(_tr("Firing from"), "time", "from"),
+                     Column(_tr("Until"), "time", "until"),
+                     Column(_tr("Duration"), "duration", "duration")),
+                    tuple(rows),
+                    note=_tr("From Prometheus' ALERTS series, read every {step} s: times are "
+                             "to within that step; no end means still firing at the window's "
+                             "end.").format(step=f"{self.step:g}"),
+                ))  # fmt: skip
+                extra.append((_tr("Alerts fired"), f"{len(rows):,}"))
+        lost = _tr("the silences are not in this report")
+        if alertmanager is None:
+            gaps.unconfigured("Alertmanager", lost)
+        else:
+            got = answers.pop(0)
+            if isinstance(got, AlertmanagerError):
+                gaps.alertmanager(got, lost)
+            elif isinstance(got, Exception):
+                raise got
+            else:
+                rows = self._silence_rows(got)
+                tables.append(Table(
+                    "silences", _tr("Silences in force in the window"),
+                    (Column(_tr("Matchers"), "text", "matchers"),
+                     Column(_tr("Created by"), "text", "created_by"),
+                     Column(_tr("Comment"), "text", "comment"),
+                     Column(_tr("Starts"), "time", "starts"), Column(_tr("Ends"), "time", "ends"),
+                     Column(_tr("State now"), "text", "state")),
+                    tuple(rows),
+                    note=_tr("As Alertmanager keeps them now (it forgets expired silences "
+                             "after its retention time)."),
+                ))  # fmt: skip
+        section = Section(
+            "alerts", title, tuple(paragraphs), tables=tuple(tables), missing=tuple(gaps.items)
+        )
+        return section, _Extra(extra)
+
+    def _firing_rows(self, curves: list[Curve]) -> list[tuple[Value, ...]]:
+        rows: list[tuple[Value, ...]] = []
+        for curve in curves:
+            labels = curve.labels
+            others = ", ".join(
+                f"{k}={v}" for k, v in sorted(labels.items())
+                if k not in ("__name__", "alertname", "alertstate", "severity")
+            )  # fmt: skip
+            for first, last in _runs(curve):
+                ended = last + self.step if last + self.step <= self.end - 1e-9 else None
+                started = max(self.start, first)
+                duration = (ended if ended is not None else self.end) - started
+                rows.append((labels.get("alertname", "?"), labels.get("severity", ""), others,
+                             started, ended, max(0.0, duration)))  # fmt: skip
+        rows.sort(key=lambda r: (float(r[3] or 0), str(r[0])))
+        return rows
+
+    def _silence_rows(self, silences: list[dict[str, Any]]) -> list[tuple[Value, ...]]:
+        rows: list[tuple[Value, ...]] = []
+        for silence in silences:
+            starts, ends = _epoch(silence.get("startsAt")), _epoch(silence.get("endsAt"))
+            if starts is not None and starts > self.end or ends is not None and ends < self.start:
+                continue
+            matchers = ", ".join(_matcher_text(m) for m in silence.get("matchers") or [])
+            state = (silence.get("status") or {}).get("state", "")
+            rows.append((matchers, silence.get("createdBy", ""), silence.get("comment", ""),
+                         starts, ends, state))  # fmt: skip
+        rows.sort(key=lambda r: float(r[3] or 0))
+        return rows
+
+    # quotas
+
+    async def quotas(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        title = _tr("Quotas")
+        backend, prometheus = self.sources.backend, self.sources.prometheus
+        lost = _tr("the quotas are not in this report")
+        if backend is None:
+            gaps.unconfigured(_tr("backend"), lost)
+            return Section("quotas", title, missing=tuple(gaps.items)), _Extra([])
+        try:
+            rows = await quotas(backend)
+        except BackendError as exc:
+            gaps.backend(exc, lost)
+            return Section("quotas", title, missing=tuple(gaps.items)), _Extra([])
+        saturation = {r.user: _share_f(r.used, r.limit) for r in rows}
+        rows.sort(key=lambda r: (-(saturation[r.user] or 0.0), -r.used, r.user))
+        table = Table(
+            "quotas", _tr("Quotas now"),
+            (Column(_tr("User"), "text", "user"), Column(_tr("Used"), "int", "used"),
+             Column(_tr("Limit"), "int", "limit"),
+             Column(_tr("Saturation"), "percent", "saturation"),
+             Column(_tr("Drift"), "int", "drift")),
+            tuple((r.user, r.used, r.limit, saturation[r.user], r.drift) for r in rows),
+            note=_tr("Users with a slot held or a limit of their own, as the backend counts "
+                     "them at the report's making."),
+        )  # fmt: skip
+        extra: list[tuple[str, str]] = []
+        if rows:
+            top = rows[0]
+            extra.append((_tr("Highest quota saturation"),
+                          f"{top.user}: {_percent_text(saturation[top.user])}"))  # fmt: skip
+        plots: list[Plot] = []
+        paragraphs: list[str] = []
+        trend_lost = _tr("the quota usage over the window is not in this report")
+        users = [r.user for r in rows[:QUOTA_TREND_USERS]]
+        if prometheus is None:
+            gaps.unconfigured("Prometheus", trend_lost)
+        elif users:
+            answers = await _settle(
+                *(self._range(QUOTA_TREND.format(value=label_value(u))) for u in users)
+            )
+            series: list[Series] = []
+            for user, answer in zip(users, answers, strict=True):
+                if isinstance(answer, PrometheusError):
+                    gaps.prometheus(answer, trend_lost)
+                    continue
+                if isinstance(answer, Exception):
+                    raise answer
+                series.extend(Series(user if not c.labels else c.key, _points(c)) for c in answer)
+            if len(gaps.items) == 0 or series:
+                plots.append(self._plot("quota_used", _tr("Slots used, per user"), "", series))
+                paragraphs.append(_tr(
+                    "The slots used over the window of the {n} most saturated users."
+                ).format(n=len(users)) if series else _tr(
+                    "Prometheus holds no samples of taskdeck_quota_used for these users in the "
+                    "window."
+                ))  # fmt: skip
+        section = Section(
+            "quotas", title, tuple(paragraphs), plots=tuple(plots), tables=(table,),
+            missing=tuple(gaps.items),
+        )  # fmt: skip
+        return section, _Extra(extra)
+
+    # audit
+
+    async def audit(self) -> tuple[Section, _Extra]:
+        gaps = _Gaps(self.sources)
+        title = _tr("Audit log")
+        backend = self.sources.backend
+        lost = _tr("the audit log is not in this report")
+        if backend is None:
+            gaps.unconfigured(_tr("backend"), lost)
+            return Section("audit", title, missing=tuple(gaps.items)), _Extra([])
+        entries: list[AuditEntry] = []
+        cursor: str | None = None
+        more = False
+        try:
+            while True:
+                page = await backend.audit(
+                    {"since": self.start, "until": self.end}, min(PAGE, AUDIT_MAX - len(entries)),
+                    cursor,
+                )  # fmt: skip
+                entries.extend(page.items)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+                if len(entries) >= AUDIT_MAX:
+                    more = True
+                    break
+        except BackendError as exc:
+            if not entries:
+                gaps.backend(exc, lost)
+                return Section("audit", title, missing=tuple(gaps.items)), _Extra([])
+            gaps.backend(exc, _tr("the audit entries older than those listed are not in "
+                                  "this report"))  # fmt: skip
+        rows = tuple(
+            (e.at, e.user, e.role, e.action, _targets_text(e.targets), e.target_count, e.reason,
+             e.status)
+            for e in entries
+        )  # fmt: skip
+        note = (
+            _tr("The newest {n} entries of the window; there were more.").format(n=f"{len(rows):,}")
+            if more else _tr("{n} entries, newest first.").format(n=f"{len(rows):,}")
+        )  # fmt: skip
+        table = Table(
+            "audit", _tr("Audit log of the window"),
+            (Column(_tr("When"), "time", "at"), Column(_tr("Who"), "text", "user"),
+             Column(_tr("Role"), "text", "role"), Column(_tr("Action"), "text", "action"),
+             Column(_tr("Targets"), "text", "targets"),
+             Column(_tr("Target count"), "int", "target_count"),
+             Column(_tr("Reason"), "text", "reason"), Column(_tr("Status"), "text", "status")),
+            rows, note=note,
+        )  # fmt: skip
+        section = Section("audit", title, tables=(table,), missing=tuple(gaps.items))
+        return section, _Extra([(_tr("Audit entries"), _count(len(rows), not more))])
+
+
+def _share_f(part: float | None, whole: float) -> float | None:
+    return 100.0 * part / whole if part is not None and whole else None
+
+
+def _overview_key(name: str, labels: dict[str, str]) -> str:
+    """A series' name as the Overview's legend shows it."""
+    query, legend = OVERVIEW_QUERIES[name]
+    if legend and legend in labels:
+        return labels[legend]
+    if not labels and name in SINGLE_SERIES_NAMES:
+        return SINGLE_SERIES_NAMES[name]
+    return default_key(labels, query)
+
+
+def _runs(curve: Curve) -> list[tuple[float, float]]:
+    """The (first, last) sample times of each run of samples without a gap."""
+    runs: list[tuple[float, float]] = []
+    first: float | None = None
+    last = 0.0
+    for x, y in zip(curve.x, curve.y, strict=True):
+        if math.isfinite(float(y)):
+            if first is None:
+                first = float(x)
+            last = float(x)
+        elif first is not None:
+            runs.append((first, last))
+            first = None
+    if first is not None:
+        runs.append((first, last))
+    return runs
+
+
+def _epoch(text: object) -> float | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _matcher_text(matcher: dict[str, Any]) -> str:
+    equal = matcher.get("isEqual", True)
+    regex = matcher.get("isRegex", False)
+    op = ("=~" if regex else "=") if equal else ("!~" if regex else "!=")
+    return f"{matcher.get('name', '')}{op}{matcher.get('value', '')}"
+
+
+SECTION_TITLES = {
+    "summary": "Summary", "trends": "Trends", "failures": "Failures",
+    "anomalies": "Rate-limit anomalies", "alerts": "Alerts", "quotas": "Quotas",
+    "audit": "Audit log",
+}  # fmt: skip
+
+
+async def collect_report(
+    sources: ReportSources,
+    window_start: float,
+    window_end: float,
+    sections: set[str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Report:
+    """The report of ``sources``' environment over [window_start, window_end] (epoch
+    seconds): the chosen ``sections`` (default all of SECTIONS), in that order.
+
+    ``progress(fraction, what)`` is called as each section is done. A source that fails is
+    said in ``missing``; cancellation cancels every request under way and propagates."""
+    if not (math.isfinite(window_start) and math.isfinite(window_end)):
+        raise ValueError("the window's start and end must be finite epoch seconds")
+    if window_end <= window_start:
+        raise ValueError(f"the window must end after it starts ({window_start} … {window_end})")
+    chosen = set(SECTIONS) if sections is None else set(sections)
+    unknown = chosen - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    keys = [k for k in SECTIONS if k in chosen]
+    collector = _Collector(sources, window_start, window_end)
+    done = 0
+    if progress is not None:
+        progress(0.0, _tr("Collecting the report"))
+
+    async def one(key: str) -> tuple[Section, _Extra]:
+        nonlocal done
+        make: Callable[[], Coroutine[Any, Any, tuple[Section, _Extra]]] = getattr(collector, key)
+        try:
+            result = await make()
+        except Exception as exc:  # noqa: BLE001 - one section's fault leaves the others
+            log.exception("report section %s failed", key)
+            problem = _tr("the {section} could not be collected: {error}").format(
+                section=_tr(SECTION_TITLES[key]), error=f"{type(exc).__name__}: {exc}"
+            )
+            result = Section(key, _tr(SECTION_TITLES[key]), missing=(problem[:1].upper()
+                                                                       + problem[1:],)), _Extra([])  # fmt: skip
+        done += 1
+        if progress is not None:
+            progress(done / len(keys), result[0].title)
+        return result
+
+    async with asyncio.TaskGroup() as group:
+        tasks = {key: group.create_task(one(key)) for key in keys}
+    made = {key: task.result() for key, task in tasks.items()}
+    ordered: list[Section] = []
+    for key in keys:
+        section, _extra = made[key]
+        if key == "summary":
+            more = [f for k in keys if k != "summary" for f in made[k][1].figures]
+            section = replace(section, figures=section.figures + tuple(more))
+        ordered.append(section)
+    missing: list[str] = []
+    for section in ordered:
+        missing.extend(m for m in section.missing if m not in missing)
+    urls = [
+        f"{name} {_url(client)}"
+        for name, client in (("backend", sources.backend), ("Prometheus", sources.prometheus),
+                             ("Alertmanager", sources.alertmanager))
+        if client is not None
+    ]  # fmt: skip
+    return Report(
+        environment=sources.environment,
+        window_start=window_start,
+        window_end=window_end,
+        time_zone=zone_text(window_end),
+        generated_at=time.time(),
+        title=_tr("TaskDeck report: {environment}").format(environment=sources.environment),
+        sections=tuple(ordered),
+        source=", ".join(urls),
+        missing=tuple(missing),
+    )

@@ -31,6 +31,7 @@ from console.controllers.ratelimits_controller import REJECTIONS_QUERY
 from console.controllers.trend_controller import label_value
 from console.domain.series import Series as Curve
 from console.domain.series import step_for
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.reports.model import Column, Plot, Report, Section, Series, Table, Value
 from console.services import ratelimits_client
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
@@ -48,6 +49,7 @@ from taskdeck_core.urls import redact_url
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+U = TypeVar("U")
 
 SECTIONS = ("summary", "trends", "failures", "anomalies", "alerts", "quotas", "audit")
 MAX_POINTS = 500  # per series of a plot
@@ -61,11 +63,11 @@ STATS_MAX_WINDOW_S = 3600  # GET /api/v1/stats/tasks answers windows ending now,
 NOW_SLACK_S = 5.0  # a window ending this close to now is "ending now"
 ALERTS_QUERY = 'ALERTS{alertstate="firing"}'
 WORKER_UP_QUERY = "celery_worker_up"
-OVERVIEW_TITLES = {
-    "queue_depth": ("Queue depth", ""),
-    "task_rate": ("Tasks per second by state", "/s"),
-    "failure_rate": ("Failure rate (5 min)", "%"),
-    "p95_runtime": ("p95 runtime (5 min)", "s"),
+OVERVIEW_TITLES = {  # as the Overview's plots are titled
+    "queue_depth": (QT_TRANSLATE_NOOP("Report", "Queue depth"), ""),
+    "task_rate": (QT_TRANSLATE_NOOP("Report", "Tasks per second by state"), "/s"),
+    "failure_rate": (QT_TRANSLATE_NOOP("Report", "Failure rate (5 min)"), "%"),
+    "p95_runtime": (QT_TRANSLATE_NOOP("Report", "p95 runtime (5 min)"), "s"),
 }
 
 
@@ -147,6 +149,15 @@ async def _settle(*aws: Awaitable[T]) -> list[T | Exception]:
     return list(results)  # type: ignore[arg-type]
 
 
+async def _both(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
+    """Both answers; the first error once both have ended (none left running behind)."""
+    a, b = await _settle(first, second)
+    for result in (a, b):
+        if isinstance(result, Exception):
+            raise result
+    return a, b  # type: ignore[return-value]
+
+
 # -- values -----------------------------------------------------------------------------
 
 
@@ -218,11 +229,12 @@ class _Collector:
 
     async def _tasks(self, filters: dict[str, Any]) -> tuple[list[TaskSummary], bool]:
         """Tasks matching ``filters``, newest first, at most TASKS_MAX; True if all were read."""
-        assert self.sources.backend is not None
+        backend = self.sources.backend
+        assert backend is not None
         items: list[TaskSummary] = []
         cursor: str | None = None
         while len(items) < TASKS_MAX:
-            page = await self.sources.backend.tasks(filters, PAGE, cursor)
+            page = await backend.tasks(filters, PAGE, cursor)
             items.extend(page.items)
             cursor = page.next_cursor
             if cursor is None:
@@ -265,7 +277,7 @@ class _Collector:
             )
             return stats.succeeded, stats.failed, True, source
         window = {"finished_since": self.start, "finished_until": self.end}
-        (ok, ok_all), (bad, bad_all) = await asyncio.gather(
+        (ok, ok_all), (bad, bad_all) = await _both(
             self._tasks({**window, "state": "SUCCESS"}), self._tasks({**window, "state": "FAILURE"})
         )
         source = _tr("the ledger's tasks that ended in the window")
@@ -275,7 +287,7 @@ class _Collector:
         self, backend: BackendClient, figures: list[tuple[str, str]], tables: list[Table],
         paragraphs: list[str],
     ) -> None:  # fmt: skip
-        (created, complete), finished = await asyncio.gather(
+        (created, complete), finished = await _both(
             self._tasks({"since": self.start, "until": self.end}), self._finished(backend)
         )
         succeeded, failed, finished_complete, source = finished
@@ -488,7 +500,10 @@ class _Collector:
         extra: list[tuple[str, str]] = []
         jobs: list[Awaitable[Any]] = []
         if backend is not None:
-            jobs += [ratelimits_client.anomalies(backend), ratelimits_client.stats(backend)]
+            jobs += [
+                ratelimits_client.anomalies(backend),
+                ratelimits_client.stats(backend),
+            ]
         if prometheus is not None:
             jobs.append(self._range(REJECTIONS_QUERY, legend="series"))
         answers = await _settle(*jobs)
@@ -498,7 +513,8 @@ class _Collector:
             found, stats = answers.pop(0), answers.pop(0)
             bucket_s = 60.0
             if isinstance(stats, BackendError):
-                gaps.backend(stats, _tr("the anomalies' buckets are drawn a minute long"))
+                if not isinstance(found, BackendError):
+                    gaps.backend(stats, _tr("the anomalies' buckets are drawn a minute long"))
             elif isinstance(stats, Exception):
                 raise stats
             else:
@@ -742,10 +758,9 @@ class _Collector:
         more = False
         try:
             while True:
-                page = await backend.audit(
-                    {"since": self.start, "until": self.end}, min(PAGE, AUDIT_MAX - len(entries)),
-                    cursor,
-                )  # fmt: skip
+                limit = min(PAGE, AUDIT_MAX - len(entries))
+                window = {"since": self.start, "until": self.end}
+                page = await backend.audit(window, limit, cursor)
                 entries.extend(page.items)
                 cursor = page.next_cursor
                 if cursor is None:
@@ -830,10 +845,14 @@ def _matcher_text(matcher: dict[str, Any]) -> str:
 
 
 SECTION_TITLES = {
-    "summary": "Summary", "trends": "Trends", "failures": "Failures",
-    "anomalies": "Rate-limit anomalies", "alerts": "Alerts", "quotas": "Quotas",
-    "audit": "Audit log",
-}  # fmt: skip
+    "summary": QT_TRANSLATE_NOOP("Report", "Summary"),
+    "trends": QT_TRANSLATE_NOOP("Report", "Trends"),
+    "failures": QT_TRANSLATE_NOOP("Report", "Failures"),
+    "anomalies": QT_TRANSLATE_NOOP("Report", "Rate-limit anomalies"),
+    "alerts": QT_TRANSLATE_NOOP("Report", "Alerts"),
+    "quotas": QT_TRANSLATE_NOOP("Report", "Quotas"),
+    "audit": QT_TRANSLATE_NOOP("Report", "Audit log"),
+}
 
 
 async def collect_report(

@@ -82,7 +82,7 @@ def build_report(*, missing: tuple[str, ...] = ("Prometheus: no answer within 5 
             Section(
                 key="summary",
                 title="Summary",
-                paragraphs=(f"Most failures came from one task type: {CHINESE}.",),
+                paragraphs=(f"Most failures came from one workflow: {CHINESE}.",),
                 figures=(
                     ("Tasks succeeded", "1,234,567"),
                     ("Failure rate", "2.5 %"),

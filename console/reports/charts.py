@@ -14,18 +14,19 @@ import statistics
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QGuiApplication,
     QImage,
     QPainter,
     QPainterPath,
     QPen,
 )
 
-from console.reports.formatting import format_number_with_unit, local_time
+from console.reports.formatting import format_number_with_unit, local_time, moment
 from console.reports.model import Plot, Series
 
 # Dark enough to read on white paper and apart from each other in grey print too.
@@ -65,6 +66,12 @@ _TIME_STEPS = (
 )
 
 
+def require_gui() -> None:
+    """Fonts and images need a QGuiApplication (the console's); say so rather than crash."""
+    if not isinstance(QCoreApplication.instance(), QGuiApplication):
+        raise RuntimeError("drawing a report (PDF, HTML plots) needs a QGuiApplication")
+
+
 def report_font(points: float, *, bold: bool = False, mono: bool = False) -> QFont:
     """A font that covers Latin and CJK text (Noto, DejaVu), falling back to Qt's choice."""
     font = QFont()
@@ -76,6 +83,10 @@ def report_font(points: float, *, bold: bool = False, mono: bool = False) -> QFo
     font.setPointSizeF(points)
     font.setBold(bold)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    # No ligatures: "fl" drawn as one glyph reads back from a PDF as "ﬂ", which a
+    # search for the word would not find.
+    for feature in ("liga", "clig", "dlig"):
+        font.setFeature(QFont.Tag(feature), 0)
     return font
 
 
@@ -214,6 +225,8 @@ def draw_plot(painter: QPainter, rect: QRectF, plot: Plot, zone: tzinfo) -> None
         painter.restore()
         return
     start, end = plot.start, plot.end
+    if not (moment(start, zone) and moment(end, zone)):
+        start, end = 0.0, 1.0
     if end <= start:
         end = start + 1.0
     y_low, y_high = y_ticks[0], y_ticks[-1]
@@ -317,6 +330,7 @@ _PNG_DPI = 96 * _PNG_SCALE
 
 def plot_png(plot: Plot, zone: tzinfo) -> bytes:
     """``plot`` as a PNG at twice the resolution it is shown at in HTML."""
+    require_gui()
     width, height = (size * _PNG_SCALE for size in PNG_CSS_SIZE)
     image = QImage(width, height, QImage.Format.Format_RGB32)
     dots_per_metre = round(_PNG_DPI / 0.0254)

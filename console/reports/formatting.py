@@ -46,9 +46,18 @@ def local_time(epoch: float, zone: tzinfo) -> datetime:
     return datetime.fromtimestamp(epoch, zone)
 
 
+def moment(epoch: float, zone: tzinfo) -> datetime | None:
+    """``epoch`` in ``zone``; None when it is no moment a calendar holds (NaN, 1e300)."""
+    try:
+        return datetime.fromtimestamp(epoch, zone)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def format_time(epoch: float, zone: tzinfo) -> str:
     """``2026-11-24 15:04:05`` in ``zone``."""
-    return local_time(epoch, zone).strftime("%Y-%m-%d %H:%M:%S")
+    found = moment(epoch, zone)
+    return found.strftime("%Y-%m-%d %H:%M:%S") if found is not None else UNKNOWN
 
 
 def format_duration(seconds: float) -> str:

@@ -30,7 +30,7 @@ from PySide6.QtGui import (
 
 from console.reports import labels
 from console.reports.atomic import ReportWriteError, write_atomic
-from console.reports.charts import draw_plot, report_font
+from console.reports.charts import draw_plot, report_font, require_gui
 from console.reports.formatting import (
     format_time,
     format_value,
@@ -429,6 +429,7 @@ def pdf_bytes(report: Report, page_size: PageSizeName = "A4") -> bytes:
     """``report`` as a PDF document."""
     if page_size not in _PAGE_SIZES:
         raise ValueError(f"page size {page_size!r}: A4 or Letter")
+    require_gui()
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -28,7 +28,7 @@ from console.reports.formatting import (
     format_value,
     format_window,
     is_numeric,
-    local_time,
+    moment,
     report_zone,
 )
 from console.reports.model import Column, Plot, Report, Section, Table, Value
@@ -131,9 +131,11 @@ def _table(table: Table, zone: tzinfo) -> list[str]:
         for i, column in enumerate(table.columns):
             value = row[i] if i < len(row) else None
             text = _e(format_value(value, column.kind, zone))
+            found = None
             if column.kind == "time" and isinstance(value, int | float):
-                stamp = local_time(float(value), zone).isoformat()
-                text = f'<time datetime="{_e(stamp)}">{text}</time>'
+                found = moment(float(value), zone)
+            if found is not None:
+                text = f'<time datetime="{_e(found.isoformat())}">{text}</time>'
             numeric = ' class="num"' if is_numeric(column.kind) else ""
             cells.append(f"<td{numeric}>{text}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -220,7 +222,8 @@ def csv_header(column: Column) -> str:
 def csv_value(value: Value, column: Column, zone: tzinfo) -> str:
     """A table's value as CSV text: numbers as numbers, times ISO 8601 with their zone."""
     if column.kind == "time" and isinstance(value, int | float) and not isinstance(value, bool):
-        return cell(local_time(float(value), zone))
+        found = moment(float(value), zone)
+        return cell(found) if found is not None else ""
     if column.kind == "duration" and isinstance(value, int) and not isinstance(value, bool):
         return cell(float(value))
     return cell(value)

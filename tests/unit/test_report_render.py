@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import html
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -32,8 +33,8 @@ from console.reports.formatting import (  # noqa: E402
     format_time,
     zone_of,
 )
-from console.reports.model import Series  # noqa: E402
-from console.reports.render import write_csv, write_pdf  # noqa: E402
+from console.reports.model import Column, Plot, Report, Section, Series, Table  # noqa: E402
+from console.reports.render import write_csv, write_html, write_pdf  # noqa: E402
 from tests.report_fixture import CHINESE, END, LONG_LINE, START, build_report  # noqa: E402
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -135,6 +136,7 @@ def test_the_pdf_reads_back_as_text_on_numbered_pages(pdf: Path, pages_text: lis
     assert "Prometheus: no answer within 5 s" in first
     everything = "\n".join(pages_text)
     assert CHINESE in everything
+    assert "one workflow:" in everything, "no ligature glyph in place of f and l"
     for shown in ("1,234,567", "299,007", "149.5", "99.2 %", "1 h 07 min", "2026-11-18 19:54:49"):
         assert shown in everything
     flat = re.sub(r"\s+", "", everything)
@@ -284,22 +286,42 @@ def test_a_path_that_cannot_be_written_is_named_with_what_to_do(
     assert sorted(os.listdir(tmp_path)) == ["some_file"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
-def test_a_read_only_folder_says_permission_denied(qapp: QApplication, tmp_path: Path) -> None:
+@pytest.fixture
+def locked_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder this user cannot create files in: read-only, or immutable for root
+    (whom read-only does not stop)."""
     folder = tmp_path / "locked"
     folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(ReportWriteError) as caught:
-            write_pdf(build_report(), folder / "r.pdf")
-        assert str(caught.value) == (
-            f"cannot write {folder / 'r.pdf'}: permission denied; choose another folder"
-        )
-        with pytest.raises(ReportWriteError, match="permission denied; choose another folder"):
-            write_csv(build_report(), folder / "csv")
-        assert os.listdir(folder) == []
-    finally:
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        yield folder
         folder.chmod(0o700)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("root writes into a read-only folder, and chattr is not installed")
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"root writes into a read-only folder; chattr +i: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_folder_that_cannot_be_written_says_permission_denied(
+    qapp: QApplication, locked_folder: Path
+) -> None:
+    with pytest.raises(ReportWriteError) as caught:
+        write_pdf(build_report(), locked_folder / "r.pdf")
+    assert str(caught.value) == (
+        f"cannot write {locked_folder / 'r.pdf'}: permission denied; choose another folder"
+    )
+    with pytest.raises(ReportWriteError) as caught:
+        write_csv(build_report(), locked_folder / "csv")
+    assert str(caught.value) == (
+        f"cannot write {locked_folder / 'csv'}: permission denied; choose another folder"
+    )
+    assert os.listdir(locked_folder) == []
 
 
 @pytest.fixture
@@ -379,3 +401,41 @@ def test_a_file_over_the_size_limit_is_not_left_behind(tmp_path: Path) -> None:
         "system allows (file size limit); choose another disk or raise the limit",
     ]
     assert os.listdir(tmp_path) == []
+
+
+@needs_poppler
+def test_odd_values_and_empty_parts_are_written_not_crashed_on(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    odd = Table(
+        key="odd/values",
+        title="Odd values",
+        columns=(
+            Column("x", "float"),
+            Column("t", "time"),
+            Column("d", "duration"),
+            Column("s"),
+        ),
+        rows=((math.nan, math.inf, -5, None), (1, 2), ("n/a", 1e300, 90, "y" * 3000)),
+    )
+    section = Section(
+        key="odd",
+        title="Odd",
+        tables=(Table(key="none", title="No columns", columns=(), rows=()), odd),
+        plots=(Plot(key="p", title="No window", unit="%", series=(), start=math.nan, end=1e300),),
+        preformatted=(("", ""),),
+    )
+    empty = Report("e", 0, 0, "UTC", 0, "", ())
+    for report in (empty, replace(empty, sections=(section,), generated_at=math.nan)):
+        write_pdf(report, tmp_path / "r.pdf")
+        assert "Page 1 of" in run("pdftotext", str(tmp_path / "r.pdf"), "-")
+        write_html(report, tmp_path / "r.html")
+        write_csv(report, tmp_path / "csv")
+    text = run("pdftotext", "-layout", str(tmp_path / "r.pdf"), "-")
+    assert "no data in this window" in text
+    assert "n/a" in text and "1 min 30 s" in text
+    rows = read(tmp_path / "csv" / "odd_values.csv")
+    assert [list(r.values()) for r in rows[:2]] == [
+        ["", "", "-5.0", ""],
+        ["1", "1970-01-01T00:00:02+00:00", "", ""],
+    ]

@@ -61,8 +61,15 @@ BUSIEST_QUEUES = 10
 QUOTA_TREND_USERS = 10
 STATS_MAX_WINDOW_S = 3600  # GET /api/v1/stats/tasks answers windows ending now, up to this
 NOW_SLACK_S = 5.0  # a window ending this close to now is "ending now"
-ALERTS_QUERY = 'ALERTS{alertstate="firing"}'
-WORKER_UP_QUERY = "celery_worker_up"
+# Each with the step in seconds: whether an alert fired at any moment of a step (so an alert
+# shorter than a step is not lost between two samples), and a worker's heartbeats per step:
+# up at the step's end, down at some scrape of it, the share of its scrapes that were up.
+ALERTS_QUERY = 'max_over_time(ALERTS{{alertstate="firing"}}[{step}s])'
+WORKER_UP_QUERIES = (
+    "celery_worker_up",
+    "min_over_time(celery_worker_up[{step}s])",
+    "avg_over_time(celery_worker_up[{step}s])",
+)
 OVERVIEW_TITLES = {  # as the Overview's plots are titled
     "queue_depth": (QT_TRANSLATE_NOOP("Report", "Queue depth"), ""),
     "task_rate": (QT_TRANSLATE_NOOP("Report", "Tasks per second by state"), "/s"),
@@ -333,13 +340,15 @@ class _Collector:
         backend, prometheus = self.sources.backend, self.sources.prometheus
         lost = _tr("the workers' up time and restarts are not in this report")
         listed: dict[str, Any] = {}
-        curves: dict[str, Curve] = {}
+        curves: dict[str, tuple[Curve | None, ...]] = {}
         answers: list[Any] = []
         jobs: list[Awaitable[Any]] = []
         if backend is not None:
             jobs.append(backend.workers())
         if prometheus is not None:
-            jobs.append(self._range(WORKER_UP_QUERY, legend="hostname"))
+            step = f"{self.step:.0f}"
+            queries = (q.format(step=step) for q in WORKER_UP_QUERIES)
+            jobs.append(_all_of(*(self._range(q, legend="hostname") for q in queries)))
         answers = await _settle(*jobs)
         if backend is not None:
             got = answers.pop(0)
@@ -358,7 +367,11 @@ class _Collector:
             elif isinstance(got, Exception):
                 raise got
             else:
-                curves = {c.key: c for c in got}
+                hosts = {c.key for answer in got for c in answer}
+                curves = {
+                    host: tuple(next((c for c in answer if c.key == host), None) for answer in got)
+                    for host in hosts
+                }
         else:
             gaps.unconfigured("Prometheus", lost)
         if not listed and not curves:
@@ -386,19 +399,37 @@ class _Collector:
             tuple(rows),
         )  # fmt: skip
         note = _tr(
-            "Up time is the time celery_worker_up was 1 in the window, read every {step} s; "
-            "“came back up” counts its returns to 1 after 0 or after no data, so a restart "
-            "within the heartbeat timeout is not seen there. “Process started” is when the "
-            "backend first heard the worker's current process, when that is in the window; "
-            "status and tasks processed are as the backend sees them now."
+            "Up time is the time celery_worker_up was 1 in the window (the share of its "
+            "scrapes, per step of {step} s). “Came back up” counts the steps in which it "
+            "returned to 1 after being 0 or absent (several returns within one step count "
+            "once); a restart within the heartbeat timeout never makes it 0, so it is not "
+            "seen there. “Process started” is when the backend first heard the worker's "
+            "current process, when that is in the window; status and tasks processed are as "
+            "the backend sees them now."
         ).format(step=f"{self.step:g}")
         return table, note
 
-    def _up_time(self, curve: Curve) -> tuple[float, int]:
-        up = np.nan_to_num(curve.y, nan=0.0) >= 1.0
-        seconds = float(np.count_nonzero(up)) * self.step
-        came_back = int(np.count_nonzero(up[1:] & ~up[:-1])) if len(up) > 1 else 0
+    def _up_time(self, curves: tuple[Curve | None, ...]) -> tuple[float, int]:
+        """Seconds up in the window, and the steps in which the worker came back up."""
+        now, lowest, share = (_by_time(c) for c in curves)
+        seconds = 0.0
+        for t, value in share.items():
+            # Each sample covers the step before it; the first may start before the window.
+            covered = min(self.step, t - self.start)
+            if covered > 0 and math.isfinite(value):
+                seconds += value * covered
+        came_back = 0
+        times = sorted(now)
+        for before, t in zip(times, times[1:], strict=False):
+            if now[t] < 1.0:
+                continue
+            was_down = not now[before] >= 1.0 or lowest.get(t, 1.0) < 1.0
+            came_back += 1 if was_down else 0
         return min(seconds, self.span), came_back
+
+    def _last_sample(self) -> float:
+        """The time of a range query's last sample (PrometheusReader: the end's whole second)."""
+        return float(math.floor(self.end))
 
     # trends
 
@@ -593,7 +624,7 @@ class _Collector:
         prometheus, alertmanager = self.sources.prometheus, self.sources.alertmanager
         jobs: list[Awaitable[Any]] = []
         if prometheus is not None:
-            jobs.append(self._range(ALERTS_QUERY))
+            jobs.append(self._range(ALERTS_QUERY.format(step=f"{self.step:.0f}")))
         if alertmanager is not None:
             jobs.append(alertmanager.silences())
         answers = await _settle(*jobs)
@@ -617,9 +648,11 @@ class _Collector:
                      Column(_tr("Until"), "time", "until"),
                      Column(_tr("Duration"), "duration", "duration")),
                     tuple(rows),
-                    note=_tr("From Prometheus' ALERTS series, read every {step} s: times are "
-                             "to within that step; no end means still firing at the window's "
-                             "end.").format(step=f"{self.step:g}"),
+                    note=_tr("From Prometheus' ALERTS series, read per step of {step} s: an "
+                             "alert is listed if it fired at any moment of a step, and its start "
+                             "and end are to within a step (the duration is at most that much "
+                             "longer than it was). No end: still firing in the window's last "
+                             "step.").format(step=f"{self.step:g}"),
                 ))  # fmt: skip
                 extra.append((_tr("Alerts fired"), f"{len(rows):,}"))
         lost = _tr("the silences are not in this report")
@@ -658,8 +691,9 @@ class _Collector:
                 if k not in ("__name__", "alertname", "alertstate", "severity")
             )  # fmt: skip
             for first, last in _runs(curve):
-                ended = last + self.step if last + self.step <= self.end - 1e-9 else None
-                started = max(self.start, first)
+                # A sample says the alert fired at some moment of the step before it.
+                started = max(self.start, first - self.step)
+                ended = last if last < self._last_sample() else None
                 duration = (ended if ended is not None else self.end) - started
                 rows.append((labels.get("alertname", "?"), labels.get("severity", ""), others,
                              started, ended, max(0.0, duration)))  # fmt: skip
@@ -808,6 +842,21 @@ def _overview_key(name: str, labels: dict[str, str]) -> str:
     if not labels and name in SINGLE_SERIES_NAMES:
         return SINGLE_SERIES_NAMES[name]
     return default_key(labels, query)
+
+
+async def _all_of(*aws: Awaitable[T]) -> list[T]:
+    """Every answer; the first error once all have ended (none left running behind)."""
+    results = await _settle(*aws)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results  # type: ignore[return-value]
+
+
+def _by_time(curve: Curve | None) -> dict[float, float]:
+    if curve is None:
+        return {}
+    return {float(x): float(y) for x, y in zip(curve.x, curve.y, strict=True)}
 
 
 def _runs(curve: Curve) -> list[tuple[float, float]]:

@@ -219,7 +219,8 @@ def test_the_report_holds_what_each_source_says_of_the_window(
     # The alerts fired: those Prometheus' own ALERTS series shows in the window.
     answer = httpx.get(
         f"{prometheus_server.url}/api/v1/query_range",
-        params={"query": 'ALERTS{alertstate="firing"}', "start": first, "end": last,
+        params={"query": f'max_over_time(ALERTS{{alertstate="firing"}}[{step:.0f}s])',
+                "start": first, "end": last,
                 "step": step},
         timeout=5,
     ).json()["data"]["result"]  # fmt: skip

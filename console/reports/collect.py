@@ -65,6 +65,7 @@ NOW_SLACK_S = 5.0  # a window ending this close to now is "ending now"
 # shorter than a step is not lost between two samples), and a worker's heartbeats per step:
 # up at the step's end, down at some scrape of it, the share of its scrapes that were up.
 ALERTS_QUERY = 'max_over_time(ALERTS{{alertstate="firing"}}[{step}s])'
+FIRING_QUERY = 'ALERTS{alertstate="firing"}'  # firing at the sampled instants (the end's)
 WORKER_UP_QUERIES = (
     "celery_worker_up",
     "min_over_time(celery_worker_up[{step}s])",
@@ -420,11 +421,11 @@ class _Collector:
                 seconds += value * covered
         came_back = 0
         times = sorted(now)
-        for before, t in zip(times, times[1:], strict=False):
-            if now[t] < 1.0:
+        for n, t in enumerate(times):
+            if not now[t] >= 1.0:
                 continue
-            was_down = not now[before] >= 1.0 or lowest.get(t, 1.0) < 1.0
-            came_back += 1 if was_down else 0
+            down_before = n > 0 and not now[times[n - 1]] >= 1.0  # 0, or no data (NaN)
+            came_back += 1 if down_before or lowest.get(t, 1.0) < 1.0 else 0
         return min(seconds, self.span), came_back
 
     def _last_sample(self) -> float:
@@ -624,7 +625,8 @@ class _Collector:
         prometheus, alertmanager = self.sources.prometheus, self.sources.alertmanager
         jobs: list[Awaitable[Any]] = []
         if prometheus is not None:
-            jobs.append(self._range(ALERTS_QUERY.format(step=f"{self.step:.0f}")))
+            within = self._range(ALERTS_QUERY.format(step=f"{self.step:.0f}"))
+            jobs.append(_all_of(within, self._range(FIRING_QUERY)))
         if alertmanager is not None:
             jobs.append(alertmanager.silences())
         answers = await _settle(*jobs)
@@ -638,7 +640,7 @@ class _Collector:
             elif isinstance(got, Exception):
                 raise got
             else:
-                rows = self._firing_rows(got)
+                rows = self._firing_rows(*got)
                 tables.append(Table(
                     "alerts", _tr("Alerts fired in the window"),
                     (Column(_tr("Alert"), "text", "alert"),
@@ -651,8 +653,8 @@ class _Collector:
                     note=_tr("From Prometheus' ALERTS series, read per step of {step} s: an "
                              "alert is listed if it fired at any moment of a step, and its start "
                              "and end are to within a step (the duration is at most that much "
-                             "longer than it was). No end: still firing in the window's last "
-                             "step.").format(step=f"{self.step:g}"),
+                             "longer than it was). No end: still firing at the window's "
+                             "end.").format(step=f"{self.step:g}"),
                 ))  # fmt: skip
                 extra.append((_tr("Alerts fired"), f"{len(rows):,}"))
         lost = _tr("the silences are not in this report")
@@ -682,7 +684,13 @@ class _Collector:
         )
         return section, _Extra(extra)
 
-    def _firing_rows(self, curves: list[Curve]) -> list[tuple[Value, ...]]:
+    def _firing_rows(self, curves: list[Curve], instants: list[Curve]) -> list[tuple[Value, ...]]:
+        """One row per run of steps an alert fired in; ``instants`` say which still fire at
+        the end."""
+        at_end = {
+            _identity(c.labels) for c in instants
+            if len(c.x) and c.x[-1] >= self._last_sample() and math.isfinite(c.y[-1])
+        }  # fmt: skip
         rows: list[tuple[Value, ...]] = []
         for curve in curves:
             labels = curve.labels
@@ -693,7 +701,8 @@ class _Collector:
             for first, last in _runs(curve):
                 # A sample says the alert fired at some moment of the step before it.
                 started = max(self.start, first - self.step)
-                ended = last if last < self._last_sample() else None
+                still = last >= self._last_sample() and _identity(labels) in at_end
+                ended = None if still else min(last, self.end)
                 duration = (ended if ended is not None else self.end) - started
                 rows.append((labels.get("alertname", "?"), labels.get("severity", ""), others,
                              started, ended, max(0.0, duration)))  # fmt: skip
@@ -851,6 +860,11 @@ async def _all_of(*aws: Awaitable[T]) -> list[T]:
         if isinstance(result, Exception):
             raise result
     return results  # type: ignore[return-value]
+
+
+def _identity(labels: dict[str, str]) -> frozenset[tuple[str, str]]:
+    """A series' labels without its name (an ``_over_time`` function drops the name)."""
+    return frozenset((k, v) for k, v in labels.items() if k != "__name__")
 
 
 def _by_time(curve: Curve | None) -> dict[float, float]:

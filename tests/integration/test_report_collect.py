@@ -5,6 +5,7 @@ what the report says when Prometheus or the backend cannot be reached."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 import uuid
@@ -21,7 +22,14 @@ from console.services.alertmanager_client import AlertmanagerClient
 from console.services.backend_client import BackendClient
 from console.services.prometheus_reader import OVERVIEW_QUERIES, PrometheusReader
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port
-from tests.conftest import TOKENS, Server
+from taskdeck_dev.stack import (
+    running_alertmanager,
+    running_backend,
+    running_prometheus,
+    running_redis,
+    start_worker,
+)
+from tests.conftest import FAST_WORKLOAD, ROOMY, TOKENS, Server
 from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
@@ -281,3 +289,59 @@ def test_cancelling_the_collection_cancels_it(
             prometheus.close()
 
     asyncio.run(go())
+
+
+def test_a_worker_stopped_and_started_again_is_an_alert_with_its_duration_and_a_return(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A stack of its own (a worker is stopped here): the backend marks a worker offline
+    after 3 s without heartbeats, and CeleryWorkerDown fires after 6 s down."""
+    run_dir = tmp_path_factory.mktemp("report-alerts")
+    name = "reportworker"
+    host = f"{name}@taskdeck"
+    with contextlib.ExitStack() as started:  # stopped in reverse order
+        redis = started.enter_context(running_redis(run_dir))
+        backend = started.enter_context(running_backend(
+            run_dir, redis.url, {**ROOMY, "TASKDECK_WORKER_TIMEOUT_S": "3"}))  # fmt: skip
+        alertmanager = started.enter_context(running_alertmanager(run_dir))
+        prometheus = started.enter_context(running_prometheus(
+            run_dir, backend, alertmanager, interval="1s", rules_factor=0.05))  # fmt: skip
+        start = time.time()
+        worker = start_worker(run_dir, redis.url, name, concurrency=1, env=FAST_WORKLOAD)
+        started.callback(lambda: worker.stop())
+        up = f'celery_worker_up{{hostname="{host}"}} == 1'
+        wait_for(lambda: prometheus_has(prometheus.url, up), 30, "the worker up")
+        worker.stop()
+        firing = f'ALERTS{{alertname="CeleryWorkerDown", alertstate="firing", hostname="{host}"}}'
+        wait_for(lambda: prometheus_has(prometheus.url, firing), 30, "CeleryWorkerDown")
+        seen_firing = time.time()
+        worker = start_worker(run_dir, redis.url, name, concurrency=1, env=FAST_WORKLOAD)
+        wait_for(lambda: not prometheus_has(prometheus.url, firing), 30, "the alert to resolve")
+        resolved = time.time()
+        wait_for(lambda: prometheus_has(prometheus.url, up), 30, "the worker up again")
+        end = time.time()
+        report = run(backend.url, prometheus.url, alertmanager.url, start, end,
+                     sections={"summary", "alerts"})  # fmt: skip
+
+    assert report.missing == (), report.missing
+    step = step_for(end - start, 500)
+    alerts = table(report, "alerts")
+    rows = [
+        r for r in alerts.rows if r[0] == "CeleryWorkerDown" and f"hostname={host}" in str(r[2])
+    ]
+    assert len(rows) == 1, alerts.rows
+    _alert, severity, _labels, began, ended, duration = rows[0]
+    assert severity == "critical"
+    assert isinstance(began, float) and isinstance(ended, float) and isinstance(duration, float)
+    assert start <= began <= seen_firing <= ended <= resolved + step
+    assert duration == pytest.approx(ended - began)
+    workers = table(report, "workers")
+    row = workers.rows[column(workers, "worker").index(host)]
+    assert row[column_index(workers, "restarts")] == 1
+    assert row[column_index(workers, "status")] == "online"
+    up_s = row[column_index(workers, "up_s")]
+    assert isinstance(up_s, float) and 0 < up_s < end - start
+
+
+def column_index(t: Table, key: str) -> int:
+    return [c.id for c in t.columns].index(key)

@@ -10,6 +10,7 @@ import math
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -307,6 +308,15 @@ def test_a_worker_stopped_and_started_again_is_an_alert_with_its_duration_and_a_
         prometheus = started.enter_context(running_prometheus(
             run_dir, backend, alertmanager, interval="1s", rules_factor=0.05))  # fmt: skip
         start = time.time()
+        silence = {
+            "matchers": [{"name": "alertname", "value": "ReportCheck", "isRegex": False,
+                          "isEqual": True}],
+            "startsAt": datetime.fromtimestamp(start, UTC).isoformat(),
+            "endsAt": datetime.fromtimestamp(start + 3600, UTC).isoformat(),
+            "createdBy": "report-check", "comment": "silenced for the report",
+        }  # fmt: skip
+        reply = httpx.post(f"{alertmanager.url}/api/v2/silences", json=silence, timeout=5)
+        assert reply.status_code == 200, reply.text
         worker = start_worker(run_dir, redis.url, name, concurrency=1, env=FAST_WORKLOAD)
         started.callback(lambda: worker.stop())
         up = f'celery_worker_up{{hostname="{host}"}} == 1'
@@ -335,6 +345,16 @@ def test_a_worker_stopped_and_started_again_is_an_alert_with_its_duration_and_a_
     assert isinstance(began, float) and isinstance(ended, float) and isinstance(duration, float)
     assert start <= began <= seen_firing <= ended <= resolved + step
     assert duration == pytest.approx(ended - began)
+    silences = table(report, "silences")
+    assert len(silences.rows) == 1
+    matchers, by, comment, starts, ends, state = silences.rows[0]
+    assert (matchers, by, comment, state) == (
+        "alertname=ReportCheck",
+        "report-check",
+        "silenced for the report",
+        "active",
+    )
+    assert starts == pytest.approx(start, abs=1) and ends == pytest.approx(start + 3600, abs=1)
     workers = table(report, "workers")
     row = workers.rows[column(workers, "worker").index(host)]
     assert row[column_index(workers, "restarts")] == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import time
 import uuid
@@ -365,3 +366,69 @@ def test_a_worker_stopped_and_started_again_is_an_alert_with_its_duration_and_a_
 
 def column_index(t: Table, key: str) -> int:
     return [c.id for c in t.columns].index(key)
+
+
+# This module's own ``backend`` (tests/conftest.py): a user with a small limit, in short
+# buckets, so hammering it is soon an anomaly.
+HAMMER_TIERS = {
+    "normal": {"default": 50, "data_sync": 6, "auth": 5},
+    "premium": {"default": 50, "data_sync": 200, "auth": 5},
+    "admin": {"default": 500, "data_sync": 500, "auth": 50},
+}
+
+
+@pytest.fixture(scope="module")
+def backend_env() -> dict[str, str]:
+    return {
+        **ROOMY,
+        "TASKDECK_RATELIMIT_TIERS": json.dumps(HAMMER_TIERS),
+        "TASKDECK_USER_TIERS": "steady-a:premium,steady-b:premium",
+        "TASKDECK_RATELIMIT_WINDOW_S": "4",
+        "TASKDECK_RATELIMIT_BUCKET_S": "3",
+    }
+
+
+def test_an_anomaly_seen_in_the_window_is_listed_with_its_evidence_plotted(
+    backend: Server,
+) -> None:
+    start = time.time()
+    subject = "user:hammer-user"
+    body = {"name": SYNC, "queue": "data_sync", "user": "hammer-user"}
+    with api(backend.url, "admin") as admin, api(backend.url, "support") as support:
+
+        def anomaly() -> dict[str, Any] | None:
+            for item in admin.get("/api/v1/ratelimits/anomalies").json():
+                if item["kind"] == "key_rejections" and item["subject"] == subject:
+                    return dict(item)
+            return None
+
+        deadline = time.monotonic() + 20
+        while anomaly() is None:
+            assert time.monotonic() < deadline, "no anomaly for a user far over the limit"
+            for _ in range(20):
+                support.post("/api/v1/tasks", json={**body, "args": [uuid.uuid4().hex, "h"]})
+        before = anomaly()
+        dead = f"http://{LOOPBACK}:{free_port(LOOPBACK)}"
+        report = run(backend.url, dead, dead, start, time.time(), sections={"anomalies"})
+        after = anomaly()
+    listed = table(report, "anomalies")
+    subjects = column(listed, "subject")
+    assert subject in subjects
+    row = listed.rows[subjects.index(subject)]
+    assert row[0] == "Key far above its own rejections"
+    assert isinstance(row[2], float) and row[2] >= 4
+    plot = next(p for p in report.plots() if p.title.endswith(subject))
+    series = {s.name: s.points for s in plot.series}
+    assert set(series) == {"rejections", "requests", "baseline of rejections"}
+    # As the backend held it just before or just after (a bucket may end in between).
+    held = next(
+        a for a in (before, after)
+        if a and [v for _, v in series["rejections"]] == a["evidence"]["rejections_per_bucket"]
+    )  # fmt: skip
+    evidence = held["evidence"]
+    assert [v for _, v in series["requests"]] == evidence["requests_per_bucket"]
+    times = [t for t, _ in series["requests"]]
+    assert times[-1] == held["last_seen"]
+    assert all(b - a == 3 for a, b in zip(times, times[1:], strict=False))
+    assert {v for _, v in series["baseline of rejections"]} == {evidence["baseline_mean"]}
+    assert section(report, "anomalies").missing  # no Prometheus: no rejections' trend

@@ -160,6 +160,7 @@ def test_the_report_holds_what_each_source_says_of_the_window(
         ).json()["items"]
         groups = admin.get("/api/v1/failures/groups", params={"since": start, "until": end}).json()
         workers = admin.get("/api/v1/workers").json()
+        quota_rows = admin.get("/api/v1/quotas").json()
 
     summary = section(report, "summary")
     assert stats["failed"] >= len(window["bad"]) and stats["succeeded"] >= len(window["good"])
@@ -224,7 +225,10 @@ def test_the_report_holds_what_each_source_says_of_the_window(
     assert all(start <= at < end for at in column(audit, "at"))
 
     quotas = table(report, "quotas")
-    assert "alice" in column(quotas, "user") or quotas.rows == ()
+    assert quota_rows
+    assert {(r[0], r[1], r[2]) for r in quotas.rows} == {
+        (q["user"], q["used"], q["limit"]) for q in quota_rows
+    }
 
     # The alerts fired: those Prometheus' own ALERTS series shows in the window.
     answer = httpx.get(

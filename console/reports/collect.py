@@ -973,7 +973,9 @@ async def collect_report(
         ordered.append(section)
     missing: list[str] = []
     for section in ordered:
-        missing.extend(m for m in section.missing if m not in missing)
+        for sentence in section.missing:
+            if sentence not in missing:
+                missing.append(sentence)
     urls = [
         f"{name} {_url(client)}"
         for name, client in (("backend", sources.backend), ("Prometheus", sources.prometheus),

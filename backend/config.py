@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     # TASKDECK_ALERTMANAGER_URL: the Alertmanager whose silences admins change through the
     # backend (audited), e.g. http://127.0.0.1:9093. Empty: silences cannot be changed here.
     alertmanager_url: str = ""
+    # TASKDECK_ALERTMANAGER_TIMEOUT_S: how long a call of Alertmanager's API may take.
+    alertmanager_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("alertmanager_url")
     @classmethod

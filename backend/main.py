@@ -177,7 +177,9 @@ def build_services(settings: Settings) -> Services:
         ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
         redelivery=redelivery,
-        alertmanager=Alertmanager(open_client(settings.alertmanager_url)),
+        alertmanager=Alertmanager(
+            open_client(settings.alertmanager_url, settings.alertmanager_timeout_s)
+        ),
     )
 
 

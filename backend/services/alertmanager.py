@@ -1,15 +1,16 @@
 """Alertmanager's silences API (v2), as the backend changes silences for an admin.
 
 Every failure raises ``AlertmanagerError`` with the status and code the backend answers:
-not configured (503 alertmanager_not_configured), unreachable or too slow (503
-alertmanager_unavailable, with a Retry-After), a silence Alertmanager refuses (400: 422
+not configured (503 alertmanager_not_configured), not reached (503 alertmanager_unavailable,
+with a Retry-After: nothing was sent), a change sent that got no answer in time (504
+alertmanager_timeout: it may have been made), a silence Alertmanager refuses (400: 422
 alertmanager_refused, with its text), an error of Alertmanager's own or an answer that is not
 its API's (5xx, other 4xx, not JSON: 502 alertmanager_error).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,10 @@ from taskdeck_core.urls import redact_url
 TIMEOUT_S = 5.0
 RETRY_S = 10  # Alertmanager restarts within seconds
 SETTING = "TASKDECK_ALERTMANAGER_URL"
+TIMED_OUT = "alertmanager_timeout"  # a change was sent and not answered: it may have been made
+# Failures that happen before a request is sent: Alertmanager cannot have acted on it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+RECENT_S = 300  # a silence found again after a timeout was updated at most this long before
 
 
 class AlertmanagerError(Exception):
@@ -34,10 +39,10 @@ class AlertmanagerError(Exception):
         self.retry_after_s = retry_after_s
 
 
-def open_client(url: str) -> httpx.AsyncClient | None:
+def open_client(url: str, timeout_s: float = TIMEOUT_S) -> httpx.AsyncClient | None:
     """A client of the Alertmanager at ``url``; None when no URL is configured."""
     url = url.strip().rstrip("/")
-    return httpx.AsyncClient(base_url=url, timeout=TIMEOUT_S) if url else None
+    return httpx.AsyncClient(base_url=url, timeout=timeout_s) if url else None
 
 
 def iso(at: datetime) -> str:
@@ -70,15 +75,23 @@ class Alertmanager:
         try:
             reply = await http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            what = "did not answer in time" if isinstance(exc, httpx.TimeoutException) else (
-                f"cannot be reached ({type(exc).__name__}: {str(exc)[:200] or 'no detail'})"
+            timeout = isinstance(exc, httpx.TimeoutException)
+            if method != "GET" and not isinstance(exc, NOT_SENT):
+                what = (f"did not answer within {_seconds(http)}" if timeout else
+                        f"dropped the request ({_why(exc)})")  # fmt: skip
+                raise AlertmanagerError(
+                    504, TIMED_OUT,
+                    f"Alertmanager at {where} {what} after the change was sent: it may have "
+                    "been made",
+                ) from None  # fmt: skip
+            what = f"did not answer within {_seconds(http)}" if timeout else (
+                f"cannot be reached ({_why(exc)})"
             )  # fmt: skip
-            change = method != "GET"
             raise AlertmanagerError(
                 503, "alertmanager_unavailable",
-                f"Alertmanager at {where} {what}; try again in {RETRY_S} s"
-                + ("; if it did not answer in time the change may have been made: look at "
-                   "its silences and the audit log before repeating it" if change else ""),
+                f"Alertmanager at {where} {what}"
+                + ("; nothing was sent to it" if method != "GET" else "")
+                + f"; try again in {RETRY_S} s",
                 RETRY_S,
             ) from None  # fmt: skip
         if reply.status_code >= 500:
@@ -108,6 +121,33 @@ class Alertmanager:
             raise _unreadable(reply)
         return body["silenceID"]
 
+    async def silences(self) -> list[dict[str, Any]]:
+        """Every silence Alertmanager keeps, expired ones included."""
+        reply = await self._request("GET", "/api/v2/silences")
+        _refused(reply)
+        body = _json(reply)
+        if not isinstance(body, list):
+            raise _unreadable(reply)
+        return [s for s in body if isinstance(s, dict)]
+
+    async def find_silence(self, silence: dict[str, Any], since: datetime) -> str | None:
+        """The id of a silence not expired, updated at or after ``since``, with the
+        ``createdBy``, ``comment``, matchers and end of ``silence`` (as posted); the newest
+        if several, None if none: whether a silence posted without an answer was made."""
+        wanted = _matcher_set(silence["matchers"])
+        end = _at(silence["endsAt"])
+        found = [
+            s for s in await self.silences()
+            if s.get("createdBy") == silence["createdBy"]
+            and s.get("comment") == silence["comment"]
+            and _matcher_set(s.get("matchers") or []) == wanted
+            and (s.get("status") or {}).get("state") != "expired"
+            and _near(s.get("endsAt"), end, timedelta(seconds=1))
+            and _after(s.get("updatedAt"), since - timedelta(seconds=RECENT_S))
+        ]  # fmt: skip
+        found.sort(key=lambda s: str(s.get("updatedAt")))
+        return str(found[-1]["id"]) if found else None
+
     async def expire(self, silence_id: str) -> bool:
         """Expire the silence now; False if Alertmanager does not know it."""
         reply = await self._request("DELETE", f"/api/v2/silence/{silence_id}")
@@ -115,6 +155,41 @@ class Alertmanager:
             return False
         _refused(reply)
         return True
+
+
+def _seconds(http: httpx.AsyncClient) -> str:
+    read = http.timeout.read
+    return f"{read:g} s" if read is not None else "the time allowed"
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200] or 'no detail'}"
+
+
+def _at(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _near(value: Any, moment: datetime | None, within: timedelta) -> bool:
+    seen = _at(value)
+    return seen is not None and moment is not None and abs(seen - moment) <= within
+
+
+def _after(value: Any, moment: datetime) -> bool:
+    seen = _at(value)
+    return seen is not None and seen >= moment
+
+
+def _matcher_set(matchers: list[Any]) -> frozenset[tuple[str, str, bool, bool]]:
+    return frozenset(
+        (str(m.get("name")), str(m.get("value")), bool(m.get("isRegex", False)),
+         bool(m.get("isEqual", True)))
+        for m in matchers if isinstance(m, dict)
+    )  # fmt: skip
 
 
 def _text(reply: httpx.Response) -> str:

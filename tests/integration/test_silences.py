@@ -4,6 +4,8 @@ Alertmanager (and refused requests leave it as it was); the console's client of 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ from console.services.silences_client import create_silence, expire_silence, ext
 from taskdeck_core.silence_types import SilenceMatcher
 from taskdeck_dev.stack import running_alertmanager
 from tests.conftest import ROOMY, TOKENS, Server, running_backend
-from tests.helpers import api
+from tests.helpers import api, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -278,6 +280,34 @@ def test_a_stopped_alertmanager_answers_503_and_the_audit_says_failed(
         reply = client.post(f"{PATH}/{silence_id}/expire", json={"reason": "r"})
         assert reply.status_code == 503
         assert reply.json()["error"] == "alertmanager_unavailable"
+
+
+def test_a_silence_sent_to_a_hung_alertmanager_is_told_as_maybe_made_not_failed(
+    tmp_path: Path, broker: Server
+) -> None:
+    env = {**ROOMY, "TASKDECK_ALERTMANAGER_TIMEOUT_S": "1"}
+    with running_alertmanager(tmp_path) as am, running_backend(
+        tmp_path, broker.url, {**env, "TASKDECK_ALERTMANAGER_URL": am.url}
+    ) as backend, api(backend.url, "admin") as client:  # fmt: skip
+        silence_id = created(client, "before-the-hang")
+        os.killpg(am.proc.pid, signal.SIGSTOP)
+        try:
+            reply = client.post(PATH, json=body("during-the-hang"))
+            expiry = client.post(f"{PATH}/{silence_id}/expire", json={"reason": "r"})
+        finally:
+            os.killpg(am.proc.pid, signal.SIGCONT)
+        assert reply.status_code == 504, reply.text
+        assert reply.json()["error"] == "alertmanager_timeout"
+        assert "may have been made" in reply.json()["detail"]
+        assert "silences list" in reply.json()["detail"]
+        entry = client.get("/api/v1/audit", params={"action": "silence_create"}).json()["items"][0]
+        assert "during-the-hang" in entry["targets"][0]
+        assert (entry["status"], entry["outcome"]["error"]) == ("unknown", "alertmanager_timeout")
+        # The expiry could not even read the silence first: nothing was sent, nothing changed.
+        assert expiry.status_code == 503, expiry.text
+        assert expiry.json()["error"] == "alertmanager_unavailable"
+        # Resumed, Alertmanager makes the silence it was sent: "may have been made" was right.
+        wait_for(lambda: am_silences(am, "during-the-hang"), 10, "the silence sent in the hang")
 
 
 def test_a_url_that_is_no_alertmanager_answers_502(

@@ -3,7 +3,10 @@
 The console reads alerts and silences from Alertmanager itself; changes come here, so
 each is authenticated, allowed to admins only, validated, and recorded in the audit log
 before Alertmanager is asked (Alertmanager keeps no history of who did what). The entry
-is finished "ok" with what Alertmanager answered, or "failed" with why; a request refused
+is finished "ok" with what Alertmanager answered, or "failed" with why. A change sent that
+Alertmanager does not answer in time may have been made: the backend reads Alertmanager once
+more and answers as it finds (made: ok; not made: failed); when that read is not answered
+either, it answers 504 alertmanager_timeout and finishes the entry "unknown". A request refused
 before Alertmanager is asked to change anything (invalid, unknown or expired silence,
 Alertmanager not configured or unreachable while the silence is read) leaves no entry.
 
@@ -15,7 +18,8 @@ target the silence id asked for.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -31,7 +35,7 @@ from backend.api.silence_schemas import (
     SilenceExtendBody,
     now,
 )
-from backend.services.alertmanager import AlertmanagerError, iso
+from backend.services.alertmanager import RETRY_S, TIMED_OUT, AlertmanagerError, iso
 from backend.services.auth import Principal
 from taskdeck_core.api_types import ErrorBody
 from taskdeck_core.silence_types import (
@@ -60,6 +64,12 @@ _ALERTMANAGER_ANSWERS: dict[int | str, dict[str, Any]] = {
     502: {
         "model": ErrorBody,
         "description": "Alertmanager failed (alertmanager_error): its answer is in detail.",
+    },
+    504: {
+        "model": ErrorBody,
+        "description": "Alertmanager got the change but did not answer in time, nor when "
+        "asked again (alertmanager_timeout): it may have been made; look at its silences "
+        "before trying again. The audit entry says unknown.",
     },
     503: {
         "model": ErrorBody,
@@ -97,6 +107,14 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def readable(value: str) -> str:
+    """An Alertmanager time as people read it: "2026-11-24 07:12:48 UTC"."""
+    try:
+        return _at(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return value
+
+
 async def _current(services: Services, silence_id: str) -> dict[str, Any]:
     """The silence as Alertmanager holds it; 404 unknown, 409 already expired."""
     silence = await services.alertmanager.silence(silence_id)
@@ -104,21 +122,57 @@ async def _current(services: Services, silence_id: str) -> dict[str, Any]:
         raise HTTPException(404, f"Alertmanager has no silence {silence_id}")
     if silence.get("status", {}).get("state") == "expired":
         raise HTTPException(
-            409, f"silence {silence_id} has expired already (it ended {silence.get('endsAt')}); "
+            409, f"silence {silence_id} has expired already (it ended "
+            f"{readable(str(silence.get('endsAt')))}); "
             "create a new one",
         )  # fmt: skip
     return silence
 
 
-async def _act(services: Services, audit_id: int, call: Any) -> Any:
-    """Await ``call``; a failure finishes the audit entry as failed, with its error."""
+async def _act(
+    services: Services, audit_id: int, call: Awaitable[Any],
+    look: Callable[[], Awaitable[Any]], what: str,
+) -> Any:  # fmt: skip
+    """Await ``call``; a failure finishes the audit entry as failed, with its error. When
+    Alertmanager got the change but did not answer (it may have been made), ``look()`` asks
+    it once more what came of it: not None, the change was made (its answer is returned);
+    None, it was not (failed, 503). If that is not answered either: 504, entry "unknown"."""
     try:
         return await call
     except AlertmanagerError as exc:
+        if exc.code != TIMED_OUT:
+            await _failed(services, audit_id, exc)
+            raise
+        sent = exc
+    try:
+        found = await look()
+    except AlertmanagerError as exc:
+        unknown = AlertmanagerError(
+            504, TIMED_OUT,
+            f"{sent.detail}, and did not answer when asked again ({exc.detail}). The {what} "
+            "may have been made: look at the silences list before trying again",
+        )  # fmt: skip
         await asyncio.to_thread(
-            services.audit.finish, audit_id, "failed", {"error": exc.code, "detail": exc.detail}
-        )
-        raise
+            services.audit.finish, audit_id, "unknown",
+            {"error": TIMED_OUT, "detail": unknown.detail},
+        )  # fmt: skip
+        raise unknown from None
+    if found is None:
+        refused = AlertmanagerError(
+            503, "alertmanager_unavailable",
+            f"{sent.detail}; asked again, it shows it was not: nothing was changed; try again "
+            f"in {RETRY_S} s",
+            RETRY_S,
+        )  # fmt: skip
+        await _failed(services, audit_id, refused)
+        raise refused
+    return found
+
+
+async def _failed(services: Services, audit_id: int, exc: AlertmanagerError) -> None:
+    await asyncio.to_thread(
+        services.audit.finish, audit_id, "failed", {"error": exc.code, "detail": exc.detail}
+    )
 
 
 @router.post("", response_model=SilenceCreated, responses=CREATE_ANSWERS)
@@ -142,7 +196,12 @@ async def create_silence(
         "createdBy": who.user,
         "comment": body.comment,
     }
-    silence_id = await _act(services, audit_id, services.alertmanager.post_silence(silence))
+    sent_at = datetime.now(UTC)
+    am = services.alertmanager
+    silence_id = await _act(
+        services, audit_id, am.post_silence(silence),
+        lambda: am.find_silence(silence, sent_at), "silence",
+    )  # fmt: skip
     answer = SilenceCreated(
         silence_id=silence_id, starts_at=starts_at, ends_at=body.ends_at, created_by=who.user,
         comment=body.comment, audit_id=audit_id,
@@ -162,8 +221,9 @@ async def extend_silence(
     old_end = _at(current["endsAt"])
     if body.ends_at <= old_end:
         raise HTTPException(
-            422, f"ends_at: must be later than the silence's current end ({current['endsAt']})"
-        )
+            422, f"ends_at: must be later than the silence's current end "
+            f"({readable(current['endsAt'])})",
+        )  # fmt: skip
     audit_id = await _begin(
         services, who, "silence_extend", silence_id, body.reason,
         {"ends_at": iso(body.ends_at), "previous_ends_at": current["endsAt"],
@@ -177,7 +237,12 @@ async def extend_silence(
         "createdBy": current["createdBy"],
         "comment": current["comment"],
     }
-    new_id = await _act(services, audit_id, services.alertmanager.post_silence(update))
+    sent_at = datetime.now(UTC)
+    am = services.alertmanager
+    new_id = await _act(
+        services, audit_id, am.post_silence(update),
+        lambda: am.find_silence(update, sent_at), "new end",
+    )  # fmt: skip
     answer = SilenceExtended(
         silence_id=new_id, previous_id=silence_id, ends_at=body.ends_at, audit_id=audit_id
     )
@@ -195,7 +260,13 @@ async def expire_silence(
         services, who, "silence_expire", silence_id, body.reason,
         {"ends_at": current["endsAt"], "reason": body.reason},
     )  # fmt: skip
-    if not await _act(services, audit_id, services.alertmanager.expire(silence_id)):
+    am = services.alertmanager
+
+    async def expired() -> bool | None:  # True when it is expired now
+        now_held = await am.silence(silence_id)
+        return True if now_held and now_held["status"].get("state") == "expired" else None
+
+    if not await _act(services, audit_id, am.expire(silence_id), expired, "expiry"):
         await asyncio.to_thread(services.audit.finish, audit_id, "failed", {"error": "not_found"})
         raise HTTPException(404, f"Alertmanager has no silence {silence_id}")
     answer = SilenceExpired(silence_id=silence_id, audit_id=audit_id)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -26,7 +27,7 @@ from console.models.alerts import (
     groups_from_api,
     silences_from_api,
 )
-from console.models.format import clock
+from console.models.format import moment
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.backend_client import BackendClient, BackendError
 from console.services.silences_client import create_silence, expire_silence, extend_silence
@@ -40,6 +41,10 @@ from taskdeck_core.silence_types import (
 
 REFRESH_S = 10.0
 MAX_BACKOFF_S = 120.0
+# Codes of a change sent and not answered: the backend's Alertmanager did not answer it, or
+# the backend did not (BackendClient's codes); it may have been made.
+MAYBE_MADE = frozenset({"alertmanager_timeout", "timeout", "no_answer"})
+T = TypeVar("T")
 
 
 def _tr(text: str) -> str:
@@ -161,25 +166,35 @@ class AlertsController(QObject):
     async def create(
         self, matchers: list[SilenceMatcher], ends_at: datetime, comment: str
     ) -> SilenceCreated:
-        """Create a silence; BackendError when the backend refuses (nothing created)."""
-        answer = await create_silence(self.backend, matchers, ends_at, comment)
+        """Create a silence; BackendError when the backend refuses (nothing created) or
+        cannot tell whether it was created (``maybe_made``: the silences are read again)."""
+        answer = await self._changing(create_silence(self.backend, matchers, ends_at, comment))
         self.changed.emit(created_text(answer))
         self._reread()
         return answer
 
     async def extend(self, silence_id: str, ends_at: datetime, reason: str) -> SilenceExtended:
         """Give a silence a new end; BackendError when the backend refuses."""
-        answer = await extend_silence(self.backend, silence_id, ends_at, reason)
+        answer = await self._changing(extend_silence(self.backend, silence_id, ends_at, reason))
         self.changed.emit(extended_text(answer))
         self._reread()
         return answer
 
     async def expire(self, silence_id: str, reason: str) -> SilenceExpired:
         """End a silence now; BackendError when the backend refuses."""
-        answer = await expire_silence(self.backend, silence_id, reason)
+        answer = await self._changing(expire_silence(self.backend, silence_id, reason))
         self.changed.emit(expired_text(answer))
         self._reread()
         return answer
+
+    async def _changing(self, call: Awaitable[T]) -> T:
+        """Await a change; when it may have been made without an answer, read again."""
+        try:
+            return await call
+        except BackendError as exc:
+            if maybe_made(exc):
+                self._reread()
+            raise
 
     def _reread(self) -> None:
         self._tasks.run(self.load())  # at once, even while a timed read is under way
@@ -190,8 +205,13 @@ class AlertsController(QObject):
         await self._tasks.aclose()
 
 
-def _when(moment: datetime) -> str:
-    return clock(moment.timestamp())
+def _when(at: datetime) -> str:
+    return moment(at.timestamp())
+
+
+def maybe_made(exc: BackendError) -> bool:
+    """The change was sent to Alertmanager, which did not say whether it made it."""
+    return exc.code in MAYBE_MADE or exc.status == 504
 
 
 def created_text(answer: SilenceCreated, tr: Callable[[str], str] = _tr) -> str:
@@ -202,6 +222,10 @@ def created_text(answer: SilenceCreated, tr: Callable[[str], str] = _tr) -> str:
 
 
 def extended_text(answer: SilenceExtended, tr: Callable[[str], str] = _tr) -> str:
+    if answer.silence_id == answer.previous_id:
+        return tr("Silence {id} extended until {end}; audit entry {audit}.").format(
+            id=answer.silence_id, end=_when(answer.ends_at), audit=answer.audit_id
+        )
     return tr("Silence extended until {end}: {id} now in force (replacing {previous}); "
               "audit entry {audit}.").format(
         end=_when(answer.ends_at), id=answer.silence_id, previous=answer.previous_id,
@@ -220,7 +244,12 @@ def refusal_text(exc: BackendError, tr: Callable[[str], str] = _tr) -> str:
     if exc.code == "alertmanager_not_configured":
         return tr("The backend has no Alertmanager configured, so it cannot change silences "
                   "({detail}); nothing was changed.").format(detail=exc.detail)  # fmt: skip
-    if exc.code == "alertmanager_unavailable" or exc.status in (502, 503, 504):
+    if maybe_made(exc):
+        who = tr("Alertmanager") if exc.code == "alertmanager_timeout" else tr("The backend")
+        return tr("{who} got the change but did not answer in time, so it may have been made: "
+                  "the silences list is read again; look there before trying again "
+                  "({detail}).").format(who=who, detail=exc.detail)  # fmt: skip
+    if exc.code == "alertmanager_unavailable" or exc.status in (502, 503):
         return tr("Alertmanager is not reachable from the backend; nothing was changed. "
                   "Try again once it is back ({detail}).").format(detail=exc.detail)  # fmt: skip
     if exc.status == 403:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import time
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime
 
 from console.domain.translation import Message
 
@@ -34,6 +35,20 @@ def clock(epoch: float | None) -> str:
         return "—"
     moment = datetime.datetime.fromtimestamp(epoch)
     return QLocale().toString(QTime(moment.hour, moment.minute, moment.second), "HH:mm:ss")
+
+
+def moment(epoch: float | None, now: float | None = None) -> str:
+    """A local time to the second, with its date unless it is today (``now``'s day)."""
+    if epoch is None:
+        return "—"
+    at = datetime.datetime.fromtimestamp(epoch)
+    today = datetime.datetime.fromtimestamp(now if now is not None else time.time()).date()
+    if at.date() == today:
+        return clock(epoch)
+    return QLocale().toString(
+        QDateTime(QDate(at.year, at.month, at.day), QTime(at.hour, at.minute, at.second)),
+        "yyyy-MM-dd HH:mm:ss",
+    )
 
 
 def percent(value: float | None) -> str:

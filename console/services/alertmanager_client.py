@@ -6,6 +6,7 @@ them, and silences. Silences are changed through the backend (admin only, audite
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ class AlertmanagerError(Exception):
 class AlertmanagerClient:
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
         self._http = httpx.AsyncClient(base_url=self.url, timeout=timeout_s)
 
     async def aclose(self) -> None:
@@ -29,7 +31,19 @@ class AlertmanagerClient:
             reply.raise_for_status()
             return reply.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise AlertmanagerError(f"Alertmanager at {self.url}: {exc}") from None
+            raise AlertmanagerError(f"Alertmanager at {self.url}: {self._why(exc)}") from None
+
+    def _why(self, exc: Exception) -> str:
+        """Why a read failed, in words (a timeout's own text is empty)."""
+        if isinstance(exc, httpx.TimeoutException):
+            return f"did not answer within {self.timeout_s:g} s"
+        if isinstance(exc, httpx.HTTPStatusError):
+            return f"answered {exc.response.status_code} {exc.response.reason_phrase}"
+        if isinstance(exc, ValueError) and not isinstance(exc, httpx.HTTPError):
+            return "answered something that is not JSON"
+        text = str(exc).strip()
+        words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__).lower()
+        return f"{words}: {text}" if text else words
 
     async def firing(self) -> list[dict[str, Any]]:
         """Active alerts that are neither silenced nor inhibited."""

@@ -166,7 +166,7 @@ class AlertsPage(QWidget):
         self.silence_table.horizontalHeader().setSectionResizeMode(
             S_COMMENT, QHeaderView.ResizeMode.Stretch
         )
-        for column, width in ((S_MATCHERS, 300), (S_STARTS, 150), (S_ENDS, 150)):
+        for column, width in ((S_MATCHERS, 420), (S_STARTS, 150), (S_ENDS, 150)):
             self.silence_table.setColumnWidth(column, width)
         self.silence_table.itemSelectionChanged.connect(self._silence_changed)
         self.result = QLabel("")
@@ -271,9 +271,7 @@ class AlertsPage(QWidget):
                 item = QTreeWidgetItem(self.tree)
                 labels = ", ".join(f"{k}={v}" for k, v in sorted(group.labels.items()))
                 item.setText(COL_ALERT, labels or self.tr("(all alerts)"))
-                item.setText(COL_SUMMARY, self.tr("receiver {receiver} · %n alert(s)", "",
-                                                  len(group.alerts)).format(
-                    receiver=group.receiver or "—"))  # fmt: skip
+                item.setText(COL_SUMMARY, self._group_text(group))
                 item.setToolTip(COL_ALERT, self.tr("Grouped by Alertmanager: {labels}; sent to "
                                                    "{receiver}").format(
                     labels=labels or "—", receiver=group.receiver or "—"))  # fmt: skip
@@ -298,6 +296,13 @@ class AlertsPage(QWidget):
             self.alert_key = None
         self._show_detail()
         self._update_buttons()
+
+    def _group_text(self, group: AlertGroupView) -> str:
+        count = len(group.alerts)
+        receiver = group.receiver or "—"
+        if count == 1:
+            return self.tr("receiver {receiver} · 1 alert").format(receiver=receiver)
+        return self.tr("receiver {receiver} · {n} alerts").format(receiver=receiver, n=count)
 
     def _fill_alert(self, item: QTreeWidgetItem, alert: AlertView, now: float) -> None:
         item.setText(COL_ALERT, alert.name or alert.fingerprint)
@@ -345,8 +350,8 @@ class AlertsPage(QWidget):
                 for column, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(KeyRole, silence.silence_id)
-                    if column == S_COMMENT:
-                        item.setToolTip(silence.comment)
+                    if column in (S_COMMENT, S_MATCHERS):
+                        item.setToolTip(text)  # the whole of it, however narrow the column
                     table.setItem(row, column, item)
                 if silence.silence_id == keep:
                     chosen = row

@@ -11,6 +11,8 @@ a Prometheus of its own. The module's backend knows the module's Alertmanager.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidgetItem, QTreeWidgetItem
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from console.controllers.alerts_controller import AlertsController
 from console.models.alerts import AlertView, target_of
-from console.services.alertmanager_client import AlertmanagerClient
+from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.backend_client import BackendClient
 from console.views.alerts_page import COL_ALERT, COL_SEVERITY, COL_STATE, AlertsPage, KeyRole
 from console.views.colours import BAD, INFO, WARN
@@ -180,7 +182,7 @@ def test_posted_alerts_show_in_their_groups_with_severity_state_age_and_summary(
     group = item.parent()
     assert group is not None
     assert group.text(COL_ALERT) == f"alertname={name}, component=queues"
-    assert "receiver ops-email · 1 alert(s)" in group.text(4)
+    assert group.text(4) == "receiver ops-email · 1 alert"
     assert item.text(COL_SEVERITY) == "warning"
     assert item.background(COL_SEVERITY).color().name() == WARN
     assert item.text(COL_STATE) == "active"
@@ -478,13 +480,25 @@ def test_an_admin_silences_an_alert_from_the_page_then_extends_and_expires_the_s
     assert name not in firing()
     # Extend it by a day from its end.
     select_silence(qtbot, page, silence["id"])
-    assert page.silence_table.item(page.silence_table.currentRow(), 1).text() == "admin-user"
+    row = page.silence_table.currentRow()
+    assert page.silence_table.item(row, 1).text() == "admin-user"
+    shown = next(s for s in page.silences if s.silence_id == silence["id"])
+    assert page.silence_table.item(row, 0).toolTip() == shown.matchers_text()
     extend = open_dialog(qtbot, page, page.extend_button)
     assert isinstance(extend, SilenceChangeDialog) and extend.end is not None
-    extend.end.choice.setCurrentIndex(2)  # 1 day
+    label = extend.form.labelForField(extend.end)
+    assert isinstance(label, QLabel) and label.text() == "New end:"
     qtbot.keyClicks(extend.reason, "the maintenance runs long")
+    # An end before the current one (yet not in the past) is refused in the dialog.
+    extend.end.set_custom((ends - timedelta(hours=1)).astimezone())
+    assert not extend.confirm.isEnabled()
+    assert extend.hint.text().startswith("The new end must be after the current end, ")
+    extend.end.choice.setCurrentIndex(2)  # 1 day later
     answer = confirm(qtbot, extend)
-    assert "Silence extended until" in answer
+    # Changed in place: the same id, not "replacing" itself; ending tomorrow, with its date.
+    assert answer.startswith(f"Silence {silence['id']} extended until "), answer
+    assert "replacing" not in answer
+    assert (ends + timedelta(days=1)).astimezone().strftime("%Y-%m-%d") in answer
     extend.reject()
     extended = am_silence(am.url, comment)
     assert extended is not None and extended["status"]["state"] == "active"
@@ -572,3 +586,40 @@ def test_a_refusal_is_said_in_words_and_changes_nothing(
         answer = try_silence(opened(backend_url=deaf.url).page)
     assert answer.startswith("Alertmanager is not reachable from the backend; nothing was changed")
     assert len(am_silences(am.url)) == before
+
+
+def test_a_silence_alertmanager_may_have_made_is_not_offered_again_and_is_read_again(
+    qtbot: QtBot, opened: Any, am: Server, broker: Server, stack_dir: Path
+) -> None:
+    name = unique("Hung")
+    post_alert(am.url, {"alertname": name, "severity": "warning", "component": "tasks"}, "x")
+    run_dir = stack_dir / "hung"
+    with running_alertmanager(run_dir) as hung, running_backend(
+        run_dir, broker.url, {**ROOMY, "TASKDECK_ALERTMANAGER_URL": hung.url,
+                              "TASKDECK_ALERTMANAGER_TIMEOUT_S": "0.5"},
+    ) as backend:  # fmt: skip
+        one = opened(backend_url=backend.url)
+        page = one.page
+        select_alert(qtbot, page, name)
+        dialog = open_dialog(qtbot, page, page.silence_button)
+        qtbot.keyClicks(dialog.comment, "sent into the hang")
+        read: list[float] = []
+        os.killpg(hung.proc.pid, signal.SIGSTOP)
+        try:
+            # A read of a hung Alertmanager says why in words, not an empty timeout's text.
+            with pytest.raises(AlertmanagerError, match=r"did not answer within 0\.3 s"):
+                run_coro(qtbot, AlertmanagerClient(hung.url, timeout_s=0.3).silences())
+            one.controller.read_ok.connect(read.append)
+            answer = confirm(qtbot, dialog)
+        finally:
+            os.killpg(hung.proc.pid, signal.SIGCONT)
+        assert answer.startswith("Alertmanager got the change but did not answer in time, so it "
+                                 "may have been made"), answer  # fmt: skip
+        assert "nothing was changed" not in answer
+        # Not offered again as it is; the page reads the silences again.
+        assert dialog.confirm.isVisible() and not dialog.confirm.isEnabled()
+        assert "may have been done" in dialog.hint.text()
+        qtbot.waitUntil(lambda: len(read) >= 1, timeout=WAIT_MS)
+        qtbot.keyClicks(dialog.comment, ", changed")
+        assert dialog.confirm.isEnabled()
+        dialog.reject()

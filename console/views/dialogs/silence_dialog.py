@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.controllers.alerts_controller import maybe_made
 from console.models.alerts import MatcherView
+from console.models.format import moment
 from console.services.backend_client import BackendError
 from console.tasks import TaskOwner
 from console.views.colours import BAD
@@ -49,11 +51,16 @@ class EndPicker(QWidget):
     """When a silence ends: a quick pick (from ``base()``, now or the silence's current
     end) or a custom date and time."""
 
-    def __init__(self, base: Callable[[], float], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, base: Callable[[], float], later: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.base = base
         self.choice = QComboBox()
-        names = (self.tr("1 hour"), self.tr("4 hours"), self.tr("1 day"))
+        names = (
+            (self.tr("1 hour later"), self.tr("4 hours later"), self.tr("1 day later")) if later
+            else (self.tr("1 hour"), self.tr("4 hours"), self.tr("1 day"))
+        )  # fmt: skip
         for seconds, text in zip(QUICK_PICKS_S, names, strict=True):
             self.choice.addItem(text, seconds)
         self.choice.addItem(self.tr("Custom end…"), CUSTOM)
@@ -85,6 +92,10 @@ class EndPicker(QWidget):
         self.choice.setCurrentIndex(self.choice.findData(CUSTOM))
         self.custom.setDateTime(QDateTime.fromSecsSinceEpoch(int(end.timestamp())))
 
+    def content(self) -> tuple[int, int]:
+        """The choice as made (a quick pick, or the custom end), not the moment it comes to."""
+        return int(self.choice.currentData()), self.custom.dateTime().toSecsSinceEpoch()
+
     def end(self) -> datetime:
         seconds = self.choice.currentData()
         if seconds == CUSTOM:
@@ -111,6 +122,8 @@ class _AskDialog(QDialog):
         self.setMinimumWidth(560)
         self.explain = explain
         self.succeeded = False
+        # What was sent without an answer (it may have been done): not offered again as is.
+        self.unanswered: object = None
         # A request under way finishes even if the dialog is closed meanwhile: the page
         # shows what it came to.
         self._tasks = TaskOwner()
@@ -147,9 +160,19 @@ class _AskDialog(QDialog):
     def problems(self) -> list[str]:
         raise NotImplementedError
 
+    def content(self) -> object:
+        """What Confirm would send, comparable: the same is not sent twice unanswered."""
+        raise NotImplementedError
+
     def _check(self) -> None:
-        sending = self._tasks.running("send")
+        self._update(self._tasks.running("send"))
+
+    def _update(self, sending: bool) -> None:
         problems = self.problems()
+        if not problems and self.unanswered is not None and self.content() == self.unanswered:
+            problems = [self.tr("This was sent and may have been done: look at the silences "
+                                "list before sending it again (change it to send something "
+                                "else).")]  # fmt: skip
         self.confirm.setEnabled(not problems and not sending and not self.succeeded)
         if not self.succeeded and not sending:
             self.hint.setText(problems[0] if problems else "")
@@ -159,7 +182,7 @@ class _AskDialog(QDialog):
         if not self.confirm.isEnabled():
             return
         self.confirm.setEnabled(False)  # a second click does nothing
-        self._tasks.run(self._send(), key="send")
+        self._tasks.run(self._send(self.content()), key="send")
         self.hint.setText(self.tr("Asking the backend…"))
         self.answer.clear()
 
@@ -169,16 +192,17 @@ class _AskDialog(QDialog):
     def _fields(self) -> list[QWidget]:
         raise NotImplementedError
 
-    async def _send(self) -> None:
+    async def _send(self, content: object) -> None:
         try:
             text = await self._submit()
         except BackendError as exc:
             if not shiboken6.isValid(self):
                 return
+            if maybe_made(exc):
+                self.unanswered = content
             self.answer.setStyleSheet(f"#silenceAnswer {{ color: {BAD}; font-weight: 600; }}")
             self.answer.setText(self.explain(exc))
-            self.hint.setText("")
-            self.confirm.setEnabled(not self.problems())
+            self._update(sending=False)
             return
         if not shiboken6.isValid(self):
             return
@@ -302,6 +326,9 @@ class SilenceDialog(_AskDialog):
     def _submit(self) -> Awaitable[str]:
         return self.submit(self.matcher_values(), self.end.end(), self.comment.text().strip())
 
+    def content(self) -> object:
+        return (tuple(self.matcher_values()), self.end.content(), self.comment.text().strip())
+
     def _fields(self) -> list[QWidget]:
         return [self.matchers, self.add_button, self.remove_button, self.end, self.comment]
 
@@ -316,10 +343,11 @@ class SilenceChangeDialog(_AskDialog):
         super().__init__(title, subject, explain, parent)
         self.submit = submit
         self.end: EndPicker | None = None
+        self.current_end = end_base
         if end_base is not None:
             base = end_base
-            self.end = EndPicker(lambda: max(time.time(), base))
-            self.form.addRow(self.tr("Extend by:"), self.end)
+            self.end = EndPicker(lambda: max(time.time(), base), later=True)
+            self.form.addRow(self.tr("New end:"), self.end)
             self.end.choice.currentIndexChanged.connect(self._check)
             self.end.custom.dateTimeChanged.connect(self._check)
         self.reason = QLineEdit()
@@ -335,6 +363,10 @@ class SilenceChangeDialog(_AskDialog):
         problems: list[str] = []
         if self.end is not None and self.end.problem():
             problems.append(self.end.problem())
+        elif (self.end is not None and self.current_end is not None
+              and self.end.end().timestamp() <= self.current_end):  # fmt: skip
+            problems.append(self.tr("The new end must be after the current end, {end}.").format(
+                end=moment(self.current_end)))  # fmt: skip
         if not self.reason.text().strip():
             problems.append(self.tr("Give a reason."))
         return problems
@@ -342,6 +374,9 @@ class SilenceChangeDialog(_AskDialog):
     def _submit(self) -> Awaitable[str]:
         end = self.end.end() if self.end is not None else None
         return self.submit(end, self.reason.text().strip())
+
+    def content(self) -> object:
+        return (self.end.content() if self.end is not None else None, self.reason.text().strip())
 
     def _fields(self) -> list[QWidget]:
         return [w for w in (self.end, self.reason) if w is not None]

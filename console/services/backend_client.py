@@ -123,14 +123,23 @@ class BackendClient:
                 # A reading on a kept-alive connection the server closed meanwhile: asked
                 # once more on a new connection (a read changes nothing).
                 reply = await self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise BackendError(
-                None, "timeout", f"the backend at {self.url} did not answer in time"
-            ) from None
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent
             raise BackendError(
                 None, "unreachable", f"cannot reach the backend at {self.url}: {exc}"
             ) from None
+        except httpx.TimeoutException:  # sent, and no answer in time: it may have acted
+            raise BackendError(
+                None, "timeout", f"the backend at {self.url} did not answer in time"
+            ) from None
+        except httpx.HTTPError as exc:  # sent (or being sent), and no answer came
+            if method == "GET":  # a reading: whatever happened, it changed nothing
+                raise BackendError(
+                    None, "unreachable", f"cannot reach the backend at {self.url}: {exc}"
+                ) from None
+            raise BackendError(
+                None, "no_answer",
+                f"the backend at {self.url} did not answer ({type(exc).__name__}: {exc})",
+            ) from None  # fmt: skip
         if reply.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(reply.content)

@@ -58,6 +58,19 @@ TASKS_LISTED = 200  # the selected user's open tasks listed at most
 Submit = Callable[[int | None, str], Awaitable[str]]
 
 
+def refusal_text(exc: BackendError, tr: Callable[[str], str]) -> str:
+    """A change that did not go through, in words: refused (nothing changed), not sent
+    (nothing changed), or sent with no answer (it may have been made)."""
+    if exc.code in ("timeout", "no_answer"):
+        return tr("The backend did not answer: the change may or may not have been "
+                  "made. The table shows what holds once the backend answers again.")  # fmt: skip
+    if exc.status is None:
+        return tr("{problem}. Nothing was sent, so nothing was changed.").format(
+            problem=problem_text(exc, tr))  # fmt: skip
+    return tr("The backend refused (HTTP {status}): {problem}. Nothing was changed.").format(
+        status=exc.status, problem=problem_text(exc, tr))  # fmt: skip
+
+
 class UsageBarDelegate(QStyledItemDelegate):
     """Used / limit as a bar: its length the share of the limit, green below 70 %, orange
     below 90 %, red from there; the text over it."""
@@ -88,8 +101,15 @@ class UsageBarDelegate(QStyledItemDelegate):
         filled.setWidth(rect.width() * max(0.0, min(1.0, share)))
         painter.setBrush(QColor(saturation_colour(share)))
         painter.drawRoundedRect(filled, 3, 3)
+        # The text over the bar is white, over the empty track the palette's own text
+        # colour: readable at any share, light or dark.
+        text, centre = str(index.data()), int(Qt.AlignmentFlag.AlignCenter)
+        painter.setClipRect(rect.adjusted(filled.width(), 0, 0, 0))
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(rect, centre, text)
+        painter.setClipRect(filled)
         painter.setPen(QColor("white"))
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), str(index.data()))
+        painter.drawText(rect, centre, text)
         painter.restore()
 
 
@@ -175,12 +195,7 @@ class QuotaDialog(QDialog):
             if not shiboken6.isValid(self):
                 return
             self.answer.setStyleSheet(f"#quotaAnswer {{ color: {BAD}; font-weight: 600; }}")
-            status = f" (HTTP {exc.status})" if exc.status is not None else ""
-            self.answer.setText(
-                self.tr("The backend refused{status}: {problem}. Nothing was changed.").format(
-                    status=status, problem=problem_text(exc, self.tr)
-                )
-            )
+            self.answer.setText(refusal_text(exc, self.tr))
             self.hint.setText("")
             self.confirm.setEnabled(bool(self.reason.text().strip()))
             return

@@ -39,6 +39,7 @@ from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
 from tests.conftest import FAST_WORKLOAD, TOKENS, Server
 from tests.console.conftest import run_coro
+from tests.fault_proxy import Fault, FaultProxy
 from tests.helpers import api
 
 pytestmark = pytest.mark.integration
@@ -361,3 +362,38 @@ def test_a_viewer_or_support_sees_the_changes_disabled_and_why(
     with qtbot.waitSignal(page.open_tasks, timeout=5_000) as shown:
         qtbot.mouseClick(page.show_tasks_button, Qt.MouseButton.LeftButton)
     assert shown.args == [user]
+
+
+def test_a_change_whose_answer_is_lost_says_it_may_have_been_made(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, backend: Server, worker: ManagedProcess,
+    admin_api: httpx.Client,
+) -> None:  # fmt: skip
+    """The backend acted but its answer never came (a connection dropped): the dialog must
+    not say "nothing was changed"."""
+    proxy = FaultProxy(backend.url)
+    proxy.start()
+    client = BackendClient(proxy.url, TOKENS["admin"])
+    page = QuotasPage(QuotasTableModel())
+    qtbot.addWidget(page)
+    controller = QuotasController(client, None)
+    page.attach(controller)
+    page.set_role("admin")
+    page.show()
+    controller.start()
+    setting = admin_api.get("/api/v1/quota-default").json()["setting"]
+    try:
+        qtbot.waitUntil(lambda: page.default is not None, timeout=WAIT_MS)
+        proxy.fail(Fault("PUT", "/api/v1/quota-default", drop=True))
+        dialog = open_dialog(qtbot, page, page.default_button)
+        type_limit(qtbot, dialog, "7")
+        qtbot.keyClicks(dialog.reason, "answer lost on the way")
+        answer = confirm(qtbot, dialog)
+        dialog.reject()
+        assert "may or may not have been made" in answer and "Nothing was" not in answer
+        assert admin_api.get("/api/v1/quota-default").json()["limit"] == 7  # it was made
+        qtbot.waitUntil(lambda: "hold 7 slots" in page.default_note.text(), timeout=WAIT_MS)
+    finally:
+        admin_api.put("/api/v1/quota-default", json={"limit": setting, "reason": "restored"})
+        run_coro(qtbot, controller.aclose())
+        run_coro(qtbot, client.aclose())
+        proxy.stop()

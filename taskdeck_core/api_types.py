@@ -410,6 +410,14 @@ class WorkerTask(ApiModel):
     worker_pid: int | None = Field(default=None, description="the pool process running it")
 
 
+class TaskLimits(ApiModel):
+    """A task type's limits as a worker holds them now (None: none set on the type)."""
+
+    rate_limit: str | None = None
+    soft_time_limit: float | None = Field(default=None, description="seconds")
+    time_limit: float | None = Field(default=None, description="hard, seconds")
+
+
 class WorkerDetail(ApiModel):
     """What one worker said of itself when asked (Celery's inspect, that worker only)."""
 
@@ -441,6 +449,12 @@ class WorkerDetail(ApiModel):
     processes: list[int] = Field(default=[], description="its pool's process ids")
     prefetch_count: int | None = None
     queues: list[str] = Field(default=[], description="the queues it consumes from")
+    limits: dict[str, TaskLimits] = Field(
+        default={}, description="the registered task types that have a rate or time limit"
+    )
+    autoscaler: bool | None = Field(
+        default=None, description="it was started with --autoscale (None: not known)"
+    )
     sw_ver: str | None = None
     pid: int | None = None
     down_since: float | None = Field(

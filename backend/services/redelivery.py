@@ -13,6 +13,10 @@ process has been heard from under its name since the task's latest record, or
 (once the worker monitor has watched for ``TASKDECK_WORKER_TIMEOUT_S``) when its
 worker is offline. For such a task the broker says what comes next:
 
+(A worker that sent its own worker-offline was shut down, not crashed: on a warm
+shutdown it finishes the tasks it runs, so those are not counted as awaiting
+redelivery before their visibility timeout is over.)
+
 - its message is in the ``unacked`` hash: it **awaits redelivery** at the time
   it was taken plus the visibility timeout (``Ledger.mark_redelivery``); its
   quota slot is freed meanwhile and taken again when a worker receives it;
@@ -106,6 +110,13 @@ def gone_why(task: HeldTask, worker: WorkerInfo | None, sure: bool) -> str | Non
     return None
 
 
+def finishing(task: HeldTask, when: float, now: float, shut_down: set[str]) -> bool:
+    """``task``'s worker shut itself down (it sent worker-offline; a crash sends nothing) and
+    the broker does not deliver the task again before ``when``: a warm shutdown finishes the
+    tasks it runs, so it is not counted as awaiting redelivery until then."""
+    return bool(task.hostname) and task.hostname in shut_down and now < when
+
+
 class RedeliveryWatch:
     def __init__(
         self,
@@ -179,12 +190,15 @@ class RedeliveryWatch:
         now: float,
     ) -> None:
         timeout = self.visibility()
+        shut_down = self.workers.shut_down()
         due: list[tuple[HeldTask, float, str]] = []
         for task_id, (task, why) in gone.items():
             if task_id not in taken:
                 continue
             at = taken[task_id][1] or task.taken_at
             when = at + timeout.visibility_timeout_s
+            if finishing(task, when, now, shut_down):
+                continue
             reason = (
                 f"{why}. The broker still holds its message, taken at {clock(at)} and not "
                 f"acknowledged, and delivers it again at {clock(when)}: the visibility "

@@ -8,13 +8,21 @@ its last heartbeat says since when it is down. Blocking: run it off the event lo
 
 from __future__ import annotations
 
+import math
+import re
 import reprlib
 from typing import Any
 
 from celery import Celery
 
 from backend.services.workers import pool_size
-from taskdeck_core.api_types import DETAIL_CAP, WorkerDetail, WorkerInfo, WorkerTask
+from taskdeck_core.api_types import (
+    DETAIL_CAP,
+    TaskLimits,
+    WorkerDetail,
+    WorkerInfo,
+    WorkerTask,
+)
 
 DETAIL_TIMEOUT_S = 1.0
 _ARGS = reprlib.Repr()
@@ -58,6 +66,36 @@ def _tasks(items: Any) -> tuple[list[WorkerTask], int]:
     return tasks, len(items)
 
 
+# The task attributes asked of ``inspect registered``; it answers each task type as
+# "name" or "name [rate_limit=10/m soft_time_limit=1500 time_limit=1800]" (attributes
+# not set left out, seconds as Python prints them: "1500" or "1500.0").
+LIMIT_ITEMS = ("rate_limit", "soft_time_limit", "time_limit")
+_REGISTERED = re.compile(r"\s*(?P<name>[^\s\[]+)\s*(?:\[(?P<items>[^\]]*)\])?\s*")
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def parse_registered(line: str) -> tuple[str, TaskLimits | None] | None:
+    """A line of ``inspect registered``: the task name, and its limits if any are set."""
+    match = _REGISTERED.fullmatch(line)
+    if match is None:
+        return None
+    found: dict[str, Any] = {}
+    for item in (match.group("items") or "").split():
+        key, sep, value = item.partition("=")
+        if not sep or key not in LIMIT_ITEMS or value in ("", "None"):
+            continue
+        found[key] = value if key == "rate_limit" else _seconds(value)
+    limits = TaskLimits(**found)
+    return match.group("name"), limits if limits != TaskLimits() else None
+
+
 def ask_worker(app: Celery, known: WorkerInfo, timeout_s: float = DETAIL_TIMEOUT_S) -> WorkerDetail:
     """What ``known`` (the monitor's view of the worker) says of itself now."""
     hostname = known.hostname
@@ -94,8 +132,16 @@ def ask_worker(app: Celery, known: WorkerInfo, timeout_s: float = DETAIL_TIMEOUT
     active, n_active = _tasks(mine(inspect.active()))
     reserved, n_reserved = _tasks(mine(inspect.reserved()))
     scheduled, n_scheduled = _tasks(mine(inspect.scheduled()))
-    names = mine(inspect.registered())
-    names = [str(n) for n in names] if isinstance(names, list) else []
+    lines = mine(inspect.registered(*LIMIT_ITEMS))
+    names: list[str] = []
+    limits: dict[str, TaskLimits] = {}
+    for line in lines if isinstance(lines, list) else []:
+        parsed = parse_registered(str(line))
+        if parsed is not None:
+            names.append(parsed[0])
+            if parsed[1] is not None:
+                limits[parsed[0]] = parsed[1]
+    names.sort()
     queues = mine(inspect.active_queues())
     queues = (
         [q["name"] for q in queues if isinstance(q, dict) and "name" in q]
@@ -105,7 +151,7 @@ def ask_worker(app: Celery, known: WorkerInfo, timeout_s: float = DETAIL_TIMEOUT
     processes = pool.get("processes")
     base.update(
         pool=impl.split(":", 1)[0].rsplit(".", 1)[-1] or known.pool,
-        concurrency=pool_size(pool) or known.concurrency,
+        concurrency=size if (size := pool_size(pool)) is not None else known.concurrency,
         pid=_int(stats.get("pid")) or known.pid,
     )
     return WorkerDetail(
@@ -114,7 +160,9 @@ def ask_worker(app: Celery, known: WorkerInfo, timeout_s: float = DETAIL_TIMEOUT
         active=active,
         reserved=reserved,
         scheduled=scheduled,
-        registered=sorted(names)[:DETAIL_CAP],
+        registered=names[:DETAIL_CAP],
+        limits={n: limits[n] for n in names[:DETAIL_CAP] if n in limits},
+        autoscaler="autoscaler" in stats,
         totals={
             "active": n_active,
             "reserved": n_reserved,

@@ -46,9 +46,10 @@ def reported_visibility_timeout(stats: dict[str, Any]) -> float | None:
 
 def pool_size(pool: dict[str, Any]) -> int | None:
     """A pool's current number of processes: its process list (a prefork pool grown or
-    shrunk keeps its first max-concurrency), else its max-concurrency."""
+    shrunk keeps its first max-concurrency; an empty list is a pool of 0), else, for a pool
+    that lists none, its max-concurrency."""
     processes = pool.get("processes")
-    if isinstance(processes, list) and processes:
+    if isinstance(processes, list):
         return len(processes)
     size = pool.get("max-concurrency")
     return size if isinstance(size, int) and not isinstance(size, bool) else None
@@ -92,6 +93,12 @@ class WorkerMonitor(CaptureOwner):
         changed, and a pool takes a moment to start or stop processes."""
         with self._lock:
             self._rechecks[hostname] = heartbeats
+
+    def shut_down(self) -> set[str]:
+        """The workers whose last event was their own worker-offline: shut down (warm or
+        cold), not crashed; a warm one finishes the tasks it runs before it exits."""
+        with self._lock:
+            return {h for h, w in self._workers.items() if w.offline_reported}
 
     def snapshot(self) -> list[WorkerInfo]:
         now = time.time()

@@ -78,6 +78,17 @@ class WorkerDetailPane(QWidget):
             "cancel_consumer": self.tr("Stop consuming…"),
             "shutdown": self.tr("Warm shutdown…"),
         }
+        # The commands by name, in messages.
+        self.names = {
+            "pool_grow": self.tr("Grow pool"),
+            "pool_shrink": self.tr("Shrink pool"),
+            "autoscale": self.tr("Autoscale"),
+            "rate_limit": self.tr("Task rate limit"),
+            "time_limit": self.tr("Task time limits"),
+            "add_consumer": self.tr("Consume queue"),
+            "cancel_consumer": self.tr("Stop consuming"),
+            "shutdown": self.tr("Warm shutdown"),
+        }
         self.control_buttons: dict[str, QPushButton] = {}
         for i, command in enumerate(CONTROLS):
             button = QPushButton(labels[command])
@@ -167,7 +178,8 @@ class WorkerDetailPane(QWidget):
         unknown = "–"
         parts = [
             (self.tr("Pool"), detail.pool or unknown),
-            (self.tr("Concurrency"), number(detail.concurrency) if detail.concurrency else unknown),
+            (self.tr("Concurrency"),
+             number(detail.concurrency) if detail.concurrency is not None else unknown),
             (self.tr("Prefetch"),
              number(detail.prefetch_count) if detail.prefetch_count is not None else unknown),
             (self.tr("Queues"), ", ".join(detail.queues) or unknown),
@@ -232,6 +244,13 @@ class WorkerDetailPane(QWidget):
             return self.tr("A command is under way.")
         if command in ("rate_limit", "time_limit") and not detail.registered:
             return self.tr("The worker registered no task type.")
+        if command == "autoscale" and detail.autoscaler is False:
+            return self.tr("The worker was started without --autoscale, so it refuses "
+                           "autoscaling.")  # fmt: skip
+        if command == "pool_shrink" and detail.concurrency is not None and detail.concurrency < 2:
+            return self.tr("The worker runs {0} processes; a worker keeps at least 1.").format(
+                detail.concurrency
+            )
         if command == "cancel_consumer" and not detail.queues:
             return self.tr("The worker consumes no queue.")
         return None
@@ -253,7 +272,7 @@ class WorkerDetailPane(QWidget):
             return
         hostname = detail.hostname
         dialog = WorkerControlDialog(command, hostname, detail.registered, detail.queues,
-                                     detail.concurrency, self)  # fmt: skip
+                                     detail.concurrency, self, detail.limits)  # fmt: skip
         self.dialog = dialog
         try:
             if not await answered(dialog):
@@ -265,7 +284,7 @@ class WorkerDetailPane(QWidget):
         self._update_controls()
         self.control_result.setText(
             self.tr("Sending {command} to {hostname}…").format(
-                command=html.escape(command), hostname=html.escape(hostname)
+                command=html.escape(self.name(command)), hostname=html.escape(hostname)
             )
         )
         try:
@@ -273,7 +292,7 @@ class WorkerDetailPane(QWidget):
         except BackendError as exc:
             self.control_result.setText(
                 self.tr("{command} was not sent to {hostname}: {problem}").format(
-                    command=html.escape(command),
+                    command=html.escape(self.name(command)),
                     hostname=html.escape(hostname),
                     problem=html.escape(problem_text(exc, self.tr)),
                 )  # fmt: skip
@@ -284,12 +303,23 @@ class WorkerDetailPane(QWidget):
             self.sending = False
             self._update_controls()
 
+    def name(self, command: str) -> str:
+        """A command as the pane names it ("Shrink pool"), its id if it has no name."""
+        return self.names.get(command, command)
+
+    @staticmethod
+    def _value(value: object) -> str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # seconds: "1200", not "1200.0"
+        return str(value)
+
     def show_control_result(self, result: WorkerControlResult) -> None:
         """Who replied ok, who refused and why, who did not reply within the timeout."""
+        given = ", ".join(f"{k}={self._value(v)}" for k, v in result.arguments.items())
         lines = [
-            self.tr("<b>{command}</b> {arguments} (audit entry {audit_id}):").format(
-                command=html.escape(result.command),
-                arguments=html.escape(", ".join(f"{k}={v}" for k, v in result.arguments.items())),
+            self.tr("<b>{command}</b>{arguments} (audit entry {audit_id}):").format(
+                command=html.escape(self.name(result.command)),
+                arguments=html.escape(f" {given}" if given else ""),
                 audit_id=result.audit_id,
             )
         ]
@@ -303,6 +333,17 @@ class WorkerDetailPane(QWidget):
         for hostname in result.no_reply:
             lines.append(self.tr("… {hostname} did not reply within {seconds} s").format(
                 hostname=html.escape(hostname), seconds=f"{result.timeout_s:g}"))  # fmt: skip
-        if result.note:
+        if result.command == "shutdown":
+            lines.append(self.tr(
+                "Sent; a worker does not reply to a shutdown: it takes no new task, finishes "
+                "the ones it runs and exits. Its heartbeats stopping (the Workers page shows it "
+                "offline) confirms it."))  # fmt: skip
+        elif result.command in ("pool_grow", "pool_shrink") and any(
+            not r.ok for r in result.replies
+        ):
+            lines.append(self.tr(
+                "A worker that refused may have changed its pool partly; its detail is asked "
+                "again and shows the processes it runs now."))  # fmt: skip
+        elif result.note:
             lines.append(html.escape(result.note))
         self.control_result.setText("<br>".join(lines))

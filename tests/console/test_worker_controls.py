@@ -16,13 +16,16 @@ import httpx
 import pytest
 from celery import Celery
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from console.controllers.worker_detail_controller import WorkerDetailController
 from console.models.workers_table_model import WorkersTableModel
 from console.services.backend_client import BackendClient
 from console.views.dialogs.worker_control_dialog import WorkerControlDialog
+from console.views.worker_detail_pane import WorkerDetailPane
 from console.views.workers_page import WorkersPage
+from taskdeck_core.api_types import WorkerControlReply, WorkerControlResult, WorkerDetail
 from taskdeck_dev.procs import ManagedProcess
 from taskdeck_dev.stack import start_worker
 from tests.conftest import TOKENS, Server
@@ -159,11 +162,13 @@ def test_a_refusal_and_a_worker_that_does_not_reply_are_said_so(
     page, controller, client = open_page(qtbot, backend, "admin")
     pane = page.detail
     try:
-        # A prefork worker started without --autoscale refuses autoscale bounds.
-        dialog = ask(qtbot, page, "autoscale", "try autoscaling")
-        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "refused" in pane.control_result.text(), timeout=WAIT_MS)
-        assert f"✘ {HOST} refused" in pane.control_result.text()
+        # A worker started without --autoscale (its stats have no autoscaler) would refuse
+        # autoscale bounds: the button says so instead.
+        autoscale = pane.control_buttons["autoscale"]
+        assert not autoscale.isEnabled()
+        assert autoscale.toolTip() == (
+            "The worker was started without --autoscale, so it refuses autoscaling."
+        )
         # Stopped (SIGSTOP): it cannot reply, and the pane says so after the timeout.
         dialog = ask(qtbot, page, "pool_grow", "more processes")
         os.kill(worker.pid, signal.SIGSTOP)
@@ -174,8 +179,91 @@ def test_a_refusal_and_a_worker_that_does_not_reply_are_said_so(
         finally:
             os.kill(worker.pid, signal.SIGCONT)
         assert f"{HOST} did not reply within 2 s" in pane.control_result.text()
-        statuses = [e["status"] for e in audited(backend)[:2]]
-        assert statuses == ["partial", "partial"]  # newest first: neither command did it all
+        assert "Sending Grow pool" not in pane.control_result.text()
+        assert audited(backend)[0]["status"] == "partial"  # the command was not done
     finally:
         run_coro(qtbot, controller.aclose())
         run_coro(qtbot, client.aclose())
+
+
+def test_the_shrink_dialog_allows_the_pool_size_less_one(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, backend: Server, worker: ManagedProcess,
+    producer: Celery,
+) -> None:  # fmt: skip
+    page, controller, client = open_page(qtbot, backend, "admin")
+    try:
+        size = len(pool_of(producer))
+        assert page.detail.detail is not None and page.detail.detail.concurrency == size
+        dialog = ask(qtbot, page, "pool_shrink", "fewer")
+        assert dialog.n.maximum() == size - 1
+        dialog.n.setValue(64)
+        assert dialog.n.value() == size - 1
+        head = dialog.findChild(QLabel)
+        assert head is not None and f"at most {size - 1}, as a worker keeps" in head.text()
+        dialog.reject()
+    finally:
+        run_coro(qtbot, controller.aclose())
+        run_coro(qtbot, client.aclose())
+
+
+def test_the_time_limit_dialog_starts_from_the_tasks_limits_now(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, backend: Server, worker: ManagedProcess,
+) -> None:  # fmt: skip
+    page, controller, client = open_page(qtbot, backend, "admin")
+    pane = page.detail
+    try:
+        dialog = ask(qtbot, page, "time_limit", "longer imports")
+        dialog.task.setCurrentText("data_sync.sync_batch")  # its app sets 1500 s and 1800 s
+        assert (dialog.soft.value(), dialog.hard.value()) == (1500, 1800)
+        assert dialog.confirm.isEnabled() and dialog.hint.text() == ""
+        dialog.hard.setValue(0)  # left empty: said, not silent
+        assert dialog.hard.text() == "no hard limit"
+        assert "Its hard limit (1800 s) will be removed." in dialog.hint.text()
+        dialog.hard.setValue(1800)
+        dialog.soft.setValue(1200)
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "✔" in pane.control_result.text(), timeout=WAIT_MS)
+        said = pane.control_result.text()
+        assert (
+            "<b>Task time limits</b> task_name=data_sync.sync_batch, soft=1200, hard=1800" in said
+        )
+        # Asked again, the worker holds both.
+        qtbot.waitUntil(
+            lambda: (
+                pane.detail is not None
+                and pane.detail.limits["data_sync.sync_batch"].soft_time_limit == 1200
+            ),
+            timeout=WAIT_MS,
+        )
+        assert pane.detail is not None
+        assert pane.detail.limits["data_sync.sync_batch"].time_limit == 1800
+    finally:
+        run_coro(qtbot, controller.aclose())
+        run_coro(qtbot, client.aclose())
+
+
+def test_results_are_worded_for_the_window(qtbot: QtBot) -> None:
+    pane = WorkerDetailPane()
+    qtbot.addWidget(pane)
+    pane.show_control_result(WorkerControlResult(
+        command="shutdown", arguments={}, timeout_s=0, sent=[HOST], audit_id=7,
+        note="sent; … (offline in GET /api/v1/workers) confirms it"))  # fmt: skip
+    said = pane.control_result.text()
+    assert said.startswith("<b>Warm shutdown</b> (audit entry 7):")  # one space, its label
+    assert "(the Workers page shows it offline)" in said and "GET /api" not in said
+    refused = WorkerControlReply(hostname=HOST, ok=False, message="Can't shrink pool.")
+    pane.show_control_result(WorkerControlResult(
+        command="pool_shrink", arguments={"n": 1}, timeout_s=2, sent=[HOST], replies=[refused],
+        audit_id=8, note="a worker that refused a pool change may have changed its pool partly"))  # fmt: skip
+    said = pane.control_result.text()
+    assert said.startswith("<b>Shrink pool</b> n=1 (audit entry 8):")
+    assert f"✘ {HOST} refused: Can&#x27;t shrink pool." in said
+    assert "may have changed its pool partly; its detail is asked again" in said
+    # A pool of no process is 0, not unknown, and cannot shrink.
+    pane.set_role("admin")
+    pane.controller = WorkerDetailController(BackendClient("http://127.0.0.1:9", "t"))
+    pane.show_detail(WorkerDetail(hostname=HOST, status="online", replied=True, timeout_s=1,
+                                  pool="prefork", concurrency=0, autoscaler=False))  # fmt: skip
+    assert "Concurrency: 0" in pane.facts.text()
+    assert not pane.control_buttons["pool_shrink"].isEnabled()
+    assert pane.control_buttons["pool_grow"].isEnabled()

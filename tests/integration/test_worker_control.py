@@ -79,6 +79,19 @@ def test_pool_shrink_is_seen_in_the_workers_own_stats(admin: httpx.Client) -> No
     wait_for(lambda: listed_concurrency(admin) == 2, 15, "GET /workers to show 2 processes")
 
 
+def test_a_shrink_that_would_leave_no_process_is_refused_and_not_sent(
+    admin: httpx.Client,
+) -> None:
+    before = detail(admin)["processes"]
+    assert len(before) == 2
+    reply = control(admin, "pool_shrink", n=2)
+    assert reply.status_code == 422, reply.text
+    said = reply.json()["detail"]
+    assert f"'{WORKER}' runs 2 processes (by its stats just now)" in said
+    assert "it may shrink by at most 1" in said and "Nothing was sent" in said
+    assert detail(admin)["processes"] == before  # nothing stopped
+
+
 def test_support_and_viewer_are_refused_and_nothing_changes(backend: Server) -> None:
     for role in ("support", "viewer"):
         with api(backend.url, role) as c:
@@ -98,6 +111,31 @@ def test_rate_limit_on_a_task_type_is_answered_ok(admin: httpx.Client) -> None:
     reply = control(admin, "rate_limit", task_name="no.such_task", rate="5/s")
     assert reply.status_code == 200, reply.text
     assert reply.json()["replies"] == [{"hostname": WORKER, "ok": False, "message": "unknown task"}]
+
+
+def test_the_detail_gives_task_names_and_their_limits_as_the_worker_holds_them(
+    admin: httpx.Client,
+) -> None:
+    reply = control(admin, "time_limit", task_name=SYNC, soft=1200, hard=1500)
+    assert reply.status_code == 200 and reply.json()["replies"][0]["ok"], reply.text
+    got = detail(admin)
+    assert got["registered"] == ["data_sync.sync_batch", SYNC]  # names only
+    assert got["limits"] == {
+        "data_sync.sync_batch": {"rate_limit": None, "soft_time_limit": 1500.0,
+                                 "time_limit": 1800.0},
+        SYNC: {"rate_limit": "10/m", "soft_time_limit": 1200.0, "time_limit": 1500.0},
+    }  # fmt: skip
+
+
+def test_autoscale_on_a_worker_without_it_is_refused_in_plain_words(
+    admin: httpx.Client,
+) -> None:
+    assert detail(admin)["autoscaler"] is False
+    reply = control(admin, "autoscale", max=3, min=1)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["replies"] == [
+        {"hostname": WORKER, "ok": False, "message": "Autoscale not enabled"}
+    ]
 
 
 def test_a_queue_consumed_then_no_longer(admin: httpx.Client) -> None:

@@ -16,7 +16,9 @@ from backend.services.redelivery import with_redelivery
 from backend.services.worker_control import (
     CONTROL_TIMEOUT_S,
     POOL_COMMANDS,
+    SIZE_TIMEOUT_S,
     WorkerControlError,
+    check_shrink,
     check_workers,
     send,
 )
@@ -63,6 +65,12 @@ _CONTROL_ANSWERS = {
         "model": ErrorBody,
         "description": "A worker named is offline (since its last heartbeat); nothing was sent.",
     },
+    422: {
+        "model": ErrorBody,
+        "description": "The body is invalid, or a pool_shrink would leave a worker fewer "
+        "than 1 process (its current size and the most it may shrink by are named); "
+        "nothing was sent.",
+    },
 }
 
 
@@ -73,10 +81,16 @@ async def control_workers(
     """Send a control command to the named workers only (admin): grow or shrink the pool,
     autoscale, a task type's rate or time limits, consume from a queue or stop, or a warm
     shutdown. Each worker gets %g s to reply; a refusal is ok=false with the worker's
-    message. A worker does not reply to a shutdown: the answer's note says so, and the
+    message. A shrink that would leave a worker fewer than 1 process (by its stats, asked
+    first) is refused with 422 and nothing is sent. A worker does not reply to a shutdown: the answer's note says so, and the
     worker going offline confirms it. Recorded in the audit log (worker_control) first."""
     try:
-        hostnames = check_workers(services.workers.snapshot(), body.workers)
+        known = services.workers.snapshot()
+        hostnames = check_workers(known, body.workers)
+        if body.command == "pool_shrink" and body.n is not None:
+            await asyncio.to_thread(
+                check_shrink, services.celery, known, hostnames, body.n, SIZE_TIMEOUT_S
+            )
     except WorkerControlError as exc:
         raise HTTPException(exc.status, exc.detail) from None
     arguments = body.arguments()
@@ -96,9 +110,8 @@ async def control_workers(
         )
         raise  # the broker's 503, by the app's handlers
     if body.command in POOL_COMMANDS:
-        for reply in outcome.replies:
-            if reply.ok:
-                services.workers.recheck_pool(reply.hostname)
+        for reply in outcome.replies:  # a refused pool change may be half done: ask too
+            services.workers.recheck_pool(reply.hostname)
     result = WorkerControlResult(
         command=body.command,
         arguments=arguments,

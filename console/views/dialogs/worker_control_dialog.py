@@ -1,7 +1,9 @@
 """The question before a worker control: the command's values and why (for the audit log).
 
 Each command asks only what it takes: processes to add or remove, the autoscale range,
-a task type (one the worker registered) with its rate or time limits, a queue, or
+a task type (one the worker registered) with its rate or time limits (its time limits
+now shown first: Celery sets both at once, so one left at "no … limit" is removed, and
+the dialog says so), a queue, or
 nothing but the reason for a warm shutdown. Confirm stays disabled until every answer is
 valid, and is disabled again the moment it is pressed, so a double click confirms once.
 """
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.services.worker_control_client import COMMANDS, NAME_PATTERN, RATE_PATTERN
+from taskdeck_core.api_types import TaskLimits
 
 REASON_MAX = 2000
 N_MAX = 64
@@ -44,8 +47,11 @@ class WorkerControlDialog(QDialog):
         queues: list[str] | None = None,
         concurrency: int | None = None,
         parent: QWidget | None = None,
+        limits: dict[str, TaskLimits] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.concurrency = concurrency
+        self.limits = limits or {}
         if command not in COMMANDS:
             raise ValueError(f"no worker command {command!r}")
         self.command = command
@@ -58,7 +64,9 @@ class WorkerControlDialog(QDialog):
         layout.addWidget(head)
         form = QFormLayout()
         self.n = QSpinBox()
-        self.n.setRange(1, N_MAX)
+        # A shrink leaves at least 1 process: at most the pool size less 1, when known.
+        most = N_MAX if command != "pool_shrink" or concurrency is None else concurrency - 1
+        self.n.setRange(1, max(1, min(most, N_MAX)))
         self.minimum = QSpinBox()
         self.minimum.setRange(0, AUTOSCALE_MAX)
         self.maximum = QSpinBox()
@@ -70,10 +78,11 @@ class WorkerControlDialog(QDialog):
         self.rate.setMaxLength(12)
         self.soft = QSpinBox()
         self.hard = QSpinBox()
-        for box in (self.soft, self.hard):
+        for box, none in ((self.soft, self.tr("no soft limit")),
+                          (self.hard, self.tr("no hard limit"))):  # fmt: skip
             box.setRange(0, TIME_LIMIT_MAX_S)
             box.setSuffix(self.tr(" s"))
-            box.setSpecialValueText(self.tr("none"))
+            box.setSpecialValueText(none)
         self.queue = QComboBox()
         self.queue.addItems(queues or [])
         if command == "add_consumer":
@@ -116,7 +125,9 @@ class WorkerControlDialog(QDialog):
             edit.textChanged.connect(self._check)
         for box in (self.n, self.minimum, self.maximum, self.soft, self.hard):
             box.valueChanged.connect(self._check)
+        self.task.currentTextChanged.connect(self._prefill)
         self.task.currentTextChanged.connect(self._check)
+        self._prefill(self.task.currentText())
         self.queue.currentTextChanged.connect(self._check)
         self._check()
 
@@ -132,19 +143,32 @@ class WorkerControlDialog(QDialog):
             "shutdown": self.tr("Shut {hostname} down (warm)"),
         }[command]
 
+    def current(self, task: str | None = None) -> TaskLimits:
+        """The limits the worker holds now for ``task`` (the one chosen by default)."""
+        return self.limits.get(task or self.task.currentText()) or TaskLimits()
+
+    def _prefill(self, task: str) -> None:
+        """The chosen task type's current time limits (none where it has none)."""
+        now = self.current(task)
+        for box, value in ((self.soft, now.soft_time_limit), (self.hard, now.time_limit)):
+            box.setValue(0 if value is None else max(1, min(round(value), TIME_LIMIT_MAX_S)))
+
     def _subject(self, hostname: str, concurrency: int | None) -> str:
-        size = str(concurrency) if concurrency else self.tr("unknown")
+        size = str(concurrency) if concurrency is not None else self.tr("unknown")
+        most = (self.tr("at most {0}, as a worker keeps at least 1").format(concurrency - 1)
+                if concurrency is not None else self.tr("a worker keeps at least 1"))  # fmt: skip
         return {
             "pool_grow": self.tr("{hostname} runs {size} processes. Processes to add:"),
             "pool_shrink": self.tr("{hostname} runs {size} processes; only idle ones can be "
-                                   "stopped. Processes to remove:"),
+                                   "stopped. Processes to remove ({most}):"),
             "autoscale": self.tr("{hostname} runs {size} processes. Autoscaling works only on a "
                                  "worker started with --autoscale; others refuse it."),
             "rate_limit": self.tr("How many tasks of the type {hostname} may start per second, "
                                   "minute or hour."),
             "time_limit": self.tr("How long a task of the type may run on {hostname}: at the soft "
-                                  "limit it is told, at the hard one its process is killed. A "
-                                  "limit left at none is removed."),
+                                  "limit it is told, at the hard one its process is killed. Both "
+                                  "are set at once: one left at \u201cno … limit\u201d is "
+                                  "removed. Shown: its limits now."),
             "add_consumer": self.tr("{hostname} takes tasks from the queue too (until it "
                                     "restarts)."),
             "cancel_consumer": self.tr("{hostname} takes no more tasks from the queue (until it "
@@ -152,12 +176,15 @@ class WorkerControlDialog(QDialog):
             "shutdown": self.tr("{hostname} takes no new task, finishes the ones it runs and "
                                 "exits. It does not reply to this: it going offline confirms "
                                 "it. Only whatever started it can start it again."),
-        }[self.command].format(hostname=hostname, size=size)  # fmt: skip
+        }[self.command].format(hostname=hostname, size=size, most=most)  # fmt: skip
 
     def problems(self) -> list[str]:
         """What is still missing or wrong, in words; empty: Confirm may be pressed."""
         missing = []
         command = self.command
+        if command == "pool_shrink" and self.concurrency is not None and self.concurrency < 2:
+            missing.append(self.tr("It runs {0} processes; a worker keeps at least 1, so it "
+                                   "cannot shrink.").format(self.concurrency))  # fmt: skip
         if command == "autoscale" and self.minimum.value() > self.maximum.value():
             missing.append(self.tr("The minimum must not be above the maximum."))
         if command in ("rate_limit", "time_limit") and not self.task.currentText():
@@ -180,10 +207,23 @@ class WorkerControlDialog(QDialog):
             missing.append(self.tr("Give a reason."))
         return missing
 
+    def removed(self) -> list[str]:
+        """The time limits the task type has now that the answers remove, in words."""
+        if self.command != "time_limit":
+            return []
+        now, said = self.current(), []
+        for box, value, text in (
+            (self.soft, now.soft_time_limit, self.tr("Its soft limit ({0} s) will be removed.")),
+            (self.hard, now.time_limit, self.tr("Its hard limit ({0} s) will be removed.")),
+        ):
+            if value is not None and not box.value():
+                said.append(text.format(f"{value:g}"))
+        return said
+
     def _check(self) -> None:
         missing = self.problems()
         self.confirm.setEnabled(not missing)
-        self.hint.setText(" ".join(missing))
+        self.hint.setText(" ".join(self.removed() + missing))
 
     def _confirmed(self) -> None:
         if not self.confirm.isEnabled():

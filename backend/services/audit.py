@@ -25,7 +25,7 @@ class AuditEntry:
     target_count: int
     reason: str
     request: Any  # the request body
-    status: str  # pending | ok | failed | partial
+    status: str  # pending | ok | failed | partial | unknown (sent, no answer said if done)
     outcome: Any  # None while the action is in progress
     finished_at: float | None
     job_id: str | None = None  # the bulk job of a bulk action's entry

@@ -89,7 +89,7 @@ audit = Table(
     Column("reason", Text, nullable=False),
     Column("request", Text, nullable=False),  # JSON: the request body
     Column("outcome", Text),  # JSON; NULL while the action is in progress
-    Column("status", String(16), nullable=False),  # pending | ok | failed | partial
+    Column("status", String(16), nullable=False),  # pending | ok | failed | partial | unknown
     Column("finished_at", Float),
 )
 # The audit page's filters, each newest first by id: by user, by action, by time, and the

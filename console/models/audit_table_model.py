@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, Qt
@@ -14,19 +15,58 @@ from console.models.keyed_table_model import Column, Index, KeyedTableModel
 from console.views.colours import BAD, NEUTRAL, OK, WARN
 from taskdeck_core.api_types import AuditEntry
 
-__all__ = ["EntryRole", "AuditEntry", "AuditTableModel", "task_ids", "targets_text"]
+__all__ = [
+    "EntryRole",
+    "AuditEntry",
+    "AuditTableModel",
+    "action_text",
+    "outcome_text",
+    "task_ids",
+    "targets_text",
+]
 
 CONTEXT = "AuditTableModel"
 EntryRole = Qt.ItemDataRole.UserRole + 10  # the row's AuditEntry
 SHOWN_IDS = 3  # task ids a row names; the rest are counted
 STATUS_COLOURS = {"ok": QColor(OK), "failed": QColor(BAD), "partial": QColor(WARN),
-                  "pending": QColor(NEUTRAL)}  # fmt: skip
+                  "unknown": QColor(WARN), "pending": QColor(NEUTRAL)}  # fmt: skip
 STATUS_TEXT = {
     "ok": QT_TRANSLATE_NOOP(CONTEXT, "ok"),
     "failed": QT_TRANSLATE_NOOP(CONTEXT, "failed"),
     "partial": QT_TRANSLATE_NOOP(CONTEXT, "partial"),
+    # Sent, and no answer said whether it was done (a silence Alertmanager may have made).
+    "unknown": QT_TRANSLATE_NOOP(CONTEXT, "unknown"),
     "pending": QT_TRANSLATE_NOOP(CONTEXT, "pending"),
 }
+# Each action in words; the code stays in the tooltip and the filter.
+ACTION_TEXT = {
+    "cancel": QT_TRANSLATE_NOOP(CONTEXT, "Cancel"),
+    "retry": QT_TRANSLATE_NOOP(CONTEXT, "Retry"),
+    "priority": QT_TRANSLATE_NOOP(CONTEXT, "Priority change"),
+    "bulk_cancel": QT_TRANSLATE_NOOP(CONTEXT, "Bulk cancel"),
+    "bulk_retry": QT_TRANSLATE_NOOP(CONTEXT, "Bulk retry"),
+    "bulk_priority": QT_TRANSLATE_NOOP(CONTEXT, "Bulk priority change"),
+    "quota_limit": QT_TRANSLATE_NOOP(CONTEXT, "Quota limit"),
+    "quota_reconcile": QT_TRANSLATE_NOOP(CONTEXT, "Quota reconciled"),
+    "quota_default": QT_TRANSLATE_NOOP(CONTEXT, "Default quota limit"),
+    "worker_control": QT_TRANSLATE_NOOP(CONTEXT, "Worker control"),
+    "silence_create": QT_TRANSLATE_NOOP(CONTEXT, "Silence created"),
+    "silence_extend": QT_TRANSLATE_NOOP(CONTEXT, "Silence extended"),
+    "silence_expire": QT_TRANSLATE_NOOP(CONTEXT, "Silence expired"),
+}
+# A worker control command in words (backend/api/schemas.py WorkerCommand).
+COMMAND_TEXT = {
+    "pool_grow": QT_TRANSLATE_NOOP(CONTEXT, "Grow pool"),
+    "pool_shrink": QT_TRANSLATE_NOOP(CONTEXT, "Shrink pool"),
+    "autoscale": QT_TRANSLATE_NOOP(CONTEXT, "Autoscale"),
+    "rate_limit": QT_TRANSLATE_NOOP(CONTEXT, "Rate limit"),
+    "time_limit": QT_TRANSLATE_NOOP(CONTEXT, "Time limit"),
+    "add_consumer": QT_TRANSLATE_NOOP(CONTEXT, "Consume from queue"),
+    "cancel_consumer": QT_TRANSLATE_NOOP(CONTEXT, "Stop consuming from queue"),
+    "shutdown": QT_TRANSLATE_NOOP(CONTEXT, "Shut down"),
+}
+SILENCE_ACTIONS = frozenset({"silence_create", "silence_extend", "silence_expire"})
+SHORT_ID = 8  # characters of a silence id shown
 # What an action's targets are, when they are not tasks: users (a quota), the default
 # limit, workers, or a silence (its id, or the matchers of one being created).
 USER_ACTIONS = frozenset({"quota_limit", "quota_reconcile"})
@@ -76,13 +116,38 @@ def _filter_text(selection: Any) -> str:
     return ", ".join(parts) or _tr("all tasks")
 
 
+def action_text(entry: AuditEntry) -> str:
+    """The action in words (its code when it has none)."""
+    words = ACTION_TEXT.get(entry.action)
+    return _tr(words) if words else entry.action
+
+
+def command_text(entry: AuditEntry) -> str:
+    """A worker control's command and its arguments, e.g. "Shrink pool, n=1"; "" if unknown."""
+    request = entry.request if isinstance(entry.request, dict) else {}
+    command = request.get("command")
+    if not command:
+        return ""
+    words = COMMAND_TEXT.get(str(command))
+    text = _tr(words) if words else str(command)
+    arguments = request.get("arguments")
+    if isinstance(arguments, dict):
+        text += "".join(f", {k}={v}" for k, v in arguments.items() if v is not None)
+    return text
+
+
 def targets_text(entry: AuditEntry) -> str:
-    """What the entry acted on: how many tasks and the first ids, the filter, or the user."""
+    """What the entry acted on: how many tasks and the first ids, the filter, or the user
+    (a worker control's command first)."""
     if entry.action not in TASK_ACTIONS:
         named = entry.targets if isinstance(entry.targets, list) else [entry.targets]
         targets = ", ".join(map(str, named)) or "—"
         kind = TARGET_KINDS.get(entry.action)
-        return _tr(kind).format(targets=targets) if kind else targets
+        text = _tr(kind).format(targets=targets) if kind else targets
+        command = command_text(entry) if entry.action == "worker_control" else ""
+        return (
+            _tr("{command} on {targets}").format(command=command, targets=text) if command else text
+        )
     count = entry.target_count
     tasks = _tr("1 task") if count == 1 else _tr("{n} tasks").format(n=number(count))
     if isinstance(entry.targets, dict) and "filter" in entry.targets:
@@ -112,6 +177,43 @@ def _status(entry: AuditEntry) -> str:
     return _tr(STATUS_TEXT.get(entry.status, entry.status))
 
 
+def _workers_text(outcome: dict[str, Any]) -> str:
+    """A worker control's replies counted: "2 did it, 1 refused, 1 did not reply"."""
+    replies = [r for r in outcome.get("replies") or [] if isinstance(r, dict)]
+    done = sum(1 for r in replies if r.get("ok"))
+    parts = []
+    if done or not replies:
+        parts.append(_tr("{n} did it").format(n=number(done)))
+    if len(replies) > done:
+        parts.append(_tr("{n} refused").format(n=number(len(replies) - done)))
+    silent = len(outcome.get("no_reply") or [])
+    if silent:
+        parts.append(_tr("{n} did not reply").format(n=number(silent)))
+    text = ", ".join(parts)
+    return f"{text} ({outcome['note']})" if outcome.get("note") else text
+
+
+def _silence_text(entry: AuditEntry, outcome: dict[str, Any]) -> str:
+    """A silence changed: "silence 5d1c2a3b until 2026-11-25 07:12:48"."""
+    silence_id = str(outcome.get("silence_id", ""))[:SHORT_ID]
+    if entry.action == "silence_expire":
+        return _tr("silence {id} expired").format(id=silence_id)
+    end = _epoch(outcome.get("ends_at"))
+    text = _tr("silence {id} until {end}").format(id=silence_id, end=when(end))
+    previous = str(outcome.get("previous_id") or "")
+    if previous and previous != outcome.get("silence_id"):
+        text += " " + _tr("(replacing {id})").format(id=previous[:SHORT_ID])
+    return text
+
+
+def _epoch(value: Any) -> float | None:
+    """An ISO time (as the backend records it) as seconds since the epoch."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def outcome_text(entry: AuditEntry) -> str:
     """The outcome in a few words, as the backend recorded it."""
     outcome = entry.outcome
@@ -120,7 +222,13 @@ def outcome_text(entry: AuditEntry) -> str:
     if not isinstance(outcome, dict):
         return str(outcome)
     if "error" in outcome:
+        if entry.status == "unknown":
+            return _tr("no answer, may have been done ({error})").format(error=outcome["error"])
         return str(outcome["error"])
+    if entry.action == "worker_control" and "replies" in outcome:
+        return _workers_text(outcome)
+    if entry.action in SILENCE_ACTIONS and "silence_id" in outcome:
+        return _silence_text(entry, outcome)
     if "outcomes" in outcome:  # a bulk job
         counts = outcome.get("outcomes") or {}
         parts = [
@@ -156,7 +264,7 @@ class AuditTableModel(KeyedTableModel[AuditEntry]):
     COLUMNS: tuple[Column[AuditEntry], ...] = (
         Column("Time", lambda e: when(e.at), lambda e: e.at),
         Column("Who", _who),
-        Column("Action", lambda e: e.action),
+        Column("Action", action_text, tooltip=lambda e: e.action),
         Column("Targets", targets_text, lambda e: e.target_count, tooltip=_targets_tip),
         Column("Reason", lambda e: e.reason, tooltip=lambda e: e.reason),
         Column("Status", _status,

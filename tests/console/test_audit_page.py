@@ -175,13 +175,14 @@ def test_entries_appear_newest_first_with_what_each_did(
     assert page.empty_text() == ""
     # The newest is the bulk cancel: who, what, on how many, why, how it ended, its job.
     assert cell(page, 0, 1) == "admin-user (admin)"
-    assert cell(page, 0, 2) == "bulk_cancel"
+    assert cell(page, 0, 2) == "Bulk cancel"  # in words; the code in its tooltip
+    assert page.model.data(page.model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == "bulk_cancel"
     assert cell(page, 0, 3).startswith("2 tasks: ")
     assert cell(page, 0, 4) == "clean up"
     assert cell(page, 0, 5) == "ok"
     assert cell(page, 0, 7) == f"{made.job_id[:8]}…"
     assert page.model.data(page.model.index(0, 0), EntryRole).job_id == made.job_id
-    assert cell(page, 12, 2) == "priority"
+    assert cell(page, 12, 2) == "Priority change"
 
     # Choosing it shows its request, targets and outcome in full, and links to its tasks
     # and its job; following a link asks for the task.
@@ -232,13 +233,13 @@ def test_a_task_id_shows_the_entries_that_acted_on_that_task(
     expected = truth(backend, task_id=task_id)
     assert len(expected) == 2  # its change of priority, then its cancel
     qtbot.waitUntil(lambda: view.ids() == expected, timeout=10_000)
-    assert [cell(view.page, row, 2) for row in range(2)] == ["cancel", "priority"]
+    assert [cell(view.page, row, 2) for row in range(2)] == ["Cancel", "Priority change"]
 
     # Another page asks for a task of the bulk job: its one entry is the job's.
     view.page.set_task_filter(made.in_job[1])
     expected = truth(backend, task_id=made.in_job[1])
     qtbot.waitUntil(lambda: view.ids() == expected, timeout=10_000)
-    assert len(expected) == 1 and cell(view.page, 0, 2) == "bulk_cancel"
+    assert len(expected) == 1 and cell(view.page, 0, 2) == "Bulk cancel"
     select_row(qtbot, view.page, 0)
     assert f"job:{made.job_id}" in view.page.link_targets()
 

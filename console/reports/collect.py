@@ -32,6 +32,7 @@ from console.controllers.trend_controller import label_value
 from console.domain.series import Series as Curve
 from console.domain.series import step_for
 from console.domain.translation import QT_TRANSLATE_NOOP
+from console.models.anomaly_evidence import evidence_facts, evidence_series, kind_text
 from console.reports.model import Column, Plot, Report, Section, Series, Table, Value
 from console.services import ratelimits_client
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
@@ -43,7 +44,6 @@ from console.services.prometheus_reader import (
     default_key,
 )
 from console.services.quotas_client import quotas
-from console.views.ratelimits_page import evidence_facts, evidence_series, kind_text
 from taskdeck_core.api_types import AuditEntry, TaskStats, TaskSummary
 from taskdeck_core.urls import redact_url
 

@@ -18,15 +18,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from console.controllers.ratelimits_controller import RateLimitsController
+from console.models.anomaly_evidence import BASELINE_SERIES, BASELINE_SHARE_SERIES, SHARE_SERIES
 from console.models.format import number
 from console.services.backend_client import BackendClient
 from console.services.prometheus_reader import PrometheusReader
-from console.views.ratelimits_page import (
-    BASELINE_SERIES,
-    BASELINE_SHARE_SERIES,
-    SHARE_SERIES,
-    RateLimitsPage,
-)
+from console.views.ratelimits_page import RateLimitsPage
 from taskdeck_core.api_types import Anomaly, Rejection
 from taskdeck_core.net import LOOPBACK, free_port
 from taskdeck_dev.stack import running_prometheus

@@ -4,8 +4,11 @@ Alertmanager (and refused requests leave it as it was); the console's client of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -308,6 +311,84 @@ def test_a_silence_sent_to_a_hung_alertmanager_is_told_as_maybe_made_not_failed(
         assert expiry.json()["error"] == "alertmanager_unavailable"
         # Resumed, Alertmanager makes the silence it was sent: "may have been made" was right.
         wait_for(lambda: am_silences(am, "during-the-hang"), 10, "the silence sent in the hang")
+
+
+class HeldReply:
+    """A loopback relay to Alertmanager that can keep back the answer to one change (a POST
+    or DELETE): Alertmanager does it, the backend hears nothing back."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.hold = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                near, _ = self.listener.accept()
+                far = socket.create_connection(("127.0.0.1", self.port))
+                changing = threading.Event()
+                threading.Thread(target=self._ask, args=(near, far, changing), daemon=True).start()
+                threading.Thread(target=self._tell, args=(far, near, changing), daemon=True).start()
+
+    def _ask(self, near: socket.socket, far: socket.socket, changing: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := near.recv(65536):
+                if chunk[:1].isupper():  # a request begins with its method
+                    (changing.set if chunk.startswith((b"POST", b"DELETE")) else changing.clear)()
+                far.sendall(chunk)
+        far.close()
+
+    def _tell(self, far: socket.socket, near: socket.socket, changing: threading.Event) -> None:
+        held = False
+        with contextlib.suppress(OSError):
+            while chunk := far.recv(65536):
+                if not held and changing.is_set() and self.hold.is_set():
+                    self.hold.clear()
+                    held = True  # this connection's answers are kept back from now on
+                if not held:
+                    near.sendall(chunk)
+        near.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_change_made_without_an_answer_in_time_is_found_and_answered_as_made(
+    tmp_path: Path, broker: Server, alertmanager: Server
+) -> None:
+    relay = HeldReply(alertmanager.port)
+    env = {**ROOMY, "TASKDECK_ALERTMANAGER_URL": relay.url, "TASKDECK_ALERTMANAGER_TIMEOUT_S": "1"}
+    marker = uuid.uuid4().hex
+    try:
+        with running_backend(tmp_path, broker.url, env) as backend, api(
+            backend.url, "admin"
+        ) as client:  # fmt: skip
+            relay.hold.set()
+            reply = client.post(PATH, json=body(marker))
+            assert not relay.hold.is_set()  # the answer was kept back
+            assert reply.status_code == 200, reply.text
+            [silence] = am_silences(alertmanager, marker)  # made once, and found
+            assert reply.json()["silence_id"] == silence["id"]
+            entry = audit(client, "silence_create", reply.json()["audit_id"])
+            assert (entry["status"], entry["outcome"]["silence_id"]) == ("ok", silence["id"])
+            relay.hold.set()
+            reply = client.post(f"{PATH}/{silence['id']}/extend",
+                                json={"ends_at": later(hours=3), "reason": "longer"})  # fmt: skip
+            assert not relay.hold.is_set()
+            assert reply.status_code == 200, reply.text
+            assert reply.json()["silence_id"] == silence["id"]
+            assert audit(client, "silence_extend", reply.json()["audit_id"])["status"] == "ok"
+            relay.hold.set()
+            reply = client.post(f"{PATH}/{silence['id']}/expire", json={"reason": "done"})
+            assert not relay.hold.is_set()
+            assert reply.status_code == 200, reply.text
+            assert am_silence(alertmanager, silence["id"])["status"]["state"] == "expired"
+            assert audit(client, "silence_expire", reply.json()["audit_id"])["status"] == "ok"
+    finally:
+        relay.close()
 
 
 def test_a_url_that_is_no_alertmanager_answers_502(

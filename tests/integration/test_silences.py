@@ -142,6 +142,8 @@ def test_extend_makes_the_silence_end_later_in_alertmanager(
                                                              "reason": "shorter"})  # fmt: skip
     assert reply.status_code == 422
     assert "later than the silence's current end" in reply.json()["detail"]
+    end = datetime.fromisoformat(silence["endsAt"].replace("Z", "+00:00")).astimezone(UTC)
+    assert f"({end:%Y-%m-%d %H:%M:%S} UTC)" in reply.json()["detail"]  # as people read it
     assert am_silence(alertmanager, silence_id)["endsAt"] == silence["endsAt"]
 
 

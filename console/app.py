@@ -27,6 +27,7 @@ from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
 from console.controllers.quotas_controller import QuotasController
 from console.controllers.ratelimits_controller import RateLimitsController
+from console.controllers.reports_controller import ReportsController
 from console.controllers.tasks_controller import TasksController
 from console.controllers.trend_controller import TrendController
 from console.controllers.worker_detail_controller import WorkerDetailController
@@ -61,13 +62,14 @@ from console.views.plots.trend_plot import TrendPlot
 from console.views.queues_page import QueuesPage
 from console.views.quotas_page import QuotasPage
 from console.views.ratelimits_page import RateLimitsPage
+from console.views.reports_page import ReportsPage
 from console.views.tasks_page import TasksPage
 from console.views.workers_page import WorkersPage
 
 log = logging.getLogger("taskdeck.console")
 
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
-LATER_PAGES = (("reports", "Reports"),)
+LATER_PAGES: tuple[tuple[str, str], ...] = ()  # pages of a later version, greyed out
 QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
 WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
@@ -104,11 +106,12 @@ class Link:
     ratelimits: RateLimitsController
     worker_detail: WorkerDetailController
     alerts: AlertsController
+    reports: ReportsController
 
     def controllers(self) -> tuple[QObject, ...]:
         return (self.connections, self.live, self.overview, self.messages, self.queue_trend,
                 self.worker_trend, self.tasks, self.audit, self.quotas, self.quotas.trend,
-                self.ratelimits, self.worker_detail, self.alerts)  # fmt: skip
+                self.ratelimits, self.worker_detail, self.alerts, self.reports)  # fmt: skip
 
     async def aclose(self) -> None:
         """Cancel the work under way and close every client; nothing more reaches the window."""
@@ -120,6 +123,7 @@ class Link:
             self.messages.aclose(), self.queue_trend.aclose(), self.worker_trend.aclose(),
             self.tasks.aclose(), self.audit.aclose(), self.quotas.aclose(),
             self.ratelimits.aclose(), self.worker_detail.aclose(), self.alerts.aclose(),
+            self.reports.aclose(),
         )  # fmt: skip
         await asyncio.gather(
             self.prober.aclose(), self.broker.aclose(), self.backend.aclose(), self.alertmanager.aclose(),
@@ -164,6 +168,7 @@ class Console(QObject):
         self.quotas_page = QuotasPage(self.quotas_model)
         self.ratelimits_page = RateLimitsPage()
         self.alerts_page = AlertsPage()
+        self.reports_page = ReportsPage()
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
         w.add_page("overview", _tr("Overview"), self.overview_page)
@@ -176,6 +181,7 @@ class Console(QObject):
         w.add_page("ratelimits", _tr("Rate limits"), self.ratelimits_page)
         w.add_page("alerts", _tr("Alerts"), self.alerts_page)
         w.add_page("audit", _tr("Audit"), self.audit_page)
+        w.add_page("reports", _tr("Reports"), self.reports_page)
         for key, title in LATER_PAGES:
             w.add_later_page(key, _tr(title))
         w.add_page("connections", _tr("Connections"), self.connections_page)
@@ -195,6 +201,7 @@ class Console(QObject):
         self.quotas_page.status.connect(w.show_message)
         self.ratelimits_page.status.connect(w.show_message)
         self.alerts_page.status.connect(w.show_message)
+        self.reports_page.status.connect(w.show_message)
         self.alerts_page.open_target.connect(self.open_target)
         self.alerts_page.page_wanted.connect(self._show_alerts_window)
         a = self.audit_page
@@ -267,6 +274,7 @@ class Console(QObject):
             ratelimits=RateLimitsController(backend, prometheus),
             worker_detail=WorkerDetailController(backend),
             alerts=AlertsController(alertmanager, backend),
+            reports=ReportsController(name, backend, prometheus, alertmanager),
         )  # fmt: skip
         self._wire(link)
         self.link = link
@@ -279,6 +287,7 @@ class Console(QObject):
         self.ratelimits_page.attach(link.ratelimits)
         self.alerts_page.attach(link.alerts)
         self.workers_page.attach(link.worker_detail)
+        self.reports_page.attach(link.reports)
         link.alerts.start()  # whatever page shows: notifications come from its reads
         statuses = [link.connections.status(kind) for kind in ServiceKind]
         self.services_model.set_rows(statuses)
@@ -375,6 +384,7 @@ class Console(QObject):
         self.quotas_page.clear()
         self.ratelimits_page.clear()
         self.alerts_page.clear()
+        self.reports_page.clear()
         self.workers_page.show_detail(None, None)
         self.queues_page.set_transport(None)
         self.queues_page.set_backend_transport(None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,21 @@ def test_a_window_gone_before_its_console_is_closed_hears_nothing_more(
         assert link.live.signalsBlocked()
     finally:
         run_coro(qtbot, console.aclose())
+
+
+def test_the_reports_page_reports_on_the_environment_the_console_is_connected_to(
+    qtbot: QtBot, console: Console, tmp_path: Path
+) -> None:
+    w, page = console.window, console.reports_page
+    w.show_page("reports")
+    assert w.current_page() == "reports"
+    page.window_choice.setCurrentIndex(page.window_choice.findData("1h"))
+    page.format_choice.setCurrentIndex(page.format_choice.findData("html"))
+    target = tmp_path / "from-the-window.html"
+    page.destination.setText(str(target))
+    qtbot.mouseClick(page.make_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.made is not None or bool(page.message_text()), timeout=WAIT_MS)
+    assert page.made is not None, page.message_text()
+    text = target.read_text(encoding="utf-8")
+    assert "TaskDeck report: test" in text  # the console's environment, by its name
+    assert console.link is not None and console.link.backend.url in text  # its own source

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from taskdeck_core.api_types import TaskState
 from taskdeck_core.transport import QUEUES
+from taskdeck_core.worker_commands import NAME_PATTERN, RATE_PATTERN, WORKER_COMMAND_ARGS
 
 
 def _whole(value: Any) -> Any:
@@ -218,20 +219,6 @@ WorkerCommand = Literal[
     "pool_grow", "pool_shrink", "autoscale", "rate_limit", "time_limit", "add_consumer",
     "cancel_consumer", "shutdown",
 ]  # fmt: skip
-# The arguments each command takes; any other argument given is refused.
-WORKER_COMMAND_ARGS: dict[str, tuple[str, ...]] = {
-    "pool_grow": ("n",),
-    "pool_shrink": ("n",),
-    "autoscale": ("max", "min"),
-    "rate_limit": ("task_name", "rate"),
-    "time_limit": ("task_name", "soft", "hard"),
-    "add_consumer": ("queue",),
-    "cancel_consumer": ("queue",),
-    "shutdown": (),
-}
-# Celery's rate: "0" (no limit) or a whole number of tasks per second, minute or hour.
-RATE_PATTERN = r"^(0|[1-9][0-9]{0,6}/[smh])$"
-NAME_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
 MAX_TIME_LIMIT_S = 7 * 86400.0
 _Seconds = Annotated[float, Field(gt=0, le=MAX_TIME_LIMIT_S, allow_inf_nan=False)]
 

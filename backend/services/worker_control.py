@@ -25,8 +25,6 @@ from backend.services.workers import pool_size
 from taskdeck_core.api_types import WorkerControlReply, WorkerInfo
 
 CONTROL_TIMEOUT_S = 2.0
-# Commands after which the worker's pool size is asked again.
-POOL_COMMANDS = frozenset({"pool_grow", "pool_shrink", "autoscale"})
 # A pool change a worker refused may be half done: Celery's prefork pool stops idle
 # processes one by one and raises when it meets a busy one.
 RESIZE_COMMANDS = frozenset({"pool_grow", "pool_shrink"})

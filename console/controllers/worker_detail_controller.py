@@ -13,12 +13,12 @@ from console.services.backend_client import BackendClient
 from console.services.worker_control_client import control_workers
 from console.tasks import TaskOwner
 from taskdeck_core.api_types import WorkerControlResult
+from taskdeck_core.worker_commands import POOL_COMMANDS
 
 REFRESH_MS = 5_000
 # After a pool change the worker starts or stops processes within about a second: its
 # detail is asked at once and again after this long.
 POOL_SETTLE_S = 1.5
-POOL_COMMANDS = frozenset({"pool_grow", "pool_shrink", "autoscale"})
 
 
 class WorkerDetailController(QObject):

@@ -12,23 +12,11 @@ from pydantic import TypeAdapter
 
 from console.services.backend_client import BackendClient
 from taskdeck_core.api_types import WorkerControlResult
+from taskdeck_core.worker_commands import WORKER_COMMAND_ARGS
 
 CONTROL_PATH = "/api/v1/workers/control"
 _RESULT = TypeAdapter(WorkerControlResult)
-# The commands and the arguments each takes, as the backend accepts them.
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "pool_grow": ("n",),
-    "pool_shrink": ("n",),
-    "autoscale": ("max", "min"),
-    "rate_limit": ("task_name", "rate"),
-    "time_limit": ("task_name", "soft", "hard"),
-    "add_consumer": ("queue",),
-    "cancel_consumer": ("queue",),
-    "shutdown": (),
-}
-# A rate the workers take: "0" (no limit) or a whole number per second, minute or hour.
-RATE_PATTERN = r"^(0|[1-9][0-9]{0,6}/[smh])$"
-NAME_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
+COMMANDS = WORKER_COMMAND_ARGS  # as the backend accepts them
 
 
 async def control_workers(

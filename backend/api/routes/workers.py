@@ -15,7 +15,6 @@ from backend.api.schemas import WorkerControlBody
 from backend.services.redelivery import with_redelivery
 from backend.services.worker_control import (
     CONTROL_TIMEOUT_S,
-    POOL_COMMANDS,
     SIZE_TIMEOUT_S,
     WorkerControlError,
     check_shrink,
@@ -24,6 +23,7 @@ from backend.services.worker_control import (
 )
 from backend.services.worker_detail import DETAIL_TIMEOUT_S, ask_worker
 from taskdeck_core.api_types import ErrorBody, WorkerControlResult, WorkerDetail, WorkerInfo
+from taskdeck_core.worker_commands import POOL_COMMANDS
 
 router = APIRouter(prefix="/api/v1/workers", tags=["workers"])
 

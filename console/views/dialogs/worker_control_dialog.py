@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.services.worker_control_client import COMMANDS, NAME_PATTERN, RATE_PATTERN
+from console.services.worker_control_client import COMMANDS
 from taskdeck_core.api_types import TaskLimits
+from taskdeck_core.worker_commands import NAME_PATTERN, RATE_PATTERN
 
 REASON_MAX = 2000
 N_MAX = 64

@@ -248,7 +248,7 @@ class AuditEntry(ApiModel):
     target_count: int
     reason: str
     request: Any
-    status: str = Field(description="pending | ok | failed | partial")
+    status: str = Field(description="pending | ok | failed | partial | unknown (sent, no answer)")
     outcome: Any = None
     finished_at: float | None = None
     job_id: str | None = Field(default=None, description="the bulk job of a bulk action")

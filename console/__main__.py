@@ -28,7 +28,6 @@ from console.domain.profiles import (
     url_problems,
 )
 from console.domain.profiles.model import quoted
-from console.domain.service_status import Connection, ServiceKind
 from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
 if TYPE_CHECKING:
@@ -188,29 +187,17 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def _showing_live_data(console: Console) -> bool:
-    """Every service connected, and Prometheus already scraping (its first scrape takes ~5 s)."""
-    link = console.link
-    if link is None:
-        return False
-    statuses = [link.connections.status(kind) for kind in ServiceKind]
-    if not all(s.connection is Connection.CONNECTED for s in statuses):
-        return False
-    prometheus = link.connections.status(ServiceKind.PROMETHEUS).last_ok
-    facts = dict(prometheus.facts) if prometheus else {}
-    return not facts.get("targets up", "0 /").startswith("0 /")
-
-
 async def take_screenshots(console: Console, out_dir: Path, run_for: float) -> None:
     """Wait for live data (or the deadline), then save each page at each screen size in
     the light and the dark palette (``overview-dark-1366x768.png``)."""
     from PySide6.QtWidgets import QApplication
 
     from console import demo_scenes
+    from console.demo_scenes import showing_live_data
     from console.views.palette import apply_palette
 
     started = time.monotonic()
-    while time.monotonic() < started + run_for * 0.5 and not _showing_live_data(console):
+    while time.monotonic() < started + run_for * 0.5 and not showing_live_data(console):
         await asyncio.sleep(0.2)
     # Let the trends gather a few scrapes and the live edge move before the pictures.
     while time.monotonic() < started + run_for * 0.75:

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from console.app import Console
+from console.domain.service_status import Connection, ServiceKind
 
 WAIT_S = 20.0
 
@@ -29,7 +30,23 @@ async def _until(test: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
     return test()
 
 
+def showing_live_data(console: Console) -> bool:
+    """Every service connected, and Prometheus already scraping (its first scrape takes ~5 s)."""
+    link = console.link
+    if link is None:
+        return False
+    statuses = [link.connections.status(kind) for kind in ServiceKind]
+    if not all(s.connection is Connection.CONNECTED for s in statuses):
+        return False
+    prometheus = link.connections.status(ServiceKind.PROMETHEUS).last_ok
+    facts = dict(prometheus.facts) if prometheus else {}
+    return not facts.get("targets up", "0 /").startswith("0 /")
+
+
 async def scenes(console: Console) -> AsyncIterator[str]:
+    if not showing_live_data(console):
+        print("demo: not every service is connected; the scenes are skipped", flush=True)
+        return
     async for scene in _task_scenes(console):
         yield scene
     async for scene in _alert_scenes(console):

@@ -59,12 +59,15 @@ class Seen(dict[int, int]):
         self.commands: dict[int, str] = {}
 
     def add(self, procs: dict[int, int]) -> None:
-        self.update(procs)
+        # Commands first: another thread reading ``matching`` meanwhile finds a command for
+        # every pid it sees.
         for pid in procs:
             self.commands[pid] = cmdline(pid) or self.commands.get(pid, "")
+        self.update(procs)
 
     def matching(self, part: str) -> dict[int, int]:
-        return {pid: start for pid, start in self.items() if part in self.commands[pid]}
+        return {pid: start for pid, start in list(self.items())
+                if part in self.commands.get(pid, "")}  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 SCHEMATHESIS = Path(sys.executable).with_name("st")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_EXAMPLES = 150  # per operation and phase: the whole module takes about a minute and a half
+MAX_EXAMPLES = 100  # per operation and phase: the whole module takes about a minute
 RUN_DEADLINE_S = 150
 
 

@@ -94,6 +94,7 @@ def build_services(settings: Settings) -> Services:
     chooser = SourceChooser(settings.ledger_source)
     quota_service = Quotas(client, settings.quota_default)
     exporter = Metrics()
+    exporter.start_rejections(tiers)
     limiter = RateLimiter(client, tiers, settings.ratelimit_window_s, settings.ratelimit_bucket_s)
 
     def apply(records: list[LifecycleRecord]) -> None:

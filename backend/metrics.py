@@ -149,6 +149,14 @@ class Metrics:
         self.gauges = _Gauges()
         self.registry.register(self.gauges)
 
+    def start_rejections(self, tiers: Mapping[str, Mapping[str, int]]) -> None:
+        """Every tier and endpoint's rejection counter, at 0 from the start: Prometheus
+        then sees a first burst of rejections as an increase, where a series born at its
+        first rejection would start at that count and show no increase at all."""
+        for tier, endpoints in tiers.items():
+            for endpoint in endpoints:
+                self.rejections.labels(tier, endpoint)
+
     def observe(self, records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> None:
         """Count ``records``; ``labels`` gives each task's name, queue and hostname."""
         for rec in records:

@@ -141,6 +141,18 @@ def test_the_running_exporter_serves_every_documented_metric(stack: dict[str, An
     assert queues == {"data_sync", "scheduled", "default"}  # bound queues, named once
 
 
+def test_every_tier_and_endpoints_rejections_are_counted_from_zero(stack: dict[str, Any]) -> None:
+    """A series born at its first rejection would start at that count: Prometheus' increase()
+    and rate() would not see the first burst, and the console's plot of rejections would
+    stay at 0 while the backend refused 50 requests."""
+    text = httpx.get(f"{stack['backend'].url}/metrics", timeout=10).text
+    family = next(f for f in text_string_to_metric_families(text)
+                  if f.name == "taskdeck_ratelimit_rejections")  # fmt: skip
+    series = {(s.labels["tier"], s.labels["endpoint"]) for s in family.samples}
+    tiers = ("admin", "premium", "normal", "anonymous")
+    assert series >= {(t, e) for t in tiers for e in ("default", "data_sync", "auth")}
+
+
 def test_queue_length_counts_every_priority_list(stack: dict[str, Any]) -> None:
     import redis
 

@@ -307,8 +307,9 @@ def test_notifications_turned_off_raise_none(qtbot: QtBot, opened: Any, am: Serv
 # -- roles -----------------------------------------------------------------------------
 
 
-def test_a_viewer_sees_the_silence_controls_disabled_and_why(
-    qtbot: QtBot, opened: Any, am: Server
+@pytest.mark.parametrize("role", ["viewer", "support"])
+def test_a_viewer_or_support_sees_the_silence_controls_disabled_and_why(
+    qtbot: QtBot, opened: Any, am: Server, role: str
 ) -> None:
     name, task = "HighCeleryTaskFailureRate", unique("sync.")
     post_alert(am.url, {"alertname": name, "severity": "warning", "component": "tasks",
@@ -317,17 +318,17 @@ def test_a_viewer_sees_the_silence_controls_disabled_and_why(
     reply = httpx.post(f"{am.url}/api/v2/silences", json={
         "matchers": [{"name": "alertname", "value": unique("Other"), "isRegex": False}],
         "startsAt": iso(now), "endsAt": iso(now + timedelta(hours=1)),
-        "createdBy": "someone", "comment": "for the viewer to see"}, timeout=5)  # fmt: skip
+        "createdBy": "someone", "comment": f"for the {role} to see"}, timeout=5)  # fmt: skip
     assert reply.status_code == 200, reply.text
     silence_id = reply.json()["silenceID"]
-    page = opened("viewer").page
+    page = opened(role).page
     select_alert(qtbot, page, name)
     assert not page.silence_button.isEnabled()
     assert "needs the admin role" in page.silence_button.toolTip()
-    assert "viewer" in page.silence_button.toolTip()
+    assert role in page.silence_button.toolTip()
     qtbot.waitUntil(lambda: any(s.silence_id == silence_id for s in page.silences), timeout=WAIT_MS)
     row = next(r for r in range(page.silence_table.rowCount())
-               if page.silence_table.item(r, 2).text() == "for the viewer to see")  # fmt: skip
+               if page.silence_table.item(r, 2).text() == f"for the {role} to see")  # fmt: skip
     page.silence_table.selectRow(row)
     assert page.selected_silence() is not None
     for button in (page.extend_button, page.expire_button):

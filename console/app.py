@@ -195,13 +195,11 @@ class Console(QObject):
         )
         self.overview_page.open_alerts.connect(lambda: w.show_page("alerts"))
         self.overview_page.failures_wanted.connect(self.open_failures)
-        self.tasks_page.status.connect(w.show_message)
+        for said in (self.tasks_page, self.quotas_page, self.ratelimits_page, self.alerts_page,
+                     self.reports_page):  # fmt: skip
+            said.status.connect(w.show_message)
         self.tasks_page.audit_wanted.connect(self.open_audit_of)
         self.quotas_page.open_tasks.connect(self.open_tasks_of)
-        self.quotas_page.status.connect(w.show_message)
-        self.ratelimits_page.status.connect(w.show_message)
-        self.alerts_page.status.connect(w.show_message)
-        self.reports_page.status.connect(w.show_message)
         self.alerts_page.open_target.connect(self.open_target)
         self.alerts_page.page_wanted.connect(self._show_alerts_window)
         a = self.audit_page

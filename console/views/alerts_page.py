@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import QMetaObject, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QMetaObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,6 +54,7 @@ from console.services.backend_client import BackendError
 from console.tasks import TaskOwner
 from console.views.colours import WARN
 from console.views.dialogs.silence_dialog import SilenceChangeDialog, SilenceDialog
+from console.views.signals import disconnect_all
 from console.views.tray_notifier import TrayNotifier
 from console.views.widgets.page_title import page_title
 from taskdeck_core.silence_types import SilenceMatcher
@@ -216,11 +217,7 @@ class AlertsPage(QWidget):
 
     def detach(self) -> None:
         if self.controller is not None:
-            for connection in self._connections:
-                try:
-                    QObject.disconnect(connection)
-                except (RuntimeError, TypeError):
-                    pass  # already gone with its controller
+            disconnect_all(self._connections)
         self._connections = []
         self.controller = None
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QMetaObject, QObject, Qt, Signal
+from PySide6.QtCore import QMetaObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -38,6 +38,7 @@ from console.models.format import clock, number, percent
 from console.models.keyed_table_model import Column, KeyedTableModel
 from console.views.colours import BAD
 from console.views.plots.trend_plot import TrendPlot
+from console.views.signals import disconnect_all
 from console.views.widgets.filter_table import FilterTable
 from console.views.widgets.page_title import page_title
 from taskdeck_core.api_types import Anomaly, RateLimitConfig, RateLimitStats, Rejection
@@ -198,11 +199,7 @@ class RateLimitsPage(QWidget):
 
     def detach(self) -> None:
         if self.controller is not None:
-            for connection in self._connections:
-                try:
-                    QObject.disconnect(connection)
-                except (RuntimeError, TypeError):
-                    pass  # already gone with its controller
+            disconnect_all(self._connections)
         self._connections = []
         self.controller = None
 

@@ -19,7 +19,6 @@ from PySide6.QtCore import (
     QDateTime,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QSettings,
     Qt,
     QTimer,
@@ -58,6 +57,7 @@ from console.views.dialogs.action_dialog import ActionDialog
 from console.views.dialogs.asker import answered
 from console.views.failure_inbox import FailureInbox, group_title
 from console.views.jobs_panel import JobsPanel
+from console.views.signals import disconnect_all
 from console.views.task_detail import TaskDetailPane
 from console.views.widgets.page_title import page_title
 from taskdeck_core.api_types import FailureGroup, TaskSummary
@@ -294,11 +294,7 @@ class TasksPage(QWidget):
 
     def detach(self) -> None:
         if self.controller is not None:
-            for connection in self._connections:
-                try:
-                    QObject.disconnect(connection)
-                except (RuntimeError, TypeError):
-                    pass  # already gone with its controller
+            disconnect_all(self._connections)
         self._connections = []
         self.controller = None
 

@@ -2,30 +2,37 @@
 as PDF, HTML or a folder of CSV files, saying how far it got, and cancel it on request.
 
 Collecting is a coroutine on the running loop (the window stays responsive). Writing
-paints with Qt (QPainter), so it runs on the GUI thread once the report is collected; a
-cancel before then leaves nothing written, and every renderer writes whole or not at all.
+(laying out and painting a PDF, drawing the HTML's plots) runs on a thread of its own,
+painting on QPdfWriter and QImage only (no widget, no QPixmap), so the window keeps
+answering while thousands of rows are laid out. The thread writes under a temporary
+name; back on the loop the file is renamed into place. A cancel stops the thread at its
+next page and removes what it wrote, so a cancel at any moment leaves nothing written.
 No widgets here: the page shows what the signals say.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import errno
 import logging
 import math
 import os
 import re
+import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from console.domain.translation import QT_TRANSLATE_NOOP
 from console.reports.collect import SECTION_TITLES, SECTIONS, ReportSources, collect_report
 from console.reports.model import Report
-from console.reports.render import ReportWriteError, write_csv, write_html, write_pdf
+from console.reports.render import ReportWriteError, Staged, stage_report
 from console.services.alertmanager_client import AlertmanagerClient
 from console.services.backend_client import BackendClient
 from console.services.prometheus_reader import MetricsSource
@@ -49,6 +56,7 @@ FORMATS = (
     ("csv", QT_TRANSLATE_NOOP("ReportsController", "CSV (a folder of tables)"), ""),
 )
 COLLECTING_SHARE = 80  # percent of the bar: collecting 0–80, writing 80–100
+STOP_WAIT_S = 5.0  # how long a cancel waits for the writing thread to stop
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -158,13 +166,48 @@ def request_problem(request: ReportRequest) -> str | None:
     return destination_problem(request.destination, request.fmt)
 
 
-def write_report(report: Report, fmt: str, destination: Path) -> tuple[Path, ...]:
-    """Write ``report`` (GUI thread: PDF and HTML paint with Qt); the files written."""
-    if fmt == "csv":
-        return tuple(write_csv(report, destination))
-    if fmt == "html":
-        return (write_html(report, destination),)
-    return (write_pdf(report, destination, "Letter" if fmt == "pdf-letter" else "A4"),)
+class _Stopped(Exception):
+    """The writing thread was told to stop: the report was cancelled."""
+
+
+_writer: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _writer_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The thread reports are written on (one at a time; made on first use)."""
+    global _writer
+    if _writer is None:
+        _writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="report-writer")
+    return _writer
+
+
+async def write_off_thread(report: Report, fmt: str, destination: Path) -> tuple[Path, ...]:
+    """Write ``report`` as ``fmt`` (a key of FORMATS) to ``destination`` on the writing
+    thread, then rename it into place here; the files written. Cancelled, the thread stops
+    at its next page and what it wrote is removed: nothing is left under any name."""
+    stop = threading.Event()
+
+    def checkpoint() -> None:
+        if stop.is_set():
+            raise _Stopped
+
+    future = _writer_pool().submit(stage_report, report, fmt, destination, checkpoint)
+    wrapped = asyncio.wrap_future(future)
+    try:
+        staged: Staged = await asyncio.shield(wrapped)
+    except asyncio.CancelledError:
+        stop.set()
+
+        def discard(done: concurrent.futures.Future[Staged]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                done.result().discard()
+
+        future.add_done_callback(discard)  # on the thread when it ends, or now if it has
+        await asyncio.wait({wrapped}, timeout=STOP_WAIT_S)
+        if wrapped.done() and not wrapped.cancelled():
+            wrapped.exception()  # retrieved: a stop is no error
+        raise
+    return tuple(staged.commit())
 
 
 class ReportsController(QObject):
@@ -195,13 +238,24 @@ class ReportsController(QObject):
     def make(self, request: ReportRequest) -> bool:
         """Start making ``request``'s report; False (and ``failed``) if it cannot be made,
         or while another is being made."""
+        return self._start(request, self._make(request))
+
+    def write(self, report: Report, request: ReportRequest) -> bool:
+        """Start writing a report already collected (``report``) as ``request`` says (its
+        format and destination; the window and sections are the report's own); False (and
+        ``failed``) if it cannot be written, or while another is being made."""
+        return self._start(request, self._write(report, request, 0.0))
+
+    def _start(self, request: ReportRequest, work: Coroutine[Any, Any, None]) -> bool:
         if self.busy:
+            work.close()
             return False
         problem = request_problem(request)
         if problem is not None:
+            work.close()
             self.failed.emit(problem)
             return False
-        task = self._tasks.run(self._make(request), key="report")
+        task = self._tasks.run(work, key="report")
         if task is None:
             return False
         self._task = task
@@ -225,11 +279,23 @@ class ReportsController(QObject):
             report = await collect_report(
                 self.sources, request.start, request.end, set(request.sections), collected
             )
-            collect_s = time.monotonic() - began
+        except asyncio.CancelledError:
+            self.cancelled.emit()
+            self.busy_changed.emit(False)
+            raise
+        except Exception as exc:  # noqa: BLE001 - said on the page, never a crash
+            log.exception("the report of %s failed", self.environment)
+            self.failed.emit(_tr("The report could not be made: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"))  # fmt: skip
+            self.busy_changed.emit(False)
+            return
+        await self._write(report, request, time.monotonic() - began)
+
+    async def _write(self, report: Report, request: ReportRequest, collect_s: float) -> None:
+        try:
             self.progress.emit(COLLECTING_SHARE, _tr("Writing the report…"))
-            await asyncio.sleep(0)  # the bar shows "writing" before the painting starts
             written = time.monotonic()
-            files = write_report(report, request.fmt, request.destination)
+            files = await write_off_thread(report, request.fmt, request.destination)
             write_s = time.monotonic() - written
             log.info("report of %s written to %s: collected in %.2f s, written in %.2f s",
                      self.environment, request.destination, collect_s, write_s)  # fmt: skip

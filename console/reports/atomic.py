@@ -4,6 +4,11 @@ Each file is written under a hidden temporary name in the same folder
 (``.name.partial-<random>``), synced to the disk, then renamed over the final
 name. On any error the temporary file is removed and ``ReportWriteError`` says,
 in words, what went wrong and what to do.
+
+``stage_file`` and ``stage_folder`` do the slow part (writing and syncing under the
+temporary name, on any thread) and return a ``Staged`` whose ``commit`` renames it into
+place and whose ``discard`` removes it: a report written off the GUI thread is put in
+place, or thrown away when cancelled, by the thread that decides.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import errno
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -75,21 +81,112 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path | str, data: bytes) -> Path:
-    """Write ``data`` to ``path`` whole, or raise ``ReportWriteError`` and leave no trace."""
+class Staged:
+    """Files written whole under a temporary name, not yet in place."""
+
+    def __init__(self, final: Path, commit: Callable[[], list[Path]], discard: Callable[[], None]):
+        self.final = final
+        self._commit = commit
+        self._discard = discard
+        self.done = False
+
+    def commit(self) -> list[Path]:
+        """Rename into place (``ReportWriteError`` if that fails: nothing is left behind)."""
+        if self.done:
+            raise RuntimeError(f"{self.final} was already committed or discarded")
+        self.done = True
+        try:
+            return self._commit()
+        except BaseException:
+            self._discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove what was written; the final name is left as it was."""
+        if not self.done:
+            self.done = True
+            self._discard()
+
+
+def stage_file(path: Path | str, data: bytes) -> Staged:
+    """Write ``data`` under a temporary name beside ``path``, synced; ``commit`` renames it."""
     final = Path(path)
     if final.is_dir():
         raise ReportWriteError(explain(final, OSError(errno.EISDIR, "Is a directory")))
     partial = _partial_name(final)
     try:
         _write_synced(partial, data)
-        os.replace(partial, final)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise ReportWriteError(explain(final, exc)) from exc
-    _sync_folder(final.parent)
-    return final
+
+    def commit() -> list[Path]:
+        try:
+            os.replace(partial, final)
+        except OSError as exc:
+            raise ReportWriteError(explain(final, exc)) from exc
+        _sync_folder(final.parent)
+        return [final]
+
+    def discard() -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+
+    return Staged(final, commit, discard)
+
+
+def write_atomic(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole, or raise ``ReportWriteError`` and leave no trace."""
+    return stage_file(path, data).commit()[0]
+
+
+def stage_folder(folder: Path | str, files: dict[str, bytes]) -> Staged:
+    """Write ``files`` (name → content) into a temporary folder, synced; ``commit`` puts
+    them in ``folder`` as ``write_folder_atomic`` says."""
+    final = Path(folder)
+    if final.exists() and not final.is_dir():
+        raise ReportWriteError(explain(final / "x", OSError(errno.ENOTDIR, "Not a directory")))
+    fresh = not final.exists() or not any(final.iterdir())
+    staging = _partial_name(final) if fresh else final / f".partial-{secrets.token_hex(4)}"
+
+    def shown(current: Path) -> Path:
+        if current == staging:
+            return final
+        if current.parent == staging:
+            return final / current.name
+        return current
+
+    current = staging
+    try:
+        os.mkdir(staging, 0o755)
+        for name, data in files.items():
+            current = staging / name
+            _write_synced(current, data)
+        _sync_folder(staging)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportWriteError(explain(shown(current), exc)) from exc
+
+    def commit() -> list[Path]:
+        current = final
+        try:
+            if fresh:
+                os.replace(staging, final)
+            else:
+                for name in files:
+                    current = final / name
+                    os.replace(staging / name, final / name)
+                os.rmdir(staging)
+        except OSError as exc:
+            raise ReportWriteError(explain(shown(current), exc)) from exc
+        _sync_folder(final.parent)
+        return [final / name for name in files]
+
+    def discard() -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    return Staged(final, commit, discard)
 
 
 def write_folder_atomic(folder: Path | str, files: dict[str, bytes]) -> list[Path]:
@@ -100,34 +197,4 @@ def write_folder_atomic(folder: Path | str, files: dict[str, bytes]) -> list[Pat
     files, each file is written whole and renamed into place, so none is ever
     partial; the files it already holds under other names stay.
     """
-    final = Path(folder)
-    if final.exists() and not final.is_dir():
-        raise ReportWriteError(explain(final / "x", OSError(errno.ENOTDIR, "Not a directory")))
-    fresh = not final.exists() or not any(final.iterdir())
-    staging = _partial_name(final) if fresh else final / f".partial-{secrets.token_hex(4)}"
-    current = staging
-    try:
-        os.mkdir(staging, 0o755)
-        for name, data in files.items():
-            current = staging / name
-            _write_synced(current, data)
-        _sync_folder(staging)
-        current = final
-        if fresh:
-            os.replace(staging, final)
-        else:
-            for name in files:
-                current = final / name
-                os.replace(staging / name, final / name)
-            os.rmdir(staging)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if current == staging:
-            shown = final
-        elif current.parent == staging:
-            shown = final / current.name
-        else:
-            shown = current
-        raise ReportWriteError(explain(shown, exc)) from exc
-    _sync_folder(final.parent)
-    return [final / name for name in files]
+    return stage_folder(folder, files).commit()

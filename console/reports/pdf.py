@@ -4,7 +4,9 @@ The pages are laid out first (what goes where, in the writer's units), then
 painted, so each page's footer can say "Page n of N". Text is drawn as text
 (``pdftotext`` reads it back), plots as vectors. A table that runs past a page
 goes on with its header row repeated; preformatted text wraps, never cut.
-Needs a QGuiApplication (fonts); the bytes are written atomically.
+Needs a QGuiApplication (fonts); the bytes are written atomically. Nothing here
+touches a widget or a QPixmap, so a PDF may be made on any thread; ``checkpoint``
+(called at every page laid out and painted) lets the caller stop it by raising.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from PySide6.QtGui import (
 )
 
 from console.reports import labels
-from console.reports.atomic import ReportWriteError, write_atomic
+from console.reports.atomic import ReportWriteError, Staged, stage_file
 from console.reports.charts import draw_plot, report_font, require_gui
 from console.reports.formatting import (
     format_time,
@@ -48,6 +50,12 @@ _PLOT_HEIGHT_PT = 170.0  # about 6 cm
 _MAX_CELL_LINES = 30
 
 Op = Callable[[QPainter], None]
+Checkpoint = Callable[[], None]  # called now and then while writing; raises to stop it
+
+
+def _no_checkpoint() -> None:
+    return None
+
 
 _INK = QColor("#111111")
 _MUTED = QColor("#555555")
@@ -62,8 +70,9 @@ _PRE_BACK = QColor("#f3f3f3")
 class _Pages:
     """Lays content out top to bottom, page after page, as painting steps."""
 
-    def __init__(self, writer: QPdfWriter) -> None:
+    def __init__(self, writer: QPdfWriter, checkpoint: Checkpoint = _no_checkpoint) -> None:
         self.device = writer
+        self.checkpoint = checkpoint
         self.k = writer.logicalDpiY() / 72.0
         self.width = float(writer.width())
         self.footer = 18 * self.k
@@ -75,6 +84,7 @@ class _Pages:
         return points * self.k
 
     def new_page(self) -> None:
+        self.checkpoint()
         self.pages.append([])
         self.y = 0.0
 
@@ -204,10 +214,12 @@ def _column_widths(natural: list[float], total: float) -> list[float]:
 
 
 class _Writer:
-    def __init__(self, report: Report, writer: QPdfWriter) -> None:
+    def __init__(
+        self, report: Report, writer: QPdfWriter, checkpoint: Checkpoint = _no_checkpoint
+    ) -> None:
         self.report = report
         self.zone: tzinfo = report_zone(report)
-        self.p = _Pages(writer)
+        self.p = _Pages(writer, checkpoint)
         self.body = report_font(9.5)
         self.small = report_font(8)
         self.small_bold = report_font(8, bold=True)
@@ -425,8 +437,10 @@ class _Writer:
         painter.drawText(QPointF(0, top + ascent), left)
 
 
-def pdf_bytes(report: Report, page_size: PageSizeName = "A4") -> bytes:
-    """``report`` as a PDF document."""
+def pdf_bytes(
+    report: Report, page_size: PageSizeName = "A4", checkpoint: Checkpoint = _no_checkpoint
+) -> bytes:
+    """``report`` as a PDF document; ``checkpoint`` is called at every page."""
     if page_size not in _PAGE_SIZES:
         raise ValueError(f"page size {page_size!r}: A4 or Letter")
     require_gui()
@@ -445,7 +459,7 @@ def pdf_bytes(report: Report, page_size: PageSizeName = "A4") -> bytes:
     )
     writer.setTitle(report.title)
     writer.setCreator("TaskDeck")
-    layout = _Writer(report, writer)
+    layout = _Writer(report, writer, checkpoint)
     layout.title_page()
     layout.p.new_page()
     for number, section in enumerate(report.sections):
@@ -458,6 +472,7 @@ def pdf_bytes(report: Report, page_size: PageSizeName = "A4") -> bytes:
         raise ReportWriteError("cannot lay out the PDF: Qt's PDF writer did not start")
     try:
         for number, page in enumerate(pages, start=1):
+            checkpoint()
             if number > 1:
                 writer.newPage()
             for op in page:
@@ -469,6 +484,14 @@ def pdf_bytes(report: Report, page_size: PageSizeName = "A4") -> bytes:
     return bytes(data.data())
 
 
+def stage_pdf(
+    report: Report, path: Path | str, page_size: PageSizeName = "A4",
+    checkpoint: Checkpoint = _no_checkpoint,
+) -> Staged:  # fmt: skip
+    """``report`` as PDF written under a temporary name beside ``path``, to commit."""
+    return stage_file(path, pdf_bytes(report, page_size, checkpoint))
+
+
 def write_pdf(report: Report, path: Path | str, page_size: PageSizeName = "A4") -> Path:
     """Write ``report`` to ``path`` as PDF, whole or not at all (``ReportWriteError``)."""
-    return write_atomic(path, pdf_bytes(report, page_size))
+    return stage_pdf(report, path, page_size).commit()[0]

@@ -4,7 +4,10 @@ on failure ``ReportWriteError`` says what went wrong and what to do.
 
 The HTML file refers to nothing outside itself: styles are inline, plots are PNG
 images in ``data:`` URIs, fonts are the reader's own. PDF and HTML need a
-QGuiApplication (fonts, images); CSV does not draw anything.
+QGuiApplication (fonts, images); CSV does not draw anything. Nothing here touches a
+widget or a QPixmap (plots are drawn on a QImage), so a report may be written on any
+thread: ``stage_report`` writes it under a temporary name, calling ``checkpoint`` now
+and then (it may raise to stop), and the caller commits or discards what it staged.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QLocale
 
 from console.reports import labels
-from console.reports.atomic import ReportWriteError, write_atomic, write_folder_atomic
+from console.reports.atomic import ReportWriteError, Staged, stage_file, stage_folder
 from console.reports.charts import PNG_CSS_SIZE, plot_png
 from console.reports.csv_export import cell
 from console.reports.formatting import (
@@ -32,9 +35,24 @@ from console.reports.formatting import (
     report_zone,
 )
 from console.reports.model import Column, Plot, Report, Section, Table, Value
-from console.reports.pdf import write_pdf
+from console.reports.pdf import Checkpoint, PageSizeName, stage_pdf, write_pdf
 
-__all__ = ["ReportWriteError", "write_csv", "write_html", "write_pdf"]
+__all__ = [
+    "ReportWriteError",
+    "Staged",
+    "stage_csv",
+    "stage_html",
+    "stage_pdf",
+    "stage_report",
+    "write_csv",
+    "write_html",
+    "write_pdf",
+]
+
+
+def _no_checkpoint() -> None:
+    return None
+
 
 SUMMARY_CSV = "summary.csv"
 
@@ -172,8 +190,11 @@ def _section(section: Section, zone: tzinfo) -> list[str]:
     return out
 
 
-def html_text(report: Report, lang: str | None = None) -> str:
-    """``report`` as one HTML5 document that refers to nothing outside itself."""
+def html_text(
+    report: Report, lang: str | None = None, checkpoint: Checkpoint = _no_checkpoint
+) -> str:
+    """``report`` as one HTML5 document that refers to nothing outside itself;
+    ``checkpoint`` is called before each section."""
     zone = report_zone(report)
     language = lang or QLocale().bcp47Name() or "en"
     parts = [
@@ -194,9 +215,18 @@ def html_text(report: Report, lang: str | None = None) -> str:
         "<main>",
     ]
     for section in report.sections:
+        checkpoint()
         parts += _section(section, zone)
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def stage_html(
+    report: Report, path: Path | str, lang: str | None = None,
+    checkpoint: Checkpoint = _no_checkpoint,
+) -> Staged:  # fmt: skip
+    """``report`` as HTML written under a temporary name beside ``path``, to commit."""
+    return stage_file(path, html_text(report, lang, checkpoint).encode("utf-8"))
 
 
 def write_html(report: Report, path: Path | str, lang: str | None = None) -> Path:
@@ -204,7 +234,7 @@ def write_html(report: Report, path: Path | str, lang: str | None = None) -> Pat
 
     ``lang`` is the document's language (BCP 47); the application's locale when not given.
     """
-    return write_atomic(path, html_text(report, lang).encode("utf-8"))
+    return stage_html(report, path, lang).commit()[0]
 
 
 # CSV: values, not display strings.
@@ -255,12 +285,15 @@ def csv_file_names(report: Report) -> list[str]:
     return names
 
 
-def write_csv(report: Report, directory: Path | str) -> list[Path]:
-    """Write one ``<table key>.csv`` per table and ``summary.csv`` (every section's
-    figures) into ``directory``, UTF-8 with a byte order mark; returns the paths."""
+def stage_csv(
+    report: Report, directory: Path | str, checkpoint: Checkpoint = _no_checkpoint
+) -> Staged:
+    """``report``'s CSV files written into a temporary folder beside ``directory``, to
+    commit; ``checkpoint`` is called before each table."""
     zone = report_zone(report)
     files: dict[str, bytes] = {}
     for name, table in zip(csv_file_names(report), report.tables(), strict=True):
+        checkpoint()
         rows = [[csv_header(c) for c in table.columns]]
         for row in table.rows:
             rows.append(
@@ -273,4 +306,25 @@ def write_csv(report: Report, directory: Path | str) -> list[Path]:
     summary = [["section", "label", "value"]]
     summary += [[s.title, label, value] for s in report.sections for label, value in s.figures]
     files[SUMMARY_CSV] = _csv_bytes(summary)
-    return write_folder_atomic(directory, files)
+    return stage_folder(directory, files)
+
+
+def write_csv(report: Report, directory: Path | str) -> list[Path]:
+    """Write one ``<table key>.csv`` per table and ``summary.csv`` (every section's
+    figures) into ``directory``, UTF-8 with a byte order mark; returns the paths."""
+    return stage_csv(report, directory).commit()
+
+
+def stage_report(
+    report: Report, kind: str, destination: Path | str, checkpoint: Checkpoint = _no_checkpoint
+) -> Staged:
+    """``report`` written as ``kind`` ("pdf" or "pdf-a4", "pdf-letter", "html", "csv")
+    under a temporary name beside ``destination``, to commit or discard."""
+    if kind == "csv":
+        return stage_csv(report, destination, checkpoint)
+    if kind == "html":
+        return stage_html(report, destination, checkpoint=checkpoint)
+    sizes: dict[str, PageSizeName] = {"pdf": "A4", "pdf-a4": "A4", "pdf-letter": "Letter"}
+    if kind not in sizes:
+        raise ValueError(f"unknown report format {kind!r}")
+    return stage_pdf(report, destination, sizes[kind], checkpoint)

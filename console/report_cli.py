@@ -191,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_WRITE
     for path in written:
         print(path)
+    if report.empty:
+        print("taskdeck-report: the window holds no data (no task, sample, failure, alert or "
+              "audit entry falls in it); the report says so", file=sys.stderr)  # fmt: skip
     if report.missing:
         print(f"taskdeck-report: written without {len(report.missing)} part(s) that could "
               "not be read; its first page says which", file=sys.stderr)  # fmt: skip

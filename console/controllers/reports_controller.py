@@ -110,7 +110,8 @@ class ReportRequest:
 
 @dataclass(frozen=True)
 class ReportMade:
-    """What was written: the path (the folder for CSV), its files, and what is missing."""
+    """What was written: the path (the folder for CSV), its files, what is missing, and
+    whether the window held no data (``empty``: the report's sentence saying so)."""
 
     path: Path
     files: tuple[Path, ...]
@@ -118,6 +119,7 @@ class ReportMade:
     fmt: str
     collect_s: float
     write_s: float
+    empty: str = ""
 
 
 def destination_problem(destination: Path, fmt: str) -> str | None:
@@ -301,7 +303,7 @@ class ReportsController(QObject):
                      self.environment, request.destination, collect_s, write_s)  # fmt: skip
             self.progress.emit(100, _tr("Written"))
             self.made.emit(ReportMade(request.destination, files, report.missing, request.fmt,
-                                      collect_s, write_s))  # fmt: skip
+                                      collect_s, write_s, report.empty))  # fmt: skip
         except asyncio.CancelledError:
             self.cancelled.emit()
             raise

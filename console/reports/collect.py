@@ -33,7 +33,16 @@ from console.domain.series import Series as Curve
 from console.domain.series import step_for
 from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.anomaly_evidence import evidence_facts, evidence_series, kind_text
-from console.reports.model import Column, Plot, Report, Section, Series, Table, Value
+from console.reports.model import (
+    Column,
+    Plot,
+    Report,
+    Section,
+    Series,
+    Table,
+    Value,
+    has_samples,
+)
 from console.services import ratelimits_client
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.backend_client import BackendClient, BackendError
@@ -211,9 +220,11 @@ def _targets_text(targets: Any) -> str:
 
 @dataclass
 class _Extra:
-    """Key numbers of one section that the summary repeats."""
+    """Key numbers of one section that the summary repeats, and whether the section found
+    anything in the window (None: it could not tell, or holds nothing of the window)."""
 
     figures: list[tuple[str, str]]
+    has_data: bool | None = None
 
 
 class _Collector:
@@ -257,11 +268,12 @@ class _Collector:
         tables: list[Table] = []
         paragraphs: list[str] = []
         backend = self.sources.backend
+        has_data: bool | None = None
         if backend is None:
             gaps.unconfigured(_tr("backend"), _tr("the task counts are not in this report"))
         else:
             try:
-                await self._task_figures(backend, figures, tables, paragraphs)
+                has_data = await self._task_figures(backend, figures, tables, paragraphs)
             except BackendError as exc:
                 gaps.backend(exc, _tr("the task counts are not in this report"))
         workers, note = await self._workers(gaps)
@@ -272,7 +284,7 @@ class _Collector:
             "summary", _tr("Summary"), tuple(paragraphs), tuple(figures), (), tuple(tables),
             missing=tuple(gaps.items),
         )  # fmt: skip
-        return section, _Extra([])
+        return section, _Extra([], has_data)
 
     async def _finished(self, backend: BackendClient) -> tuple[int, int, bool, str]:
         """Succeeded and failed tasks that ended in the window: the ledger's own statistics
@@ -294,7 +306,8 @@ class _Collector:
     async def _task_figures(
         self, backend: BackendClient, figures: list[tuple[str, str]], tables: list[Table],
         paragraphs: list[str],
-    ) -> None:  # fmt: skip
+    ) -> bool:  # fmt: skip
+        """The task figures and tables; whether any task was created or ended in the window."""
         (created, complete), finished = await _both(
             self._tasks({"since": self.start, "until": self.end}), self._finished(backend)
         )
@@ -310,6 +323,11 @@ class _Collector:
                 "({source}); tasks by state and by queue count tasks created in the window, "
                 "in the state they are in now.").format(source=source)
         )  # fmt: skip
+        has_data = bool(created) or succeeded + failed > 0
+        if not has_data:
+            paragraphs.insert(0, _tr("The window holds no tasks: none was created in it and "
+                                     "none ended in it."))  # fmt: skip
+        no_tasks = _tr("No task was created in the window.")
         count_col = Column(_tr("Tasks"), "int", "tasks")
         tables.append(
             Table(
@@ -319,6 +337,7 @@ class _Collector:
                 tuple((s, n, _share(n, len(created))) for s, n in states.most_common()),
                 note="" if complete else _tr("The newest {n} tasks of the window; there were "
                                              "more.").format(n=f"{len(created):,}"),
+                empty=no_tasks,
             )
         )  # fmt: skip
         by_queue = Counter(t.queue or "" for t in created)
@@ -334,8 +353,10 @@ class _Collector:
                       for q, n in busiest),
                 note=_tr("Tasks created in the window, the {n} busiest queues of {all}.").format(
                     n=len(busiest), all=len(by_queue)),
+                empty=no_tasks,
             )
         )  # fmt: skip
+        return has_data
 
     async def _workers(self, gaps: _Gaps) -> tuple[Table | None, str]:
         backend, prometheus = self.sources.backend, self.sources.prometheus
@@ -455,14 +476,17 @@ class _Collector:
             scale = SCALE.get(name, 1.0)
             series = [Series(_overview_key(name, c.labels), _points(c, scale)) for c in answer]
             plots.append(self._plot(name, _tr(title), unit, series))
-        paragraphs = (
+        paragraphs: tuple[str, ...] = (
             _tr("The Overview's plots over the window, read from Prometheus every {step} s.")
             .format(step=f"{self.step:g}"),
         )  # fmt: skip
+        has_data = any(has_samples(p) for p in plots) if plots else None
+        if has_data is False:
+            paragraphs += (_tr("Prometheus holds no samples of these plots in the window."),)
         section = Section(
             "trends", _tr("Trends"), paragraphs, plots=tuple(plots), missing=tuple(gaps.items)
         )
-        return section, _Extra([])
+        return section, _Extra([], has_data)
 
     # failures
 
@@ -496,6 +520,7 @@ class _Collector:
             rows,
             note=_tr("The {n} largest of {all} groups of failures in the window.").format(
                 n=len(top), all=len(groups)),
+            empty=_tr("No task failed in the window."),
         )  # fmt: skip
         samples = await _settle(*(backend.task(g.sample_ids[0]) for g in top if g.sample_ids))
         preformatted: list[tuple[str, str]] = []
@@ -518,7 +543,7 @@ class _Collector:
             "failures", title, figures=figures, tables=(table,),
             preformatted=tuple(preformatted), missing=tuple(gaps.items),
         )  # fmt: skip
-        return section, _Extra([(_tr("Failure groups"), f"{len(groups):,}")])
+        return section, _Extra([(_tr("Failure groups"), f"{len(groups):,}")], bool(groups))
 
     # anomalies
 
@@ -530,6 +555,7 @@ class _Collector:
         tables: list[Table] = []
         paragraphs: list[str] = []
         extra: list[tuple[str, str]] = []
+        verdicts: list[bool] = []
         jobs: list[Awaitable[Any]] = []
         if backend is not None:
             jobs += [
@@ -567,7 +593,9 @@ class _Collector:
                            a.last_seen or None) for a in seen),
                     note=_tr("{n} of the {all} anomalies the backend holds now were seen in "
                              "the window.").format(n=len(seen), all=len(found)),
+                    empty=_tr("No anomaly was seen in the window."),
                 ))  # fmt: skip
+                verdicts.append(bool(seen))
                 paragraphs.append(_tr(
                     "The backend keeps the anomalies of its detector's recent buckets: those "
                     "seen in the window are listed, each with its evidence per bucket of "
@@ -601,11 +629,12 @@ class _Collector:
                     "rejections", _tr("Rejections per tier and endpoint"), _tr("rejections/min"),
                     (Series(c.key, _points(c)) for c in got),
                 ))  # fmt: skip
+                verdicts.append(has_samples(plots[0]))
         section = Section(
             "anomalies", title, tuple(paragraphs), plots=tuple(plots), tables=tuple(tables),
             missing=tuple(gaps.items),
         )  # fmt: skip
-        return section, _Extra(extra)
+        return section, _Extra(extra, any(verdicts) if verdicts else None)
 
     def _overlaps(self, first: float, last: float) -> bool:
         first = first or last
@@ -622,6 +651,7 @@ class _Collector:
         tables: list[Table] = []
         paragraphs: list[str] = []
         extra: list[tuple[str, str]] = []
+        verdicts: list[bool] = []
         prometheus, alertmanager = self.sources.prometheus, self.sources.alertmanager
         jobs: list[Awaitable[Any]] = []
         if prometheus is not None:
@@ -655,7 +685,9 @@ class _Collector:
                              "and end are to within a step (the duration is at most that much "
                              "longer than it was). No end: still firing at the window's "
                              "end.").format(step=f"{self.step:g}"),
+                    empty=_tr("No alert fired in the window."),
                 ))  # fmt: skip
+                verdicts.append(bool(rows))
                 extra.append((_tr("Alerts fired"), f"{len(rows):,}"))
         lost = _tr("the silences are not in this report")
         if alertmanager is None:
@@ -678,11 +710,13 @@ class _Collector:
                     tuple(rows),
                     note=_tr("As Alertmanager keeps them now (it forgets expired silences "
                              "after its retention time)."),
+                    empty=_tr("No silence was in force in the window."),
                 ))  # fmt: skip
+                verdicts.append(bool(rows))
         section = Section(
             "alerts", title, tuple(paragraphs), tables=tuple(tables), missing=tuple(gaps.items)
         )
-        return section, _Extra(extra)
+        return section, _Extra(extra, any(verdicts) if verdicts else None)
 
     def _firing_rows(self, curves: list[Curve], instants: list[Curve]) -> list[tuple[Value, ...]]:
         """One row per run of steps an alert fired in; ``instants`` say which still fire at
@@ -748,6 +782,7 @@ class _Collector:
             tuple((r.user, r.used, r.limit, saturation[r.user], r.drift) for r in rows),
             note=_tr("Users with a slot held or a limit of their own, as the backend counts "
                      "them at the report's making."),
+            empty=_tr("No user holds a slot or has a limit of their own."),
         )  # fmt: skip
         extra: list[tuple[str, str]] = []
         if rows:
@@ -784,7 +819,7 @@ class _Collector:
             "quotas", title, tuple(paragraphs), plots=tuple(plots), tables=(table,),
             missing=tuple(gaps.items),
         )  # fmt: skip
-        return section, _Extra(extra)
+        return section, _Extra(extra, any(has_samples(p) for p in plots) if plots else None)
 
     # audit
 
@@ -833,10 +868,10 @@ class _Collector:
              Column(_tr("Targets"), "text", "targets"),
              Column(_tr("Target count"), "int", "target_count"),
              Column(_tr("Reason"), "text", "reason"), Column(_tr("Status"), "text", "status")),
-            rows, note=note,
+            rows, note=note, empty=_tr("No audit entry was made in the window."),
         )  # fmt: skip
         section = Section("audit", title, tables=(table,), missing=tuple(gaps.items))
-        return section, _Extra([(_tr("Audit entries"), _count(len(rows), not more))])
+        return section, _Extra([(_tr("Audit entries"), _count(len(rows), not more))], bool(rows))
 
 
 def _share_f(part: float | None, whole: float) -> float | None:
@@ -971,6 +1006,11 @@ async def collect_report(
             more = [f for k in keys if k != "summary" for f in made[k][1].figures]
             section = replace(section, figures=section.figures + tuple(more))
         ordered.append(section)
+    verdicts = [made[key][1].has_data for key in keys if made[key][1].has_data is not None]
+    empty = ""
+    if verdicts and not any(verdicts):
+        empty = _tr("The window holds no data: no task was created or ended in it, and it "
+                    "holds no sample, failure, alert or audit entry.")  # fmt: skip
     missing: list[str] = []
     for section in ordered:
         for sentence in section.missing:
@@ -992,4 +1032,5 @@ async def collect_report(
         sections=tuple(ordered),
         source=", ".join(urls),
         missing=tuple(missing),
+        empty=empty,
     )

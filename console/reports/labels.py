@@ -39,3 +39,11 @@ def continued() -> str:
 
 def page_of(page: int, total: int) -> str:
     return tr("Page {page} of {total}").format(page=page, total=total)
+
+
+def no_rows() -> str:
+    return tr("None in this window.")
+
+
+def no_samples() -> str:
+    return tr("No samples in this window.")

@@ -36,6 +36,7 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Value, ...], ...]
     note: str = ""  # e.g. "the 50 largest of 312"
+    empty: str = ""  # said in place of the rows when there are none, e.g. "No task failed"
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,17 @@ class Report:
     sections: tuple[Section, ...]
     source: str = ""  # where the data came from: the environment's URLs, or a snapshot
     missing: tuple[str, ...] = field(default=())  # every section's, for the first page
+    # Set when the window holds no data (no task, sample, failure, alert or audit entry in
+    # it): the sentence that says so on the first page.
+    empty: str = ""
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]
 
     def plots(self) -> list[Plot]:
         return [p for s in self.sections for p in s.plots]
+
+
+def has_samples(plot: Plot) -> bool:
+    """Whether any series of ``plot`` holds a value (not NaN, not infinite)."""
+    return any(v == v and abs(v) != float("inf") for s in plot.series for _t, v in s.points)

@@ -65,6 +65,8 @@ _WARN_BACK = QColor("#fdecea")
 _HEAD_BACK = QColor("#e8ecf1")
 _ZEBRA = QColor("#f6f7f9")
 _PRE_BACK = QColor("#f3f3f3")
+_NOTE = QColor("#1f5fa8")
+_NOTE_BACK = QColor("#e8f0fa")
 
 
 class _Pages:
@@ -247,6 +249,11 @@ class _Writer:
             top = p.y
             p.text_at(0, top, label, label_font, _MUTED)
             p.paragraph(value, value_font, indent=label_width, after=4)
+        if r.empty:
+            p.y += p.pt(14)
+            p.paragraph(r.empty, report_font(11, bold=True), colour=_NOTE, after=0,
+                        back=_NOTE_BACK, bar=_NOTE)  # fmt: skip
+            p.paragraph("", self.small, after=0, back=_NOTE_BACK, bar=_NOTE)
         if r.missing:
             p.y += p.pt(14)
             p.paragraph(
@@ -376,12 +383,14 @@ class _Writer:
             p.y = top + header_height
             p.line(QPointF(0, p.y), QPointF(p.width, p.y), _MUTED, 0.6)
 
-        first_row = 0.0
-        if texts:
-            first_row = line_height + 2 * pad
+        first_row = line_height + 2 * pad
         p.need(title_height + header_height + first_row + p.pt(4))
         p.paragraph(table.title, title_font, after=3)
         header()
+        if not texts:  # said in words, not an empty grid
+            p.y += pad
+            p.paragraph(table.empty or labels.no_rows(), self.cell, _MUTED, indent=pad, after=0)
+            p.y += pad
         for number, row in enumerate(texts):
             cells = []
             for i, text in enumerate(row):

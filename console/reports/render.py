@@ -34,7 +34,7 @@ from console.reports.formatting import (
     moment,
     report_zone,
 )
-from console.reports.model import Column, Plot, Report, Section, Table, Value
+from console.reports.model import Column, Plot, Report, Section, Table, Value, has_samples
 from console.reports.pdf import Checkpoint, PageSizeName, stage_pdf, write_pdf
 
 __all__ = [
@@ -70,6 +70,10 @@ dl.about dd { margin: 0; overflow-wrap: anywhere; }
 .missing { margin: 1.2rem 0; padding: .6rem 1rem; background: #fdecea; border-left: 4px solid #b00020; }
 .missing strong { color: #b00020; }
 .missing ul { margin: .3rem 0 0; padding-left: 1.2rem; }
+.empty-window { margin: 1.2rem 0; padding: .6rem 1rem; background: #e8f0fa; border-left: 4px solid #1f5fa8;
+  color: #1f5fa8; font-weight: 600; }
+td.empty { color: #555; font-style: italic; }
+figure.plot figcaption { color: #555; font-size: .9rem; }
 p.section-missing { color: #b00020; font-weight: 600; font-size: .9rem; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .6rem; margin: .6rem 0 1rem; }
 .figure { background: #f6f7f9; border: 1px solid #ddd; padding: .4rem .6rem; }
@@ -118,6 +122,8 @@ def _about(report: Report, zone: tzinfo) -> list[str]:
     out = ['<dl class="about">']
     out += [f"<dt>{_e(a)}</dt><dd>{_e(b)}</dd>" for a, b in rows]
     out.append("</dl>")
+    if report.empty:
+        out.append(f'<p class="empty-window" role="note">{_e(report.empty)}</p>')
     if report.missing:
         out.append('<div class="missing" role="note">')
         out.append(f"<strong>{_e(labels.not_in_report())}</strong><ul>")
@@ -134,6 +140,7 @@ def _plot(plot: Plot, zone: tzinfo) -> list[str]:
     return [
         f'<figure class="plot" id="plot-{_e(plot.key)}">',
         f'<img src="data:image/png;base64,{data}" width="{width}" height="{height}" alt="{_e(alt)}">',
+        *([] if has_samples(plot) else [f"<figcaption>{_e(labels.no_samples())}</figcaption>"]),
         "</figure>",
     ]
 
@@ -144,6 +151,10 @@ def _table(table: Table, zone: tzinfo) -> list[str]:
         numeric = ' class="num"' if is_numeric(column.kind) else ""
         out.append(f'<th scope="col"{numeric}>{_e(column.name)}</th>')
     out.append("</tr></thead><tbody>")
+    if not table.rows:
+        span = max(1, len(table.columns))
+        out.append(f'<tr><td class="empty" colspan="{span}">'
+                   f"{_e(table.empty or labels.no_rows())}</td></tr>")  # fmt: skip
     for row in table.rows:
         cells = []
         for i, column in enumerate(table.columns):

@@ -343,6 +343,12 @@ class ReportsPage(QWidget):
                                          "read.\n{lines}").format(lines=lines))  # fmt: skip
             self.missing.show()
             self._say("", None)
+        if made.empty:
+            self._say(self.tr("The window holds no data: no task, sample, failure, alert or "
+                              "audit entry falls in it. The report says so."), None)  # fmt: skip
+            self.status.emit(self.tr("Report written to {path}; the window holds no data").format(
+                path=made.path))  # fmt: skip
+            return
         self.status.emit(self.tr("Report written to {path}").format(path=made.path))
 
     def show_failure(self, text: str) -> None:

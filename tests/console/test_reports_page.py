@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -280,3 +282,59 @@ def test_clear_forgets_the_environment(
     assert page.controller is None and page.result.isHidden() and page.made is None
     qtbot.mouseClick(page.make_button, Qt.MouseButton.LeftButton)
     assert "Not connected" in page.message_text()
+
+
+def pdf_pages(path: Path) -> list[str]:
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True, timeout=60)  # fmt: skip
+    return done.stdout.split("\f")[:-1]
+
+
+def test_a_window_before_any_task_says_it_holds_no_data(
+    qtbot: QtBot, open_page: Callable[..., Opened], finished: dict[str, int], tmp_path: Path
+) -> None:
+    opened = open_page()
+    page = opened.page
+    statuses: list[str] = []
+    page.status.connect(statuses.append)
+    # A week in 2020, long before the test stack held anything.
+    since = QDateTime.fromString("2020-01-01 00:00", "yyyy-MM-dd HH:mm")
+    page.window_choice.setCurrentIndex(page.window_choice.findData("custom"))
+    page.window_from.setDateTime(since)
+    page.window_to.setDateTime(since.addDays(7))
+    written: dict[str, ReportMade] = {}
+    for fmt, name in (("html", "empty.html"), ("pdf-a4", "empty.pdf"), ("csv", "tables")):
+        page.format_choice.setCurrentIndex(page.format_choice.findData(fmt))
+        for box in page.sections.values():
+            box.setChecked(True)
+        page.destination.setText(str(tmp_path / name))
+        written[fmt] = make(qtbot, opened)
+        assert written[fmt].empty.startswith("The window holds no data")
+        assert "the window holds no data" in statuses[-1], statuses
+        assert "holds no data" in page.message_text()
+    # HTML: said under the title, and each empty table says what it lacks in words.
+    text = (tmp_path / "empty.html").read_text(encoding="utf-8")
+    assert '<p class="empty-window" role="note">The window holds no data' in text
+    for said in ("The window holds no tasks", "No task was created in the window.",
+                 "No task failed in the window.", "No audit entry was made in the window.",
+                 "No alert fired in the window.", "No samples in this window.",
+                 "Prometheus holds no samples of these plots in the window."):  # fmt: skip
+        assert said in text, said
+    # PDF: on the first page, and in the sections.
+    pages = pdf_pages(tmp_path / "empty.pdf")
+    assert "The window holds no data" in pages[0]
+    rest = re.sub(r"\s+", " ", "\n".join(pages[1:]))
+    for said in ("The window holds no tasks", "No task was created in the window.",
+                 "No task failed in the window.", "No audit entry was made in the window.",
+                 "no data in this window"):  # fmt: skip
+        assert said in rest, said
+    # CSV: the tables' headers and no rows.
+    with (tmp_path / "tables" / "tasks_by_state.csv").open(encoding="utf-8-sig") as f:
+        assert list(csv.reader(f)) == [["state", "tasks", "share (%)"]]
+    with (tmp_path / "tables" / "audit.csv").open(encoding="utf-8-sig") as f:
+        assert len(list(csv.reader(f))) == 1
+    # The last hour is not empty: no such words.
+    choose(page, "1h", "html", tmp_path / "hour.html", {"summary"})
+    made = make(qtbot, opened)
+    assert made.empty == "" and "holds no data" not in page.message_text()
+    assert "holds no data" not in (tmp_path / "hour.html").read_text(encoding="utf-8")

@@ -117,3 +117,30 @@ def test_an_unwritable_path_says_so_and_leaves_nothing(config: Path, tmp_path: P
                "--sections", "summary", "--out", str(blocker / "report.html"))  # fmt: skip
     assert done.returncode == 4 and "cannot write" in done.stderr
     assert "Traceback" not in done.stderr and blocker.read_text() == "not a folder"
+
+
+def test_a_window_before_any_task_says_it_holds_no_data(
+    config: Path, tmp_path: Path, backend_server: Server
+) -> None:
+    out = tmp_path / "2020.pdf"
+    window = ["--from", "2020-01-01T00:00", "--to", "2020-01-08T00:00"]
+    done = run(config, "--profile", "test", *window, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "the window holds no data" in done.stderr
+    first_page = subprocess.run(["pdftotext", "-l", "1", str(out), "-"], capture_output=True,
+                                text=True, timeout=60).stdout  # fmt: skip
+    assert "The window holds no data" in first_page
+    folder = tmp_path / "tables"
+    done = run(config, "--profile", "test", *window, "--format", "csv", "--out", str(folder))
+    assert done.returncode == 0 and "the window holds no data" in done.stderr, done.stderr
+    with open(folder / "failure_groups.csv", encoding="utf-8-sig", newline="") as handle:
+        assert len(list(csv.reader(handle))) == 1  # the header only
+    # A window that holds an audit entry says nothing of the kind.
+    with api(backend_server.url) as admin:
+        reply = admin.put(f"/api/v1/quotas/{uuid.uuid4().hex[:8]}",
+                          json={"limit": 3, "reason": "a window with data"})  # fmt: skip
+        assert reply.status_code == 200
+    done = run(config, "--profile", "test", "--window", "1h", "--format", "csv",
+               "--sections", "audit", "--out", str(tmp_path / "hour"))  # fmt: skip
+    assert done.returncode == 0 and "no data" not in done.stderr, done.stderr

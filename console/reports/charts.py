@@ -322,8 +322,9 @@ def draw_plot(painter: QPainter, rect: QRectF, plot: Plot, zone: tzinfo) -> None
     painter.restore()
 
 
-# The HTML report shows a plot 720 by 240 CSS pixels, drawn at twice that.
-PNG_CSS_SIZE = (720, 240)
+# The HTML report shows a plot as wide as its text column (57rem: 912 CSS pixels, scaled
+# down with a narrower column or on paper) and a third of that high, drawn at twice that.
+PNG_CSS_SIZE = (912, 304)
 _PNG_SCALE = 2
 _PNG_DPI = 96 * _PNG_SCALE
 

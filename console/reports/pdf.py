@@ -12,7 +12,9 @@ touches a widget or a QPixmap, so a PDF may be made on any thread; ``checkpoint`
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -69,6 +71,13 @@ _NOTE = QColor("#1f5fa8")
 _NOTE_BACK = QColor("#e8f0fa")
 
 
+@dataclass(frozen=True)
+class _Mark:
+    page: int  # index in the pages
+    ops: int  # painting steps on that page
+    y: float
+
+
 class _Pages:
     """Lays content out top to bottom, page after page, as painting steps."""
 
@@ -97,6 +106,22 @@ class _Pages:
 
     def left(self) -> float:
         return self.height - self.y
+
+    def mark(self) -> _Mark:
+        """Where the layout is: to go back to, or to ask where what followed began."""
+        return _Mark(len(self.pages) - 1, len(self.pages[-1]), self.y)
+
+    def restore(self, mark: _Mark) -> None:
+        """Forget everything laid out since ``mark``."""
+        del self.pages[mark.page + 1 :]
+        del self.pages[mark.page][mark.ops :]
+        self.y = mark.y
+
+    def started_later(self, mark: _Mark, page: int) -> bool:
+        """Whether what was laid out after ``mark`` began on a page after ``page``."""
+        if mark.page > page:
+            return True
+        return len(self.pages) - 1 > mark.page and len(self.pages[mark.page]) == mark.ops
 
     def add(self, op: Op) -> None:
         self.pages[-1].append(op)
@@ -270,29 +295,51 @@ class _Writer:
 
     # A section.
     def section(self, section: Section) -> None:
+        """A section: its heading kept on one page with what follows it up to its first
+        figure, plot, table or sample (never a heading alone at the foot of a page)."""
         p = self.p
         heading = report_font(15, bold=True)
-        p.need(p.metrics(heading).lineSpacing() + p.pt(80))
-        p.paragraph(section.title, heading, after=2)
-        p.line(QPointF(0, p.y), QPointF(p.width, p.y), _RULE, 0.8)
-        p.y += p.pt(8)
+
+        def head() -> None:
+            p.paragraph(section.title, heading, after=2)
+            p.line(QPointF(0, p.y), QPointF(p.width, p.y), _RULE, 0.8)
+            p.y += p.pt(8)
+
+        texts: list[Callable[[], None]] = []  # short blocks a heading keeps on its way
         if section.missing:
-            p.paragraph(
-                f"{labels.not_in_section()} {'; '.join(section.missing)}",
-                self.small_bold,
-                colour=_WARN,
-                after=8,
-            )
+            note = f"{labels.not_in_section()} {'; '.join(section.missing)}"
+            texts.append(lambda: p.paragraph(note, self.small_bold, colour=_WARN, after=8))
+        blocks: list[Callable[[], None]] = []
         if section.figures:
-            self.figures(section.figures)
-        for text in section.paragraphs:
-            p.paragraph(text, self.body, after=6)
-        for plot in section.plots:
-            self.plot(plot)
-        for table in section.tables:
-            self.table(table)
-        for caption, text in section.preformatted:
-            self.preformatted(caption, text)
+            blocks.append(lambda: self.figures(section.figures))
+        texts += [partial(p.paragraph, text, self.body, after=6) for text in section.paragraphs]
+        blocks += [partial(self.plot, plot) for plot in section.plots]
+        blocks += [partial(self.table, table) for table in section.tables]
+        blocks += [partial(self.preformatted, c, t) for c, t in section.preformatted]
+        # The heading leads to its key block: the figures (which come before the
+        # paragraphs), else the first plot, table or sample after the paragraphs.
+        if section.figures:
+            lead, key, rest = [blocks[0], *texts], 0, blocks[1:]
+        else:
+            lead, key, rest = [*texts, *blocks[:1]], len(texts) if blocks else -1, blocks[1:]
+
+        p.need(p.metrics(heading).lineSpacing() + p.pt(40))
+        mark = p.mark()
+        head()
+        key_starts = p.mark()
+        for number, block in enumerate(lead):
+            if number == key:
+                key_starts = p.mark()
+            block()
+        if mark.y > 0 and key >= 0 and p.started_later(key_starts, mark.page):
+            # The block the heading leads to went on to the next page: so does the heading.
+            p.restore(mark)
+            p.new_page()
+            head()
+            for block in lead:
+                block()
+        for block in rest:
+            block()
 
     def figures(self, figures: tuple[tuple[str, str], ...]) -> None:
         p = self.p

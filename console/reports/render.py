@@ -80,7 +80,7 @@ p.section-missing { color: #b00020; font-weight: 600; font-size: .9rem; }
 .figure .label { color: #555; font-size: .82rem; }
 .figure .value { font-size: 1.25rem; font-weight: 700; }
 figure.plot { margin: .8rem 0 1.2rem; }
-figure.plot img { display: block; width: 100%; max-width: 720px; height: auto; }
+figure.plot img { display: block; width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .82rem; margin: .2rem 0 .4rem; }
 thead th { background: #e8ecf1; text-align: left; border-bottom: 1px solid #555; }
 th, td { padding: .2rem .4rem; vertical-align: top; overflow-wrap: anywhere; }
@@ -93,6 +93,7 @@ pre { background: #f3f3f3; padding: .5rem .7rem; font: .8rem/1.35 "DejaVu Sans M
   "Noto Sans Mono CJK SC", monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
+  figure.plot img { width: 100%; height: auto; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .figure, figure, .missing, tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }

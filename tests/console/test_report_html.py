@@ -4,7 +4,9 @@ its text escaped and its plots as PNG images inside it; a browser opens it offli
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -84,8 +86,8 @@ def test_the_plots_are_png_images_with_something_drawn(page: Page) -> None:
         data = base64.b64decode(str(attrs["src"]).split(",", 1)[1], validate=True)
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
         image = QImage.fromData(data)
-        assert (image.width(), image.height()) == (1440, 480)  # twice the 720 × 240 shown
-        assert (attrs["width"], attrs["height"]) == ("720", "240")
+        assert (image.width(), image.height()) == (1824, 608)  # twice the 912 × 304 shown
+        assert (attrs["width"], attrs["height"]) == ("912", "304")
         drawn = sum(
             1
             for y in range(0, image.height(), 4)
@@ -156,3 +158,39 @@ def test_a_browser_opens_it_offline_and_asks_the_network_for_nothing(
     assert CHINESE in done.stdout
     assert net_log.stat().st_size > 0
     assert [url for url in page_requests(net_log) if not url.startswith(("data:", "file:"))] == []
+
+
+# Measures, in the browser, the text column (a paragraph's width) and each plot's width.
+PROBE = """<script>
+const box = (e) => e.getBoundingClientRect().width;
+document.body.dataset.probe = JSON.stringify({
+  paragraph: box(document.querySelector("main section p")),
+  heading: box(document.querySelector("main section h2")),
+  plots: [...document.querySelectorAll("figure.plot img")].map(box),
+});
+</script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+@pytest.mark.parametrize("window_width", [1400, 700])
+def test_the_plots_span_the_text_column(written: Path, tmp_path: Path, window_width: int) -> None:
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        written.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    done = subprocess.run(
+        ["chromium", "--headless=new", "--disable-gpu", "--no-sandbox", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={window_width},900",
+         "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, done.stdout[-2000:]
+    sizes = json.loads(html.unescape(found[1]))
+    column = sizes["paragraph"]
+    assert column > 300 and abs(sizes["heading"] - column) < 1, sizes
+    assert len(sizes["plots"]) == 2
+    for width in sizes["plots"]:
+        assert abs(width - column) < 1, sizes  # as wide as the text, not narrower

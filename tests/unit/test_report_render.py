@@ -439,3 +439,39 @@ def test_odd_values_and_empty_parts_are_written_not_crashed_on(
         ["", "", "-5.0", ""],
         ["1", "1970-01-01T00:00:02+00:00", "", ""],
     ]
+
+
+@needs_poppler
+@pytest.mark.parametrize("first", ["plot", "table"])
+def test_a_heading_stays_on_the_page_of_its_first_plot_or_table(
+    qapp: QApplication, tmp_path: Path, first: str
+) -> None:
+    """Whatever fills the page before it, a section's heading is on the page of the plot
+    or table it leads to (through its introduction), never alone at the foot of a page."""
+    plot = Plot("rate", "Throughput", "/s", (Series("succeeded", ((START, 1.0), (END, 2.0))),),
+                START, END)  # fmt: skip
+    table = Table("queues", "Queue table", (Column("Queue"), Column("Depth", "int")),
+                  tuple((f"queue{i}", i) for i in range(30)))  # fmt: skip
+    heading = "Trends" if first == "plot" else "Queues"
+    caption = "Throughput" if first == "plot" else "Queue table"
+    lead = Section(
+        "trends", heading, ("The Overview's plots over the window.",),
+        plots=(plot,) if first == "plot" else (), tables=(table,) if first == "table" else (),
+    )  # fmt: skip
+    moved = 0
+    for filler in range(0, 60, 2):  # from a page well filled to one that is not
+        before = Section("summary", "Summary", tuple(f"Line {n} of the summary." for n in
+                                                     range(filler)))  # fmt: skip
+        report = Report("e", START, END, "UTC", END, "Report", (before, lead))
+        path = write_pdf(report, tmp_path / f"keep-{filler}.pdf")
+        pages = words_by_page(path)
+        with_heading = [n for n, words in enumerate(pages) if any(w.text == heading for w in words)]
+        with_caption = [
+            n for n, words in enumerate(pages)
+            if any(w.text == caption.split()[0] for w in words)
+        ]  # fmt: skip
+        assert len(with_heading) == 1 and with_caption, (filler, with_heading, with_caption)
+        assert with_heading[0] == with_caption[0], f"{filler} lines before: heading alone"
+        heading_word = next(w for w in pages[with_heading[0]] if w.text == heading)
+        moved += heading_word.y0 < 100  # at the top of a page the summary does not reach
+    assert moved >= 1, "some filler pushes the section to the next page"

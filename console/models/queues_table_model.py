@@ -1,8 +1,11 @@
-"""Queues: depth, depth per priority, oldest message age, rates, consumers."""
+"""Queues: depth, depth per priority, oldest message age, rates, and the workers that
+received a task from each queue in the last 5 minutes (as Prometheus saw them)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
 
 from console.domain.live import QueueInfo
 from console.models.format import duration, number
@@ -23,6 +26,14 @@ def _waiting_at(priority: int) -> Value[QueueInfo]:
 
 
 COL_DEPTH = 1
+COL_RECEIVING = 6
+# What the receiving workers' count is: not the broker's consumers (idle workers bound to
+# the queue count there), but workers Prometheus saw receive a task from it lately.
+RECEIVING_TIP = (
+    "Workers that received a task from this queue in the last 5 minutes, as Prometheus "
+    "counts them from the workers' celery_task_received_total; a worker bound to the queue "
+    "that received nothing in that time is not counted. Blank without Prometheus."
+)
 
 
 class QueuesTableModel(KeyedTableModel[QueueInfo]):
@@ -58,13 +69,24 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             values=(Value("Out (/s)", lambda q: q.rate_out),),
         ),
         Column(
-            "Consumers",
+            "Receiving workers (5 min)",
             lambda q: number(q.consumers),
             lambda q: q.consumers or 0,
             align_right=True,
-            values=(Value("Consumers", lambda q: q.consumers),),
+            values=(Value("Receiving workers (5 min)", lambda q: q.consumers),),
         ),
     )
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(lambda q: q.name, parent)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and section == COL_RECEIVING
+        ):
+            return QCoreApplication.translate(self.CONTEXT, RECEIVING_TIP)
+        return super().headerData(section, orientation, role)

@@ -454,7 +454,12 @@ def test_an_admin_silences_an_alert_from_the_page_then_extends_and_expires_the_s
     queue_row = [m.name for m in dialog.matcher_values()].index("queue_name")
     dialog.matchers.item(queue_row, 1).setText("erp|crm")  # type: ignore[union-attr]
     dialog.matchers.item(queue_row, 2).setCheckState(Qt.CheckState.Checked)  # type: ignore[union-attr]
-    dialog.end.choice.setCurrentIndex(1)  # 4 hours
+    # The end is chosen as "in" so long or a custom end: the label says "Ends", not "Duration".
+    label = dialog.form.labelForField(dialog.end)
+    assert isinstance(label, QLabel) and label.text() == "Ends:"
+    choices = [dialog.end.choice.itemText(i) for i in range(dialog.end.choice.count())]
+    assert choices == ["in 1 hour", "in 4 hours", "in 1 day", "Custom end…"]
+    dialog.end.choice.setCurrentIndex(1)  # in 4 hours
     assert not dialog.confirm.isEnabled() and "comment" in dialog.hint.text()
     comment = f"erp maintenance {uuid.uuid4().hex[:6]}"
     qtbot.keyClicks(dialog.comment, comment)

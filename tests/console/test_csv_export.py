@@ -36,7 +36,7 @@ def test_a_queues_export_has_numbers_with_their_units_in_the_headers(tmp_path: P
     assert list(rows[0]) == [
         "Queue", "Depth", "Priority 10", "Priority 9", "Priority 8", "Priority 7", "Priority 6",
         "Priority 5", "Priority 4", "Priority 3", "Priority 2", "Priority 1",
-        "Oldest waiting (s)", "In (/s)", "Out (/s)", "Consumers",
+        "Oldest waiting (s)", "In (/s)", "Out (/s)", "Receiving workers (5 min)",
     ]  # fmt: skip
     first = rows[0]
     assert first["Queue"] == "données_sync"
@@ -45,10 +45,10 @@ def test_a_queues_export_has_numbers_with_their_units_in_the_headers(tmp_path: P
     assert int(first["Priority 1"]) == 0
     assert float(first["Oldest waiting (s)"]) == 101.25  # not "1 min 41 s"
     assert float(first["In (/s)"]) == 1.0875  # not "1.09/s"
-    assert int(first["Consumers"]) == 4
+    assert int(first["Receiving workers (5 min)"]) == 4
     empty = rows[1]
     assert empty["Oldest waiting (s)"] == "" and empty["In (/s)"] == ""  # unknown, not "—"
-    assert empty["Consumers"] == ""
+    assert empty["Receiving workers (5 min)"] == ""
 
 
 def test_a_workers_export_has_times_in_iso_8601_with_their_zone(tmp_path: Path) -> None:

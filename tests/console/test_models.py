@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from console.domain.live import QueueInfo
 from console.models.keyed_table_model import KeyRole, SortRole
 from console.models.messages_table_model import MessagesTableModel, WaitingMessage
-from console.models.queues_table_model import COL_DEPTH, QueuesTableModel
+from console.models.queues_table_model import COL_DEPTH, COL_RECEIVING, QueuesTableModel
 from console.models.workers_table_model import COL_STATUS, WorkersTableModel
 from console.reports.csv_export import export_csv
 from taskdeck_core.api_types import WorkerInfo
@@ -119,3 +119,16 @@ def test_a_worker_row_says_how_many_of_its_tasks_await_redelivery_and_when() -> 
     )
     assert workers.index(1, column).data() == "—"
     assert "4242" in workers.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_queues_receiving_workers_column_says_what_it_counts() -> None:
+    model = QueuesTableModel()
+    model.update_rows([QueueInfo("data_sync", 3, {5: 3}, consumers=2)])
+    column = COL_RECEIVING
+    horizontal = Qt.Orientation.Horizontal
+    assert model.headerData(column, horizontal) == "Receiving workers (5 min)"
+    tip = model.headerData(column, horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "received a task from this queue in the last 5 minutes" in tip
+    assert "Prometheus" in tip and "not counted" in tip
+    assert model.index(0, column).data() == "2"
+    assert model.headerData(COL_DEPTH, horizontal, Qt.ItemDataRole.ToolTipRole) is None

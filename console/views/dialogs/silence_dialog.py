@@ -59,7 +59,7 @@ class EndPicker(QWidget):
         self.choice = QComboBox()
         names = (
             (self.tr("1 hour later"), self.tr("4 hours later"), self.tr("1 day later")) if later
-            else (self.tr("1 hour"), self.tr("4 hours"), self.tr("1 day"))
+            else (self.tr("in 1 hour"), self.tr("in 4 hours"), self.tr("in 1 day"))
         )  # fmt: skip
         for seconds, text in zip(QUICK_PICKS_S, names, strict=True):
             self.choice.addItem(text, seconds)
@@ -254,7 +254,7 @@ class SilenceDialog(_AskDialog):
         self.comment = QLineEdit()
         self.comment.setMaxLength(MAX_COMMENT)
         self.comment.setPlaceholderText(self.tr("Why (kept with the silence and audited)"))
-        self.form.addRow(self.tr("Duration:"), self.end)
+        self.form.addRow(self.tr("Ends:"), self.end)  # in so long, or at a custom end
         self.form.addRow(self.tr("Comment:"), self.comment)
         self.comment.textChanged.connect(self._check)
         self.matchers.itemChanged.connect(self._check)

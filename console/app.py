@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from console.controllers.alerts_controller import AlertsController
 from console.controllers.audit_controller import AuditController
@@ -27,10 +28,11 @@ from console.controllers.overview_controller import OverviewController
 from console.controllers.queue_messages_controller import QueueMessagesController
 from console.controllers.quotas_controller import QuotasController
 from console.controllers.ratelimits_controller import RateLimitsController
-from console.controllers.reports_controller import ReportsController
+from console.controllers.reports_controller import ReportsController, default_name
 from console.controllers.tasks_controller import TasksController
-from console.controllers.trend_controller import TrendController
+from console.controllers.trend_controller import QUEUE_TREND, WORKER_TREND, TrendController
 from console.controllers.worker_detail_controller import WorkerDetailController
+from console.domain import clock
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
@@ -42,13 +44,27 @@ from console.models.quotas_table_model import QuotasTableModel
 from console.models.services_table_model import ServicesTableModel
 from console.models.tasks_table_model import TasksTableModel
 from console.models.workers_table_model import WorkersTableModel
+from console.reports.atomic import ReportWriteError
+from console.reports.collect import ReportSources
 from console.reports.csv_export import export_csv
 from console.services.alertmanager_client import AlertmanagerClient
 from console.services.backend_client import BackendClient, BackendError
-from console.services.broker_reader import BrokerReader
+from console.services.broker_reader import BrokerReader, EventReceiver
 from console.services.probes import LiveProber, Prober
-from console.services.prometheus_reader import PrometheusReader
+from console.services.prometheus_reader import MetricsSource, PrometheusReader
 from console.services.secrets import MemorySecrets, SecretStore, endpoints_for
+from console.snapshot.file import SUFFIX, Snapshot, SnapshotError, read_snapshot, write_snapshot
+from console.snapshot.read_only import READ_ONLY_ROLE, saved_moment
+from console.snapshot.record import DEFAULT_WINDOW_S as SNAPSHOT_WINDOW_S
+from console.snapshot.record import take_snapshot
+from console.snapshot.replay import (
+    NoEvents,
+    SnapshotAlertmanager,
+    SnapshotBackend,
+    SnapshotBroker,
+    SnapshotMetrics,
+    SnapshotProber,
+)
 from console.tasks import TaskOwner
 from console.views.alerts_page import AlertsPage
 from console.views.audit_page import AuditPage
@@ -70,8 +86,6 @@ log = logging.getLogger("taskdeck.console")
 
 # Pages the sidebar lists that later versions fill (Ctrl+4 ... Ctrl+9 keep their places).
 LATER_PAGES: tuple[tuple[str, str], ...] = ()  # pages of a later version, greyed out
-QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
-WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
 
 def _tr(text: str) -> str:
@@ -88,11 +102,11 @@ def _trend_failed(plot: TrendPlot, error: str) -> None:
 class Link:
     """The clients and controllers of one environment."""
 
-    endpoints: Endpoints
+    endpoints: Endpoints | None  # None: a snapshot
     prober: Prober
     broker: BrokerReader
     backend: BackendClient
-    prometheus: PrometheusReader
+    prometheus: MetricsSource
     alertmanager: AlertmanagerClient
     connections: ConnectionsController
     live: LiveController
@@ -187,6 +201,9 @@ class Console(QObject):
         w.add_page("connections", _tr("Connections"), self.connections_page)
         self.overview_page.set_pages(w.page_keys())
         self.link: Link | None = None
+        self.snapshot: Snapshot | None = None  # the snapshot open, read-only
+        self.environment_name = ""
+        self.snapshot_problem: QMessageBox | None = None  # the last refusal to open a file
         self._unreachable: set[ServiceKind] = set()  # of the current link, as last checked
         # Views talk to whatever link is current, through these slots.
         self.overview_page.navigate.connect(w.show_page)
@@ -240,12 +257,16 @@ class Console(QObject):
         w.refresh_requested.connect(self.refresh)
         w.export_requested.connect(self._export)
         w.profiles_requested.connect(self.open_profiles)
+        w.snapshot_open_requested.connect(self.open_snapshot_dialog)
+        w.snapshot_save_requested.connect(self.save_snapshot_dialog)
 
     # -- one environment ---------------------------------------------------------
 
     def connect_to(
         self, endpoints: Endpoints, name: str, colour: str = "#3b82f6", production: bool = False
     ) -> Link:
+        clock.thaw()
+        self.snapshot = None
         prober = self._prober_override or LiveProber(endpoints)
         targets = {
             ServiceKind.BROKER: endpoints.broker_url,
@@ -255,13 +276,47 @@ class Console(QObject):
         }
         broker = BrokerReader(endpoints.broker_url, endpoints.transport)
         backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
-        prometheus = PrometheusReader(endpoints.prometheus_url)
-        alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
-        link = Link(
+        link = self._make_link(
+            endpoints, prober, targets, broker, backend, PrometheusReader(endpoints.prometheus_url),
+            AlertmanagerClient(endpoints.alertmanager_url), name,
+        )  # fmt: skip
+        self.window.set_environment(name, colour, production)
+        self.tasks_page.set_environment(name, production)
+        self._start_link(link)
+        link.messages.load_role()
+        return link
+
+    def connect_snapshot(self, snapshot: Snapshot, path: Path) -> Link:
+        """Open ``snapshot`` read-only: every page reads it, every action is refused, and
+        the console's "now" is the moment it was taken."""
+        clock.freeze(snapshot.taken_at)
+        self.snapshot = snapshot
+        prober = SnapshotProber(snapshot, path.name)
+        link = self._make_link(
+            None, prober, {kind: prober.target(kind) for kind in ServiceKind}, SnapshotBroker(snapshot),
+            SnapshotBackend(snapshot), SnapshotMetrics(snapshot), SnapshotAlertmanager(snapshot),
+            snapshot.environment, lambda _deliver: NoEvents(),
+        )  # fmt: skip
+        self.window.set_snapshot(snapshot.environment, snapshot.taken_at, str(path))
+        self.tasks_page.set_environment(snapshot.environment, False)
+        self._start_link(link)
+        link.messages.role = READ_ONLY_ROLE
+        link.messages.role_changed.emit(READ_ONLY_ROLE)
+        return link
+
+    def _make_link(
+        self, endpoints: Endpoints | None, prober: Prober, targets: dict[ServiceKind, str],
+        broker: BrokerReader, backend: BackendClient, prometheus: MetricsSource,
+        alertmanager: AlertmanagerClient, name: str,
+        receiver_factory: Callable[[Callable[[list[dict[str, Any]]], None]], EventReceiver]
+        | None = None,
+    ) -> Link:  # fmt: skip
+        self.environment_name = name
+        return Link(
             endpoints=endpoints, prober=prober, broker=broker, backend=backend, prometheus=prometheus,
             alertmanager=alertmanager,
             connections=ConnectionsController(prober, targets),
-            live=LiveController(broker, backend, prometheus),
+            live=LiveController(broker, backend, prometheus, receiver_factory),
             overview=OverviewController(prometheus, alertmanager),
             messages=QueueMessagesController(backend),
             queue_trend=TrendController(prometheus, QUEUE_TREND),
@@ -274,10 +329,10 @@ class Console(QObject):
             alerts=AlertsController(alertmanager, backend),
             reports=ReportsController(name, backend, prometheus, alertmanager),
         )  # fmt: skip
+
+    def _start_link(self, link: Link) -> None:
         self._wire(link)
         self.link = link
-        self.window.set_environment(name, colour, production)
-        self.tasks_page.set_environment(name, production)
         self.tasks_page.attach(link.tasks)
         link.audit.set_filters(self.audit_page.filters())
         self.quotas_page.attach(link.quotas)
@@ -294,8 +349,6 @@ class Console(QObject):
         link.connections.start()
         link.live.start()
         link.overview.start()
-        link.messages.load_role()
-        return link
 
     def _wire(self, link: Link) -> None:
         w, o, q = self.window, self.overview_page, self.queues_page
@@ -409,6 +462,92 @@ class Console(QObject):
         async with self._switching:
             await self.close_link()
         await self._tasks.aclose()
+
+    # -- snapshots -----------------------------------------------------------------
+
+    def open_snapshot_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, _tr("Open snapshot"), "",
+            _tr("TaskDeck snapshots (*{suffix});;All files (*)").format(suffix=SUFFIX),
+        )  # fmt: skip
+        if path:
+            self.open_snapshot(path)
+
+    def open_snapshot(self, path: Path | str) -> asyncio.Task[None] | None:
+        """Read the snapshot at ``path`` (off the GUI thread) and show it read-only in place
+        of the environment shown; a file that cannot be opened changes nothing and says why."""
+        return self._tasks.run(self._open_snapshot(Path(path)), key="snapshot")
+
+    async def _open_snapshot(self, path: Path) -> None:
+        self.window.show_message(_tr("Opening {file}…").format(file=path.name), 0)
+        try:
+            snapshot = await asyncio.to_thread(read_snapshot, path)
+        except SnapshotError as exc:
+            self.window.show_message(str(exc), 0)
+            box = QMessageBox(QMessageBox.Icon.Warning, _tr("Cannot open the snapshot"), str(exc),
+                              QMessageBox.StandardButton.Ok, self.window)  # fmt: skip
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.snapshot_problem = box
+            box.open()
+            return
+        async with self._switching:
+            if self._closing:
+                return
+            await self.close_link()
+            self._clear_views()
+            self.queues_page.set_busy(False)
+            self.connect_snapshot(snapshot, path)
+        self.window.show_message(
+            _tr("Showing the snapshot {file}: read-only, as it was at {moment}.").format(
+                file=path.name, moment=saved_moment(snapshot.taken_at)), 0)  # fmt: skip
+
+    def save_snapshot_dialog(self) -> None:
+        if self.link is None:
+            self.window.show_message(_tr("Connect to an environment first."))
+            return
+        if self.snapshot is not None:
+            self.window.show_message(_tr("This is a snapshot already; its file is a copy of it."))
+            return
+        # The reports' naming, with the snapshot's suffix (a CSV report's name has none).
+        name = default_name(self.environment_name, time.time(), SNAPSHOT_WINDOW_S, "csv") + SUFFIX
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, _tr("Save snapshot"), name,
+            _tr("TaskDeck snapshots (*{suffix})").format(suffix=SUFFIX),
+        )  # fmt: skip
+        if path:
+            self.save_snapshot(path)
+
+    def save_snapshot(
+        self, path: Path | str, window_s: float = SNAPSHOT_WINDOW_S
+    ) -> asyncio.Task[None] | None:
+        """Save what every page shows now, and the trends and report content of the last
+        ``window_s`` seconds, to ``path`` (whole or not at all)."""
+        if self.link is None:
+            return None
+        return self._tasks.run(self._save_snapshot(self.link, Path(path), window_s),
+                               key="snapshot")  # fmt: skip
+
+    async def _save_snapshot(self, link: Link, path: Path, window_s: float) -> None:
+        w = self.window
+        sources = ReportSources(self.environment_name, link.backend, link.prometheus,
+                                link.alertmanager)  # fmt: skip
+
+        def progress(fraction: float, what: str) -> None:
+            if link is self.link:
+                w.show_message(_tr("Saving the snapshot: {what} ({percent} %)").format(
+                    what=what, percent=round(100 * fraction)), 0)  # fmt: skip
+
+        snapshot = await take_snapshot(sources, link.broker, window_s, progress)
+        try:
+            await asyncio.to_thread(write_snapshot, snapshot, path)
+        except ReportWriteError as exc:
+            w.show_message(_tr("The snapshot was not saved: {why}").format(why=exc), 0)
+            return
+        text = _tr("Snapshot saved to {path}: {tasks} tasks, {audit} audit entries.").format(
+            path=path, tasks=len(snapshot.tasks), audit=len(snapshot.audit))  # fmt: skip
+        if snapshot.missing:
+            text += " " + _tr("Not saved: {missing}").format(missing="; ".join(snapshot.missing))
+        w.show_message(text, 0)
 
     # -- profiles ------------------------------------------------------------------
 

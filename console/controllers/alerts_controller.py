@@ -12,7 +12,6 @@ that succeeds brings the normal pace back.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeVar
@@ -20,6 +19,7 @@ from typing import TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from console.controllers.tasks_controller import problem_text
+from console.domain.clock import now as clock_now
 from console.models.alerts import (
     AlertGroupView,
     AlertView,
@@ -129,7 +129,7 @@ class AlertsController(QObject):
         self._shown = asked
         self.failures = 0
         self._schedule()
-        self.read_at = time.time()
+        self.read_at = clock_now()
         self.groups = groups_from_api(raw_groups)
         self.silences = silences_from_api(raw_silences)
         self.groups_changed.emit(self.groups)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from console.controllers.timers import every
+from console.domain.clock import now as clock_now
 from console.domain.live import FAILED_WINDOW_S, LiveCounts, LiveState
 from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader, EventReceiver, loop_deliverer
@@ -56,7 +56,7 @@ class LiveController(QObject):
         prometheus: MetricsSource | None = None,
         receiver_factory: Callable[[Callable[[list[dict[str, Any]]], None]], EventReceiver]
         | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock_now,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

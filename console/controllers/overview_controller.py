@@ -8,12 +8,12 @@ moves without redrawing whole plots. Failures keep the last data on screen.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from console.controllers.timers import every
+from console.domain.clock import now as clock_now
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.prometheus_reader import (
@@ -108,7 +108,7 @@ class OverviewController(QObject):
         if failure is not None:
             self._failed(failure)
         else:
-            self.last_good = time.time()
+            self.last_good = clock_now()
             self.prometheus_ok.emit()
 
     def _fit_window(self, first: float | None) -> None:
@@ -123,7 +123,7 @@ class OverviewController(QObject):
         asked = float(self.window.seconds)
         shown = asked
         if self._first is not None:
-            span = max(0.0, time.time() - self._first)
+            span = max(0.0, clock_now() - self._first)
             shown = min(asked, max(MIN_SPAN_S, span * (1 + LEAD_SHARE)))
         self.shown_s = shown
         return shown
@@ -148,7 +148,7 @@ class OverviewController(QObject):
         self._tasks.run(self._refresh_alerts())
 
     async def _refresh_edge(self, prometheus: MetricsSource) -> None:
-        now = time.time()
+        now = clock_now()
         try:
             for name, (query, _legend) in OVERVIEW_QUERIES.items():
                 for labels, value in await prometheus.instant(query):

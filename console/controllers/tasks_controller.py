@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.domain.clock import now as clock_now
 from console.domain.task_query import WINDOWS, TaskQuery
 from console.models.tasks_table_model import TasksTableModel
 from console.services.backend_client import BackendClient, BackendError, BulkAction
@@ -104,7 +105,7 @@ class TasksController(QObject):
         self,
         backend: BackendClient | None,
         model: TasksTableModel,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock_now,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

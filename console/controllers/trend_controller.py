@@ -10,6 +10,9 @@ from console.tasks import TaskOwner
 
 REFRESH_MS = 15_000
 WINDOW_S = 3600.0
+# The trends beside the Queues and Workers pages' tables, of the selected row.
+QUEUE_TREND = "sum(celery_queue_length{{queue_name={value}}})"
+WORKER_TREND = "sum(celery_worker_tasks_active{{hostname={value}}})"
 
 
 def label_value(value: str) -> str:

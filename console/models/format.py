@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime
 
+from console.domain.clock import now as clock_now
 from console.domain.translation import Message
 
 
@@ -42,7 +42,7 @@ def moment(epoch: float | None, now: float | None = None) -> str:
     if epoch is None:
         return "—"
     at = datetime.datetime.fromtimestamp(epoch)
-    today = datetime.datetime.fromtimestamp(now if now is not None else time.time()).date()
+    today = datetime.datetime.fromtimestamp(now if now is not None else clock_now()).date()
     if at.date() == today:
         return clock(epoch)
     return QLocale().toString(

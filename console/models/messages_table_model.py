@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import Qt
 
+from console.domain.clock import now as clock_now
 from console.models.format import clock, duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel
 from taskdeck_core.api_types import WaitingMessage
@@ -31,7 +31,7 @@ class MessagesTableModel(KeyedTableModel[WaitingMessage]):
         Column("Task", _short_name, tooltip=lambda m: m.name),
         Column("Priority", lambda m: str(m.priority), lambda m: m.priority, align_right=True),
         Column("User", lambda m: m.user or "—"),
-        Column("Waiting", lambda m: duration(time.time() - m.enqueued_at) if m.enqueued_at else "—",
+        Column("Waiting", lambda m: duration(clock_now() - m.enqueued_at) if m.enqueued_at else "—",
                lambda m: -(m.enqueued_at or 0.0), align_right=True,
                tooltip=lambda m: clock(m.enqueued_at)),
         Column("Arguments", lambda m: m.args, tooltip=lambda m: m.args),

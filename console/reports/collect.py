@@ -29,6 +29,7 @@ from console.controllers.overview_controller import SCALE, SINGLE_SERIES_NAMES
 from console.controllers.quotas_controller import QUOTA_TREND
 from console.controllers.ratelimits_controller import REJECTIONS_QUERY
 from console.controllers.trend_controller import label_value
+from console.domain.clock import now as clock_now
 from console.domain.series import Series as Curve
 from console.domain.series import step_for
 from console.domain.translation import QT_TRANSLATE_NOOP
@@ -289,7 +290,7 @@ class _Collector:
     async def _finished(self, backend: BackendClient) -> tuple[int, int, bool, str]:
         """Succeeded and failed tasks that ended in the window: the ledger's own statistics
         for a window up to an hour ending now, else counted from the ledger's task list."""
-        now = time.time()
+        now = clock_now()
         if self.end >= now - NOW_SLACK_S and self.span <= STATS_MAX_WINDOW_S:
             stats: TaskStats = await backend.task_stats(max(1.0, self.span))
             source = _tr("GET /api/v1/stats/tasks (the ledger), the last {s} s").format(

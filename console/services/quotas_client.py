@@ -27,6 +27,7 @@ _CHANGED = TypeAdapter(QuotaLimitChanged)
 _RECONCILED = TypeAdapter(QuotaReconciled)
 _DEFAULT = TypeAdapter(QuotaDefault)
 _DEFAULT_CHANGED = TypeAdapter(QuotaDefaultChanged)
+QUOTAS_PATH = "/api/v1/quotas"
 DEFAULT_PATH = "/api/v1/quota-default"
 # The states of a task that holds a slot: waiting (sent, received by a worker, or waiting
 # to be tried again) and running.
@@ -37,12 +38,12 @@ OPEN_PAGES_MAX = 5  # per state: open tasks beyond these pages are not counted
 
 
 def _user_path(user: str) -> str:
-    return "/api/v1/quotas/" + quote(user, safe="")
+    return QUOTAS_PATH + "/" + quote(user, safe="")
 
 
 async def quotas(client: BackendClient) -> list[QuotaRow]:
     """Every user with a slot or a limit of their own: used, limit and drift."""
-    return await client.call(_ROWS, "GET", "/api/v1/quotas")
+    return await client.call(_ROWS, "GET", QUOTAS_PATH)
 
 
 async def set_quota_limit(

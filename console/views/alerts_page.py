@@ -6,7 +6,6 @@ desktop notification (once per firing), unless the profile turned them off."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -36,6 +35,7 @@ from console.controllers.alerts_controller import (
     extended_text,
     refusal_text,
 )
+from console.domain.clock import now as clock_now
 from console.models.alerts import (
     ANOMALY,
     QUEUE,
@@ -51,6 +51,7 @@ from console.models.alerts import (
 )
 from console.models.format import clock, duration
 from console.services.backend_client import BackendError
+from console.snapshot.read_only import READ_ONLY_ROLE, read_only_text
 from console.tasks import TaskOwner
 from console.views.colours import WARN
 from console.views.dialogs.silence_dialog import SilenceChangeDialog, SilenceDialog
@@ -262,7 +263,7 @@ class AlertsPage(QWidget):
         self.tree.blockSignals(True)
         try:
             self.tree.clear()
-            now = time.time()
+            now = clock_now()
             chosen: QTreeWidgetItem | None = None
             for group in groups:
                 item = QTreeWidgetItem(self.tree)
@@ -338,7 +339,7 @@ class AlertsPage(QWidget):
         table.blockSignals(True)
         try:
             table.setRowCount(len(shown))
-            now = time.time()
+            now = clock_now()
             chosen = -1
             for row, silence in enumerate(shown):
                 cells = [silence.matchers_text(), silence.created_by, silence.comment,
@@ -390,14 +391,14 @@ class AlertsPage(QWidget):
     def show_failure(self, problem: str, read_at: float, retry_s: float) -> None:
         """A read failed: what is shown stays, marked with its age."""
         self.problem, self.read_at, self.retry_s = problem, read_at, retry_s
-        self._retry_at = time.time() + retry_s
+        self._retry_at = clock_now() + retry_s
         self._show_stale()
         self.status.emit(problem)
 
     def _show_stale(self) -> None:
         if not self.problem:
             return
-        now = time.time()
+        now = clock_now()
         retry = max(0.0, getattr(self, "_retry_at", now) - now)
         if self.read_at:
             text = self.tr("{problem} What is shown was read at {time}, {age} ago; trying again "
@@ -421,7 +422,7 @@ class AlertsPage(QWidget):
     def _tick_ages(self) -> None:
         if not self.isVisible():
             return
-        now = time.time()
+        now = clock_now()
         for child in self._alert_items():
             alert = self._alert(child.data(COL_ALERT, KeyRole))
             if alert is not None and alert.starts_at:
@@ -507,7 +508,7 @@ class AlertsPage(QWidget):
             self.tr("State: {state}").format(state=self._state_name(alert.state)),
             self.tr("Severity: {severity}").format(severity=alert.severity or "—"),
             self.tr("Firing since {when} ({age})").format(
-                when=self._when(alert.starts_at), age=duration(alert.age_s(time.time()))),
+                when=self._when(alert.starts_at), age=duration(alert.age_s(clock_now()))),
         ]  # fmt: skip
         if alert.silenced_by:
             lines.append(self.tr("Silenced by {ids}").format(ids=", ".join(alert.silenced_by)))
@@ -542,6 +543,8 @@ class AlertsPage(QWidget):
         why = "" if admin else self.tr(
             "Silencing alerts needs the admin role (this profile's role: {role})."
         ).format(role=self.role or self.tr("unknown"))  # fmt: skip
+        if self.role == READ_ONLY_ROLE:
+            why = read_only_text()
         alert = self.selected_alert()
         attached = self.controller is not None
         self.silence_button.setEnabled(admin and alert is not None and attached)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.clock import now as clock_now
 from console.models.audit_table_model import AuditEntry, AuditTableModel, EntryRole, task_ids
 from console.views.colours import BAD, NEUTRAL
 from console.views.widgets.page_title import page_title
@@ -165,7 +165,7 @@ class AuditPage(QWidget):
         }
         window = self.range.currentData()
         if window:
-            chosen["since"] = time.time() - float(window)
+            chosen["since"] = clock_now() - float(window)
         return {key: value for key, value in chosen.items() if value}
 
     def _typed(self, *_args: Any) -> None:

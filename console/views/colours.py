@@ -13,6 +13,7 @@ WARN = "#ef6c00"
 BAD = "#c62828"
 INFO = "#1e88e5"
 NEUTRAL = "#607d8b"
+SNAPSHOT_BANNER = "#fdd835"  # yellow, with black text: a snapshot, not a live environment
 
 LEVEL_COLOURS = {"neutral": NEUTRAL, "ok": OK, "warn": WARN, "bad": BAD, "info": INFO}
 # Series named after a task's state (the Overview's task rate) and a worker's status.

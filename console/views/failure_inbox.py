@@ -5,8 +5,6 @@ the window. A group with failures since the user last opened it is unread (bold,
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.clock import now as clock_now
 from console.models.format import number
 from console.models.tasks_table_model import when
 from console.views.colours import BAD, NEUTRAL
@@ -89,7 +88,7 @@ class GroupDelegate(QStyledItemDelegate):
         line2 = self.tr("{task} · {users} users").format(
             task=(group.name or "?").rsplit(".", 1)[-1], users=number(group.affected_users)
         )
-        now = time.time()
+        now = clock_now()
         line3 = self.tr("first {first} · last {last}").format(
             first=short_time(group.first_seen, now), last=short_time(group.last_seen, now)
         )

@@ -19,13 +19,16 @@ from PySide6.QtWidgets import (
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.format import translated
 from console.models.services_table_model import STATE_COLOURS, service_label, state_label
-from console.views.colours import BAD, NEUTRAL
+from console.snapshot.read_only import saved_moment
+from console.views.colours import BAD, NEUTRAL, SNAPSHOT_BANNER
 
 
 class MainWindow(QMainWindow):
     refresh_requested = Signal()
     export_requested = Signal(str)  # page key
     profiles_requested = Signal()
+    snapshot_open_requested = Signal()
+    snapshot_save_requested = Signal()
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +81,15 @@ class MainWindow(QMainWindow):
         export.setShortcut(QKeySequence("Ctrl+E"))
         export.triggered.connect(lambda: self.export_requested.emit(self.current_page()))
         menu.addAction(export)
+        menu.addSeparator()
+        self.save_snapshot_action = QAction(self.tr("&Save snapshot…"), self)
+        self.save_snapshot_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.save_snapshot_action.triggered.connect(self.snapshot_save_requested.emit)
+        menu.addAction(self.save_snapshot_action)
+        self.open_snapshot_action = QAction(self.tr("&Open snapshot…"), self)
+        self.open_snapshot_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.open_snapshot_action.triggered.connect(self.snapshot_open_requested.emit)
+        menu.addAction(self.open_snapshot_action)
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.activated.connect(self._focus_filter)
         self.set_environment("—", NEUTRAL, production=False)
@@ -148,9 +160,32 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("TaskDeck — {name}{marker}").format(name=name, marker=marker))
         background = BAD if production else colour
         self.banner.setText(f"{name}{marker}")
+        self.banner.setToolTip("")
         self.banner.setStyleSheet(
             f"#banner {{ background: {background}; color: white; font-weight: 600; }}"
         )
+        self.save_snapshot_action.setEnabled(True)
+
+    def set_snapshot(self, name: str, taken_at: float, path: str) -> None:
+        """A snapshot is shown: said in the title and a banner that cannot be mistaken for
+        a live environment's."""
+        moment = saved_moment(taken_at)
+        self.setWindowTitle(
+            self.tr("TaskDeck — {name} — SNAPSHOT of {moment} (read-only)").format(
+                name=name, moment=moment
+            )
+        )
+        self.banner.setText(
+            self.tr(
+                "SNAPSHOT of {name}, taken {moment} — read-only, nothing here is live; "
+                "actions are disabled"
+            ).format(name=name, moment=moment)  # fmt: skip
+        )
+        self.banner.setToolTip(path)
+        self.banner.setStyleSheet(
+            f"#banner {{ background: {SNAPSHOT_BANNER}; color: black; font-weight: 600; }}"
+        )
+        self.save_snapshot_action.setEnabled(False)
 
     def show_status(self, status: ServiceStatus) -> None:
         label = self._indicators[status.kind]

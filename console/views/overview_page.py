@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.clock import now as clock_now
 from console.domain.live import FAILED_WINDOW_S, LiveCounts
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
 from console.models.format import clock, number, percent
@@ -62,7 +62,7 @@ class OverviewPage(QWidget):
     open_alerts = Signal()
 
     def __init__(
-        self, clock: Callable[[], float] = time.time, parent: QWidget | None = None
+        self, clock: Callable[[], float] = clock_now, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._clock = clock

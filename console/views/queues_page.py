@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from console.models.format import clock
 from console.models.messages_table_model import COL_ARGS, MessagesTableModel, WaitingMessage
 from console.models.queues_table_model import QueuesTableModel
+from console.snapshot.read_only import READ_ONLY_ROLE, read_only_text
 from console.tasks import TaskOwner
 from console.views.colours import WARN
 from console.views.dialogs.asker import Asker, DialogAsker
@@ -233,10 +234,11 @@ class QueuesPage(QWidget):
         may_move = self.role == "admin"
         self.cancel_button.setEnabled(selected and may_cancel)
         self.priority_button.setEnabled(selected and may_move)
+        read_only = read_only_text() if self.role == READ_ONLY_ROLE else None
         why = "" if may_cancel else self.tr("Cancelling needs the support or admin role.")
-        self.cancel_button.setToolTip(why)
+        self.cancel_button.setToolTip(read_only or why)
         self.priority_button.setToolTip(
-            "" if may_move else self.tr("Changing priority needs the admin role.")
+            read_only or ("" if may_move else self.tr("Changing priority needs the admin role."))
         )
 
     def _ask_cancel(self) -> None:

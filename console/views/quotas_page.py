@@ -4,7 +4,6 @@ tasks, and, for admins, changing a limit or reconciling the slots with the ledge
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 import shiboken6
@@ -35,6 +34,7 @@ from console.controllers.quotas_controller import (
     reconcile_text,
 )
 from console.controllers.tasks_controller import problem_text
+from console.domain.clock import now as clock_now
 from console.models.format import clock, number
 from console.models.quotas_table_model import (
     COL_USAGE,
@@ -44,6 +44,7 @@ from console.models.quotas_table_model import (
     saturation_colour,
 )
 from console.services.backend_client import BackendError
+from console.snapshot.read_only import READ_ONLY_ROLE, read_only_text
 from console.tasks import TaskOwner
 from console.views.colours import BAD, WARN
 from console.views.plots.trend_plot import TrendPlot
@@ -362,7 +363,7 @@ class QuotasPage(QWidget):
     def show_failure(self, text: str) -> None:
         """A read failed: the rows shown stay, marked as not current."""
         self.stale.setText(self.tr("{problem} (at {time}; the rows shown are the last read)")
-                           .format(problem=text, time=clock(time.time())))  # fmt: skip
+                           .format(problem=text, time=clock(clock_now())))  # fmt: skip
         self.stale.show()
         self.status.emit(text)
 
@@ -423,6 +424,8 @@ class QuotasPage(QWidget):
         why = "" if admin else self.tr(
             "Changing a quota needs the admin role (this profile's role: {role})."
         ).format(role=self.role or self.tr("unknown"))  # fmt: skip
+        if self.role == READ_ONLY_ROLE:
+            why = read_only_text()
         for button in (self.limit_button, self.reconcile_button):
             button.setEnabled(admin and chosen)
             button.setToolTip(why if not admin else "" if chosen else self.tr("Select a user."))

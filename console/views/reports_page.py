@@ -6,7 +6,6 @@ what could not be put in it."""
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 
 import shiboken6
@@ -40,6 +39,7 @@ from console.controllers.reports_controller import (
     section_title,
     suffix_of,
 )
+from console.domain.clock import now as clock_now
 from console.reports.collect import SECTIONS
 from console.views.colours import BAD, WARN
 from console.views.widgets.page_title import page_title
@@ -228,7 +228,7 @@ class ReportsPage(QWidget):
         if key == CUSTOM:
             start = self.window_from.dateTime().toSecsSinceEpoch()
             return float(start), float(self.window_to.dateTime().toSecsSinceEpoch())
-        end = time.time() if now is None else now
+        end = clock_now() if now is None else now
         seconds = next(length for k, length, _label in WINDOWS if k == key)
         return end - seconds, end
 

@@ -10,7 +10,6 @@ followed in the jobs panel.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import shiboken6
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.controllers.tasks_controller import JobView, Target, TasksController, problem_text
+from console.domain.clock import now as clock_now
 from console.domain.task_query import STATES, WINDOWS, TaskQuery, chips
 from console.models.format import number
 from console.models.tasks_table_model import (
@@ -51,6 +51,7 @@ from console.models.tasks_table_model import (
     when,
 )
 from console.services.backend_client import BackendError, BulkAction
+from console.snapshot.read_only import READ_ONLY_ROLE, read_only_text
 from console.tasks import TaskOwner
 from console.views.colours import BAD, WARN
 from console.views.dialogs.action_dialog import ActionDialog
@@ -284,7 +285,7 @@ class TasksPage(QWidget):
             c.not_shown.connect(self._not_shown),
             c.job_shown.connect(self.jobs.select),
         ]
-        c.set_query(self.current_query().anchored(time.time()), force=True)
+        c.set_query(self.current_query().anchored(clock_now()), force=True)
         if self.isVisible():
             c.start()
 
@@ -416,7 +417,7 @@ class TasksPage(QWidget):
     def _apply_filter(self) -> None:
         self._pause.stop()
         self.newer.hide()
-        query = self.current_query().anchored(time.time())
+        query = self.current_query().anchored(clock_now())
         self._show_chips(query)
         if self.settings is not None and self.environment:
             self.settings.setValue(self._key(SETTINGS_FILTER), query.to_json())
@@ -451,7 +452,7 @@ class TasksPage(QWidget):
         """Failures that ended in the last ``window_s`` seconds (the Overview's tiles), of
         task ``name`` only if given (an alert on that task's failure rate)."""
         window = next((k for k, (s, _l) in WINDOWS.items() if s == window_s), None)
-        now = time.time()
+        now = clock_now()
         self.set_query(TaskQuery(
             state="FAILURE", name=name or None, window=window, time_field="finished",
             since=None if window else now - window_s,
@@ -617,6 +618,8 @@ class TasksPage(QWidget):
         """Why ``action`` cannot be done now (role, then state), or None."""
         if self.controller is None:
             return self.tr("Not connected to a backend.")
+        if self.role == READ_ONLY_ROLE:
+            return read_only_text()
         if self.role not in NEEDS[action]:
             who = (
                 self.tr("admins") if NEEDS[action] == ("admin",) else self.tr("support and admins")

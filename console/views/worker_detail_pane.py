@@ -4,7 +4,6 @@ admin, the controls that change it (its pool, task limits, queues, a warm shutdo
 from __future__ import annotations
 
 import html
-import time
 
 import shiboken6
 from PySide6.QtCore import Qt
@@ -22,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from console.controllers.tasks_controller import problem_text
 from console.controllers.worker_detail_controller import WorkerDetailController
+from console.domain.clock import now as clock_now
 from console.models.format import clock, number
 from console.services.backend_client import BackendError
+from console.snapshot.read_only import READ_ONLY_ROLE, read_only_text
 from console.tasks import TaskOwner
 from console.views.dialogs.asker import answered
 from console.views.dialogs.worker_control_dialog import WorkerControlDialog
@@ -162,7 +163,7 @@ class WorkerDetailPane(QWidget):
         else:
             self.heading.setText(
                 self.tr("{0} as it said at {1}; each list shows at most {2} items.").format(
-                    name, clock(time.time()), DETAIL_CAP
+                    name, clock(clock_now()), DETAIL_CAP
                 )
             )
         self.facts.setText(self._facts(detail))
@@ -227,6 +228,8 @@ class WorkerDetailPane(QWidget):
 
     def why_not(self, command: str) -> str | None:
         """Why ``command`` cannot be sent now, in words; None: it can."""
+        if self.role == READ_ONLY_ROLE:
+            return read_only_text()
         if self.role != "admin":
             return self.tr("Only an admin can change workers; you are signed in as {role}.").format(
                 role=self.role or self.tr("a role not known yet")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -20,6 +19,7 @@ from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, QPointF, Qt, QTi
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from console.domain.clock import now as clock_now
 from console.domain.series import RingSeries, Series
 
 # Tableau 10: distinguishable on light and dark backgrounds.
@@ -78,7 +78,7 @@ class TrendPlot(QWidget):
         value_format: Callable[[float], str] | None = None,
         capacity: int = DEFAULT_CAPACITY,
         max_fps: int = MAX_FPS,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = clock_now,
         parent: QWidget | None = None,
         colours: Mapping[str, str] | None = None,
     ) -> None:

@@ -8,13 +8,13 @@ somewhere (``set_clickable``).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from console.domain.clock import now as clock_now
 from console.models.format import duration
 from console.views.colours import LEVEL_COLOURS
 
@@ -71,7 +71,7 @@ class Tile(QFrame):
     clicked = Signal()
 
     def __init__(
-        self, title: str, clock: Callable[[], float] = time.time, parent: QWidget | None = None
+        self, title: str, clock: Callable[[], float] = clock_now, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("tile")

@@ -5,7 +5,9 @@ It reads the environment as the console does (a profile, its token from the keyr
 ``TASKDECK_TOKEN``), collects the report with the console's own services and writes it
 as PDF, HTML or one CSV file per table. A source that cannot be read stops it with one
 line on stderr and nothing written, unless ``--partial`` asks for the report anyway,
-with what is missing said on its first page.
+with what is missing said on its first page. ``--format snapshot`` saves a snapshot
+instead (what the console's pages show, for opening later); ``--snapshot FILE`` makes the
+report from a saved snapshot, its window ending when the snapshot was taken.
 
 Exit codes: 0 written; 2 bad command line or profile; 3 a source could not be read (no
 ``--partial``); 4 the report could not be written.
@@ -17,19 +19,20 @@ import argparse
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from console.domain import clock
 from console.domain.endpoints import Endpoints, EndpointsError
 from console.domain.profiles.store import ProfileStore
 from console.reports.collect import SECTIONS as SECTION_KEYS
 from console.reports.collect import ReportSources, collect_report
 from console.reports.model import Report
+from console.snapshot.file import Snapshot, SnapshotError, read_snapshot, write_snapshot
 
 WINDOWS = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0}
-FORMATS = ("pdf", "pdf-letter", "html", "csv")
+FORMATS = ("pdf", "pdf-letter", "html", "csv", "snapshot")
 TOKEN_ENV = "TASKDECK_TOKEN"
 EXIT_USAGE, EXIT_SOURCE, EXIT_WRITE = 2, 3, 4
 
@@ -46,12 +49,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--profile", help="the console profile to report on (by name)")
     where.add_argument("--sandbox-dir", type=Path, help="the sandbox in this run directory")
+    where.add_argument("--snapshot", type=Path,
+                       help="a saved snapshot (.tdsnap) to make the report from, offline")  # fmt: skip
     parser.add_argument("--window", choices=sorted(WINDOWS, key=WINDOWS.__getitem__),
                         help="the last 1h, 24h, 7d or 30d (default 24h)")  # fmt: skip
     parser.add_argument("--from", dest="since", help="window start, ISO 8601 (with --to)")
     parser.add_argument("--to", dest="until", help="window end, ISO 8601 (with --from)")
     parser.add_argument("--format", choices=FORMATS, default="pdf",
-                        help="pdf (A4), pdf-letter, html, or csv (a folder of tables)")  # fmt: skip
+                        help="pdf (A4), pdf-letter, html, csv (a folder of tables), or snapshot "
+                             "(what the console's pages show, to open later)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True,
                         help="the file to write (for csv: the folder)")  # fmt: skip
     parser.add_argument("--sections",
@@ -126,6 +132,35 @@ def endpoints_of(args: argparse.Namespace) -> tuple[Endpoints, str]:
     return profile.endpoints(None, token), profile.name
 
 
+async def collect_from_snapshot(snapshot: Snapshot, start: float, end: float,
+                                sections: set[str] | None) -> Report:  # fmt: skip
+    from console.snapshot.replay import SnapshotAlertmanager, SnapshotBackend, SnapshotMetrics
+
+    sources = ReportSources(snapshot.environment, SnapshotBackend(snapshot),
+                            SnapshotMetrics(snapshot), SnapshotAlertmanager(snapshot))  # fmt: skip
+    return await collect_report(sources, start, end, sections)
+
+
+async def take(endpoints: Endpoints, name: str, window_s: float) -> Snapshot:
+    from console.services.alertmanager_client import AlertmanagerClient
+    from console.services.backend_client import BackendClient
+    from console.services.broker_reader import BrokerReader
+    from console.services.prometheus_reader import PrometheusReader
+    from console.snapshot.record import take_snapshot
+
+    backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
+    prometheus = PrometheusReader(endpoints.prometheus_url)
+    alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
+    broker = BrokerReader(endpoints.broker_url, endpoints.transport)
+    try:
+        sources = ReportSources(name, backend, prometheus, alertmanager)
+        return await take_snapshot(sources, broker, window_s)
+    finally:
+        await asyncio.gather(backend.aclose(), alertmanager.aclose(), broker.aclose(),
+                             return_exceptions=True)  # fmt: skip
+        prometheus.close()
+
+
 async def collect(endpoints: Endpoints, name: str, start: float, end: float,
                   sections: set[str] | None) -> Report:  # fmt: skip
     from console.services.alertmanager_client import AlertmanagerClient
@@ -164,10 +199,20 @@ def _missing_line(report: Report) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    snapshot: Snapshot | None = None
     try:
-        start, end = window_of(args, time.time())
+        if args.snapshot is not None:
+            if args.format == "snapshot":
+                raise UsageError("--snapshot reads a snapshot; write it as pdf, html or csv")
+            try:
+                snapshot = read_snapshot(args.snapshot)
+            except SnapshotError as exc:
+                raise UsageError(str(exc)) from None
+            clock.freeze(snapshot.taken_at)  # its "last 24 h" ends when it was taken
+        start, end = window_of(args, clock.now())
         sections = sections_of(args)
-        endpoints, name = endpoints_of(args)
+        if snapshot is None:
+            endpoints, name = endpoints_of(args)
     except UsageError as exc:
         print(f"taskdeck-report: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -178,12 +223,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(["taskdeck-report"])
-    report = asyncio.run(collect(endpoints, name, start, end, sections))
+    from console.reports.atomic import ReportWriteError
+
+    if args.format == "snapshot":
+        return _write_snapshot(asyncio.run(take(endpoints, name, end - start)), args)
+    if snapshot is not None:
+        report = asyncio.run(collect_from_snapshot(snapshot, start, end, sections))
+    else:
+        report = asyncio.run(collect(endpoints, name, start, end, sections))
     if report.missing and not args.partial:
         print(_missing_line(report), file=sys.stderr)
         return EXIT_SOURCE
-    from console.reports.atomic import ReportWriteError
-
     try:
         written = write(report, args.format, args.out)
     except ReportWriteError as exc:
@@ -198,6 +248,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"taskdeck-report: written without {len(report.missing)} part(s) that could "
               "not be read; its first page says which", file=sys.stderr)  # fmt: skip
     del app
+    return 0
+
+
+def _write_snapshot(snapshot: Snapshot, args: argparse.Namespace) -> int:
+    from console.reports.atomic import ReportWriteError
+
+    if snapshot.missing and not args.partial:
+        first, more = snapshot.missing[0], len(snapshot.missing) - 1
+        also = f" (and {more} more)" if more else ""
+        print(f"taskdeck-report: {first}{also}; nothing written. Add --partial to save the "
+              "snapshot with what could be read", file=sys.stderr)  # fmt: skip
+        return EXIT_SOURCE
+    try:
+        write_snapshot(snapshot, args.out)
+    except ReportWriteError as exc:
+        print(f"taskdeck-report: {exc}", file=sys.stderr)
+        return EXIT_WRITE
+    print(args.out)
+    if snapshot.missing:
+        print(f"taskdeck-report: saved without {len(snapshot.missing)} part(s) that could not "
+              "be read", file=sys.stderr)  # fmt: skip
     return 0
 
 

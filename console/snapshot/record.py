@@ -29,6 +29,7 @@ from console.controllers.ratelimits_controller import (
     STATS_WINDOW,
     TREND_WINDOW_S,
 )
+from console.controllers.reports_controller import WINDOWS as REPORT_WINDOWS
 from console.controllers.tasks_controller import GROUP_BUCKETS, GROUPS_DEFAULT_WINDOW_S
 from console.controllers.trend_controller import (
     QUEUE_TREND,
@@ -56,6 +57,7 @@ TASKS_PATH = "/api/v1/tasks"
 AUDIT_PATH = "/api/v1/audit"
 GROUP_IDS = "#group/"  # backend key prefix: the ids of one failure group's tasks
 DEFAULT_WINDOW_S = 86400.0
+REPORT_WINDOWS_S = tuple(length for _key, length, _label in REPORT_WINDOWS)
 TASKS_SAVED = 5000  # the newest tasks, whatever their state
 FAILURES_SAVED = 2000  # the newest failures, besides
 AUDIT_SAVED = 5000
@@ -334,15 +336,18 @@ async def take_snapshot(
     say(0.4, "the trends")
     if prometheus is not None:
         await _trends(reads, prometheus, snapshot)
-    say(0.6, "the report")
+    # The report's content over each of the Reports page's windows that the snapshot's
+    # covers (their queries depend on the window's length), ending when it was taken.
     recorded = ReportSources(sources.environment, backend, prometheus, alertmanager)
+    spans = sorted({s for s in REPORT_WINDOWS_S if s <= window_s} | {window_s})
+    for n, span in enumerate(spans):
 
-    def report_progress(fraction: float, what: str) -> None:
-        say(0.6 + 0.4 * fraction, what)
+        def report_progress(fraction: float, what: str, n: int = n) -> None:
+            say(0.6 + 0.4 * (n + fraction) / len(spans), what)
 
-    report = await collect_report(recorded, taken_at - window_s, taken_at,
-                                  progress=report_progress)  # fmt: skip
-    for sentence in report.missing:
-        reads.miss(sentence)
+        report = await collect_report(recorded, taken_at - span, taken_at,
+                                      progress=report_progress)  # fmt: skip
+        for sentence in report.missing:
+            reads.miss(sentence)
     say(1.0, "done")
     return snapshot

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import gzip
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from pytestqt.qtbot import QtBot
 from console.app import Console
 from console.domain import clock
 from console.domain.live import FAILED_WINDOW_S
+from console.reports.collect import ReportSources, collect_report
 from console.snapshot.file import FORMAT, VERSION, Snapshot, write_snapshot
 from console.snapshot.read_only import read_only_text
 from taskdeck_core.transport import priority_list_names
@@ -46,6 +49,7 @@ SYNC = "data_sync.sync_single_file"
 USER = "zhang.wei"
 WAITING_QUEUE = "default"  # its messages wait: the only worker is stopped first
 WORKER = "snapworker@taskdeck"
+REPORT = Path(sys.executable).with_name("taskdeck-report")
 
 
 def submit(client: httpx.Client, file_id: str, queue: str = "data_sync", **kwargs: Any) -> str:
@@ -290,9 +294,32 @@ def test_a_snapshot_opens_after_its_stack_is_stopped_with_every_page_as_saved(
 
         qtbot.waitUntil(from_file, timeout=15_000)
         assert all(path.name in r.target for r in offline.services_model.rows())
+
+        # A report from the open snapshot, through the Reports page's own controller: the
+        # ledger's figures of the snapshot's last hour, nothing missing.
+        link = offline.link
+        assert link is not None
+        sources = ReportSources("east", link.backend, link.prometheus, link.alertmanager)
+        report = run_coro(qtbot, collect_report(sources, taken - 3600, taken), 30_000)
+        assert report.missing == ()
+        summary = next(s_ for s_ in report.sections if s_.key == "summary")
+        assert any(value == str(stats["failed"]) for _label, value in summary.figures), (
+            summary.figures
+        )
     finally:
         run_coro(qtbot, offline.aclose())
         clock.thaw()
+
+    # And from the command line, as a scheduled job would: no server needed.
+    out = tmp_path / "east.html"
+    done = subprocess.run(
+        [str(REPORT), "--snapshot", str(path), "--window", "1h", "--format", "html",
+         "--out", str(out)], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "生产-east" in html and saved["reason"] in html
+    assert saved["bad"][0][:8] in html or saved["marker"] in html
 
 
 def write_raw(path: Path, top: Any, compressed: bool = True) -> Path:

@@ -144,3 +144,32 @@ def test_a_window_before_any_task_says_it_holds_no_data(
     done = run(config, "--profile", "test", "--window", "1h", "--format", "csv",
                "--sections", "audit", "--out", str(tmp_path / "hour"))  # fmt: skip
     assert done.returncode == 0 and "no data" not in done.stderr, done.stderr
+
+
+def test_a_snapshot_is_saved_on_a_schedule_and_reported_on_later(
+    config: Path, tmp_path: Path, backend_server: Server
+) -> None:
+    marker = f"快照-{uuid.uuid4().hex[:6]}"
+    with api(backend_server.url) as admin:
+        reply = admin.put(f"/api/v1/quotas/{uuid.uuid4().hex[:8]}",
+                          json={"limit": 4, "reason": marker})  # fmt: skip
+        assert reply.status_code == 200
+    snap = tmp_path / "nightly.tdsnap"
+    done = run(config, "--profile", "test", "--window", "1h", "--format", "snapshot",
+               "--out", str(snap))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(snap) and snap.stat().st_size > 0
+    # Later, with no server asked: the report of the snapshot's hour, the audit entry in it.
+    out = tmp_path / "from-snapshot.pdf"
+    env_less = run(config, "--snapshot", str(snap), "--window", "1h", "--out", str(out))
+    assert env_less.returncode == 0, env_less.stderr
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          timeout=60).stdout  # fmt: skip
+    assert marker in text and "test" in text
+    # A file that is not a snapshot: one line saying so, nothing written.
+    bogus = tmp_path / "notes.tdsnap"
+    bogus.write_text("just notes", encoding="utf-8")
+    refused = run(config, "--snapshot", str(bogus), "--out", str(tmp_path / "x.pdf"))
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 2 and len(lines) == 1 and "not a TaskDeck snapshot" in lines[0]
+    assert not (tmp_path / "x.pdf").exists()

@@ -18,9 +18,7 @@ import numpy as np
 from pydantic import TypeAdapter, ValidationError
 from PySide6.QtCore import QCoreApplication
 
-from console.domain.clock import now as clock_now
 from console.domain.series import Series as Curve
-from console.domain.series import step_for
 from console.domain.service_status import ProbeResult, ServiceKind
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.backend_client import BackendClient, BackendError
@@ -232,15 +230,14 @@ class SnapshotMetrics:
         answers = self.snapshot.ranges.get(range_key(query, legend))
         if not answers:
             raise self._missing(query)
-        end_at = clock_now() if end is None else end
+        end_at = self.snapshot.taken_at if end is None else end  # "now" is its moment
         start_at = end_at - window_s
         answer = max(answers, key=lambda a: _fit(a, start_at, end_at))
-        step = step_for(window_s, max_points)
         curves = []
         for saved in answer["series"]:
             x = np.asarray(saved["x"], dtype=np.float64)
             y = np.asarray([math.nan if v is None else v for v in saved["y"]], dtype=np.float64)
-            inside = (x >= start_at - step / 2) & (x <= end_at + step / 2)
+            inside = (x >= start_at - 0.5) & (x <= end_at + 0.5)  # samples at whole seconds
             curves.append(Curve(saved["key"], dict(saved["labels"]), x[inside], y[inside]))
         return curves
 

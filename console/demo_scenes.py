@@ -2,7 +2,8 @@
 failure group with a failed task in full, a bulk retry of that group run through its
 dialog (its progress bar and summary), and the Audit page that recorded it; the Alerts
 page with a firing alert in full, then silenced from its dialog; a worker in detail with
-its controls.
+its controls; then a snapshot of it all saved, opened read-only (its banner, the Overview
+and the Tasks page with their actions refused).
 
 Each scene drives the real widgets, as a user would, and yields its name once the window
 shows it; the caller takes the pictures. A scene whose data is missing (no failure yet)
@@ -12,11 +13,14 @@ says so and is skipped.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 from console.app import Console
 from console.domain.service_status import Connection, ServiceKind
+from console.snapshot.file import SUFFIX
 
 WAIT_S = 20.0
 
@@ -52,6 +56,8 @@ async def scenes(console: Console) -> AsyncIterator[str]:
     async for scene in _alert_scenes(console):
         yield scene
     async for scene in _worker_scenes(console):
+        yield scene
+    async for scene in _snapshot_scenes(console):  # last: the window stays on the snapshot
         yield scene
 
 
@@ -129,3 +135,31 @@ async def _worker_scenes(console: Console) -> AsyncIterator[str]:
     page.workers.select_key(online[0].hostname)
     await _until(lambda: page.detail.detail is not None, 10.0)
     yield "workers-detail"
+
+
+async def _snapshot_scenes(console: Console) -> AsyncIterator[str]:
+    window = console.window
+    with tempfile.TemporaryDirectory(prefix="taskdeck-demo-") as folder:
+        path = Path(folder) / f"demo{SUFFIX}"
+        saving = console.save_snapshot(path)
+        if saving is None:
+            return
+        await saving
+        if not path.is_file():
+            print(f"demo: the snapshot was not saved ({window.statusBar().currentMessage()})",
+                  flush=True)  # fmt: skip
+            return
+        opening = console.open_snapshot(path)
+        if opening is not None:
+            await opening
+    if console.snapshot is None:
+        print("demo: the snapshot did not open; its scenes are skipped", flush=True)
+        return
+    window.show_page("overview")
+    await _until(lambda: console.overview_page.tiles["failed"].value_text() not in ("", "—"), 10.0)
+    yield "snapshot-overview"
+    window.show_page("tasks")
+    page = console.tasks_page
+    await _until(lambda: console.tasks_model.rowCount() > 0, 10.0)
+    page.table.selectRow(0)
+    yield "snapshot-tasks"

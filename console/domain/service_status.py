@@ -34,6 +34,7 @@ class ProbeResult:
     error: str | None = None
     at: float = 0.0  # time.time() of the check
     summary: str = ""  # one line saying what the service answered (a translatable Message)
+    saved: bool = False  # answered from a snapshot file, not by the live service
 
 
 @dataclass(frozen=True)

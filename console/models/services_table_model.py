@@ -37,6 +37,8 @@ def service_label(kind: ServiceKind) -> str:
 def state_label(status: ServiceStatus) -> str:
     """The state in words: a service that stopped answering is down (the pages mark the
     data it gave as stale), for as long as it has not answered."""
+    if status.last_ok is not None and status.last_ok.saved:
+        return _tr("from the snapshot")
     if status.connection is Connection.CONNECTED:
         return _tr("connected")
     if status.connection in (Connection.STALE, Connection.DOWN):

@@ -342,7 +342,7 @@ class SnapshotProber:
             kind=kind, target=self.target(kind), ok=bool(saved), latency_ms=None,
             facts=((_tr("saved"), saved_moment(self.snapshot.taken_at)), (_tr("from"), saved or "—")),
             error=None if saved else _tr("not saved in this snapshot"),
-            at=self.snapshot.taken_at,
+            at=self.snapshot.taken_at, saved=True,
             summary=_tr("as saved at {moment}").format(moment=saved_moment(self.snapshot.taken_at))
             + (f" ({'; '.join(missing)})" if missing else ""),
         )  # fmt: skip

@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
 
     def show_status(self, status: ServiceStatus) -> None:
         label = self._indicators[status.kind]
-        colour = STATE_COLOURS[status.connection].name()
+        saved = status.last_ok is not None and status.last_ok.saved
+        colour = NEUTRAL if saved else STATE_COLOURS[status.connection].name()
         label.setText(
             f'<span style="color:{colour}">●</span> {service_label(status.kind)}: {state_label(status)}'
         )

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from console.app import Console
@@ -294,6 +294,7 @@ def test_a_snapshot_opens_after_its_stack_is_stopped_with_every_page_as_saved(
 
         qtbot.waitUntil(from_file, timeout=15_000)
         assert all(path.name in r.target for r in offline.services_model.rows())
+        assert "from the snapshot" in w.statusBar().findChildren(QLabel)[-1].text()
 
         # A report from the open snapshot, through the Reports page's own controller: the
         # ledger's figures of the snapshot's last hour, nothing missing.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from console.reports.atomic import ReportWriteError
 from console.services.backend_client import BackendError
 from console.services.prometheus_reader import PrometheusError
 from console.snapshot.file import (
@@ -18,6 +19,7 @@ from console.snapshot.file import (
     range_key,
     request_key,
     to_bytes,
+    write_snapshot,
 )
 from console.snapshot.replay import SnapshotBackend, SnapshotMetrics
 
@@ -120,3 +122,13 @@ def test_a_snapshot_round_trips_and_a_truncated_one_is_damaged(tmp_path: Path) -
     assert back.tasks == snapshot().tasks and back.ranges == snapshot().ranges
     with pytest.raises(SnapshotError, match="damaged"):
         from_bytes(data[: len(data) // 2], tmp_path / "x.tdsnap")
+
+
+def test_a_snapshot_that_cannot_be_written_says_why_and_leaves_no_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    target = blocker / "east.tdsnap"
+    with pytest.raises(ReportWriteError) as failed:
+        write_snapshot(snapshot(), target)
+    assert "east.tdsnap" in str(failed.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]

@@ -20,6 +20,7 @@ from bench import (
     console_bench,
     limits_bench,
     plots_bench,
+    report_bench,
     stack,
     tasks_page_bench,
     transport_bench,
@@ -38,6 +39,7 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
         tasks_page_bench.run,
     ),
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
+    "report": ("Console: a 7-day report over 1,000,000 tasks", report_bench, report_bench.run),
 }
 
 

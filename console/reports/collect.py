@@ -247,15 +247,18 @@ class _Collector:
     def _plot(self, key: str, title: str, unit: str, series: Iterable[Series]) -> Plot:
         return Plot(key, title, unit, tuple(series), self.start, self.end)
 
-    async def _tasks(self, filters: dict[str, Any]) -> tuple[list[TaskSummary], bool]:
-        """Tasks matching ``filters``, newest first, at most TASKS_MAX; True if all were read."""
+    async def _tasks(
+        self, filters: dict[str, Any], keep: Callable[[TaskSummary], T]
+    ) -> tuple[list[T], bool]:
+        """What ``keep`` takes of each task matching ``filters`` (only that is held, not the
+        tasks: a page at a time), newest first, at most TASKS_MAX; True if all were read."""
         backend = self.sources.backend
         assert backend is not None
-        items: list[TaskSummary] = []
+        items: list[T] = []
         cursor: str | None = None
         while len(items) < TASKS_MAX:
             page = await backend.tasks(filters, PAGE, cursor)
-            items.extend(page.items)
+            items.extend(keep(t) for t in page.items)
             cursor = page.next_cursor
             if cursor is None:
                 return items, True
@@ -299,7 +302,8 @@ class _Collector:
             return stats.succeeded, stats.failed, True, source
         window = {"finished_since": self.start, "finished_until": self.end}
         (ok, ok_all), (bad, bad_all) = await _both(
-            self._tasks({**window, "state": "SUCCESS"}), self._tasks({**window, "state": "FAILURE"})
+            self._tasks({**window, "state": "SUCCESS"}, _nothing),
+            self._tasks({**window, "state": "FAILURE"}, _nothing),
         )
         source = _tr("the ledger's tasks that ended in the window")
         return len(ok), len(bad), ok_all and bad_all, source
@@ -310,20 +314,28 @@ class _Collector:
     ) -> bool:  # fmt: skip
         """The task figures and tables; whether any task was created or ended in the window."""
         (created, complete), finished = await _both(
-            self._tasks({"since": self.start, "until": self.end}), self._finished(backend)
+            self._tasks({"since": self.start, "until": self.end}, _state_and_queue),
+            self._finished(backend),
         )
         succeeded, failed, finished_complete, source = finished
-        states = Counter(t.state for t in created)
+        states = Counter(state for state, _queue in created)
         figures.append((_tr("Tasks created in the window"), _count(len(created), complete)))
         figures.append((_tr("Succeeded in the window"), _count(succeeded, finished_complete)))
         figures.append((_tr("Failed in the window"), _count(failed, finished_complete)))
-        rate = _share(failed, succeeded + failed)
+        # Counts cut at TASKS_MAX make no rate: 20,000 of each would read 50 %.
+        rate = _share(failed, succeeded + failed) if finished_complete else None
         figures.append((_tr("Failure rate"), _percent_text(rate)))
         paragraphs.append(
             _tr("Succeeded, failed and the failure rate count tasks that ended in the window "
                 "({source}); tasks by state and by queue count tasks created in the window, "
                 "in the state they are in now.").format(source=source)
         )  # fmt: skip
+        if not finished_complete:
+            paragraphs.append(_tr(
+                "More tasks ended in the window than the report counts ({n} of each state): "
+                "the counts say “at least” and the failure rate is not given; the Failures "
+                "section counts the failures by group."
+            ).format(n=f"{TASKS_MAX:,}"))  # fmt: skip
         has_data = bool(created) or succeeded + failed > 0
         if not has_data:
             paragraphs.insert(0, _tr("The window holds no tasks: none was created in it and "
@@ -341,8 +353,8 @@ class _Collector:
                 empty=no_tasks,
             )
         )  # fmt: skip
-        by_queue = Counter(t.queue or "" for t in created)
-        failed_by_queue = Counter(t.queue or "" for t in created if t.state == "FAILURE")
+        by_queue = Counter(queue or "" for _state, queue in created)
+        failed_by_queue = Counter(queue or "" for state, queue in created if state == "FAILURE")
         busiest = by_queue.most_common(BUSIEST_QUEUES)
         tables.append(
             Table(
@@ -873,6 +885,14 @@ class _Collector:
         )  # fmt: skip
         section = Section("audit", title, tables=(table,), missing=tuple(gaps.items))
         return section, _Extra([(_tr("Audit entries"), _count(len(rows), not more))], bool(rows))
+
+
+def _nothing(_task: TaskSummary) -> None:
+    """What a count keeps of a task."""
+
+
+def _state_and_queue(task: TaskSummary) -> tuple[str, str | None]:
+    return task.state, task.queue
 
 
 def _share_f(part: float | None, whole: float) -> float | None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from console.domain.series import step_for
+from console.reports import collect
 from console.reports.collect import ReportSources, collect_report
 from console.reports.model import Report, Section, Table
 from console.services.alertmanager_client import AlertmanagerClient
@@ -436,3 +437,22 @@ def test_an_anomaly_seen_in_the_window_is_listed_with_its_evidence_plotted(
     assert all(b - a == 3 for a, b in zip(times, times[1:], strict=False))
     assert {v for _, v in series["baseline of rejections"]} == {evidence["baseline_mean"]}
     assert section(report, "anomalies").missing  # no Prometheus: no rejections' trend
+
+
+def test_counts_cut_at_the_most_read_say_at_least_and_give_no_rate(
+    window: dict[str, Any], backend_server: Server, prometheus_server: Server,
+    alertmanager_server: Server, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # A report reads at most TASKS_MAX tasks per question: lowered here to 2 (pages of 2),
+    # the window's 5 successes and 3 failures are more than it counts.
+    monkeypatch.setattr(collect, "TASKS_MAX", 2)
+    monkeypatch.setattr(collect, "PAGE", 2)
+    end = time.time() - 10  # not "ending now": counted from the ledger's list
+    report = run(backend_server.url, prometheus_server.url, alertmanager_server.url,
+                 window["start"], end, {"summary"})  # fmt: skip
+    summary = section(report, "summary")
+    assert figure(summary, "Succeeded in the window") == "at least 2"
+    assert figure(summary, "Failed in the window") == "at least 2"
+    assert figure(summary, "Tasks created in the window") == "at least 2"
+    assert figure(summary, "Failure rate") == "–", "2 of each is no 50 % failure rate"
+    assert any("failure rate is not given" in p for p in summary.paragraphs)

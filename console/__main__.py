@@ -81,6 +81,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--prometheus-url", help="Prometheus, e.g. http://prometheus:9090")
     parser.add_argument("--alertmanager-url", help="Alertmanager, e.g. http://alertmanager:9093")
     parser.add_argument(
+        "--snapshot", type=Path,
+        help="open this saved snapshot (.tdsnap) read-only instead of connecting anywhere",
+    )  # fmt: skip
+    parser.add_argument(
         "--screenshots", type=Path, help="save a screenshot of each page here, then quit"
     )
     parser.add_argument(
@@ -94,6 +98,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "(--screenshots takes each page in both)",
     )
     args = parser.parse_args(argv)
+    if args.snapshot is not None and (args.sandbox_dir or args.broker_url):
+        parser.error("--snapshot opens a saved file: give it without a sandbox or URLs")
     urls = (args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url)
     if any(urls) and not all(urls):
         parser.error(
@@ -135,6 +141,8 @@ def choose(
     secrets the window reads from the keyring once it runs), or the local sandbox; with a
     message when there is nothing to connect to (URLs given that cannot be used connect to
     nothing: the window opens and says what was wrong)."""
+    if args.snapshot is not None:
+        return None, None  # the window opens the file
     if args.broker_url:
         problems = command_line_problems(args)
         if problems:
@@ -254,6 +262,8 @@ def start_window(
         console.use_profile(choice)  # its secrets are read off the window's thread
     elif choice is not None:
         console.connect_to(choice.endpoints, choice.name, choice.colour, choice.production)
+    if args.snapshot is not None:
+        console.open_snapshot(args.snapshot)  # read off the window's thread
     console.window.resize(*SCREEN_SIZES[0])
     if args.screenshots is None:
         console.window.restore_state()

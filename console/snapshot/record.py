@@ -247,13 +247,28 @@ async def _backend_pages(reads: _Reads, backend: BackendClient, taken_at: float)
     for worker in workers[:WORKERS_SAVED]:
         reads_more.append((f"worker {worker.hostname}",
                            partial(b.worker_detail, worker.hostname)))  # fmt: skip
-    for queue in queues[:QUEUES_SAVED]:
+    saved = {k.partition("?")[0] for k in reads.snapshot.backend}
+    unsaved = [q.name for q in queues[:QUEUES_SAVED] if messages_path(q.name) not in saved]
+    await asyncio.gather(reads.all(reads_more), _waiting(reads, b, unsaved))
+
+
+def messages_path(queue: str) -> str:
+    return f"/api/v1/queues/{queue}/messages"
+
+
+async def _waiting(reads: _Reads, backend: BackendClient | None, queues: list[str]) -> None:
+    """The first pages of each queue's waiting messages (MESSAGES_SAVED at most)."""
+    if backend is None:
+        return
+
+    async def one(queue: str) -> None:
         for offset in range(0, MESSAGES_SAVED, MESSAGES_PAGE):
-            if offset and offset >= queue.depth:
+            page = await reads.one(f"the waiting messages of {queue}",
+                                   partial(backend.queue_messages, queue, offset, MESSAGES_PAGE))  # fmt: skip
+            if page is None or offset + MESSAGES_PAGE >= page.total:
                 break
-            reads_more.append((f"the waiting messages of {queue.name}",
-                               partial(b.queue_messages, queue.name, offset, MESSAGES_PAGE)))  # fmt: skip
-    await reads.all(reads_more)
+
+    await asyncio.gather(*(one(q) for q in queues[:QUEUES_SAVED]))
 
 
 async def _trends(reads: _Reads, prometheus: MetricsSource, snapshot: Snapshot) -> None:
@@ -319,7 +334,11 @@ async def take_snapshot(
     say(0.0, "the broker")
     if broker is not None:
         info = await reads.one("the broker's queues", broker.discover)
-        depths = await reads.one("the broker's depths", broker.depths)
+        # The depths and the waiting lists at the same moment, as near as can be.
+        depths, _lists = await asyncio.gather(
+            reads.one("the broker's depths", broker.depths),
+            _waiting(reads, backend, info.queues if info is not None else []),
+        )
         if info is not None:
             snapshot.broker["info"] = info.model_dump(mode="json")
         if depths is not None:

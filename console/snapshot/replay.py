@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -26,8 +27,9 @@ from console.services.broker_reader import LEARNED, BrokerReader, EventReceiver
 from console.services.prometheus_reader import PrometheusError
 from console.snapshot.file import Snapshot, range_key, request_key
 from console.snapshot.read_only import read_only_text, saved_moment
-from console.snapshot.record import AUDIT_PATH, GROUP_IDS, TASKS_PATH
+from console.snapshot.record import AUDIT_PATH, GROUP_IDS, TASKS_PATH, messages_path
 from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.priority import from_celery_priority
 
 T = TypeVar("T")
 GROUPS_PATH = "/api/v1/failures/groups"
@@ -283,6 +285,10 @@ class SnapshotBroker(BrokerReader):
         self._info = TransportInfo.model_validate(raw) if isinstance(raw, dict) else None
         saved = snapshot.broker.get("depths") or {}
         self._depths = {q: {int(p): int(n) for p, n in steps.items()} for q, steps in saved.items()}
+        for queue, steps in self._depths.items():
+            counted = _counted(snapshot, queue)
+            if counted is not None:  # the whole queue was saved: its depth is what was listed
+                steps.update(dict.fromkeys(steps, 0) | counted)
 
     def learn(self) -> TransportInfo:
         if self._info is None:
@@ -297,6 +303,21 @@ class SnapshotBroker(BrokerReader):
 
     async def depths(self) -> dict[str, dict[int, int]]:
         return {q: dict(steps) for q, steps in self._depths.items()}
+
+
+def _counted(snapshot: Snapshot, queue: str) -> dict[int, int] | None:
+    """Waiting messages per user priority, counted from the queue's saved messages when they
+    are all of it; so the depth shown and the list shown agree, though the broker's depths
+    and the list were read a moment apart while messages came and went."""
+    path = messages_path(queue)
+    pages = [a for k, a in snapshot.backend.items() if k.partition("?")[0] == path]
+    if not pages:
+        return None
+    items = {int(i["position"]): i for page in pages for i in page["items"]}
+    total = min(int(page["total"]) for page in pages)
+    if len(items) != total or any(i.get("step") is None for i in items.values()):
+        return None
+    return dict(Counter(from_celery_priority(i["step"]) for i in items.values()))
 
 
 class NoEvents(EventReceiver):

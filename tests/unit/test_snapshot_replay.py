@@ -21,7 +21,7 @@ from console.snapshot.file import (
     to_bytes,
     write_snapshot,
 )
-from console.snapshot.replay import SnapshotBackend, SnapshotMetrics
+from console.snapshot.replay import SnapshotBackend, SnapshotBroker, SnapshotMetrics
 
 T0 = 1_795_000_000.0
 
@@ -132,3 +132,21 @@ def test_a_snapshot_that_cannot_be_written_says_why_and_leaves_no_file(tmp_path:
         write_snapshot(snapshot(), target)
     assert "east.tdsnap" in str(failed.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
+def test_a_queue_saved_whole_shows_the_depth_its_list_shows() -> None:
+    """The broker's depths and the waiting list were read a moment apart; a queue whose
+    every message was saved shows as deep as its list."""
+    snap = snapshot()
+    snap.broker = {"depths": {"data_sync": {"5": 2, "4": 0}, "big": {"5": 900}}}
+    items = [{"position": n, "task_id": f"m{n}", "name": "x", "priority": p, "step": 10 - p}
+             for n, p in enumerate((5, 5, 4))]  # fmt: skip
+    snap.backend[request_key("/api/v1/queues/data_sync/messages", {"offset": 0, "limit": 100})] = {
+        "queue": "data_sync", "total": 3, "offset": 0, "items": items}  # fmt: skip
+    snap.backend[request_key("/api/v1/queues/big/messages", {"offset": 0, "limit": 100})] = {
+        "queue": "big", "total": 901, "offset": 0, "items": items}  # fmt: skip
+    depths = asyncio.run(SnapshotBroker(snap).depths())
+    assert depths["data_sync"] == {5: 2, 4: 1}
+    assert depths["big"] == {5: 900}  # only its first page saved: the broker's count stays
+    page = asyncio.run(SnapshotBackend(snap).queue_messages("data_sync"))
+    assert page.total == sum(depths["data_sync"].values())

@@ -28,6 +28,7 @@ from console.domain.profiles import (
     url_problems,
 )
 from console.domain.profiles.model import quoted
+from console.domain.translation import QT_TRANSLATE_NOOP, Message
 from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
 
 if TYPE_CHECKING:
@@ -146,9 +147,12 @@ def choose(
     if args.broker_url:
         problems = command_line_problems(args)
         if problems:
-            return None, "\n".join(
-                ["The URLs on the command line cannot be used, so TaskDeck is not connected:",
-                 *problems, "Start TaskDeck again with corrected URLs."]
+            return None, Message(
+                "Console",
+                QT_TRANSLATE_NOOP(
+                    "Console", "The URLs on the command line cannot be used, so TaskDeck is not "
+                    "connected:\n{problems}\nStart TaskDeck again with corrected URLs."),
+                problems="\n".join(problems),
             )  # fmt: skip
         endpoints = Endpoints(
             args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url,
@@ -168,7 +172,7 @@ def choose(
     except EndpointsError as exc:
         if args.sandbox_dir is not None:
             raise
-        return None, str(exc)
+        return None, exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 def install_excepthook() -> None:
@@ -281,7 +285,7 @@ def start_window(
     if missing:
         log.warning("%s", missing)
         notes.append(
-            missing
+            translated(missing)
             + " "
             + QApplication.translate("Console", "Or add a profile: Connection > Profiles…")
         )

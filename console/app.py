@@ -37,7 +37,7 @@ from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, ProfileStore
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
 from console.domain.task_query import TaskQuery
-from console.models.format import translated
+from console.models.format import translated, write_problem
 from console.models.messages_table_model import MessagesTableModel
 from console.models.queues_table_model import QueuesTableModel
 from console.models.quotas_table_model import QuotasTableModel
@@ -88,14 +88,12 @@ log = logging.getLogger("taskdeck.console")
 LATER_PAGES: tuple[tuple[str, str], ...] = ()  # pages of a later version, greyed out
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Console", text)
-
-
 def _trend_failed(plot: TrendPlot, error: str) -> None:
     """The error on the plot it concerns, over the last data it had (if it still exists)."""
     if shiboken6.isValid(plot):
-        plot.show_failure(_tr("Prometheus: {error}").format(error=error))
+        plot.show_failure(
+            QCoreApplication.translate("Console", "Prometheus: {error}").format(error=error)
+        )
 
 
 @dataclass
@@ -185,20 +183,41 @@ class Console(QObject):
         self.reports_page = ReportsPage()
         self.connections_page = ConnectionsPage(self.services_model)
         w = self.window
-        w.add_page("overview", _tr("Overview"), self.overview_page)
-        w.add_page("queues", _tr("Queues"), self.queues_page, self.queues_page.queues.focus_filter)
         w.add_page(
-            "workers", _tr("Workers"), self.workers_page, self.workers_page.workers.focus_filter
+            "overview", QCoreApplication.translate("Console", "Overview"), self.overview_page
         )
-        w.add_page("tasks", _tr("Tasks"), self.tasks_page, self.tasks_page.text.setFocus)
-        w.add_page("quotas", _tr("Quotas"), self.quotas_page)
-        w.add_page("ratelimits", _tr("Rate limits"), self.ratelimits_page)
-        w.add_page("alerts", _tr("Alerts"), self.alerts_page)
-        w.add_page("audit", _tr("Audit"), self.audit_page)
-        w.add_page("reports", _tr("Reports"), self.reports_page)
+        w.add_page(
+            "queues",
+            QCoreApplication.translate("Console", "Queues"),
+            self.queues_page,
+            self.queues_page.queues.focus_filter,
+        )
+        w.add_page(
+            "workers",
+            QCoreApplication.translate("Console", "Workers"),
+            self.workers_page,
+            self.workers_page.workers.focus_filter,
+        )
+        w.add_page(
+            "tasks",
+            QCoreApplication.translate("Console", "Tasks"),
+            self.tasks_page,
+            self.tasks_page.text.setFocus,
+        )
+        w.add_page("quotas", QCoreApplication.translate("Console", "Quotas"), self.quotas_page)
+        w.add_page(
+            "ratelimits", QCoreApplication.translate("Console", "Rate limits"), self.ratelimits_page
+        )
+        w.add_page("alerts", QCoreApplication.translate("Console", "Alerts"), self.alerts_page)
+        w.add_page("audit", QCoreApplication.translate("Console", "Audit"), self.audit_page)
+        w.add_page("reports", QCoreApplication.translate("Console", "Reports"), self.reports_page)
         for key, title in LATER_PAGES:
-            w.add_later_page(key, _tr(title))
-        w.add_page("connections", _tr("Connections"), self.connections_page)
+            w.add_later_page(key, QCoreApplication.translate("Console", title))
+        w.add_page(
+            "connections",
+            QCoreApplication.translate("Console", "Connections"),
+            self.connections_page,
+        )
         self.overview_page.set_pages(w.page_keys())
         self.link: Link | None = None
         self.snapshot: Snapshot | None = None  # the snapshot open, read-only
@@ -467,8 +486,8 @@ class Console(QObject):
 
     def open_snapshot_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, _tr("Open snapshot"), "",
-            _tr("TaskDeck snapshots (*{suffix});;All files (*)").format(suffix=SUFFIX),
+            self.window, QCoreApplication.translate("Console", "Open snapshot"), "",
+            QCoreApplication.translate("Console", "TaskDeck snapshots (*{suffix});;All files (*)").format(suffix=SUFFIX),
         )  # fmt: skip
         if path:
             self.open_snapshot(path)
@@ -479,12 +498,14 @@ class Console(QObject):
         return self._tasks.run(self._open_snapshot(Path(path)), key="snapshot")
 
     async def _open_snapshot(self, path: Path) -> None:
-        self.window.show_message(_tr("Opening {file}…").format(file=path.name), 0)
+        self.window.show_message(
+            QCoreApplication.translate("Console", "Opening {file}…").format(file=path.name), 0
+        )
         try:
             snapshot = await asyncio.to_thread(read_snapshot, path)
         except SnapshotError as exc:
             self.window.show_message(str(exc), 0)
-            box = QMessageBox(QMessageBox.Icon.Warning, _tr("Cannot open the snapshot"), str(exc),
+            box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("Console", "Cannot open the snapshot"), str(exc),
                               QMessageBox.StandardButton.Ok, self.window)  # fmt: skip
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.snapshot_problem = box
@@ -498,21 +519,27 @@ class Console(QObject):
             self.queues_page.set_busy(False)
             self.connect_snapshot(snapshot, path)
         self.window.show_message(
-            _tr("Showing the snapshot {file}: read-only, as it was at {moment}.").format(
+            QCoreApplication.translate("Console", "Showing the snapshot {file}: read-only, as it was at {moment}.").format(
                 file=path.name, moment=saved_moment(snapshot.taken_at)), 0)  # fmt: skip
 
     def save_snapshot_dialog(self) -> None:
         if self.link is None:
-            self.window.show_message(_tr("Connect to an environment first."))
+            self.window.show_message(
+                QCoreApplication.translate("Console", "Connect to an environment first.")
+            )
             return
         if self.snapshot is not None:
-            self.window.show_message(_tr("This is a snapshot already; its file is a copy of it."))
+            self.window.show_message(
+                QCoreApplication.translate(
+                    "Console", "This is a snapshot already; its file is a copy of it."
+                )
+            )
             return
         # The reports' naming, with the snapshot's suffix (a CSV report's name has none).
         name = default_name(self.environment_name, time.time(), SNAPSHOT_WINDOW_S, "csv") + SUFFIX
         path, _ = QFileDialog.getSaveFileName(
-            self.window, _tr("Save snapshot"), name,
-            _tr("TaskDeck snapshots (*{suffix})").format(suffix=SUFFIX),
+            self.window, QCoreApplication.translate("Console", "Save snapshot"), name,
+            QCoreApplication.translate("Console", "TaskDeck snapshots (*{suffix})").format(suffix=SUFFIX),
         )  # fmt: skip
         if path:
             self.save_snapshot(path)
@@ -534,26 +561,35 @@ class Console(QObject):
 
         def progress(fraction: float, what: str) -> None:
             if link is self.link:
-                w.show_message(_tr("Saving the snapshot: {what} ({percent} %)").format(
+                w.show_message(QCoreApplication.translate("Console", "Saving the snapshot: {what} ({percent} %)").format(
                     what=what, percent=round(100 * fraction)), 0)  # fmt: skip
 
         snapshot = await take_snapshot(sources, link.broker, window_s, progress)
         try:
             await asyncio.to_thread(write_snapshot, snapshot, path)
         except ReportWriteError as exc:
-            w.show_message(_tr("The snapshot was not saved: {why}").format(why=exc), 0)
+            w.show_message(
+                QCoreApplication.translate("Console", "The snapshot was not saved: {why}").format(
+                    why=write_problem(exc)
+                ),
+                0,
+            )
             return
-        text = _tr("Snapshot saved to {path}: {tasks} tasks, {audit} audit entries.").format(
+        text = QCoreApplication.translate("Console", "Snapshot saved to {path}: {tasks} tasks, {audit} audit entries.").format(
             path=path, tasks=len(snapshot.tasks), audit=len(snapshot.audit))  # fmt: skip
         if snapshot.missing:
-            text += " " + _tr("Not saved: {missing}").format(missing="; ".join(snapshot.missing))
+            text += " " + QCoreApplication.translate("Console", "Not saved: {missing}").format(
+                missing="; ".join(snapshot.missing)
+            )
         w.show_message(text, 0)
 
     # -- profiles ------------------------------------------------------------------
 
     def open_profiles(self) -> None:
         if self.store is None:
-            self.window.show_message(_tr("Profiles are not available in this session."))
+            self.window.show_message(
+                QCoreApplication.translate("Console", "Profiles are not available in this session.")
+            )
             return
         dialog = ProfileDialog(
             self.store, self.secrets, self.profiles, self.active_profile, self.window
@@ -595,7 +631,11 @@ class Console(QObject):
             reason = None
         elif status.connection in (Connection.STALE, Connection.DOWN):
             self._unreachable.add(kind)
-            reason = translated(status.last_error) if status.last_error else _tr("no answer")
+            reason = (
+                translated(status.last_error)
+                if status.last_error
+                else QCoreApplication.translate("Console", "no answer")
+            )
         else:
             return
         if kind is ServiceKind.PROMETHEUS:
@@ -637,7 +677,11 @@ class Console(QObject):
         elif kind == "user":
             w.show_page("quotas")
             if not self.quotas_page.table.select_key(value):
-                w.show_message(_tr("{user} has no quota row yet.").format(user=value))
+                w.show_message(
+                    QCoreApplication.translate("Console", "{user} has no quota row yet.").format(
+                        user=value
+                    )
+                )
         elif kind == "anomaly":
             w.show_page("ratelimits")
             anomaly_kind, _, subject = value.partition("/")
@@ -719,9 +763,13 @@ class Console(QObject):
     def _prometheus_failed(self, message: str, last_good: float) -> None:
         since = time.strftime("%H:%M:%S", time.localtime(last_good)) if last_good else None
         text = (
-            _tr("Prometheus unreachable; showing data from {time}").format(time=since)
+            QCoreApplication.translate(
+                "Console", "Prometheus unreachable; showing data from {time}"
+            ).format(time=since)
             if since
-            else _tr("Prometheus unreachable: {error}").format(error=message)
+            else QCoreApplication.translate("Console", "Prometheus unreachable: {error}").format(
+                error=message
+            )
         )
         for plot in self.overview_page.plots.values():
             plot.show_message(text)
@@ -749,15 +797,22 @@ class Console(QObject):
     def _export(self, page: str) -> None:
         model = self.table_for(page)
         if model is None:
-            self.window.show_message(_tr("This page has no table to export."))
+            self.window.show_message(
+                QCoreApplication.translate("Console", "This page has no table to export.")
+            )
             return
         path, _ = QFileDialog.getSaveFileName(
-            self.window, _tr("Export table"), f"{page}.csv", "CSV (*.csv)"
+            self.window,
+            QCoreApplication.translate("Console", "Export table"),
+            f"{page}.csv",
+            "CSV (*.csv)",
         )
         if path:
             rows = export_csv(model, Path(path))
             self.window.show_message(
-                _tr("Exported {rows} rows to {path}").format(rows=rows, path=path)
+                QCoreApplication.translate("Console", "Exported {rows} rows to {path}").format(
+                    rows=rows, path=path
+                )
             )
 
 

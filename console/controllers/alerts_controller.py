@@ -12,7 +12,7 @@ that succeeds brings the normal pace back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
@@ -45,10 +45,6 @@ MAX_BACKOFF_S = 120.0
 # the backend did not (BackendClient's codes); it may have been made.
 MAYBE_MADE = frozenset({"alertmanager_timeout", "timeout", "no_answer"})
 T = TypeVar("T")
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("AlertsController", text)
 
 
 class AlertsController(QObject):
@@ -121,7 +117,9 @@ class AlertsController(QObject):
             if asked > self._shown:
                 self.failures += 1
                 self._schedule()
-                problem = _tr("Alertmanager is not reachable ({error}).").format(error=exc)
+                problem = QCoreApplication.translate(
+                    "AlertsController", "Alertmanager is not reachable ({error})."
+                ).format(error=exc)
                 self.failed.emit(problem, self.read_at, self.next_delay_s())
             return False
         if asked < self._shown:
@@ -214,56 +212,60 @@ def maybe_made(exc: BackendError) -> bool:
     return exc.code in MAYBE_MADE or exc.status == 504
 
 
-def created_text(answer: SilenceCreated, tr: Callable[[str], str] = _tr) -> str:
-    return tr("Silence {id} created by {user}, in force until {end}; audit entry {audit}.").format(
+def created_text(answer: SilenceCreated) -> str:
+    return QCoreApplication.translate("AlertsController", "Silence {id} created by {user}, in force until {end}; audit entry {audit}.").format(
         id=answer.silence_id, user=answer.created_by, end=_when(answer.ends_at),
         audit=answer.audit_id,
     )  # fmt: skip
 
 
-def extended_text(answer: SilenceExtended, tr: Callable[[str], str] = _tr) -> str:
+def extended_text(answer: SilenceExtended) -> str:
     if answer.silence_id == answer.previous_id:
-        return tr("Silence {id} extended until {end}; audit entry {audit}.").format(
-            id=answer.silence_id, end=_when(answer.ends_at), audit=answer.audit_id
-        )
-    return tr("Silence extended until {end}: {id} now in force (replacing {previous}); "
+        return QCoreApplication.translate(
+            "AlertsController", "Silence {id} extended until {end}; audit entry {audit}."
+        ).format(id=answer.silence_id, end=_when(answer.ends_at), audit=answer.audit_id)
+    return QCoreApplication.translate("AlertsController", "Silence extended until {end}: {id} now in force (replacing {previous}); "
               "audit entry {audit}.").format(
         end=_when(answer.ends_at), id=answer.silence_id, previous=answer.previous_id,
         audit=answer.audit_id,
     )  # fmt: skip
 
 
-def expired_text(answer: SilenceExpired, tr: Callable[[str], str] = _tr) -> str:
-    return tr("Silence {id} expired; audit entry {audit}.").format(
-        id=answer.silence_id, audit=answer.audit_id
-    )
+def expired_text(answer: SilenceExpired) -> str:
+    return QCoreApplication.translate(
+        "AlertsController", "Silence {id} expired; audit entry {audit}."
+    ).format(id=answer.silence_id, audit=answer.audit_id)
 
 
-def refusal_text(exc: BackendError, tr: Callable[[str], str] = _tr) -> str:
+def refusal_text(exc: BackendError) -> str:
     """Why the backend refused a silence change, in words; nothing was changed."""
     if exc.code == "alertmanager_not_configured":
-        return tr("The backend has no Alertmanager configured, so it cannot change silences "
+        return QCoreApplication.translate("AlertsController", "The backend has no Alertmanager configured, so it cannot change silences "
                   "({detail}); nothing was changed.").format(detail=exc.detail)  # fmt: skip
     if maybe_made(exc):
-        who = tr("Alertmanager") if exc.code == "alertmanager_timeout" else tr("The backend")
-        return tr("{who} got the change but did not answer in time, so it may have been made: "
+        who = (
+            QCoreApplication.translate("AlertsController", "Alertmanager")
+            if exc.code == "alertmanager_timeout"
+            else QCoreApplication.translate("AlertsController", "The backend")
+        )
+        return QCoreApplication.translate("AlertsController", "{who} got the change but did not answer in time, so it may have been made: "
                   "the silences list is read again; look there before trying again "
                   "({detail}).").format(who=who, detail=exc.detail)  # fmt: skip
     if exc.code == "alertmanager_unavailable" or exc.status in (502, 503):
-        return tr("Alertmanager is not reachable from the backend; nothing was changed. "
+        return QCoreApplication.translate("AlertsController", "Alertmanager is not reachable from the backend; nothing was changed. "
                   "Try again once it is back ({detail}).").format(detail=exc.detail)  # fmt: skip
     if exc.status == 403:
-        return tr("Only an admin can create, extend or expire silences; the backend refused "
+        return QCoreApplication.translate("AlertsController", "Only an admin can create, extend or expire silences; the backend refused "
                   "this profile's token ({detail}). Nothing was changed.").format(
             detail=exc.detail)  # fmt: skip
     if exc.status in (400, 404, 409, 422):
-        return tr("The backend refused it: {detail}. Nothing was changed.").format(
-            detail=exc.detail
-        )
+        return QCoreApplication.translate(
+            "AlertsController", "The backend refused it: {detail}. Nothing was changed."
+        ).format(detail=exc.detail)
     if exc.status is None:
-        return tr("The backend is not reachable ({detail}); nothing was changed.").format(
-            detail=exc.detail
-        )
-    return tr("The backend refused (HTTP {status}): {problem}. Nothing was changed.").format(
-        status=exc.status, problem=problem_text(exc, tr)
-    )
+        return QCoreApplication.translate(
+            "AlertsController", "The backend is not reachable ({detail}); nothing was changed."
+        ).format(detail=exc.detail)
+    return QCoreApplication.translate(
+        "AlertsController", "The backend refused (HTTP {status}): {problem}. Nothing was changed."
+    ).format(status=exc.status, problem=problem_text(exc))

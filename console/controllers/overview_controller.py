@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from console.controllers.timers import every
 from console.domain.clock import now as clock_now
 from console.domain.series import DEFAULT_WINDOW, WINDOWS
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.services.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from console.services.prometheus_reader import (
     OVERVIEW_QUERIES,
@@ -26,7 +27,11 @@ from console.tasks import TaskOwner
 
 RANGE_EVERY_MS = 60_000
 # Legend names of the plots whose query has no label to name its series by.
-SINGLE_SERIES_NAMES = {"failure_rate": "failure rate", "p95_runtime": "p95"}
+# Their names are keys; the plots translate them when they show them (context "TrendPlot").
+SINGLE_SERIES_NAMES = {
+    "failure_rate": QT_TRANSLATE_NOOP("TrendPlot", "failure rate"),
+    "p95_runtime": QT_TRANSLATE_NOOP("TrendPlot", "p95"),
+}
 EDGE_EVERY_MS = 5_000
 # Plots whose values are shown scaled (a ratio as percent, like the tile beside it).
 SCALE = {"failure_rate": 100.0}

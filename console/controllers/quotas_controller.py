@@ -11,7 +11,6 @@ QuotaRow carries only the slots used.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
@@ -44,10 +43,6 @@ from taskdeck_core.api_types import (
 REFRESH_S = 5.0
 # The slots a user holds over the last hour (docs/metrics.md: gauge, label ``user``).
 QUOTA_TREND = "sum(taskdeck_quota_used{{user={value}}})"  # one series, named as the user
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("QuotasController", text)
 
 
 class QuotasController(QObject):
@@ -96,14 +91,18 @@ class QuotasController(QObject):
             rows = await quotas(self.backend)
         except BackendError as exc:
             if asked > self._shown:
-                self.failed.emit(_tr("Quotas: {problem}").format(problem=problem_text(exc, _tr)))
+                self.failed.emit(
+                    QCoreApplication.translate("QuotasController", "Quotas: {problem}").format(
+                        problem=problem_text(exc)
+                    )
+                )
             return None
         opened: list[TaskSummary] | None
         try:
             opened, complete = await open_tasks(self.backend)
         except BackendError as exc:
             opened, complete = None, False
-            problem = problem_text(exc, _tr)
+            problem = problem_text(exc)
         default: QuotaDefault | None
         try:
             default = await quota_default(self.backend)
@@ -118,7 +117,7 @@ class QuotasController(QObject):
         self.rows = views
         self.rows_changed.emit(views)
         if opened is None:
-            self.failed.emit(_tr("Open tasks: {problem}; queued and running are not known.")
+            self.failed.emit(QCoreApplication.translate("QuotasController", "Open tasks: {problem}; queued and running are not known.")
                              .format(problem=problem))  # fmt: skip
         return views
 
@@ -174,21 +173,24 @@ class QuotasController(QObject):
         await self.trend.aclose()
 
 
-def limit_text(answer: QuotaLimitChanged, tr: Callable[[str], str] = _tr) -> str:
-    return tr("{user}'s limit is now {limit} (was {previous}); audit entry {audit}.").format(
+def limit_text(answer: QuotaLimitChanged) -> str:
+    return QCoreApplication.translate("QuotasController", "{user}'s limit is now {limit} (was {previous}); audit entry {audit}.").format(
         user=answer.user, limit=number(answer.limit), previous=number(answer.previous_limit),
         audit=answer.audit_id,
     )  # fmt: skip
 
 
-def default_text(answer: QuotaDefaultChanged, tr: Callable[[str], str] = _tr) -> str:
-    return tr("The default limit is now {limit} (was {previous}); audit entry {audit}.").format(
+def default_text(answer: QuotaDefaultChanged) -> str:
+    return QCoreApplication.translate(
+        "QuotasController",
+        "The default limit is now {limit} (was {previous}); audit entry {audit}.",
+    ).format(
         limit=number(answer.limit), previous=number(answer.previous_limit), audit=answer.audit_id
     )
 
 
-def reconcile_text(answer: QuotaReconciled, tr: Callable[[str], str] = _tr) -> str:
-    return tr("{user} reconciled: {released} slots freed, {added} taken again; {used} used, "
+def reconcile_text(answer: QuotaReconciled) -> str:
+    return QCoreApplication.translate("QuotasController", "{user} reconciled: {released} slots freed, {added} taken again; {used} used, "
               "drift {drift}; audit entry {audit}.").format(
         user=answer.user, released=number(answer.released), added=number(answer.added),
         used=number(answer.used), drift=number(answer.drift), audit=answer.audit_id,

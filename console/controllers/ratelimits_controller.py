@@ -83,7 +83,7 @@ class RateLimitsController(QObject):
             self._failing = True
             self.failed.emit(
                 self.tr("The rate limits could not be read: {problem}").format(
-                    problem=problem_text(exc, self.tr)
+                    problem=problem_text(exc)
                 )
             )
             return

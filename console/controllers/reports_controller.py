@@ -30,6 +30,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from console.domain.translation import QT_TRANSLATE_NOOP
+from console.models.format import write_problem
 from console.reports.collect import SECTION_TITLES, SECTIONS, ReportSources, collect_report
 from console.reports.model import Report
 from console.reports.render import ReportWriteError, Staged, stage_report
@@ -60,13 +61,9 @@ STOP_WAIT_S = 5.0  # how long a cancel waits for the writing thread to stop
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportsController", text)
-
-
 def choice_label(text: str) -> str:
     """A window's or a format's label (of WINDOWS, FORMATS), translated."""
-    return _tr(text)
+    return QCoreApplication.translate("ReportsController", text)
 
 
 def section_title(key: str) -> str:
@@ -125,29 +122,31 @@ class ReportMade:
 def destination_problem(destination: Path, fmt: str) -> str | None:
     """Why ``destination`` cannot take the report, in words, or None if it looks writable."""
     if not str(destination).strip():
-        return _tr("Choose where to write the report.")
+        return QCoreApplication.translate("ReportsController", "Choose where to write the report.")
     folder = destination.parent
     if fmt == "csv":
         if destination.exists() and not destination.is_dir():
-            return _tr("{path} is a file: choose a folder for the CSV files.").format(
-                path=destination
-            )
+            return QCoreApplication.translate(
+                "ReportsController", "{path} is a file: choose a folder for the CSV files."
+            ).format(path=destination)
     elif destination.is_dir():
-        return _tr("{path} is a folder: choose a file name.").format(path=destination)
+        return QCoreApplication.translate(
+            "ReportsController", "{path} is a folder: choose a file name."
+        ).format(path=destination)
     # The nearest part of the path that exists must be a folder we may write in.
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        return _tr("{folder} is not a folder (it is a file): choose another place.").format(
-            folder=existing
-        )
+        return QCoreApplication.translate(
+            "ReportsController", "{folder} is not a folder (it is a file): choose another place."
+        ).format(folder=existing)
     if existing != folder:
-        return _tr("The folder {folder} does not exist: choose an existing folder.").format(
-            folder=folder
-        )
+        return QCoreApplication.translate(
+            "ReportsController", "The folder {folder} does not exist: choose an existing folder."
+        ).format(folder=folder)
     if not os.access(folder, os.W_OK | os.X_OK):
-        return _tr("The folder {folder} cannot be written in (permission denied): choose "
+        return QCoreApplication.translate("ReportsController", "The folder {folder} cannot be written in (permission denied): choose "
                    "another folder.").format(folder=folder)  # fmt: skip
     return None
 
@@ -155,16 +154,23 @@ def destination_problem(destination: Path, fmt: str) -> str | None:
 def request_problem(request: ReportRequest) -> str | None:
     """What is wrong with ``request``, in words, or None."""
     if not (math.isfinite(request.start) and math.isfinite(request.end)):
-        return _tr("The window is not a valid time.")
+        return QCoreApplication.translate("ReportsController", "The window is not a valid time.")
     if request.end <= request.start:
-        return _tr("The window ends before it starts: choose a “to” later than the “from”.")
+        return QCoreApplication.translate(
+            "ReportsController",
+            "The window ends before it starts: choose a “to” later than the “from”.",
+        )
     if not request.sections:
-        return _tr("Choose at least one section.")
+        return QCoreApplication.translate("ReportsController", "Choose at least one section.")
     unknown = request.sections - set(SECTIONS)
     if unknown:
-        return _tr("Unknown sections: {names}.").format(names=", ".join(sorted(unknown)))
+        return QCoreApplication.translate("ReportsController", "Unknown sections: {names}.").format(
+            names=", ".join(sorted(unknown))
+        )
     if request.fmt not in {key for key, _label, _suffix in FORMATS}:
-        return _tr("Unknown format {fmt}.").format(fmt=request.fmt)
+        return QCoreApplication.translate("ReportsController", "Unknown format {fmt}.").format(
+            fmt=request.fmt
+        )
     return destination_problem(request.destination, request.fmt)
 
 
@@ -272,11 +278,18 @@ class ReportsController(QObject):
     async def _make(self, request: ReportRequest) -> None:
         began = time.monotonic()
         try:
-            self.progress.emit(0, _tr("Collecting the report…"))
+            self.progress.emit(
+                0, QCoreApplication.translate("ReportsController", "Collecting the report…")
+            )
 
             def collected(fraction: float, what: str) -> None:
                 percent = round(COLLECTING_SHARE * max(0.0, min(1.0, fraction)))
-                self.progress.emit(percent, _tr("Collected: {what}").format(what=what))
+                self.progress.emit(
+                    percent,
+                    QCoreApplication.translate("ReportsController", "Collected: {what}").format(
+                        what=what
+                    ),
+                )
 
             report = await collect_report(
                 self.sources, request.start, request.end, set(request.sections), collected
@@ -287,7 +300,7 @@ class ReportsController(QObject):
             raise
         except Exception as exc:  # noqa: BLE001 - said on the page, never a crash
             log.exception("the report of %s failed", self.environment)
-            self.failed.emit(_tr("The report could not be made: {error}").format(
+            self.failed.emit(QCoreApplication.translate("ReportsController", "The report could not be made: {error}").format(
                 error=f"{type(exc).__name__}: {exc}"))  # fmt: skip
             self.busy_changed.emit(False)
             return
@@ -295,26 +308,33 @@ class ReportsController(QObject):
 
     async def _write(self, report: Report, request: ReportRequest, collect_s: float) -> None:
         try:
-            self.progress.emit(COLLECTING_SHARE, _tr("Writing the report…"))
+            self.progress.emit(
+                COLLECTING_SHARE,
+                QCoreApplication.translate("ReportsController", "Writing the report…"),
+            )
             written = time.monotonic()
             files = await write_off_thread(report, request.fmt, request.destination)
             write_s = time.monotonic() - written
             log.info("report of %s written to %s: collected in %.2f s, written in %.2f s",
                      self.environment, request.destination, collect_s, write_s)  # fmt: skip
-            self.progress.emit(100, _tr("Written"))
+            self.progress.emit(100, QCoreApplication.translate("ReportsController", "Written"))
             self.made.emit(ReportMade(request.destination, files, report.missing, request.fmt,
                                       collect_s, write_s, report.empty))  # fmt: skip
         except asyncio.CancelledError:
             self.cancelled.emit()
             raise
         except ReportWriteError as exc:
-            self.failed.emit(_tr("The report could not be written: {problem}").format(problem=exc))
+            self.failed.emit(
+                QCoreApplication.translate(
+                    "ReportsController", "The report could not be written: {problem}"
+                ).format(problem=write_problem(exc))
+            )
         except OSError as exc:
-            self.failed.emit(_tr("The report could not be written: {problem}").format(
+            self.failed.emit(QCoreApplication.translate("ReportsController", "The report could not be written: {problem}").format(
                 problem=os.strerror(exc.errno or errno.EIO)))  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - said on the page, never a crash
             log.exception("the report of %s failed", self.environment)
-            self.failed.emit(_tr("The report could not be made: {error}").format(
+            self.failed.emit(QCoreApplication.translate("ReportsController", "The report could not be made: {error}").format(
                 error=f"{type(exc).__name__}: {exc}"))  # fmt: skip
         finally:
             self.busy_changed.emit(False)

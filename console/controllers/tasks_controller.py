@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from console.domain.clock import now as clock_now
 from console.domain.task_query import WINDOWS, TaskQuery
@@ -73,17 +73,19 @@ class JobView:
         return self.job.state in ENDED
 
 
-def problem_text(exc: BackendError, tr: Callable[[str], str]) -> str:
+def problem_text(exc: BackendError) -> str:
     """What went wrong, for the window: the backend's own words, and when to try again."""
     text = exc.detail
     if exc.status == 403:
-        text = tr("Not allowed: {detail}").format(detail=exc.detail)
-    elif exc.status == 429 and exc.retry_after_s is not None:
-        text = tr("{detail} — try again in {seconds} s").format(
-            detail=exc.detail, seconds=max(1, round(exc.retry_after_s))
+        text = QCoreApplication.translate("TasksController", "Not allowed: {detail}").format(
+            detail=exc.detail
         )
+    elif exc.status == 429 and exc.retry_after_s is not None:
+        text = QCoreApplication.translate(
+            "TasksController", "{detail} — try again in {seconds} s"
+        ).format(detail=exc.detail, seconds=max(1, round(exc.retry_after_s)))
     elif exc.status is not None and exc.status >= 500 and exc.code == "error":
-        text = tr("The backend failed (HTTP {status}); nothing was changed by this request. "
+        text = QCoreApplication.translate("TasksController", "The backend failed (HTTP {status}); nothing was changed by this request. "
                   "Try again; if it persists, check the backend's log.").format(status=exc.status)  # fmt: skip
     return text
 
@@ -160,9 +162,6 @@ class TasksController(QObject):
             timer.stop()
         await self._tasks.aclose()
 
-    def tr_(self, text: str) -> str:
-        return self.tr(text)
-
     # -- the table ------------------------------------------------------------------
 
     def set_query(self, query: TaskQuery, force: bool = False) -> None:
@@ -226,7 +225,7 @@ class TasksController(QObject):
 
     def _failed(self, exc: BackendError) -> None:
         self._failing = True
-        self.failed.emit(problem_text(exc, self.tr_))
+        self.failed.emit(problem_text(exc))
 
     def _answered(self) -> None:
         """The backend answers again: the message of its last failure goes."""
@@ -328,7 +327,7 @@ class TasksController(QObject):
         try:
             groups = await self.backend.failure_groups(since, until, GROUP_BUCKETS)
         except BackendError as exc:
-            self.groups_failed.emit(problem_text(exc, self.tr_))
+            self.groups_failed.emit(problem_text(exc))
             return
         groups.sort(key=lambda g: g.last_seen or 0.0, reverse=True)
         self.groups = groups
@@ -349,7 +348,7 @@ class TasksController(QObject):
             entries = await self.backend.audit({"task_id": task_id}, limit=50)
         except BackendError as exc:
             if self._detail_for == task_id:
-                self.detail_failed.emit(problem_text(exc, self.tr_))
+                self.detail_failed.emit(problem_text(exc))
             return
         if self._detail_for == task_id:  # not another task asked for meanwhile
             self.detail_changed.emit(detail)
@@ -421,7 +420,7 @@ class TasksController(QObject):
         try:
             job = await self.backend.bulk_job(job_id)
         except BackendError as exc:
-            self.failed.emit(problem_text(exc, self.tr_))
+            self.failed.emit(problem_text(exc))
             return
         view = self.jobs.setdefault(job_id, JobView(job, label=job.reason or ""))
         view.job = job
@@ -445,7 +444,7 @@ class TasksController(QObject):
         try:
             jobs = await self.backend.bulk_jobs(limit=20, mine=True)
         except BackendError as exc:
-            self.failed.emit(problem_text(exc, self.tr_))
+            self.failed.emit(problem_text(exc))
             return
         self._jobs_loaded = True
         for job in jobs:
@@ -471,7 +470,7 @@ class TasksController(QObject):
             try:
                 job = await self.backend.bulk_job(job_id)
             except BackendError as exc:
-                view.problem = problem_text(exc, self.tr_)
+                view.problem = problem_text(exc)
                 self._publish_jobs()
                 delay = min(delay * 2, JOB_BACKOFF_MAX_S)
                 await asyncio.sleep(delay)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.domain.translation import QT_TRANSLATE_NOOP, Message
 from taskdeck_core.sandbox_paths import STATE_FILE
 from taskdeck_core.transport import KOMBU_DEFAULT_SEP, QUEUES, SANDBOX_STEPS
 
@@ -54,7 +55,23 @@ class Endpoints:
             )
         except FileNotFoundError:
             raise EndpointsError(
-                f"no sandbox is running in {run_dir}; start one with 'taskdeck-sandbox up'"
+                Message(
+                    "Endpoints",
+                    QT_TRANSLATE_NOOP(
+                        "Endpoints",
+                        "no sandbox is running in {run_dir}; start one with 'taskdeck-sandbox up'",
+                    ),
+                    run_dir=str(run_dir),
+                )
             ) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise EndpointsError(f"{path} cannot be read ({exc}); restart the sandbox") from None
+            raise EndpointsError(
+                Message(
+                    "Endpoints",
+                    QT_TRANSLATE_NOOP(
+                        "Endpoints", "{path} cannot be read ({error}); restart the sandbox"
+                    ),
+                    path=str(path),
+                    error=str(exc),
+                )
+            ) from None

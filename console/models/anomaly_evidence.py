@@ -10,28 +10,31 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication
 
 from console.domain.series import Series
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number, percent
 from taskdeck_core.api_types import Anomaly
 
 DEFAULT_BUCKET_S = 60.0  # the backend's default, until its statistics say otherwise
 KIND_NAMES = {
-    "key_rejections": "Key far above its own rejections",
-    "endpoint_rejection_share": "Endpoint's share of 429s jumped",
-    "ip_many_users": "Address acting as many users",
+    "key_rejections": QT_TRANSLATE_NOOP("RateLimitsPage", "Key far above its own rejections"),
+    "endpoint_rejection_share": QT_TRANSLATE_NOOP(
+        "RateLimitsPage", "Endpoint's share of 429s jumped"
+    ),
+    "ip_many_users": QT_TRANSLATE_NOOP("RateLimitsPage", "Address acting as many users"),
 }
 EVIDENCE_NAMES = {
-    "rejections_per_bucket": "rejections",
-    "requests_per_bucket": "requests",
-    "rejected_per_bucket": "rejected",
-    "baseline_mean": "baseline of rejections (mean)",
-    "baseline_std": "baseline of rejections (std)",
-    "baseline_share": "baseline share of 429s",
-    "share": "share of 429s",
-    "distinct_users": "users from this address",
+    "rejections_per_bucket": QT_TRANSLATE_NOOP("RateLimitsPage", "rejections"),
+    "requests_per_bucket": QT_TRANSLATE_NOOP("RateLimitsPage", "requests"),
+    "rejected_per_bucket": QT_TRANSLATE_NOOP("RateLimitsPage", "rejected"),
+    "baseline_mean": QT_TRANSLATE_NOOP("RateLimitsPage", "baseline of rejections (mean)"),
+    "baseline_std": QT_TRANSLATE_NOOP("RateLimitsPage", "baseline of rejections (std)"),
+    "baseline_share": QT_TRANSLATE_NOOP("RateLimitsPage", "baseline share of 429s"),
+    "share": QT_TRANSLATE_NOOP("RateLimitsPage", "share of 429s"),
+    "distinct_users": QT_TRANSLATE_NOOP("RateLimitsPage", "users from this address"),
 }
-SHARE_SERIES = "share of 429s"
-BASELINE_SHARE_SERIES = "baseline share of 429s"
-BASELINE_SERIES = "baseline of rejections"
+SHARE_SERIES = QT_TRANSLATE_NOOP("TrendPlot", "share of 429s")
+BASELINE_SHARE_SERIES = QT_TRANSLATE_NOOP("TrendPlot", "baseline share of 429s")
+BASELINE_SERIES = QT_TRANSLATE_NOOP("TrendPlot", "baseline of rejections")
 
 
 def anomaly_key(kind: str, subject: str) -> str:

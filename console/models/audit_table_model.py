@@ -31,39 +31,39 @@ SHOWN_IDS = 3  # task ids a row names; the rest are counted
 STATUS_COLOURS = {"ok": QColor(OK), "failed": QColor(BAD), "partial": QColor(WARN),
                   "unknown": QColor(WARN), "pending": QColor(NEUTRAL)}  # fmt: skip
 STATUS_TEXT = {
-    "ok": QT_TRANSLATE_NOOP(CONTEXT, "ok"),
-    "failed": QT_TRANSLATE_NOOP(CONTEXT, "failed"),
-    "partial": QT_TRANSLATE_NOOP(CONTEXT, "partial"),
+    "ok": QT_TRANSLATE_NOOP("AuditTableModel", "ok"),
+    "failed": QT_TRANSLATE_NOOP("AuditTableModel", "failed"),
+    "partial": QT_TRANSLATE_NOOP("AuditTableModel", "partial"),
     # Sent, and no answer said whether it was done (a silence Alertmanager may have made).
-    "unknown": QT_TRANSLATE_NOOP(CONTEXT, "unknown"),
-    "pending": QT_TRANSLATE_NOOP(CONTEXT, "pending"),
+    "unknown": QT_TRANSLATE_NOOP("AuditTableModel", "unknown"),
+    "pending": QT_TRANSLATE_NOOP("AuditTableModel", "pending"),
 }
 # Each action in words; the code stays in the tooltip and the filter.
 ACTION_TEXT = {
-    "cancel": QT_TRANSLATE_NOOP(CONTEXT, "Cancel"),
-    "retry": QT_TRANSLATE_NOOP(CONTEXT, "Retry"),
-    "priority": QT_TRANSLATE_NOOP(CONTEXT, "Priority change"),
-    "bulk_cancel": QT_TRANSLATE_NOOP(CONTEXT, "Bulk cancel"),
-    "bulk_retry": QT_TRANSLATE_NOOP(CONTEXT, "Bulk retry"),
-    "bulk_priority": QT_TRANSLATE_NOOP(CONTEXT, "Bulk priority change"),
-    "quota_limit": QT_TRANSLATE_NOOP(CONTEXT, "Quota limit"),
-    "quota_reconcile": QT_TRANSLATE_NOOP(CONTEXT, "Quota reconciled"),
-    "quota_default": QT_TRANSLATE_NOOP(CONTEXT, "Default quota limit"),
-    "worker_control": QT_TRANSLATE_NOOP(CONTEXT, "Worker control"),
-    "silence_create": QT_TRANSLATE_NOOP(CONTEXT, "Silence created"),
-    "silence_extend": QT_TRANSLATE_NOOP(CONTEXT, "Silence extended"),
-    "silence_expire": QT_TRANSLATE_NOOP(CONTEXT, "Silence expired"),
+    "cancel": QT_TRANSLATE_NOOP("AuditTableModel", "Cancel"),
+    "retry": QT_TRANSLATE_NOOP("AuditTableModel", "Retry"),
+    "priority": QT_TRANSLATE_NOOP("AuditTableModel", "Priority change"),
+    "bulk_cancel": QT_TRANSLATE_NOOP("AuditTableModel", "Bulk cancel"),
+    "bulk_retry": QT_TRANSLATE_NOOP("AuditTableModel", "Bulk retry"),
+    "bulk_priority": QT_TRANSLATE_NOOP("AuditTableModel", "Bulk priority change"),
+    "quota_limit": QT_TRANSLATE_NOOP("AuditTableModel", "Quota limit"),
+    "quota_reconcile": QT_TRANSLATE_NOOP("AuditTableModel", "Quota reconciled"),
+    "quota_default": QT_TRANSLATE_NOOP("AuditTableModel", "Default quota limit"),
+    "worker_control": QT_TRANSLATE_NOOP("AuditTableModel", "Worker control"),
+    "silence_create": QT_TRANSLATE_NOOP("AuditTableModel", "Silence created"),
+    "silence_extend": QT_TRANSLATE_NOOP("AuditTableModel", "Silence extended"),
+    "silence_expire": QT_TRANSLATE_NOOP("AuditTableModel", "Silence expired"),
 }
 # A worker control command in words (backend/api/schemas.py WorkerCommand).
 COMMAND_TEXT = {
-    "pool_grow": QT_TRANSLATE_NOOP(CONTEXT, "Grow pool"),
-    "pool_shrink": QT_TRANSLATE_NOOP(CONTEXT, "Shrink pool"),
-    "autoscale": QT_TRANSLATE_NOOP(CONTEXT, "Autoscale"),
-    "rate_limit": QT_TRANSLATE_NOOP(CONTEXT, "Rate limit"),
-    "time_limit": QT_TRANSLATE_NOOP(CONTEXT, "Time limit"),
-    "add_consumer": QT_TRANSLATE_NOOP(CONTEXT, "Consume from queue"),
-    "cancel_consumer": QT_TRANSLATE_NOOP(CONTEXT, "Stop consuming from queue"),
-    "shutdown": QT_TRANSLATE_NOOP(CONTEXT, "Shut down"),
+    "pool_grow": QT_TRANSLATE_NOOP("AuditTableModel", "Grow pool"),
+    "pool_shrink": QT_TRANSLATE_NOOP("AuditTableModel", "Shrink pool"),
+    "autoscale": QT_TRANSLATE_NOOP("AuditTableModel", "Autoscale"),
+    "rate_limit": QT_TRANSLATE_NOOP("AuditTableModel", "Rate limit"),
+    "time_limit": QT_TRANSLATE_NOOP("AuditTableModel", "Time limit"),
+    "add_consumer": QT_TRANSLATE_NOOP("AuditTableModel", "Consume from queue"),
+    "cancel_consumer": QT_TRANSLATE_NOOP("AuditTableModel", "Stop consuming from queue"),
+    "shutdown": QT_TRANSLATE_NOOP("AuditTableModel", "Shut down"),
 }
 SILENCE_ACTIONS = frozenset({"silence_create", "silence_extend", "silence_expire"})
 SHORT_ID = 8  # characters of a silence id shown
@@ -71,20 +71,16 @@ SHORT_ID = 8  # characters of a silence id shown
 # limit, workers, or a silence (its id, or the matchers of one being created).
 USER_ACTIONS = frozenset({"quota_limit", "quota_reconcile"})
 TARGET_KINDS = {
-    **dict.fromkeys(USER_ACTIONS, QT_TRANSLATE_NOOP(CONTEXT, "user {targets}")),
-    "quota_default": QT_TRANSLATE_NOOP(CONTEXT, "the default quota limit"),
-    "worker_control": QT_TRANSLATE_NOOP(CONTEXT, "worker {targets}"),
-    "silence_create": QT_TRANSLATE_NOOP(CONTEXT, "silence of {targets}"),
-    "silence_extend": QT_TRANSLATE_NOOP(CONTEXT, "silence {targets}"),
-    "silence_expire": QT_TRANSLATE_NOOP(CONTEXT, "silence {targets}"),
+    **dict.fromkeys(USER_ACTIONS, QT_TRANSLATE_NOOP("AuditTableModel", "user {targets}")),
+    "quota_default": QT_TRANSLATE_NOOP("AuditTableModel", "the default quota limit"),
+    "worker_control": QT_TRANSLATE_NOOP("AuditTableModel", "worker {targets}"),
+    "silence_create": QT_TRANSLATE_NOOP("AuditTableModel", "silence of {targets}"),
+    "silence_extend": QT_TRANSLATE_NOOP("AuditTableModel", "silence {targets}"),
+    "silence_expire": QT_TRANSLATE_NOOP("AuditTableModel", "silence {targets}"),
 }
 # Actions on tasks: only their targets are task ids.
 TASK_ACTIONS = frozenset({"cancel", "retry", "priority", "bulk_cancel", "bulk_retry",
                           "bulk_priority"})  # fmt: skip
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
 
 
 def when(epoch: float | None) -> str:
@@ -113,13 +109,13 @@ def _filter_text(selection: Any) -> str:
             when(value) if key in ("since", "until") and isinstance(value, int | float) else value
         )
         parts.append(f"{key}={shown}")
-    return ", ".join(parts) or _tr("all tasks")
+    return ", ".join(parts) or QCoreApplication.translate("AuditTableModel", "all tasks")
 
 
 def action_text(entry: AuditEntry) -> str:
     """The action in words (its code when it has none)."""
     words = ACTION_TEXT.get(entry.action)
-    return _tr(words) if words else entry.action
+    return QCoreApplication.translate("AuditTableModel", words) if words else entry.action
 
 
 def command_text(entry: AuditEntry) -> str:
@@ -129,7 +125,7 @@ def command_text(entry: AuditEntry) -> str:
     if not command:
         return ""
     words = COMMAND_TEXT.get(str(command))
-    text = _tr(words) if words else str(command)
+    text = QCoreApplication.translate("AuditTableModel", words) if words else str(command)
     arguments = request.get("arguments")
     if isinstance(arguments, dict):
         text += "".join(f", {k}={v}" for k, v in arguments.items() if v is not None)
@@ -143,15 +139,27 @@ def targets_text(entry: AuditEntry) -> str:
         named = entry.targets if isinstance(entry.targets, list) else [entry.targets]
         targets = ", ".join(map(str, named)) or "—"
         kind = TARGET_KINDS.get(entry.action)
-        text = _tr(kind).format(targets=targets) if kind else targets
+        text = (
+            QCoreApplication.translate("AuditTableModel", kind).format(targets=targets)
+            if kind
+            else targets
+        )
         command = command_text(entry) if entry.action == "worker_control" else ""
         return (
-            _tr("{command} on {targets}").format(command=command, targets=text) if command else text
+            QCoreApplication.translate("AuditTableModel", "{command} on {targets}").format(
+                command=command, targets=text
+            )
+            if command
+            else text
         )
     count = entry.target_count
-    tasks = _tr("1 task") if count == 1 else _tr("{n} tasks").format(n=number(count))
+    tasks = (
+        QCoreApplication.translate("AuditTableModel", "1 task")
+        if count == 1
+        else QCoreApplication.translate("AuditTableModel", "{n} tasks").format(n=number(count))
+    )
     if isinstance(entry.targets, dict) and "filter" in entry.targets:
-        return _tr("{tasks} matching {filter}").format(
+        return QCoreApplication.translate("AuditTableModel", "{tasks} matching {filter}").format(
             tasks=tasks, filter=_filter_text(entry.targets["filter"])
         )
     ids = task_ids(entry)
@@ -160,7 +168,9 @@ def targets_text(entry: AuditEntry) -> str:
     shown = ", ".join(i[:8] for i in ids[:SHOWN_IDS])
     rest = count - min(len(ids), SHOWN_IDS)
     if rest > 0:
-        shown += " " + _tr("and {n} more").format(n=number(rest))
+        shown += " " + QCoreApplication.translate("AuditTableModel", "and {n} more").format(
+            n=number(rest)
+        )
     return f"{tasks}: {shown}"
 
 
@@ -174,7 +184,9 @@ def _who(entry: AuditEntry) -> str:
 
 
 def _status(entry: AuditEntry) -> str:
-    return _tr(STATUS_TEXT.get(entry.status, entry.status))
+    return QCoreApplication.translate(
+        "AuditTableModel", STATUS_TEXT.get(entry.status, entry.status)
+    )
 
 
 def _workers_text(outcome: dict[str, Any]) -> str:
@@ -183,12 +195,22 @@ def _workers_text(outcome: dict[str, Any]) -> str:
     done = sum(1 for r in replies if r.get("ok"))
     parts = []
     if done or not replies:
-        parts.append(_tr("{n} did it").format(n=number(done)))
+        parts.append(
+            QCoreApplication.translate("AuditTableModel", "{n} did it").format(n=number(done))
+        )
     if len(replies) > done:
-        parts.append(_tr("{n} refused").format(n=number(len(replies) - done)))
+        parts.append(
+            QCoreApplication.translate("AuditTableModel", "{n} refused").format(
+                n=number(len(replies) - done)
+            )
+        )
     silent = len(outcome.get("no_reply") or [])
     if silent:
-        parts.append(_tr("{n} did not reply").format(n=number(silent)))
+        parts.append(
+            QCoreApplication.translate("AuditTableModel", "{n} did not reply").format(
+                n=number(silent)
+            )
+        )
     text = ", ".join(parts)
     return f"{text} ({outcome['note']})" if outcome.get("note") else text
 
@@ -197,12 +219,18 @@ def _silence_text(entry: AuditEntry, outcome: dict[str, Any]) -> str:
     """A silence changed: "silence 5d1c2a3b until 2026-11-25 07:12:48"."""
     silence_id = str(outcome.get("silence_id", ""))[:SHORT_ID]
     if entry.action == "silence_expire":
-        return _tr("silence {id} expired").format(id=silence_id)
+        return QCoreApplication.translate("AuditTableModel", "silence {id} expired").format(
+            id=silence_id
+        )
     end = _epoch(outcome.get("ends_at"))
-    text = _tr("silence {id} until {end}").format(id=silence_id, end=when(end))
+    text = QCoreApplication.translate("AuditTableModel", "silence {id} until {end}").format(
+        id=silence_id, end=when(end)
+    )
     previous = str(outcome.get("previous_id") or "")
     if previous and previous != outcome.get("silence_id"):
-        text += " " + _tr("(replacing {id})").format(id=previous[:SHORT_ID])
+        text += " " + QCoreApplication.translate("AuditTableModel", "(replacing {id})").format(
+            id=previous[:SHORT_ID]
+        )
     return text
 
 
@@ -218,12 +246,18 @@ def outcome_text(entry: AuditEntry) -> str:
     """The outcome in a few words, as the backend recorded it."""
     outcome = entry.outcome
     if outcome is None:
-        return _tr("in progress") if entry.status == "pending" else "—"
+        return (
+            QCoreApplication.translate("AuditTableModel", "in progress")
+            if entry.status == "pending"
+            else "—"
+        )
     if not isinstance(outcome, dict):
         return str(outcome)
     if "error" in outcome:
         if entry.status == "unknown":
-            return _tr("no answer, may have been done ({error})").format(error=outcome["error"])
+            return QCoreApplication.translate(
+                "AuditTableModel", "no answer, may have been done ({error})"
+            ).format(error=outcome["error"])
         return str(outcome["error"])
     if entry.action == "worker_control" and "replies" in outcome:
         return _workers_text(outcome)
@@ -235,25 +269,31 @@ def outcome_text(entry: AuditEntry) -> str:
             f"{number(n)} {str(o).replace('_', ' ')}"
             for o, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ]
-        text = _tr("{done} of {total} done").format(
+        text = QCoreApplication.translate("AuditTableModel", "{done} of {total} done").format(
             done=number(outcome.get("done")), total=number(outcome.get("total"))
         )
         if outcome.get("failed"):
-            text += ", " + _tr("{n} failed").format(n=number(outcome["failed"]))
+            text += ", " + QCoreApplication.translate("AuditTableModel", "{n} failed").format(
+                n=number(outcome["failed"])
+            )
         return f"{text}: {', '.join(parts)}" if parts else text
     if "outcome" in outcome:  # one task
         text = str(outcome["outcome"]).replace("_", " ")
         if outcome.get("new_task_id"):
-            text += " " + _tr("as {id}").format(id=str(outcome["new_task_id"])[:8])
+            text += " " + QCoreApplication.translate("AuditTableModel", "as {id}").format(
+                id=str(outcome["new_task_id"])[:8]
+            )
         if outcome.get("detail"):
             text += f" ({outcome['detail']})"
         return text
     if "limit" in outcome:  # a quota's limit
-        return _tr("limit {limit} (was {previous})").format(
-            limit=outcome.get("limit"), previous=outcome.get("previous_limit", "—")
-        )
+        return QCoreApplication.translate(
+            "AuditTableModel", "limit {limit} (was {previous})"
+        ).format(limit=outcome.get("limit"), previous=outcome.get("previous_limit", "—"))
     if "released" in outcome:  # a quota reconciled
-        return _tr("released {released}, added {added}; {used} in use").format(
+        return QCoreApplication.translate(
+            "AuditTableModel", "released {released}, added {added}; {used} in use"
+        ).format(
             released=outcome.get("released"), added=outcome.get("added"), used=outcome.get("used")
         )
     return ", ".join(f"{k}={v}" for k, v in outcome.items())
@@ -262,15 +302,15 @@ def outcome_text(entry: AuditEntry) -> str:
 class AuditTableModel(KeyedTableModel[AuditEntry]):
     CONTEXT = CONTEXT
     COLUMNS: tuple[Column[AuditEntry], ...] = (
-        Column("Time", lambda e: when(e.at), lambda e: e.at),
-        Column("Who", _who),
-        Column("Action", action_text, tooltip=lambda e: e.action),
-        Column("Targets", targets_text, lambda e: e.target_count, tooltip=_targets_tip),
-        Column("Reason", lambda e: e.reason, tooltip=lambda e: e.reason),
-        Column("Status", _status,
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Time"), lambda e: when(e.at), lambda e: e.at),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Who"), _who),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Action"), action_text, tooltip=lambda e: e.action),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Targets"), targets_text, lambda e: e.target_count, tooltip=_targets_tip),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Reason"), lambda e: e.reason, tooltip=lambda e: e.reason),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Status"), _status,
                foreground=lambda e: QBrush(STATUS_COLOURS.get(e.status, QColor(NEUTRAL)))),
-        Column("Outcome", outcome_text, tooltip=outcome_text),
-        Column("Job", lambda e: f"{e.job_id[:8]}…" if e.job_id else "—",
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Outcome"), outcome_text, tooltip=outcome_text),
+        Column(QT_TRANSLATE_NOOP("AuditTableModel", "Job"), lambda e: f"{e.job_id[:8]}…" if e.job_id else "—",
                tooltip=lambda e: e.job_id),
     )  # fmt: skip
 

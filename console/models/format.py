@@ -22,12 +22,20 @@ def duration(seconds: float | None) -> str:
         return "—"
     seconds = max(0.0, seconds)
     if seconds < 60:
-        return f"{number(seconds, 1)} s"
+        return QCoreApplication.translate("Format", "{seconds} s").format(
+            seconds=number(seconds, 1)
+        )
     if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+        return QCoreApplication.translate("Format", "{minutes} min {seconds} s").format(
+            minutes=int(seconds // 60), seconds=int(seconds % 60)
+        )
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
-    return f"{int(seconds // 86400)} d {int(seconds % 86400 // 3600)} h"
+        return QCoreApplication.translate("Format", "{hours} h {minutes} min").format(
+            hours=int(seconds // 3600), minutes=int(seconds % 3600 // 60)
+        )
+    return QCoreApplication.translate("Format", "{days} d {hours} h").format(
+        days=int(seconds // 86400), hours=int(seconds % 86400 // 3600)
+    )
 
 
 def clock(epoch: float | None) -> str:
@@ -53,6 +61,11 @@ def moment(epoch: float | None, now: float | None = None) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{number(value * 100, 1)} %"
+
+
+def write_problem(exc: Exception) -> str:
+    """Why a file was not written (a ReportWriteError's message), in the user's language."""
+    return translated(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else str(exc)
 
 
 def translated(text: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt
 
 from console.domain.live import QueueInfo
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import duration, number
 from console.models.keyed_table_model import Column, KeyedTableModel, Value
 
@@ -22,25 +23,35 @@ def _rate(value: float | None) -> str:
 
 
 def _waiting_at(priority: int) -> Value[QueueInfo]:
-    return Value("Priority {n}", lambda q: q.depth_by_priority.get(priority, 0), n=priority)
+    return Value(
+        QT_TRANSLATE_NOOP("QueuesTableModel", "Priority {n}"),
+        lambda q: q.depth_by_priority.get(priority, 0),
+        n=priority,
+    )
 
 
 COL_DEPTH = 1
 COL_RECEIVING = 6
 # What the receiving workers' count is: not the broker's consumers (idle workers bound to
 # the queue count there), but workers Prometheus saw receive a task from it lately.
-RECEIVING_TIP = (
+RECEIVING_TIP = QT_TRANSLATE_NOOP(
+    "QueuesTableModel",
     "Workers that received a task from this queue in the last 5 minutes, as Prometheus "
     "counts them from the workers' celery_task_received_total; a worker bound to the queue "
-    "that received nothing in that time is not counted. Blank without Prometheus."
+    "that received nothing in that time is not counted. Blank without Prometheus.",
 )
 
 
 class QueuesTableModel(KeyedTableModel[QueueInfo]):
     CONTEXT = "QueuesTableModel"
     COLUMNS: tuple[Column[QueueInfo], ...] = (
-        Column("Queue", lambda q: q.name),
-        Column("Depth", lambda q: number(q.depth), lambda q: q.depth, align_right=True),
+        Column(QT_TRANSLATE_NOOP("QueuesTableModel", "Queue"), lambda q: q.name),
+        Column(
+            QT_TRANSLATE_NOOP("QueuesTableModel", "Depth"),
+            lambda q: number(q.depth),
+            lambda q: q.depth,
+            align_right=True,
+        ),
         Column(
             "By priority (10 first)",
             _by_priority,
@@ -52,28 +63,40 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             lambda q: duration(q.oldest_age_s),
             lambda q: q.oldest_age_s or 0.0,
             align_right=True,
-            values=(Value("Oldest waiting (s)", lambda q: q.oldest_age_s),),
+            values=(
+                Value(
+                    QT_TRANSLATE_NOOP("QueuesTableModel", "Oldest waiting (s)"),
+                    lambda q: q.oldest_age_s,
+                ),
+            ),
         ),
         Column(
             "In",
             lambda q: _rate(q.rate_in),
             lambda q: q.rate_in or 0.0,
             align_right=True,
-            values=(Value("In (/s)", lambda q: q.rate_in),),
+            values=(Value(QT_TRANSLATE_NOOP("QueuesTableModel", "In (/s)"), lambda q: q.rate_in),),
         ),
         Column(
             "Out",
             lambda q: _rate(q.rate_out),
             lambda q: q.rate_out or 0.0,
             align_right=True,
-            values=(Value("Out (/s)", lambda q: q.rate_out),),
+            values=(
+                Value(QT_TRANSLATE_NOOP("QueuesTableModel", "Out (/s)"), lambda q: q.rate_out),
+            ),
         ),
         Column(
             "Receiving workers (5 min)",
             lambda q: number(q.consumers),
             lambda q: q.consumers or 0,
             align_right=True,
-            values=(Value("Receiving workers (5 min)", lambda q: q.consumers),),
+            values=(
+                Value(
+                    QT_TRANSLATE_NOOP("QueuesTableModel", "Receiving workers (5 min)"),
+                    lambda q: q.consumers,
+                ),
+            ),
         ),
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QFont
 
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number, percent
 from console.models.keyed_table_model import Column, Index, KeyedTableModel, Value
 from console.views.colours import BAD, OK, WARN
@@ -46,10 +47,6 @@ def saturation_colour(share: float) -> str:
     return OK if share < WARN_AT else WARN if share < BAD_AT else BAD
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("QuotasTableModel", text)
-
-
 def _count(value: int | None, complete: bool) -> str:
     if value is None:
         return "—"
@@ -57,11 +54,13 @@ def _count(value: int | None, complete: bool) -> str:
 
 
 def _usage(q: QuotaView) -> str:
-    return _tr("{used} / {limit}").format(used=number(q.used), limit=number(q.limit))
+    return QCoreApplication.translate("QuotasTableModel", "{used} / {limit}").format(
+        used=number(q.used), limit=number(q.limit)
+    )
 
 
 def _usage_tip(q: QuotaView) -> str:
-    return _tr("{used} of {limit} slots held ({share}); a submission beyond the limit is "
+    return QCoreApplication.translate("QuotasTableModel", "{used} of {limit} slots held ({share}); a submission beyond the limit is "
                "refused").format(used=number(q.used), limit=number(q.limit),
                                  share=percent(q.saturation))  # fmt: skip
 
@@ -72,20 +71,24 @@ def _drift(q: QuotaView) -> str:
 
 def drift_tip(q: QuotaView) -> str | None:
     """Why the drift is what it is: slots held minus open tasks the ledger knows."""
-    sums = _tr("slots held minus open tasks the ledger knows: {used} − {open} = {drift}").format(
-        used=number(q.used), open=number(q.open_in_ledger), drift=_drift(q)
-    )
+    sums = QCoreApplication.translate(
+        "QuotasTableModel",
+        "slots held minus open tasks the ledger knows: {used} − {open} = {drift}",
+    ).format(used=number(q.used), open=number(q.open_in_ledger), drift=_drift(q))
     if q.drift > 0:
-        why = _tr("{n} slots are held that no open task explains (a finished or lost task "
+        why = QCoreApplication.translate("QuotasTableModel", "{n} slots are held that no open task explains (a finished or lost task "
                   "whose slot was not freed); the user may submit fewer tasks than the limit. "
                   "Reconcile frees them.").format(n=number(q.drift))  # fmt: skip
     elif q.drift < 0:
-        why = _tr(
+        why = QCoreApplication.translate(
+            "QuotasTableModel",
             "{n} open tasks hold no slot (a slot lost in the broker); the user may "
-            "have more tasks than the limit. Reconcile takes their slots again."
+            "have more tasks than the limit. Reconcile takes their slots again.",
         ).format(n=number(-q.drift))
     else:
-        why = _tr("The slots held are the user's open tasks.")
+        why = QCoreApplication.translate(
+            "QuotasTableModel", "The slots held are the user's open tasks."
+        )
     return f"{why}\n{sums}"
 
 
@@ -101,30 +104,34 @@ COL_USER, COL_USAGE, COL_QUEUED, COL_RUNNING, COL_DRIFT = range(5)
 class QuotasTableModel(KeyedTableModel[QuotaView]):
     CONTEXT = "QuotasTableModel"
     COLUMNS: tuple[Column[QuotaView], ...] = (
-        Column("User", lambda q: q.user),
+        Column(QT_TRANSLATE_NOOP("QuotasTableModel", "User"), lambda q: q.user),
         Column(
             "Used / limit",
             _usage,
             lambda q: (q.saturation, q.used),
             tooltip=_usage_tip,
-            values=(Value("Used", lambda q: q.used), Value("Limit", lambda q: q.limit)),
+            values=(
+                Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Used"), lambda q: q.used),
+                Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Limit"), lambda q: q.limit),
+            ),
         ),
         Column(
             "Queued",
             lambda q: _count(q.queued, q.counted_all),
             lambda q: q.queued if q.queued is not None else -1,
             align_right=True,
-            tooltip=lambda q: _tr(
-                "Open tasks waiting: sent, received by a worker, or to be tried again"
+            tooltip=lambda q: QCoreApplication.translate(
+                "QuotasTableModel",
+                "Open tasks waiting: sent, received by a worker, or to be tried again",
             ),  # fmt: skip
-            values=(Value("Queued", lambda q: q.queued),),
+            values=(Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Queued"), lambda q: q.queued),),
         ),
         Column(
             "Running",
             lambda q: _count(q.running, q.counted_all),
             lambda q: q.running if q.running is not None else -1,
             align_right=True,
-            values=(Value("Running", lambda q: q.running),),
+            values=(Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Running"), lambda q: q.running),),
         ),
         Column(
             "Drift",
@@ -133,7 +140,7 @@ class QuotasTableModel(KeyedTableModel[QuotaView]):
             align_right=True,
             foreground=_drift_colour,
             tooltip=drift_tip,
-            values=(Value("Drift", lambda q: q.drift),),
+            values=(Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Drift"), lambda q: q.drift),),
         ),
     )
 

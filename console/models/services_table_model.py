@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QBrush, QColor
 
 from console.domain.service_status import Connection, ServiceKind, ServiceStatus
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import duration, translated
 from console.models.keyed_table_model import Column, KeyedTableModel, Value
 
@@ -21,16 +22,12 @@ STATE_COLOURS = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ServicesTableModel", text)
-
-
 def service_label(kind: ServiceKind) -> str:
     return {
-        ServiceKind.BROKER: _tr("Broker (Redis)"),
-        ServiceKind.BACKEND: _tr("Backend"),
-        ServiceKind.PROMETHEUS: _tr("Prometheus"),
-        ServiceKind.ALERTMANAGER: _tr("Alertmanager"),
+        ServiceKind.BROKER: QCoreApplication.translate("ServicesTableModel", "Broker (Redis)"),
+        ServiceKind.BACKEND: QCoreApplication.translate("ServicesTableModel", "Backend"),
+        ServiceKind.PROMETHEUS: QCoreApplication.translate("ServicesTableModel", "Prometheus"),
+        ServiceKind.ALERTMANAGER: QCoreApplication.translate("ServicesTableModel", "Alertmanager"),
     }[kind]
 
 
@@ -38,17 +35,17 @@ def state_label(status: ServiceStatus) -> str:
     """The state in words: a service that stopped answering is down (the pages mark the
     data it gave as stale), for as long as it has not answered."""
     if status.last_ok is not None and status.last_ok.saved:
-        return _tr("from the snapshot")
+        return QCoreApplication.translate("ServicesTableModel", "from the snapshot")
     if status.connection is Connection.CONNECTED:
-        return _tr("connected")
+        return QCoreApplication.translate("ServicesTableModel", "connected")
     if status.connection in (Connection.STALE, Connection.DOWN):
         if status.since_ok_s is None:
-            return _tr("down")
+            return QCoreApplication.translate("ServicesTableModel", "down")
         seconds = int(status.since_ok_s)
-        return _tr("down for {time}").format(
+        return QCoreApplication.translate("ServicesTableModel", "down for {time}").format(
             time=f"{seconds} s" if seconds < 60 else duration(seconds)
         )
-    return _tr("checking…")
+    return QCoreApplication.translate("ServicesTableModel", "checking…")
 
 
 def _latency(s: ServiceStatus) -> float | None:
@@ -76,14 +73,14 @@ def _error(s: ServiceStatus) -> str | None:
 class ServicesTableModel(KeyedTableModel[ServiceStatus]):
     CONTEXT = "ServicesTableModel"
     COLUMNS: tuple[Column[ServiceStatus], ...] = (
-        Column("Service", lambda s: service_label(s.kind)),
-        Column("State", state_label, lambda s: list(Connection).index(s.connection),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "Service"), lambda s: service_label(s.kind)),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "State"), state_label, lambda s: list(Connection).index(s.connection),
                foreground=lambda s: QBrush(STATE_COLOURS[s.connection]), tooltip=_error),
-        Column("Latency", _latency_text, _sort_latency,
-               values=(Value("Latency (ms)", _latency),)),
-        Column("Details", _details),
-        Column("Address", lambda s: s.target),
-        Column("Last error", lambda s: _error(s) or "", tooltip=_error),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "Latency"), _latency_text, _sort_latency,
+               values=(Value(QT_TRANSLATE_NOOP("ServicesTableModel", "Latency (ms)"), _latency),)),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "Details"), _details),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "Address"), lambda s: s.target),
+        Column(QT_TRANSLATE_NOOP("ServicesTableModel", "Last error"), lambda s: _error(s) or "", tooltip=_error),
     )  # fmt: skip
 
     def __init__(self, parent: Any = None) -> None:

@@ -78,7 +78,17 @@ def _heard_at(w: WorkerInfo) -> datetime:
 
 
 def _load_over(i: int, minutes: int) -> Value[WorkerInfo]:
-    return Value("Load {n} min", lambda w: w.loadavg[i] if len(w.loadavg) > i else None, n=minutes)
+    return Value(
+        QT_TRANSLATE_NOOP("WorkersTableModel", "Load {n} min"),
+        lambda w: w.loadavg[i] if len(w.loadavg) > i else None,
+        n=minutes,
+    )
+
+
+def _heard_ago(w: WorkerInfo) -> str:
+    return QCoreApplication.translate("WorkersTableModel", "{age} ago").format(
+        age=duration(w.last_heartbeat_age_s)
+    )
 
 
 COL_STATUS = 1
@@ -87,25 +97,25 @@ COL_STATUS = 1
 class WorkersTableModel(KeyedTableModel[WorkerInfo]):
     CONTEXT = "WorkersTableModel"
     COLUMNS: tuple[Column[WorkerInfo], ...] = (
-        Column("Worker", lambda w: w.hostname, tooltip=_process,
-               values=(Value("Worker", lambda w: w.hostname), Value("Process", lambda w: w.pid))),
-        Column("Status", _status, lambda w: STATUS_ORDER.get(w.status, 0),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Worker"), lambda w: w.hostname, tooltip=_process,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Worker"), lambda w: w.hostname), Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Process"), lambda w: w.pid))),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Status"), _status, lambda w: STATUS_ORDER.get(w.status, 0),
                foreground=lambda w: QBrush(STATUS_COLOURS.get(w.status, QColor(NEUTRAL))),
-               values=(Value("Status", lambda w: w.status),)),
-        Column("Last heartbeat", lambda w: f"{duration(w.last_heartbeat_age_s)} ago", lambda w: w.last_heartbeat_age_s, align_right=True,
-               values=(Value("Last heartbeat", _heard_at),)),
-        Column("Active", lambda w: number(w.active), lambda w: w.active, align_right=True,
-               values=(Value("Active", lambda w: w.active),)),
-        Column("Processed", lambda w: number(w.processed), lambda w: w.processed, align_right=True,
-               values=(Value("Processed", lambda w: w.processed),)),
-        Column("Pool", lambda w: w.pool or "—", values=(Value("Pool", lambda w: w.pool),)),
-        Column("Concurrency", lambda w: number(w.concurrency), lambda w: w.concurrency or 0, align_right=True,
-               values=(Value("Concurrency", lambda w: w.concurrency),)),
-        Column("Load (1/5/15 min)", _load, lambda w: w.loadavg[0] if w.loadavg else 0.0, align_right=True,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Status"), lambda w: w.status),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Last heartbeat"), _heard_ago, lambda w: w.last_heartbeat_age_s, align_right=True,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Last heartbeat"), _heard_at),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Active"), lambda w: number(w.active), lambda w: w.active, align_right=True,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Active"), lambda w: w.active),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Processed"), lambda w: number(w.processed), lambda w: w.processed, align_right=True,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Processed"), lambda w: w.processed),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Pool"), lambda w: w.pool or "—", values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Pool"), lambda w: w.pool),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Concurrency"), lambda w: number(w.concurrency), lambda w: w.concurrency or 0, align_right=True,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Concurrency"), lambda w: w.concurrency),)),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Load (1/5/15 min)"), _load, lambda w: w.loadavg[0] if w.loadavg else 0.0, align_right=True,
                values=(_load_over(0, 1), _load_over(1, 5), _load_over(2, 15))),
-        Column("Awaiting redelivery", _awaiting, lambda w: w.awaiting_redelivery, tooltip=_awaiting_tip,
-               values=(Value("Awaiting redelivery", lambda w: w.awaiting_redelivery),
-                       Value("Redelivery at", _redelivered_at))),
+        Column(QT_TRANSLATE_NOOP("WorkersTableModel", "Awaiting redelivery"), _awaiting, lambda w: w.awaiting_redelivery, tooltip=_awaiting_tip,
+               values=(Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Awaiting redelivery"), lambda w: w.awaiting_redelivery),
+                       Value(QT_TRANSLATE_NOOP("WorkersTableModel", "Redelivery at"), _redelivered_at))),
     )  # fmt: skip
 
     def __init__(self, parent: Any = None) -> None:

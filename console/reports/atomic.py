@@ -21,38 +21,101 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from console.domain.translation import QT_TRANSLATE_NOOP, Message
+
 
 class ReportWriteError(Exception):
     """A report could not be written; the message says why and what to do."""
 
 
-def explain(path: Path, error: OSError) -> str:
-    """What went wrong writing ``path``, and what to do, in one sentence."""
+def explain(path: Path, error: OSError) -> Message:
+    """What went wrong writing ``path``, and what to do, in one sentence (a Message: the
+    window shows it in the user's language)."""
     code = error.errno
     folder = path.parent
     if code in (errno.EACCES, errno.EPERM):
-        return f"cannot write {path}: permission denied; choose another folder"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite", "cannot write {path}: permission denied; choose another folder"
+            ),
+            path=path,
+        )
     if code == errno.ENOSPC:
-        return f"cannot write {path}: no space left on the device; free some space or choose another disk"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite",
+                "cannot write {path}: no space left on the device; free some space or choose another disk",
+            ),
+            path=path,
+        )
     if code == errno.EDQUOT:
-        return f"cannot write {path}: the disk quota is exceeded; free some space or choose another disk"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite",
+                "cannot write {path}: the disk quota is exceeded; free some space or choose another disk",
+            ),
+            path=path,
+        )
     if code == errno.EFBIG:
-        return (
-            f"cannot write {path}: the file is larger than this system allows "
-            "(file size limit); choose another disk or raise the limit"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite",
+                "cannot write {path}: the file is larger than this system allows (file size limit); choose another disk or raise the limit",
+            ),
+            path=path,
         )
     if code == errno.EROFS:
-        return f"cannot write {path}: the disk is read-only; choose another folder"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite", "cannot write {path}: the disk is read-only; choose another folder"
+            ),
+            path=path,
+        )
     if code == errno.ENOTDIR:
-        return f"cannot write {path}: {folder} is not a folder; choose another folder"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite",
+                "cannot write {path}: {folder} is not a folder; choose another folder",
+            ),
+            folder=folder,
+            path=path,
+        )
     if code == errno.ENOENT:
-        return f"cannot write {path}: the folder {folder} does not exist; choose an existing folder"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite",
+                "cannot write {path}: the folder {folder} does not exist; choose an existing folder",
+            ),
+            folder=folder,
+            path=path,
+        )
     if code == errno.EISDIR:
-        return f"cannot write {path}: it is a folder; choose a file name"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite", "cannot write {path}: it is a folder; choose a file name"
+            ),
+            path=path,
+        )
     if code == errno.ENAMETOOLONG:
-        return f"cannot write {path}: the name is too long; choose a shorter name"
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ReportWrite", "cannot write {path}: the name is too long; choose a shorter name"
+            ),
+            path=path,
+        )
     reason = error.strerror or str(error)
-    return f"cannot write {path}: {reason}; choose another folder or try again"
+    return _m(
+        QT_TRANSLATE_NOOP(
+            "ReportWrite", "cannot write {path}: {reason}; choose another folder or try again"
+        ),
+        path=path,
+        reason=reason,
+    )
+
+
+def _m(template: str, **values: object) -> Message:
+    shown = {key: str(value) for key, value in values.items()}
+    return Message("ReportWrite", template, **shown)
 
 
 def _partial_name(path: Path) -> Path:

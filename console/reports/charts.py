@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.reports.formatting import format_number_with_unit, local_time, moment
 from console.reports.model import Plot, Series
 
@@ -40,7 +41,7 @@ PALETTE = (
     "#00838f",
     "#ad1457",
 )
-NO_DATA = "no data in this window"
+NO_DATA = QT_TRANSLATE_NOOP("Report", "no data in this window")
 
 # DejaVu first: Qt's PDF writer maps Noto CJK's Latin digits to no text, so pdftotext
 # (and copy and paste) would lose every number; CJK falls back to Noto.
@@ -64,6 +65,12 @@ _TIME_STEPS = (
     172800,
     604800,
 )
+
+
+def series_name(name: str) -> str:
+    """A series' name as a legend shows it: the names the console gives series (such as
+    "failure rate") in the user's language, a queue's or a state's as it is."""
+    return QCoreApplication.translate("TrendPlot", name)
 
 
 def require_gui() -> None:
@@ -201,7 +208,9 @@ def draw_plot(painter: QPainter, rect: QRectF, plot: Plot, zone: tzinfo) -> None
 
     swatch = 12 * k
     gap = 10 * k
-    rows = _legend_rows([s.name for s in plot.series], metrics, rect.width(), swatch, gap)
+    rows = _legend_rows(
+        [series_name(s.name) for s in plot.series], metrics, rect.width(), swatch, gap
+    )
     line_height = metrics.height()
     legend_height = len(rows) * line_height + (4 * k if rows else 0)
 
@@ -299,7 +308,9 @@ def draw_plot(painter: QPainter, rect: QRectF, plot: Plot, zone: tzinfo) -> None
     else:
         painter.setPen(QColor("#666666"))
         painter.setFont(report_font(9))
-        painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter), NO_DATA)
+        painter.drawText(
+            area, int(Qt.AlignmentFlag.AlignCenter), QCoreApplication.translate("Report", NO_DATA)
+        )
 
     # Legend.
     painter.setFont(small)

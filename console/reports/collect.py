@@ -89,10 +89,6 @@ OVERVIEW_TITLES = {  # as the Overview's plots are titled
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Report", text)
-
-
 @dataclass(frozen=True)
 class ReportSources:
     """The console's clients of one environment; None where it has no such service."""
@@ -112,21 +108,25 @@ def _url(source: object) -> str:
 
 
 def _sentence(problem: str, lost: str) -> str:
-    text = _tr("{problem} — {lost}").format(problem=problem, lost=lost)
+    text = QCoreApplication.translate("Report", "{problem} — {lost}").format(
+        problem=problem, lost=lost
+    )
     return text[:1].upper() + text[1:]
 
 
 def _backend_problem(backend: BackendClient, exc: BackendError) -> str:
     if not exc.reached:
         return exc.detail  # names the backend and its URL already
-    return _tr("the backend at {url} answered HTTP {status}: {detail}").format(
-        url=_url(backend), status=exc.status, detail=exc.detail
-    )
+    return QCoreApplication.translate(
+        "Report", "the backend at {url} answered HTTP {status}: {detail}"
+    ).format(url=_url(backend), status=exc.status, detail=exc.detail)
 
 
 def _prometheus_problem(prometheus: MetricsSource, exc: PrometheusError) -> str:
     reason = str(exc).rsplit(" failed: ", 1)[-1]
-    return _tr("Prometheus at {url}: {reason}").format(url=_url(prometheus), reason=reason)
+    return QCoreApplication.translate("Report", "Prometheus at {url}: {reason}").format(
+        url=_url(prometheus), reason=reason
+    )
 
 
 class _Gaps:
@@ -152,9 +152,9 @@ class _Gaps:
         self.add(_sentence(str(exc), lost))
 
     def unconfigured(self, service: str, lost: str) -> None:
-        problem = _tr("no {service} is configured for {environment}").format(
-            service=service, environment=self.sources.environment
-        )
+        problem = QCoreApplication.translate(
+            "Report", "no {service} is configured for {environment}"
+        ).format(service=service, environment=self.sources.environment)
         self.add(_sentence(problem, lost))
 
 
@@ -195,7 +195,11 @@ def _points(curve: Curve, scale: float = 1.0) -> tuple[tuple[float, float], ...]
 
 
 def _count(n: int, complete: bool) -> str:
-    return f"{n:,}" if complete else _tr("at least {n}").format(n=f"{n:,}")
+    return (
+        f"{n:,}"
+        if complete
+        else QCoreApplication.translate("Report", "at least {n}").format(n=f"{n:,}")
+    )
 
 
 def _percent_text(value: float | None) -> str:
@@ -274,18 +278,24 @@ class _Collector:
         backend = self.sources.backend
         has_data: bool | None = None
         if backend is None:
-            gaps.unconfigured(_tr("backend"), _tr("the task counts are not in this report"))
+            gaps.unconfigured(
+                QCoreApplication.translate("Report", "backend"),
+                QCoreApplication.translate("Report", "the task counts are not in this report"),
+            )
         else:
             try:
                 has_data = await self._task_figures(backend, figures, tables, paragraphs)
             except BackendError as exc:
-                gaps.backend(exc, _tr("the task counts are not in this report"))
+                gaps.backend(
+                    exc,
+                    QCoreApplication.translate("Report", "the task counts are not in this report"),
+                )
         workers, note = await self._workers(gaps)
         if workers is not None:
             tables.append(workers)
             paragraphs.append(note)
         section = Section(
-            "summary", _tr("Summary"), tuple(paragraphs), tuple(figures), (), tuple(tables),
+            "summary", QCoreApplication.translate("Report", "Summary"), tuple(paragraphs), tuple(figures), (), tuple(tables),
             missing=tuple(gaps.items),
         )  # fmt: skip
         return section, _Extra([], has_data)
@@ -296,16 +306,16 @@ class _Collector:
         now = clock_now()
         if self.end >= now - NOW_SLACK_S and self.span <= STATS_MAX_WINDOW_S:
             stats: TaskStats = await backend.task_stats(max(1.0, self.span))
-            source = _tr("GET /api/v1/stats/tasks (the ledger), the last {s} s").format(
-                s=round(stats.window_s)
-            )
+            source = QCoreApplication.translate(
+                "Report", "GET /api/v1/stats/tasks (the ledger), the last {s} s"
+            ).format(s=round(stats.window_s))
             return stats.succeeded, stats.failed, True, source
         window = {"finished_since": self.start, "finished_until": self.end}
         (ok, ok_all), (bad, bad_all) = await _both(
             self._tasks({**window, "state": "SUCCESS"}, _nothing),
             self._tasks({**window, "state": "FAILURE"}, _nothing),
         )
-        source = _tr("the ledger's tasks that ended in the window")
+        source = QCoreApplication.translate("Report", "the ledger's tasks that ended in the window")
         return len(ok), len(bad), ok_all and bad_all, source
 
     async def _task_figures(
@@ -319,36 +329,51 @@ class _Collector:
         )
         succeeded, failed, finished_complete, source = finished
         states = Counter(state for state, _queue in created)
-        figures.append((_tr("Tasks created in the window"), _count(len(created), complete)))
-        figures.append((_tr("Succeeded in the window"), _count(succeeded, finished_complete)))
-        figures.append((_tr("Failed in the window"), _count(failed, finished_complete)))
+        figures.append(
+            (
+                QCoreApplication.translate("Report", "Tasks created in the window"),
+                _count(len(created), complete),
+            )
+        )
+        figures.append(
+            (
+                QCoreApplication.translate("Report", "Succeeded in the window"),
+                _count(succeeded, finished_complete),
+            )
+        )
+        figures.append(
+            (
+                QCoreApplication.translate("Report", "Failed in the window"),
+                _count(failed, finished_complete),
+            )
+        )
         # Counts cut at TASKS_MAX make no rate: 20,000 of each would read 50 %.
         rate = _share(failed, succeeded + failed) if finished_complete else None
-        figures.append((_tr("Failure rate"), _percent_text(rate)))
+        figures.append((QCoreApplication.translate("Report", "Failure rate"), _percent_text(rate)))
         paragraphs.append(
-            _tr("Succeeded, failed and the failure rate count tasks that ended in the window "
+            QCoreApplication.translate("Report", "Succeeded, failed and the failure rate count tasks that ended in the window "
                 "({source}); tasks by state and by queue count tasks created in the window, "
                 "in the state they are in now.").format(source=source)
         )  # fmt: skip
         if not finished_complete:
-            paragraphs.append(_tr(
+            paragraphs.append(QCoreApplication.translate("Report",
                 "More tasks ended in the window than the report counts ({n} of each state): "
                 "the counts say “at least” and the failure rate is not given; the Failures "
                 "section counts the failures by group."
             ).format(n=f"{TASKS_MAX:,}"))  # fmt: skip
         has_data = bool(created) or succeeded + failed > 0
         if not has_data:
-            paragraphs.insert(0, _tr("The window holds no tasks: none was created in it and "
+            paragraphs.insert(0, QCoreApplication.translate("Report", "The window holds no tasks: none was created in it and "
                                      "none ended in it."))  # fmt: skip
-        no_tasks = _tr("No task was created in the window.")
-        count_col = Column(_tr("Tasks"), "int", "tasks")
+        no_tasks = QCoreApplication.translate("Report", "No task was created in the window.")
+        count_col = Column(QCoreApplication.translate("Report", "Tasks"), "int", "tasks")
         tables.append(
             Table(
-                "tasks_by_state", _tr("Tasks created in the window, by state now"),
-                (Column(_tr("State"), "text", "state"), count_col,
-                 Column(_tr("Share"), "percent", "share")),
+                "tasks_by_state", QCoreApplication.translate("Report", "Tasks created in the window, by state now"),
+                (Column(QCoreApplication.translate("Report", "State"), "text", "state"), count_col,
+                 Column(QCoreApplication.translate("Report", "Share"), "percent", "share")),
                 tuple((s, n, _share(n, len(created))) for s, n in states.most_common()),
-                note="" if complete else _tr("The newest {n} tasks of the window; there were "
+                note="" if complete else QCoreApplication.translate("Report", "The newest {n} tasks of the window; there were "
                                              "more.").format(n=f"{len(created):,}"),
                 empty=no_tasks,
             )
@@ -358,13 +383,13 @@ class _Collector:
         busiest = by_queue.most_common(BUSIEST_QUEUES)
         tables.append(
             Table(
-                "busiest_queues", _tr("Busiest queues"),
-                (Column(_tr("Queue"), "text", "queue"), count_col,
-                 Column(_tr("Failed"), "int", "failed"),
-                 Column(_tr("Failure share"), "percent", "failure_share")),
-                tuple((q or _tr("(none)"), n, failed_by_queue[q], _share(failed_by_queue[q], n))
+                "busiest_queues", QCoreApplication.translate("Report", "Busiest queues"),
+                (Column(QCoreApplication.translate("Report", "Queue"), "text", "queue"), count_col,
+                 Column(QCoreApplication.translate("Report", "Failed"), "int", "failed"),
+                 Column(QCoreApplication.translate("Report", "Failure share"), "percent", "failure_share")),
+                tuple((q or QCoreApplication.translate("Report", "(none)"), n, failed_by_queue[q], _share(failed_by_queue[q], n))
                       for q, n in busiest),
-                note=_tr("Tasks created in the window, the {n} busiest queues of {all}.").format(
+                note=QCoreApplication.translate("Report", "Tasks created in the window, the {n} busiest queues of {all}.").format(
                     n=len(busiest), all=len(by_queue)),
                 empty=no_tasks,
             )
@@ -373,7 +398,9 @@ class _Collector:
 
     async def _workers(self, gaps: _Gaps) -> tuple[Table | None, str]:
         backend, prometheus = self.sources.backend, self.sources.prometheus
-        lost = _tr("the workers' up time and restarts are not in this report")
+        lost = QCoreApplication.translate(
+            "Report", "the workers' up time and restarts are not in this report"
+        )
         listed: dict[str, Any] = {}
         curves: dict[str, tuple[Curve | None, ...]] = {}
         answers: list[Any] = []
@@ -388,13 +415,23 @@ class _Collector:
         if backend is not None:
             got = answers.pop(0)
             if isinstance(got, BackendError):
-                gaps.backend(got, _tr("the workers' state now is not in this report"))
+                gaps.backend(
+                    got,
+                    QCoreApplication.translate(
+                        "Report", "the workers' state now is not in this report"
+                    ),
+                )
             elif isinstance(got, Exception):
                 raise got
             else:
                 listed = {w.hostname: w for w in got}
         else:
-            gaps.unconfigured(_tr("backend"), _tr("the workers' state now is not in this report"))
+            gaps.unconfigured(
+                QCoreApplication.translate("Report", "backend"),
+                QCoreApplication.translate(
+                    "Report", "the workers' state now is not in this report"
+                ),
+            )
         if prometheus is not None:
             got = answers.pop(0)
             if isinstance(got, PrometheusError):
@@ -418,29 +455,30 @@ class _Collector:
             started = info.started_at if info is not None else None
             rows.append((
                 host,
-                info.status if info is not None else _tr("not listed"),
+                info.status if info is not None else QCoreApplication.translate("Report", "not listed"),
                 up_s, _share_f(up_s, self.span), restarts,
                 started if started is not None and started >= self.start else None,
                 info.processed if info is not None else None,
             ))  # fmt: skip
         table = Table(
-            "workers", _tr("Workers"),
-            (Column(_tr("Worker"), "text", "worker"), Column(_tr("Status now"), "text", "status"),
-             Column(_tr("Up in the window"), "duration", "up_s"),
-             Column(_tr("Up share"), "percent", "up_share"),
-             Column(_tr("Came back up"), "int", "restarts"),
-             Column(_tr("Process started in the window"), "time", "started_at"),
-             Column(_tr("Tasks processed"), "int", "processed")),
+            "workers", QCoreApplication.translate("Report", "Workers"),
+            (Column(QCoreApplication.translate("Report", "Worker"), "text", "worker"), Column(QCoreApplication.translate("Report", "Status now"), "text", "status"),
+             Column(QCoreApplication.translate("Report", "Up in the window"), "duration", "up_s"),
+             Column(QCoreApplication.translate("Report", "Up share"), "percent", "up_share"),
+             Column(QCoreApplication.translate("Report", "Came back up"), "int", "restarts"),
+             Column(QCoreApplication.translate("Report", "Process started in the window"), "time", "started_at"),
+             Column(QCoreApplication.translate("Report", "Tasks processed"), "int", "processed")),
             tuple(rows),
         )  # fmt: skip
-        note = _tr(
+        note = QCoreApplication.translate(
+            "Report",
             "Up time is the time celery_worker_up was 1 in the window (the share of its "
             "scrapes, per step of {step} s). “Came back up” counts the steps in which it "
             "returned to 1 after being 0 or absent (several returns within one step count "
             "once); a restart within the heartbeat timeout never makes it 0, so it is not "
             "seen there. “Process started” is when the backend first heard the worker's "
             "current process, when that is in the window; status and tasks processed are as "
-            "the backend sees them now."
+            "the backend sees them now.",
         ).format(step=f"{self.step:g}")
         return table, note
 
@@ -470,10 +508,12 @@ class _Collector:
 
     async def trends(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
-        lost = _tr("the trend plots are not in this report")
+        lost = QCoreApplication.translate("Report", "the trend plots are not in this report")
         if self.sources.prometheus is None:
             gaps.unconfigured("Prometheus", lost)
-            return Section("trends", _tr("Trends"), missing=tuple(gaps.items)), _Extra([])
+            return Section(
+                "trends", QCoreApplication.translate("Report", "Trends"), missing=tuple(gaps.items)
+            ), _Extra([])
         names = list(OVERVIEW_QUERIES)
         answers = await _settle(
             *(self._range(q, legend) for q, legend in OVERVIEW_QUERIES.values())
@@ -488,16 +528,26 @@ class _Collector:
                 raise answer
             scale = SCALE.get(name, 1.0)
             series = [Series(_overview_key(name, c.labels), _points(c, scale)) for c in answer]
-            plots.append(self._plot(name, _tr(title), unit, series))
+            plots.append(
+                self._plot(name, QCoreApplication.translate("Report", title), unit, series)
+            )
         paragraphs: tuple[str, ...] = (
-            _tr("The Overview's plots over the window, read from Prometheus every {step} s.")
+            QCoreApplication.translate("Report", "The Overview's plots over the window, read from Prometheus every {step} s.")
             .format(step=f"{self.step:g}"),
         )  # fmt: skip
         has_data = any(has_samples(p) for p in plots) if plots else None
         if has_data is False:
-            paragraphs += (_tr("Prometheus holds no samples of these plots in the window."),)
+            paragraphs += (
+                QCoreApplication.translate(
+                    "Report", "Prometheus holds no samples of these plots in the window."
+                ),
+            )
         section = Section(
-            "trends", _tr("Trends"), paragraphs, plots=tuple(plots), missing=tuple(gaps.items)
+            "trends",
+            QCoreApplication.translate("Report", "Trends"),
+            paragraphs,
+            plots=tuple(plots),
+            missing=tuple(gaps.items),
         )
         return section, _Extra([], has_data)
 
@@ -506,14 +556,20 @@ class _Collector:
     async def failures(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
         backend = self.sources.backend
-        title = _tr("Failures")
+        title = QCoreApplication.translate("Report", "Failures")
         if backend is None:
-            gaps.unconfigured(_tr("backend"), _tr("the failure groups are not in this report"))
+            gaps.unconfigured(
+                QCoreApplication.translate("Report", "backend"),
+                QCoreApplication.translate("Report", "the failure groups are not in this report"),
+            )
             return Section("failures", title, missing=tuple(gaps.items)), _Extra([])
         try:
             groups = await backend.failure_groups(self.start, self.end)
         except BackendError as exc:
-            gaps.backend(exc, _tr("the failure groups are not in this report"))
+            gaps.backend(
+                exc,
+                QCoreApplication.translate("Report", "the failure groups are not in this report"),
+            )
             return Section("failures", title, missing=tuple(gaps.items)), _Extra([])
         groups.sort(key=lambda g: g.count, reverse=True)
         top = groups[:FAILURE_GROUPS_MAX]
@@ -523,46 +579,54 @@ class _Collector:
             for g in top
         )  # fmt: skip
         table = Table(
-            "failure_groups", _tr("Top failure groups"),
-            (Column(_tr("Signature"), "text", "signature"), Column(_tr("Task"), "text", "task"),
-             Column(_tr("Error"), "text", "error"), Column(_tr("Failures"), "int", "count"),
-             Column(_tr("Users affected"), "int", "affected_users"),
-             Column(_tr("Users"), "text", "users"),
-             Column(_tr("First seen"), "time", "first_seen"),
-             Column(_tr("Last seen"), "time", "last_seen")),
+            "failure_groups", QCoreApplication.translate("Report", "Top failure groups"),
+            (Column(QCoreApplication.translate("Report", "Signature"), "text", "signature"), Column(QCoreApplication.translate("Report", "Task"), "text", "task"),
+             Column(QCoreApplication.translate("Report", "Error"), "text", "error"), Column(QCoreApplication.translate("Report", "Failures"), "int", "count"),
+             Column(QCoreApplication.translate("Report", "Users affected"), "int", "affected_users"),
+             Column(QCoreApplication.translate("Report", "Users"), "text", "users"),
+             Column(QCoreApplication.translate("Report", "First seen"), "time", "first_seen"),
+             Column(QCoreApplication.translate("Report", "Last seen"), "time", "last_seen")),
             rows,
-            note=_tr("The {n} largest of {all} groups of failures in the window.").format(
+            note=QCoreApplication.translate("Report", "The {n} largest of {all} groups of failures in the window.").format(
                 n=len(top), all=len(groups)),
-            empty=_tr("No task failed in the window."),
+            empty=QCoreApplication.translate("Report", "No task failed in the window."),
         )  # fmt: skip
         samples = await _settle(*(backend.task(g.sample_ids[0]) for g in top if g.sample_ids))
         preformatted: list[tuple[str, str]] = []
         for group, sample in zip((g for g in top if g.sample_ids), samples, strict=True):
             task_id = group.sample_ids[0]
             if isinstance(sample, BackendError):
-                gaps.backend(sample, _tr("the sample traceback of task {id} is not in this "
+                gaps.backend(sample, QCoreApplication.translate("Report", "the sample traceback of task {id} is not in this "
                                          "report").format(id=task_id))  # fmt: skip
                 continue
             if isinstance(sample, Exception):
                 raise sample
-            caption = _tr("{task}: {error} (task {id})").format(
+            caption = QCoreApplication.translate("Report", "{task}: {error} (task {id})").format(
                 task=group.name or "?", error=group.exc_type or group.message, id=task_id
             )
-            text = sample.traceback or _tr("The ledger holds no traceback of this task.")
+            text = sample.traceback or QCoreApplication.translate(
+                "Report", "The ledger holds no traceback of this task."
+            )
             preformatted.append((caption, text))
         failed = sum(g.count for g in groups)
-        figures = ((_tr("Failure groups"), f"{len(groups):,}"), (_tr("Failures"), f"{failed:,}"))
+        figures = (
+            (QCoreApplication.translate("Report", "Failure groups"), f"{len(groups):,}"),
+            (QCoreApplication.translate("Report", "Failures"), f"{failed:,}"),
+        )
         section = Section(
             "failures", title, figures=figures, tables=(table,),
             preformatted=tuple(preformatted), missing=tuple(gaps.items),
         )  # fmt: skip
-        return section, _Extra([(_tr("Failure groups"), f"{len(groups):,}")], bool(groups))
+        return section, _Extra(
+            [(QCoreApplication.translate("Report", "Failure groups"), f"{len(groups):,}")],
+            bool(groups),
+        )
 
     # anomalies
 
     async def anomalies(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
-        title = _tr("Rate-limit anomalies")
+        title = QCoreApplication.translate("Report", "Rate-limit anomalies")
         backend, prometheus = self.sources.backend, self.sources.prometheus
         plots: list[Plot] = []
         tables: list[Table] = []
@@ -579,37 +643,48 @@ class _Collector:
             jobs.append(self._range(REJECTIONS_QUERY, legend="series"))
         answers = await _settle(*jobs)
         if backend is None:
-            gaps.unconfigured(_tr("backend"), _tr("the anomalies are not in this report"))
+            gaps.unconfigured(
+                QCoreApplication.translate("Report", "backend"),
+                QCoreApplication.translate("Report", "the anomalies are not in this report"),
+            )
         else:
             found, stats = answers.pop(0), answers.pop(0)
             bucket_s = 60.0
             if isinstance(stats, BackendError):
                 if not isinstance(found, BackendError):
-                    gaps.backend(stats, _tr("the anomalies' buckets are drawn a minute long"))
+                    gaps.backend(
+                        stats,
+                        QCoreApplication.translate(
+                            "Report", "the anomalies' buckets are drawn a minute long"
+                        ),
+                    )
             elif isinstance(stats, Exception):
                 raise stats
             else:
                 bucket_s = stats.bucket_s
             if isinstance(found, BackendError):
-                gaps.backend(found, _tr("the anomalies are not in this report"))
+                gaps.backend(
+                    found,
+                    QCoreApplication.translate("Report", "the anomalies are not in this report"),
+                )
             elif isinstance(found, Exception):
                 raise found
             else:
                 seen = [a for a in found if self._overlaps(a.first_seen, a.last_seen)]
                 tables.append(Table(
-                    "anomalies", _tr("Anomalies seen in the window"),
-                    (Column(_tr("Kind"), "text", "kind"), Column(_tr("Subject"), "text", "subject"),
-                     Column(_tr("Score"), "float", "score"),
-                     Column(_tr("First seen"), "time", "first_seen"),
-                     Column(_tr("Last seen"), "time", "last_seen")),
+                    "anomalies", QCoreApplication.translate("Report", "Anomalies seen in the window"),
+                    (Column(QCoreApplication.translate("Report", "Kind"), "text", "kind"), Column(QCoreApplication.translate("Report", "Subject"), "text", "subject"),
+                     Column(QCoreApplication.translate("Report", "Score"), "float", "score"),
+                     Column(QCoreApplication.translate("Report", "First seen"), "time", "first_seen"),
+                     Column(QCoreApplication.translate("Report", "Last seen"), "time", "last_seen")),
                     tuple((kind_text(a.kind), a.subject, a.score, a.first_seen or None,
                            a.last_seen or None) for a in seen),
-                    note=_tr("{n} of the {all} anomalies the backend holds now were seen in "
+                    note=QCoreApplication.translate("Report", "{n} of the {all} anomalies the backend holds now were seen in "
                              "the window.").format(n=len(seen), all=len(found)),
-                    empty=_tr("No anomaly was seen in the window."),
+                    empty=QCoreApplication.translate("Report", "No anomaly was seen in the window."),
                 ))  # fmt: skip
                 verdicts.append(bool(seen))
-                paragraphs.append(_tr(
+                paragraphs.append(QCoreApplication.translate("Report",
                     "The backend keeps the anomalies of its detector's recent buckets: those "
                     "seen in the window are listed, each with its evidence per bucket of "
                     "{bucket} s."
@@ -627,8 +702,12 @@ class _Collector:
                             tuple(Series(c.key, _points(c)) for c in curves),
                             float(xs.min()) - bucket_s, float(xs.max()) + bucket_s,
                         ))  # fmt: skip
-                extra.append((_tr("Rate-limit anomalies"), f"{len(seen):,}"))
-        lost = _tr("the rejections over the window are not in this report")
+                extra.append(
+                    (QCoreApplication.translate("Report", "Rate-limit anomalies"), f"{len(seen):,}")
+                )
+        lost = QCoreApplication.translate(
+            "Report", "the rejections over the window are not in this report"
+        )
         if prometheus is None:
             gaps.unconfigured("Prometheus", lost)
         else:
@@ -639,7 +718,7 @@ class _Collector:
                 raise got
             else:
                 plots.insert(0, self._plot(
-                    "rejections", _tr("Rejections per tier and endpoint"), _tr("rejections/min"),
+                    "rejections", QCoreApplication.translate("Report", "Rejections per tier and endpoint"), QCoreApplication.translate("Report", "rejections/min"),
                     (Series(c.key, _points(c)) for c in got),
                 ))  # fmt: skip
                 verdicts.append(has_samples(plots[0]))
@@ -660,7 +739,7 @@ class _Collector:
 
     async def alerts(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
-        title = _tr("Alerts")
+        title = QCoreApplication.translate("Report", "Alerts")
         tables: list[Table] = []
         paragraphs: list[str] = []
         extra: list[tuple[str, str]] = []
@@ -673,7 +752,9 @@ class _Collector:
         if alertmanager is not None:
             jobs.append(alertmanager.silences())
         answers = await _settle(*jobs)
-        lost = _tr("the alerts fired in the window are not in this report")
+        lost = QCoreApplication.translate(
+            "Report", "the alerts fired in the window are not in this report"
+        )
         if prometheus is None:
             gaps.unconfigured("Prometheus", lost)
         else:
@@ -685,24 +766,26 @@ class _Collector:
             else:
                 rows = self._firing_rows(*got)
                 tables.append(Table(
-                    "alerts", _tr("Alerts fired in the window"),
-                    (Column(_tr("Alert"), "text", "alert"),
-                     Column(_tr("Severity"), "text", "severity"),
-                     Column(_tr("Labels"), "text", "labels"),
-                     Column(_tr("Firing from"), "time", "from"),
-                     Column(_tr("Until"), "time", "until"),
-                     Column(_tr("Duration"), "duration", "duration")),
+                    "alerts", QCoreApplication.translate("Report", "Alerts fired in the window"),
+                    (Column(QCoreApplication.translate("Report", "Alert"), "text", "alert"),
+                     Column(QCoreApplication.translate("Report", "Severity"), "text", "severity"),
+                     Column(QCoreApplication.translate("Report", "Labels"), "text", "labels"),
+                     Column(QCoreApplication.translate("Report", "Firing from"), "time", "from"),
+                     Column(QCoreApplication.translate("Report", "Until"), "time", "until"),
+                     Column(QCoreApplication.translate("Report", "Duration"), "duration", "duration")),
                     tuple(rows),
-                    note=_tr("From Prometheus' ALERTS series, read per step of {step} s: an "
+                    note=QCoreApplication.translate("Report", "From Prometheus' ALERTS series, read per step of {step} s: an "
                              "alert is listed if it fired at any moment of a step, and its start "
                              "and end are to within a step (the duration is at most that much "
                              "longer than it was). No end: still firing at the window's "
                              "end.").format(step=f"{self.step:g}"),
-                    empty=_tr("No alert fired in the window."),
+                    empty=QCoreApplication.translate("Report", "No alert fired in the window."),
                 ))  # fmt: skip
                 verdicts.append(bool(rows))
-                extra.append((_tr("Alerts fired"), f"{len(rows):,}"))
-        lost = _tr("the silences are not in this report")
+                extra.append(
+                    (QCoreApplication.translate("Report", "Alerts fired"), f"{len(rows):,}")
+                )
+        lost = QCoreApplication.translate("Report", "the silences are not in this report")
         if alertmanager is None:
             gaps.unconfigured("Alertmanager", lost)
         else:
@@ -714,16 +797,16 @@ class _Collector:
             else:
                 rows = self._silence_rows(got)
                 tables.append(Table(
-                    "silences", _tr("Silences in force in the window"),
-                    (Column(_tr("Matchers"), "text", "matchers"),
-                     Column(_tr("Created by"), "text", "created_by"),
-                     Column(_tr("Comment"), "text", "comment"),
-                     Column(_tr("Starts"), "time", "starts"), Column(_tr("Ends"), "time", "ends"),
-                     Column(_tr("State now"), "text", "state")),
+                    "silences", QCoreApplication.translate("Report", "Silences in force in the window"),
+                    (Column(QCoreApplication.translate("Report", "Matchers"), "text", "matchers"),
+                     Column(QCoreApplication.translate("Report", "Created by"), "text", "created_by"),
+                     Column(QCoreApplication.translate("Report", "Comment"), "text", "comment"),
+                     Column(QCoreApplication.translate("Report", "Starts"), "time", "starts"), Column(QCoreApplication.translate("Report", "Ends"), "time", "ends"),
+                     Column(QCoreApplication.translate("Report", "State now"), "text", "state")),
                     tuple(rows),
-                    note=_tr("As Alertmanager keeps them now (it forgets expired silences "
+                    note=QCoreApplication.translate("Report", "As Alertmanager keeps them now (it forgets expired silences "
                              "after its retention time)."),
-                    empty=_tr("No silence was in force in the window."),
+                    empty=QCoreApplication.translate("Report", "No silence was in force in the window."),
                 ))  # fmt: skip
                 verdicts.append(bool(rows))
         section = Section(
@@ -773,11 +856,11 @@ class _Collector:
 
     async def quotas(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
-        title = _tr("Quotas")
+        title = QCoreApplication.translate("Report", "Quotas")
         backend, prometheus = self.sources.backend, self.sources.prometheus
-        lost = _tr("the quotas are not in this report")
+        lost = QCoreApplication.translate("Report", "the quotas are not in this report")
         if backend is None:
-            gaps.unconfigured(_tr("backend"), lost)
+            gaps.unconfigured(QCoreApplication.translate("Report", "backend"), lost)
             return Section("quotas", title, missing=tuple(gaps.items)), _Extra([])
         try:
             rows = await quotas(backend)
@@ -787,24 +870,26 @@ class _Collector:
         saturation = {r.user: _share_f(r.used, r.limit) for r in rows}
         rows.sort(key=lambda r: (-(saturation[r.user] or 0.0), -r.used, r.user))
         table = Table(
-            "quotas", _tr("Quotas now"),
-            (Column(_tr("User"), "text", "user"), Column(_tr("Used"), "int", "used"),
-             Column(_tr("Limit"), "int", "limit"),
-             Column(_tr("Saturation"), "percent", "saturation"),
-             Column(_tr("Drift"), "int", "drift")),
+            "quotas", QCoreApplication.translate("Report", "Quotas now"),
+            (Column(QCoreApplication.translate("Report", "User"), "text", "user"), Column(QCoreApplication.translate("Report", "Used"), "int", "used"),
+             Column(QCoreApplication.translate("Report", "Limit"), "int", "limit"),
+             Column(QCoreApplication.translate("Report", "Saturation"), "percent", "saturation"),
+             Column(QCoreApplication.translate("Report", "Drift"), "int", "drift")),
             tuple((r.user, r.used, r.limit, saturation[r.user], r.drift) for r in rows),
-            note=_tr("Users with a slot held or a limit of their own, as the backend counts "
+            note=QCoreApplication.translate("Report", "Users with a slot held or a limit of their own, as the backend counts "
                      "them at the report's making."),
-            empty=_tr("No user holds a slot or has a limit of their own."),
+            empty=QCoreApplication.translate("Report", "No user holds a slot or has a limit of their own."),
         )  # fmt: skip
         extra: list[tuple[str, str]] = []
         if rows:
             top = rows[0]
-            extra.append((_tr("Highest quota saturation"),
+            extra.append((QCoreApplication.translate("Report", "Highest quota saturation"),
                           f"{top.user}: {_percent_text(saturation[top.user])}"))  # fmt: skip
         plots: list[Plot] = []
         paragraphs: list[str] = []
-        trend_lost = _tr("the quota usage over the window is not in this report")
+        trend_lost = QCoreApplication.translate(
+            "Report", "the quota usage over the window is not in this report"
+        )
         users = [r.user for r in rows[:QUOTA_TREND_USERS]]
         if prometheus is None:
             gaps.unconfigured("Prometheus", trend_lost)
@@ -821,10 +906,17 @@ class _Collector:
                     raise answer
                 series.extend(Series(user if not c.labels else c.key, _points(c)) for c in answer)
             if len(gaps.items) == 0 or series:
-                plots.append(self._plot("quota_used", _tr("Slots used, per user"), "", series))
-                paragraphs.append(_tr(
+                plots.append(
+                    self._plot(
+                        "quota_used",
+                        QCoreApplication.translate("Report", "Slots used, per user"),
+                        "",
+                        series,
+                    )
+                )
+                paragraphs.append(QCoreApplication.translate("Report",
                     "The slots used over the window of the {n} most saturated users."
-                ).format(n=len(users)) if series else _tr(
+                ).format(n=len(users)) if series else QCoreApplication.translate("Report",
                     "Prometheus holds no samples of taskdeck_quota_used for these users in the "
                     "window."
                 ))  # fmt: skip
@@ -838,11 +930,11 @@ class _Collector:
 
     async def audit(self) -> tuple[Section, _Extra]:
         gaps = _Gaps(self.sources)
-        title = _tr("Audit log")
+        title = QCoreApplication.translate("Report", "Audit log")
         backend = self.sources.backend
-        lost = _tr("the audit log is not in this report")
+        lost = QCoreApplication.translate("Report", "the audit log is not in this report")
         if backend is None:
-            gaps.unconfigured(_tr("backend"), lost)
+            gaps.unconfigured(QCoreApplication.translate("Report", "backend"), lost)
             return Section("audit", title, missing=tuple(gaps.items)), _Extra([])
         entries: list[AuditEntry] = []
         cursor: str | None = None
@@ -863,7 +955,7 @@ class _Collector:
             if not entries:
                 gaps.backend(exc, lost)
                 return Section("audit", title, missing=tuple(gaps.items)), _Extra([])
-            gaps.backend(exc, _tr("the audit entries older than those listed are not in "
+            gaps.backend(exc, QCoreApplication.translate("Report", "the audit entries older than those listed are not in "
                                   "this report"))  # fmt: skip
         rows = tuple(
             (e.at, e.user, e.role, e.action, _targets_text(e.targets), e.target_count, e.reason,
@@ -871,20 +963,23 @@ class _Collector:
             for e in entries
         )  # fmt: skip
         note = (
-            _tr("The newest {n} entries of the window; there were more.").format(n=f"{len(rows):,}")
-            if more else _tr("{n} entries, newest first.").format(n=f"{len(rows):,}")
+            QCoreApplication.translate("Report", "The newest {n} entries of the window; there were more.").format(n=f"{len(rows):,}")
+            if more else QCoreApplication.translate("Report", "{n} entries, newest first.").format(n=f"{len(rows):,}")
         )  # fmt: skip
         table = Table(
-            "audit", _tr("Audit log of the window"),
-            (Column(_tr("When"), "time", "at"), Column(_tr("Who"), "text", "user"),
-             Column(_tr("Role"), "text", "role"), Column(_tr("Action"), "text", "action"),
-             Column(_tr("Targets"), "text", "targets"),
-             Column(_tr("Target count"), "int", "target_count"),
-             Column(_tr("Reason"), "text", "reason"), Column(_tr("Status"), "text", "status")),
-            rows, note=note, empty=_tr("No audit entry was made in the window."),
+            "audit", QCoreApplication.translate("Report", "Audit log of the window"),
+            (Column(QCoreApplication.translate("Report", "When"), "time", "at"), Column(QCoreApplication.translate("Report", "Who"), "text", "user"),
+             Column(QCoreApplication.translate("Report", "Role"), "text", "role"), Column(QCoreApplication.translate("Report", "Action"), "text", "action"),
+             Column(QCoreApplication.translate("Report", "Targets"), "text", "targets"),
+             Column(QCoreApplication.translate("Report", "Target count"), "int", "target_count"),
+             Column(QCoreApplication.translate("Report", "Reason"), "text", "reason"), Column(QCoreApplication.translate("Report", "Status"), "text", "status")),
+            rows, note=note, empty=QCoreApplication.translate("Report", "No audit entry was made in the window."),
         )  # fmt: skip
         section = Section("audit", title, tables=(table,), missing=tuple(gaps.items))
-        return section, _Extra([(_tr("Audit entries"), _count(len(rows), not more))], bool(rows))
+        return section, _Extra(
+            [(QCoreApplication.translate("Report", "Audit entries"), _count(len(rows), not more))],
+            bool(rows),
+        )
 
 
 def _nothing(_task: TaskSummary) -> None:
@@ -998,7 +1093,7 @@ async def collect_report(
     collector = _Collector(sources, window_start, window_end)
     done = 0
     if progress is not None:
-        progress(0.0, _tr("Collecting the report"))
+        progress(0.0, QCoreApplication.translate("Report", "Collecting the report"))
 
     async def one(key: str) -> tuple[Section, _Extra]:
         nonlocal done
@@ -1007,10 +1102,13 @@ async def collect_report(
             result = await make()
         except Exception as exc:  # noqa: BLE001 - one section's fault leaves the others
             log.exception("report section %s failed", key)
-            problem = _tr("the {section} could not be collected: {error}").format(
-                section=_tr(SECTION_TITLES[key]), error=f"{type(exc).__name__}: {exc}"
+            problem = QCoreApplication.translate(
+                "Report", "the {section} could not be collected: {error}"
+            ).format(
+                section=QCoreApplication.translate("Report", SECTION_TITLES[key]),
+                error=f"{type(exc).__name__}: {exc}",
             )
-            result = Section(key, _tr(SECTION_TITLES[key]), missing=(problem[:1].upper()
+            result = Section(key, QCoreApplication.translate("Report", SECTION_TITLES[key]), missing=(problem[:1].upper()
                                                                        + problem[1:],)), _Extra([])  # fmt: skip
         done += 1
         if progress is not None:
@@ -1030,7 +1128,7 @@ async def collect_report(
     verdicts = [made[key][1].has_data for key in keys if made[key][1].has_data is not None]
     empty = ""
     if verdicts and not any(verdicts):
-        empty = _tr("The window holds no data: no task was created or ended in it, and it "
+        empty = QCoreApplication.translate("Report", "The window holds no data: no task was created or ended in it, and it "
                     "holds no sample, failure, alert or audit entry.")  # fmt: skip
     missing: list[str] = []
     for section in ordered:
@@ -1049,7 +1147,9 @@ async def collect_report(
         window_end=window_end,
         time_zone=zone_text(window_end),
         generated_at=time.time(),
-        title=_tr("TaskDeck report: {environment}").format(environment=sources.environment),
+        title=QCoreApplication.translate("Report", "TaskDeck report: {environment}").format(
+            environment=sources.environment
+        ),
         sections=tuple(ordered),
         source=", ".join(urls),
         missing=tuple(missing),

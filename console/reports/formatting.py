@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import QCoreApplication
+
 from console.reports.model import ColumnKind, Report, Value
 
 UNKNOWN = "—"
@@ -61,22 +63,31 @@ def format_time(epoch: float, zone: tzinfo) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """``1 h 02 min``, ``3 min 05 s``, ``12.5 s``, ``450 ms``, ``2 d 03 h``."""
+    """``1 h 02 min``, ``3 min 05 s``, ``12.5 s``, ``450 ms``, ``2 d 03 h`` (the units in the
+    user's language, as the console's tables write them)."""
     if not math.isfinite(seconds):
         return UNKNOWN
     sign = "-" if seconds < 0 else ""
     s = abs(seconds)
     if s < 1:
-        return f"{sign}{s * 1000:.0f} ms"
+        return sign + QCoreApplication.translate("Format", "{milliseconds} ms").format(
+            milliseconds=f"{s * 1000:.0f}"
+        )
     if s < 60:
         text = f"{s:.1f}".rstrip("0").rstrip(".")
-        return f"{sign}{text} s"
+        return sign + QCoreApplication.translate("Format", "{seconds} s").format(seconds=text)
     whole = int(round(s))
     if whole < 3600:
-        return f"{sign}{whole // 60} min {whole % 60:02d} s"
+        return sign + QCoreApplication.translate("Format", "{minutes} min {seconds} s").format(
+            minutes=whole // 60, seconds=f"{whole % 60:02d}"
+        )
     if whole < 86400:
-        return f"{sign}{whole // 3600} h {whole % 3600 // 60:02d} min"
-    return f"{sign}{whole // 86400} d {whole % 86400 // 3600:02d} h"
+        return sign + QCoreApplication.translate("Format", "{hours} h {minutes} min").format(
+            hours=whole // 3600, minutes=f"{whole % 3600 // 60:02d}"
+        )
+    return sign + QCoreApplication.translate("Format", "{days} d {hours} h").format(
+        days=whole // 86400, hours=f"{whole % 86400 // 3600:02d}"
+    )
 
 
 def format_int(value: float) -> str:

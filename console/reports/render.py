@@ -24,7 +24,7 @@ from PySide6.QtCore import QLocale
 
 from console.reports import labels
 from console.reports.atomic import ReportWriteError, Staged, stage_file, stage_folder
-from console.reports.charts import PNG_CSS_SIZE, plot_png
+from console.reports.charts import PNG_CSS_SIZE, plot_png, series_name
 from console.reports.csv_export import cell
 from console.reports.formatting import (
     format_time,
@@ -136,7 +136,7 @@ def _about(report: Report, zone: tzinfo) -> list[str]:
 def _plot(plot: Plot, zone: tzinfo) -> list[str]:
     data = base64.b64encode(plot_png(plot, zone)).decode("ascii")
     width, height = PNG_CSS_SIZE
-    names = ", ".join(s.name for s in plot.series)
+    names = ", ".join(series_name(s.name) for s in plot.series)
     alt = f"{plot.title} ({names})" if names else plot.title
     return [
         f'<figure class="plot" id="plot-{_e(plot.key)}">',

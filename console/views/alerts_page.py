@@ -568,7 +568,7 @@ class AlertsPage(QWidget):
     # -- changes (admin) ---------------------------------------------------------------
 
     def _explain(self, exc: BackendError) -> str:
-        return refusal_text(exc, self.tr)
+        return refusal_text(exc)
 
     def _asking(self) -> bool:
         """A dialog is open: one question at a time."""
@@ -596,7 +596,7 @@ class AlertsPage(QWidget):
         async def create(chosen: list[MatcherView], ends_at: datetime, comment: str) -> str:
             sent = [SilenceMatcher(name=m.name, value=m.value, is_regex=m.is_regex,
                                    is_equal=m.is_equal) for m in chosen]  # fmt: skip
-            return created_text(await controller.create(sent, ends_at, comment), self.tr)
+            return created_text(await controller.create(sent, ends_at, comment))
 
         subject = self.tr("Silence alerts like {name}: every alert matching all the matchers "
                           "below is silenced until the end chosen. The matchers are the "
@@ -612,9 +612,8 @@ class AlertsPage(QWidget):
 
         async def change(ends_at: datetime | None, reason: str) -> str:
             if ends_at is not None:
-                return extended_text(await controller.extend(silence_id, ends_at, reason),
-                                     self.tr)  # fmt: skip
-            return expired_text(await controller.expire(silence_id, reason), self.tr)
+                return extended_text(await controller.extend(silence_id, ends_at, reason))  # fmt: skip
+            return expired_text(await controller.expire(silence_id, reason))
 
         what = self.tr("Silence {id} ({matchers}), by {creator}: “{comment}”; ends {end}.").format(
             id=silence_id, matchers=silence.matchers_text(), creator=silence.created_by,

@@ -50,10 +50,6 @@ CAPABILITIES = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
-
-
 def _steps(steps: list[int]) -> str:
     return ", ".join(map(str, steps))
 
@@ -105,7 +101,11 @@ class ConnectionsPage(QWidget):
         self._capability_grid.setColumnStretch(2, 1)
         self.capability_rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
         for row, (name, text) in enumerate(CAPABILITIES.items()):
-            labels = (QLabel(_tr(text)), QLabel("—"), _value_label())
+            labels = (
+                QLabel(QCoreApplication.translate("ConnectionsPage", text)),
+                QLabel("—"),
+                _value_label(),
+            )
             for column, label in enumerate(labels):
                 self._capability_grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
             self.capability_rows[name] = labels
@@ -126,10 +126,13 @@ class ConnectionsPage(QWidget):
     def show_transport(self, info: TransportInfo) -> None:
         self.sep_value.setText(
             self.tr("{sep}  ({source})").format(
-                sep=show_sep(info.sep), source=_tr(SEP_SOURCES[info.sep_source])
+                sep=show_sep(info.sep),
+                source=QCoreApplication.translate("ConnectionsPage", SEP_SOURCES[info.sep_source]),
             )
         )
-        source = _tr(STEPS_SOURCES[info.steps_source]).format(seen=_steps(info.steps_seen))
+        source = QCoreApplication.translate(
+            "ConnectionsPage", STEPS_SOURCES[info.steps_source]
+        ).format(seen=_steps(info.steps_seen))
         self.steps_value.setText(
             self.tr("{steps}  ({source})").format(steps=_steps(info.steps), source=source)
         )

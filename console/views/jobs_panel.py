@@ -15,26 +15,31 @@ from PySide6.QtWidgets import (
 )
 
 from console.controllers.tasks_controller import JobView
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number
 from console.models.tasks_table_model import when
 from console.views.colours import BAD, OK, WARN
 
 # An item's outcome in words, after the job ran.
 OUTCOMES = {
-    "retried": "retried",
-    "removed_from_queue": "removed from queue",
-    "revoked": "revoked",
-    "terminated": "terminated",
-    "moved": "moved",
-    "already_finished": "already finished",
-    "not_queued": "not queued",
-    "not_found": "not found",
-    "not_retryable": "not retryable",
-    "pending": "not done yet",
-    "error": "failed",
+    "retried": QT_TRANSLATE_NOOP("JobsPanel", "retried"),
+    "removed_from_queue": QT_TRANSLATE_NOOP("JobsPanel", "removed from queue"),
+    "revoked": QT_TRANSLATE_NOOP("JobsPanel", "revoked"),
+    "terminated": QT_TRANSLATE_NOOP("JobsPanel", "terminated"),
+    "moved": QT_TRANSLATE_NOOP("JobsPanel", "moved"),
+    "already_finished": QT_TRANSLATE_NOOP("JobsPanel", "already finished"),
+    "not_queued": QT_TRANSLATE_NOOP("JobsPanel", "not queued"),
+    "not_found": QT_TRANSLATE_NOOP("JobsPanel", "not found"),
+    "not_retryable": QT_TRANSLATE_NOOP("JobsPanel", "not retryable"),
+    "pending": QT_TRANSLATE_NOOP("JobsPanel", "not done yet"),
+    "error": QT_TRANSLATE_NOOP("JobsPanel", "failed"),
 }
 DONE = frozenset({"retried", "removed_from_queue", "revoked", "terminated", "moved"})
-ACTIONS = {"retry": "Retry", "cancel": "Cancel", "priority": "Priority"}
+ACTIONS = {
+    "retry": QT_TRANSLATE_NOOP("JobsPanel", "Retry"),
+    "cancel": QT_TRANSLATE_NOOP("JobsPanel", "Cancel"),
+    "priority": QT_TRANSLATE_NOOP("JobsPanel", "Priority"),
+}
 
 
 class JobsPanel(QWidget):

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -59,17 +59,17 @@ TASKS_LISTED = 200  # the selected user's open tasks listed at most
 Submit = Callable[[int | None, str], Awaitable[str]]
 
 
-def refusal_text(exc: BackendError, tr: Callable[[str], str]) -> str:
+def refusal_text(exc: BackendError) -> str:
     """A change that did not go through, in words: refused (nothing changed), not sent
     (nothing changed), or sent with no answer (it may have been made)."""
     if exc.code in ("timeout", "no_answer"):
-        return tr("The backend did not answer: the change may or may not have been "
+        return QCoreApplication.translate("QuotasPage", "The backend did not answer: the change may or may not have been "
                   "made. The table shows what holds once the backend answers again.")  # fmt: skip
     if exc.status is None:
-        return tr("{problem}. Nothing was sent, so nothing was changed.").format(
-            problem=problem_text(exc, tr))  # fmt: skip
-    return tr("The backend refused (HTTP {status}): {problem}. Nothing was changed.").format(
-        status=exc.status, problem=problem_text(exc, tr))  # fmt: skip
+        return QCoreApplication.translate("QuotasPage", "{problem}. Nothing was sent, so nothing was changed.").format(
+            problem=problem_text(exc))  # fmt: skip
+    return QCoreApplication.translate("QuotasPage", "The backend refused (HTTP {status}): {problem}. Nothing was changed.").format(
+        status=exc.status, problem=problem_text(exc))  # fmt: skip
 
 
 class UsageBarDelegate(QStyledItemDelegate):
@@ -196,7 +196,7 @@ class QuotaDialog(QDialog):
             if not shiboken6.isValid(self):
                 return
             self.answer.setStyleSheet(f"#quotaAnswer {{ color: {BAD}; font-weight: 600; }}")
-            self.answer.setText(refusal_text(exc, self.tr))
+            self.answer.setText(refusal_text(exc))
             self.hint.setText("")
             self.confirm.setEnabled(bool(self.reason.text().strip()))
             return
@@ -454,7 +454,7 @@ class QuotasPage(QWidget):
 
         async def change(value: int | None, reason: str) -> str:
             assert value is not None
-            return default_text(await controller.set_default(value, reason), self.tr)
+            return default_text(await controller.set_default(value, reason))
 
         subject = self.tr("Users without a limit of their own may hold {limit} slots. The new "
                           "default applies to their next submission, on every backend; tasks "
@@ -471,8 +471,8 @@ class QuotasPage(QWidget):
 
         async def change(value: int | None, reason: str) -> str:
             if value is not None:
-                return limit_text(await controller.set_limit(user, value, reason), self.tr)
-            return reconcile_text(await controller.reconcile(user, reason), self.tr)
+                return limit_text(await controller.set_limit(user, value, reason))
+            return reconcile_text(await controller.reconcile(user, reason))
 
         if limit:
             title = self.tr("Change {user}'s limit").format(user=user)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.controllers.ratelimits_controller import RateLimitsController
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.anomaly_evidence import (
     DEFAULT_BUCKET_S,
     anomaly_key,
@@ -47,11 +48,28 @@ from taskdeck_core.api_types import Anomaly, RateLimitConfig, RateLimitStats, Re
 class AnomaliesTableModel(KeyedTableModel[Anomaly]):
     CONTEXT = "AnomaliesTableModel"
     COLUMNS: tuple[Column[Anomaly], ...] = (
-        Column("Kind", lambda a: kind_text(a.kind), tooltip=lambda a: a.kind),
-        Column("Subject", lambda a: a.subject),
-        Column("Score", lambda a: number(a.score, 2), lambda a: a.score, align_right=True),
-        Column("First seen", lambda a: clock(a.first_seen), lambda a: a.first_seen),
-        Column("Last seen", lambda a: clock(a.last_seen), lambda a: a.last_seen),
+        Column(
+            QT_TRANSLATE_NOOP("AnomaliesTableModel", "Kind"),
+            lambda a: kind_text(a.kind),
+            tooltip=lambda a: a.kind,
+        ),
+        Column(QT_TRANSLATE_NOOP("AnomaliesTableModel", "Subject"), lambda a: a.subject),
+        Column(
+            QT_TRANSLATE_NOOP("AnomaliesTableModel", "Score"),
+            lambda a: number(a.score, 2),
+            lambda a: a.score,
+            align_right=True,
+        ),
+        Column(
+            QT_TRANSLATE_NOOP("AnomaliesTableModel", "First seen"),
+            lambda a: clock(a.first_seen),
+            lambda a: a.first_seen,
+        ),
+        Column(
+            QT_TRANSLATE_NOOP("AnomaliesTableModel", "Last seen"),
+            lambda a: clock(a.last_seen),
+            lambda a: a.last_seen,
+        ),
     )
 
     def __init__(self, parent: Any = None) -> None:
@@ -64,11 +82,15 @@ class RejectionsTableModel(KeyedTableModel[tuple[str, Rejection]]):
 
     CONTEXT = "RejectionsTableModel"
     COLUMNS: tuple[Column[tuple[str, Rejection]], ...] = (
-        Column("Time", lambda r: clock(r[1].ts), lambda r: r[1].ts),
-        Column("Key", lambda r: r[1].key),
-        Column("Tier", lambda r: r[1].tier),
-        Column("Endpoint", lambda r: r[1].endpoint),
-        Column("Address", lambda r: r[1].ip),
+        Column(
+            QT_TRANSLATE_NOOP("RejectionsTableModel", "Time"),
+            lambda r: clock(r[1].ts),
+            lambda r: r[1].ts,
+        ),
+        Column(QT_TRANSLATE_NOOP("RejectionsTableModel", "Key"), lambda r: r[1].key),
+        Column(QT_TRANSLATE_NOOP("RejectionsTableModel", "Tier"), lambda r: r[1].tier),
+        Column(QT_TRANSLATE_NOOP("RejectionsTableModel", "Endpoint"), lambda r: r[1].endpoint),
+        Column(QT_TRANSLATE_NOOP("RejectionsTableModel", "Address"), lambda r: r[1].ip),
     )
 
     def __init__(self, parent: Any = None) -> None:

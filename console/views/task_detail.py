@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.models.format import duration
+from console.models.format import duration, number
 from console.models.tasks_table_model import STATE_COLOURS, state_text, when
 from console.views.colours import BAD, NEUTRAL
 from taskdeck_core.api_types import AuditEntry, TaskDetail
@@ -91,7 +91,15 @@ def fill_tree(tree: QTreeWidget, value: Any) -> None:
             text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
             if len(text) > FOLD_AT or "\n" in text:
                 first = text.splitlines()[0] if text.splitlines() else ""
-                node.setText(1, f"{first[:FOLD_AT]}…  ({len(text):,} characters)")
+                node.setText(
+                    1,
+                    "{first}…  ({characters})".format(
+                        first=first[:FOLD_AT],
+                        characters=QCoreApplication.translate(
+                            "TaskDetailPane", "{count} characters"
+                        ).format(count=number(len(text))),
+                    ),
+                )
                 whole = QTreeWidgetItem(["", text])
                 whole.setToolTip(1, text[:2000])
                 node.addChild(whole)

@@ -116,7 +116,7 @@ class TasksPage(QWidget):
         self.time = QComboBox()
         self.time.addItem(self.tr("Any time"), None)
         for key, (_seconds, label) in WINDOWS.items():
-            self.time.addItem(_tr_query(label), key)
+            self.time.addItem(QCoreApplication.translate("TaskQuery", label), key)
         self.time.addItem(self.tr("From – to…"), "range")
         self.since = QDateTimeEdit()
         self.until = QDateTimeEdit()
@@ -691,7 +691,7 @@ class TasksPage(QWidget):
             )
             left_out = await controller.left_out(action, target, plan)
         except BackendError as exc:
-            self.show_message(problem_text(exc, self.tr))
+            self.show_message(problem_text(exc))
             return
         production = self.environment if self.production and (
             target.bulk or plan.total > 1) else None  # fmt: skip
@@ -711,7 +711,7 @@ class TasksPage(QWidget):
         try:
             view = await controller.run(action, target, reason, priority)
         except BackendError as exc:
-            self.show_message(problem_text(exc, self.tr))
+            self.show_message(problem_text(exc))
             return
         if not shiboken6.isValid(self.jobs):
             return  # the window closed meanwhile; the job runs on, in the backend
@@ -737,7 +737,7 @@ class TasksPage(QWidget):
         try:
             ids = await self.controller.job_items(job_id, outcome)
         except BackendError as exc:
-            self.show_message(problem_text(exc, self.tr))
+            self.show_message(problem_text(exc))
             return
         self.jobs.show_items(ids)
 

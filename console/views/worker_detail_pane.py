@@ -118,7 +118,11 @@ class WorkerDetailPane(QWidget):
         for name, kind in zip(names, (*KINDS, "registered"), strict=True):
             shown = len(getattr(detail, kind))
             total = detail.totals.get(kind, shown)
-            count = number(shown) if total <= shown else f"{number(shown)} of {number(total)}"
+            count = (
+                number(shown)
+                if total <= shown
+                else self.tr("{shown} of {total}").format(shown=number(shown), total=number(total))
+            )
             titles.append(f"{name} ({count})")
         return titles
 
@@ -297,7 +301,7 @@ class WorkerDetailPane(QWidget):
                 self.tr("{command} was not sent to {hostname}: {problem}").format(
                     command=html.escape(self.name(command)),
                     hostname=html.escape(hostname),
-                    problem=html.escape(problem_text(exc, self.tr)),
+                    problem=html.escape(problem_text(exc)),
                 )  # fmt: skip
             )
         else:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number
 from taskdeck_core.api_types import BulkDryRun
 from taskdeck_core.priority import USER_PRIORITY_MAX, USER_PRIORITY_MIN
@@ -29,15 +30,15 @@ from taskdeck_core.priority import USER_PRIORITY_MAX, USER_PRIORITY_MIN
 SAMPLE_SHOWN = 10
 # What the dry run's outcomes mean before anything is done.
 WILL = {
-    "retried": "will be sent again as a new task",
-    "removed_from_queue": "will be taken out of their queue",
-    "revoked": "will be revoked (a worker holds them)",
-    "terminated": "will be stopped",
-    "moved": "will move to the new priority",
-    "already_finished": "have already finished (nothing to do)",
-    "not_queued": "are not waiting in a queue (nothing to do)",
-    "not_found": "are not in the ledger",
-    "not_retryable": "cannot be retried (not finished)",
+    "retried": QT_TRANSLATE_NOOP("ActionDialog", "will be sent again as a new task"),
+    "removed_from_queue": QT_TRANSLATE_NOOP("ActionDialog", "will be taken out of their queue"),
+    "revoked": QT_TRANSLATE_NOOP("ActionDialog", "will be revoked (a worker holds them)"),
+    "terminated": QT_TRANSLATE_NOOP("ActionDialog", "will be stopped"),
+    "moved": QT_TRANSLATE_NOOP("ActionDialog", "will move to the new priority"),
+    "already_finished": QT_TRANSLATE_NOOP("ActionDialog", "have already finished (nothing to do)"),
+    "not_queued": QT_TRANSLATE_NOOP("ActionDialog", "are not waiting in a queue (nothing to do)"),
+    "not_found": QT_TRANSLATE_NOOP("ActionDialog", "are not in the ledger"),
+    "not_retryable": QT_TRANSLATE_NOOP("ActionDialog", "cannot be retried (not finished)"),
 }
 
 

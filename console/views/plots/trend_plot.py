@@ -15,7 +15,16 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QDateTime, QEvent, QLocale, QObject, QPointF, Qt, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDateTime,
+    QEvent,
+    QLocale,
+    QObject,
+    QPointF,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -338,7 +347,7 @@ class TrendPlot(QWidget):
         self._refresh_crosshair()
 
     def _add_toggle(self, key: str, color: str) -> None:
-        toggle = QCheckBox(key)
+        toggle = QCheckBox(QCoreApplication.translate("TrendPlot", key))
         swatch = QPixmap(12, 12)
         swatch.fill(QColor(color))
         toggle.setIcon(QIcon(swatch))
@@ -378,7 +387,7 @@ class TrendPlot(QWidget):
             shown = self._value_format(value) if math.isfinite(value) else self.tr("no data")
             lines.append(
                 f'<span style="color:{self._colors[key]}">■</span> '
-                f"{html.escape(key)}: {html.escape(shown)}"
+                f"{html.escape(QCoreApplication.translate('TrendPlot', key))}: {html.escape(shown)}"
             )
         self._readout.setHtml("<br>".join(lines))
         (x0, x1), (_, y1) = self.view_box.viewRange()

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # believed, as addresses or networks ("10.0.0.5,192.168.1.0/24"). Empty (the default):
     # none; the address a request comes from is the caller's, whatever headers it sends.
     trusted_proxies: str = ""
+    # Celery task events held for the ledger at most, in the events fallback (a system
+    # without the plug-in): beyond, each is dropped and counted in /health and a metric.
+    events_buffer: int = Field(default=200_000, ge=100, le=10_000_000)
     # Seconds without a heartbeat after which a worker counts as offline.
     worker_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     # The workers' visibility timeout (kombu's ``visibility_timeout``), when they do not

@@ -115,7 +115,8 @@ def build_services(settings: Settings) -> Services:
         chooser.saw_stream_records(records)
 
     results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
-    events = EventIngestor(ledger, results, chooser, apply=apply)
+    events = EventIngestor(ledger, results, chooser, apply=apply, buffer=settings.events_buffer,
+                           on_drop=exporter.events_dropped.inc)  # fmt: skip
     environment = EnvironmentService(
         client, celery, queues_, settings.transport_sep or None, settings.steps,
         settings.queue_list, chooser, events,

@@ -146,6 +146,11 @@ class Metrics:
             "taskdeck_tasks_lost", "Accepted tasks found lost by the broker (marked lost in "
             "the ledger) since the backend started", registry=self.registry,
         )  # fmt: skip
+        self.events_dropped = Counter(
+            "taskdeck_ledger_events_dropped", "Celery task events dropped because the events "
+            "fallback's buffer was full (the ledger misses them) since the backend started",
+            registry=self.registry,
+        )  # fmt: skip
         self.gauges = _Gauges()
         self.registry.register(self.gauges)
 
@@ -158,8 +163,11 @@ class Metrics:
                 self.rejections.labels(tier, endpoint)
 
     def observe(self, records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> None:
-        """Count ``records``; ``labels`` gives each task's name, queue and hostname."""
+        """Count ``records``; ``labels`` gives each task's name, queue and hostname. A
+        "published" record rebuilt from the result backend is no publish: not counted."""
         for rec in records:
+            if rec.type == lc.PUBLISHED and rec.data.get(lc.REBUILT):
+                continue
             name, queue, hostname = labels.get(rec.task_id, _NO_LABELS)
             hostname = str(rec.data.get("hostname") or hostname or "")
             self.task_counters[rec.type].labels(name or "unknown", hostname, queue or "").inc()

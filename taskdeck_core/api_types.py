@@ -625,6 +625,13 @@ class LedgerHealth(ApiModel):
         description="seconds that stream entries have waited while no batch reached the "
         "ledger (none: nothing waits, or batches arrive)",
     )
+    events_received: int = Field(
+        default=0, description="Celery task events the events fallback received"
+    )
+    events_dropped: int = Field(
+        default=0,
+        description="of those, dropped because its buffer was full: the ledger misses them",
+    )
 
 
 class WorkersMonitorHealth(ApiModel):

@@ -21,6 +21,9 @@ LEDGER_GROUP = "taskdeck-ledger"
 
 # Record types, in the order a task normally goes through them.
 PUBLISHED = "published"
+# In a published record's data: it was rebuilt from the result backend (the events fallback),
+# not seen as a publish; the ledger takes its arguments, the metrics do not count it as sent.
+REBUILT = "rebuilt"
 RECEIVED = "received"
 STARTED = "started"
 SUCCEEDED = "succeeded"

@@ -36,6 +36,8 @@ STREAM = "lifecycle-stream"
 EVENTS = "celery-events"
 WORKER_RECORD_WINDOW_S = 300.0
 _WORKER_TYPES = {lc.RECEIVED, lc.STARTED, lc.SUCCEEDED, lc.FAILED, lc.RETRIED, lc.REVOKED}
+DEFAULT_BUFFER = 200_000  # events held for the ledger at most (TASKDECK_EVENTS_BUFFER)
+BATCH = 5000  # events applied at once
 _EXC = re.compile(r"^(?P<type>[\w.]+)\((?P<msg>.*)\)$", re.S)
 
 _TYPES = {
@@ -136,7 +138,14 @@ def record_from_event(event: dict[str, Any]) -> lc.LifecycleRecord | None:
 
 
 class EventIngestor:
-    """Buffers task events from the receiver thread; applies them while this source is in use."""
+    """Buffers task events from the receiver thread; applies them while this source is in use.
+
+    The buffer is bounded (``buffer`` events): Celery's events arrive by publish/subscribe,
+    so the receiver cannot slow their senders down, and holding everything a storm sends
+    would hold unbounded memory. An event that arrives while the buffer is full is dropped
+    and counted (``dropped``, ``on_drop``), never lost silently; /health and the metric
+    ``taskdeck_ledger_events_dropped_total`` say how many.
+    """
 
     def __init__(
         self,
@@ -144,22 +153,43 @@ class EventIngestor:
         results: redis.Redis,
         chooser: SourceChooser,
         apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
+        buffer: int = DEFAULT_BUFFER,
+        on_drop: Callable[[], object] | None = None,
     ) -> None:
         self.ledger = ledger
         self.apply = apply or ledger.apply
         self.results = results
         self.chooser = chooser
-        self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=200_000)
+        self.buffer = buffer
+        self._events: collections.deque[dict[str, Any]] = collections.deque()
         self._lock = threading.Lock()
+        self._on_drop = on_drop
         self.records = 0
+        self.received = 0  # task events handed over by the receiver
+        self.dropped = 0  # of those, dropped because the buffer was full
+        self.set_aside = 0  # of those, read while the lifecycle stream fed the ledger
         # Whether the latest finished task's result held its whole arguments
         # (result_extended); None until one is seen.
         self.extended: bool | None = None
 
     def feed(self, event: dict[str, Any]) -> None:
         """Called on the event receiver's thread."""
-        if str(event.get("type", "")).startswith("task-"):
-            self._events.append(event)
+        if not str(event.get("type", "")).startswith("task-"):
+            return
+        with self._lock:
+            self.received += 1
+            if len(self._events) >= self.buffer:
+                self.dropped += 1
+                full = True
+            else:
+                self._events.append(event)
+                full = False
+        if full:
+            if self.dropped == 1 or self.dropped % 10_000 == 0:
+                log.warning("ledger from events: the buffer of %d events is full; %d dropped "
+                            "so far", self.buffer, self.dropped)  # fmt: skip
+            if self._on_drop is not None:
+                self._on_drop()
 
     def _completed(self, records: list[lc.LifecycleRecord]) -> list[lc.LifecycleRecord]:
         """Whole args, kwargs and result from the result backend, for finished tasks."""
@@ -177,10 +207,11 @@ class EventIngestor:
                 continue
             self.extended = "args" in meta and bool(meta.get("name"))
             if self.extended:
+                # Not a publish: the arguments of one, read back (lc.REBUILT: not counted as sent).
                 extra.append(lc.LifecycleRecord(lc.PUBLISHED, rec.task_id, rec.ts - 1e-6, {
                     "name": meta["name"], "args": meta.get("args") or [],
                     "kwargs": meta.get("kwargs") or {}, "queue": meta.get("queue"),
-                    "retries": meta.get("retries") or 0,
+                    "retries": meta.get("retries") or 0, lc.REBUILT: True,
                 }))  # fmt: skip
             if rec.type == lc.SUCCEEDED and "result" in meta:
                 rec.data["result"] = meta["result"]
@@ -190,10 +221,12 @@ class EventIngestor:
 
     def drain(self) -> int:
         """Apply what has arrived (when this source is in use); returns records applied."""
-        batch: list[dict[str, Any]] = []
-        while self._events and len(batch) < 5000:
-            batch.append(self._events.popleft())
-        if not batch or self.chooser.current != EVENTS:
+        with self._lock:
+            batch = [self._events.popleft() for _ in range(min(len(self._events), BATCH))]
+        if not batch:
+            return 0
+        if self.chooser.current != EVENTS:
+            self.set_aside += len(batch)
             return 0
         records = [r for r in (record_from_event(e) for e in batch) if r is not None]
         records = self._completed(records)

@@ -88,6 +88,13 @@ def _problems(
         out.append(f"the ledger's ingest fails ({ledger.error}) and retries; {waiting}")
     elif ledger.stalled_s is not None:
         out.append(f"{waiting}, and no batch has reached the ledger for {ledger.stalled_s:.0f} s")
+    if ledger.events_dropped:
+        out.append(
+            f"{ledger.events_dropped} of {ledger.events_received} Celery task events were "
+            "dropped because the events fallback's buffer was full: the ledger misses what "
+            "they said (tasks may stay unfinished there); raise TASKDECK_EVENTS_BUFFER, or "
+            "install the TaskDeck plug-in on the workers so the ledger reads the lifecycle stream"
+        )
     return out
 
 
@@ -138,6 +145,8 @@ async def health(request: Request) -> Health:
         error=stats.last_error,
         writable=None if write is None else write.ok,
         stalled_s=round(waited, 1) if lag and waited > STALL_S else None,
+        events_received=services.events.received,
+        events_dropped=services.events.dropped,
     )
     problems = _problems(deps, write, ledger)
     return Health(

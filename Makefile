@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo test lint fix bench clean
+.PHONY: help setup system-deps translations update-translations demo test lint fix bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-setup: system-deps $(STAMP) ## Install system packages and the project into .venv
+setup: system-deps $(STAMP) translations ## Install system packages and the project into .venv
+
+# The console's translations: .ts sources kept in git, compiled to .qm (not kept) here.
+TS := $(wildcard console/assets/translations/*.ts)
+QM := $(TS:.ts=.qm)
+
+translations: $(QM) ## Compile the console's translations (.ts to .qm, pyside6-lrelease)
+
+console/assets/translations/%.qm: console/assets/translations/%.ts $(STAMP)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+update-translations: $(STAMP) ## Gather the console's texts into the .ts sources (pyside6-lupdate)
+	$(BIN)/pyside6-lupdate -extensions py -no-obsolete -locations relative console -ts $(TS)
 
 demo: setup ## Start the sandbox, open the console on it (offscreen screenshots to demo-out/ without a display), stop it after
 	$(BIN)/taskdeck-sandbox demo --screenshots demo-out

@@ -98,6 +98,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="colours: the system's scheme (default), or light or dark whatever it is "
         "(--screenshots takes each page in both)",
     )
+    parser.add_argument(
+        "--language",
+        choices=("system", "en", "zh_CN"),
+        default=None,
+        help="the console's language: the system's, English or Simplified Chinese (default: "
+        "TASKDECK_LANGUAGE, else the Language menu's choice, else the system's)",
+    )
     args = parser.parse_args(argv)
     if args.snapshot is not None and (args.sandbox_dir or args.broker_url):
         parser.error("--snapshot opens a saved file: give it without a sandbox or URLs")
@@ -320,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from console import language
     from console.views.palette import apply_system_palette
 
     app = QApplication(sys.argv[:1])
@@ -342,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshots is not None
         else QSettings()
     )
+    shown_in = language.resolve(args.language, settings)
+    language.install(shown_in, app)
+    log.info("console language %s", shown_in)
     console = start_window(args, store, loaded, secrets, choice, missing, log_path, settings)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)

@@ -62,6 +62,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="the file to write (for csv: the folder)")  # fmt: skip
     parser.add_argument("--sections",
                         help=f"comma-separated, of: {', '.join(SECTION_KEYS)} (default: all)")  # fmt: skip
+    parser.add_argument("--language", choices=("system", "en", "zh_CN"), default=None,
+                        help="the report's language (default: TASKDECK_LANGUAGE, else the "
+                        "console's Language setting, else the system's)")  # fmt: skip
     parser.add_argument("--partial", action="store_true",
                         help="write the report even if a source cannot be read, saying so")  # fmt: skip
     return parser.parse_args(list(argv))
@@ -200,6 +203,8 @@ def _missing_line(report: Report) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     snapshot: Snapshot | None = None
+    endpoints: Endpoints | None = None
+    name = ""
     try:
         if args.snapshot is not None:
             if args.format == "snapshot":
@@ -223,13 +228,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication(["taskdeck-report"])
+    from PySide6.QtCore import QSettings
+
+    from console import language
+
+    # The console's own settings, whoever runs this: its Language menu's choice.
+    language.install(language.resolve(args.language, QSettings("TaskDeck", "TaskDeck")), app)
+    try:
+        return _report(args, app, snapshot, start, end, sections, endpoints, name)
+    finally:
+        language.uninstall(app)
+
+
+def _report(
+    args: argparse.Namespace, app: object, snapshot: Snapshot | None, start: float,
+    end: float, sections: set[str] | None, endpoints: Endpoints | None, name: str,
+) -> int:  # fmt: skip
     from console.reports.atomic import ReportWriteError
 
     if args.format == "snapshot":
+        assert endpoints is not None  # a snapshot is written from a live environment
         return _write_snapshot(asyncio.run(take(endpoints, name, end - start)), args)
     if snapshot is not None:
         report = asyncio.run(collect_from_snapshot(snapshot, start, end, sections))
     else:
+        assert endpoints is not None
         report = asyncio.run(collect(endpoints, name, start, end, sections))
     if report.missing and not args.partial:
         print(_missing_line(report), file=sys.stderr)

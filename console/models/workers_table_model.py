@@ -28,22 +28,22 @@ def _load(w: WorkerInfo) -> str:
 
 def _status(w: WorkerInfo) -> str:
     """The status; for a dead worker, how long since it was last heard from."""
-    tr = QCoreApplication.translate
     if w.status == "offline":
-        return tr("WorkersTableModel", "offline for {duration}").format(
+        return QCoreApplication.translate("WorkersTableModel", "offline for {duration}").format(
             duration=duration(w.last_heartbeat_age_s)
         )
-    return tr("WorkersTableModel", STATUS_TEXT.get(w.status, w.status))
+    return QCoreApplication.translate("WorkersTableModel", STATUS_TEXT.get(w.status, w.status))
 
 
 def _awaiting(w: WorkerInfo) -> str:
     """Tasks a dead process of this worker held that the broker will deliver again."""
     if not w.awaiting_redelivery:
         return "—"
-    tr = QCoreApplication.translate
     if w.awaiting_redelivery == 1:
-        return tr("WorkersTableModel", "1 task at {time}").format(time=clock(w.redelivery_at))
-    return tr("WorkersTableModel", "{n} tasks at {time}").format(
+        return QCoreApplication.translate("WorkersTableModel", "1 task at {time}").format(
+            time=clock(w.redelivery_at)
+        )
+    return QCoreApplication.translate("WorkersTableModel", "{n} tasks at {time}").format(
         n=number(w.awaiting_redelivery), time=clock(w.redelivery_at)
     )
 

@@ -5,45 +5,43 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Report", text)
-
-
 def environment() -> str:
-    return tr("Environment")
+    return QCoreApplication.translate("Report", "Environment")
 
 
 def window() -> str:
-    return tr("Window")
+    return QCoreApplication.translate("Report", "Window")
 
 
 def generated_at() -> str:
-    return tr("Generated at")
+    return QCoreApplication.translate("Report", "Generated at")
 
 
 def source() -> str:
-    return tr("Source")
+    return QCoreApplication.translate("Report", "Source")
 
 
 def not_in_report() -> str:
-    return tr("Not in this report:")
+    return QCoreApplication.translate("Report", "Not in this report:")
 
 
 def not_in_section() -> str:
-    return tr("Not in this section:")
+    return QCoreApplication.translate("Report", "Not in this section:")
 
 
 def continued() -> str:
-    return tr("(continued)")
+    return QCoreApplication.translate("Report", "(continued)")
 
 
 def page_of(page: int, total: int) -> str:
-    return tr("Page {page} of {total}").format(page=page, total=total)
+    return QCoreApplication.translate("Report", "Page {page} of {total}").format(
+        page=page, total=total
+    )
 
 
 def no_rows() -> str:
-    return tr("None in this window.")
+    return QCoreApplication.translate("Report", "None in this window.")
 
 
 def no_samples() -> str:
-    return tr("No samples in this window.")
+    return QCoreApplication.translate("Report", "No samples in this window.")

@@ -4,7 +4,7 @@ indicator per service."""
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console import language
 from console.domain.service_status import ServiceKind, ServiceStatus
 from console.models.format import translated
 from console.models.services_table_model import STATE_COLOURS, service_label, state_label
@@ -90,9 +91,44 @@ class MainWindow(QMainWindow):
         self.open_snapshot_action.setShortcut(QKeySequence("Ctrl+O"))
         self.open_snapshot_action.triggered.connect(self.snapshot_open_requested.emit)
         menu.addAction(self.open_snapshot_action)
+        self._add_language_menu()
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.activated.connect(self._focus_filter)
         self.set_environment("—", NEUTRAL, production=False)
+
+    def _add_language_menu(self) -> None:
+        """Language: follow the system (the default), English or Simplified Chinese; the
+        choice is kept in the settings and applies at the next start."""
+        self.language_menu = self.menuBar().addMenu(self.tr("&Language"))
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        current = language.setting(self._language_settings())
+        system = language.NATIVE_NAMES[language.system_language()]
+        labels = {
+            language.SYSTEM: self.tr("Follow the system ({language})").format(language=system),
+            **language.NATIVE_NAMES,  # each language named in itself
+        }
+        self.language_actions: dict[str, QAction] = {}
+        for choice, label in labels.items():
+            action = QAction(label, self)
+            action.setCheckable(True)
+            action.setChecked(choice == current)
+            action.triggered.connect(lambda _checked=False, c=choice: self.choose_language(c))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[choice] = action
+
+    def _language_settings(self) -> QSettings:
+        return self.settings if self.settings is not None else QSettings()
+
+    def choose_language(self, choice: str) -> None:
+        """Keep ``choice`` for the next start and say so (the window stays as it is)."""
+        language.remember(choice, self._language_settings())
+        self.language_actions[choice].setChecked(True)
+        self.show_message(
+            self.tr("The language changes when TaskDeck is restarted: close it and open it again."),
+            0,
+        )
 
     # -- pages -------------------------------------------------------------------
 

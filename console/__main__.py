@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from console import desktop, smoke
 from console.domain.endpoints import Endpoints, EndpointsError
+from console.domain.places import log_dir
 from console.domain.profiles import (
     URL_FIELDS,
     LoadResult,
@@ -43,16 +45,8 @@ PALETTES = ("light", "dark")
 SHOWN_PROBLEMS = 10  # problems of the profiles file shown at start; the log has them all
 
 
-def _log_dir() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home()))
-        return base / "TaskDeck" / "logs"
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "taskdeck" / "logs"
-
-
 def setup_logging() -> Path:
-    directory = _log_dir()
+    directory = log_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "console.log"
     handler = logging.handlers.RotatingFileHandler(
@@ -90,6 +84,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--run-for", type=float, default=30.0, help="with --screenshots: seconds at most"
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check this installation: offscreen, open --snapshot FILE (or the URLs or sandbox "
+        "given; at most --run-for seconds), show every page and save a picture of each in "
+        "--screenshots DIR (else a new temporary folder); exit 0, or 1 saying what failed",
+    )
+    parser.add_argument(
+        "--forget-secrets",
+        action="store_true",
+        help="delete every profile's password and token from the system keyring, then quit",
     )
     parser.add_argument(
         "--palette",
@@ -313,10 +319,14 @@ def start_window(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.smoke:
+        smoke.prepare(args)
     log_path = setup_logging()
     store = ProfileStore.default()
     loaded = store.load()  # never raises: problems are shown once the window is up
     secrets = SessionFallbackSecrets(KeyringSecrets())
+    if args.forget_secrets:
+        return desktop.forget_secrets(store, KeyringSecrets())
     try:
         choice, missing = choose(args, loaded)
     except EndpointsError as exc:
@@ -333,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("TaskDeck")
     app.setOrganizationName("TaskDeck")
+    desktop.set_identity(app)
     apply_system_palette(app, args.palette)
     install_excepthook()
     loop = qasync.QEventLoop(app)
@@ -357,9 +368,16 @@ def main(argv: list[str] | None = None) -> int:
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
 
+    passed: list[bool] = []  # --smoke's verdict
+
     async def run() -> None:
         try:
-            if args.screenshots is not None:
+            if args.smoke:
+                from_snapshot = args.snapshot is not None
+                passed.append(
+                    await smoke.run(console, args.screenshots, from_snapshot, args.run_for)
+                )
+            elif args.screenshots is not None:
                 await asyncio.wait_for(
                     take_screenshots(console, args.screenshots, args.run_for),
                     timeout=args.run_for + 60,  # the scenes run after the pages
@@ -375,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         except TimeoutError:
             print("taskdeck: screenshots not finished in time", file=sys.stderr)
             return 1
-    return 0
+    return 0 if all(passed) else 1
 
 
 if __name__ == "__main__":

@@ -155,8 +155,10 @@ def test_config_dir_follows_the_platform(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert config_dir() == tmp_path / "home" / ".config" / "taskdeck"
     monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.setenv("APPDATA", str(tmp_path / "AppData" / "Roaming"))
-    assert config_dir() == tmp_path / "AppData" / "Roaming" / "TaskDeck"
+    # Windows asks the shell for the roaming AppData folder; platformdirs lets this stand in.
+    monkeypatch.setenv("WIN_PD_OVERRIDE_APPDATA", "C:\\Users\\张伟\\AppData\\Roaming")
+    assert config_dir().name == "TaskDeck"
+    assert str(config_dir().parent) == "C:\\Users\\张伟\\AppData\\Roaming"
     monkeypatch.setattr(sys, "platform", "darwin")
     assert config_dir() == tmp_path / "home" / "Library" / "Application Support" / "TaskDeck"
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from console.domain.places import config_dir
 from console.domain.profiles.model import Profile, ProfileError, check_profiles, message
 from console.domain.profiles.parse import LoadResult, parse_profiles
 from console.domain.translation import QT_TRANSLATE_NOOP
@@ -23,19 +22,6 @@ _FILE_HEADER = (
     "# TaskDeck connection profiles.\n"
     "# Passwords and tokens are not kept here: they are in the system keyring.\n\n"
 )
-
-
-def config_dir() -> Path:
-    """Where TaskDeck keeps its settings for this user."""
-    if sys.platform == "win32":
-        appdata = os.environ.get("APPDATA")
-        base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
-        return base / "TaskDeck"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "TaskDeck"
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
-    return base / "taskdeck"
 
 
 def _entry(p: Profile) -> dict[str, Any]:

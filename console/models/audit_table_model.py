@@ -83,6 +83,12 @@ TASK_ACTIONS = frozenset({"cancel", "retry", "priority", "bulk_cancel", "bulk_re
                           "bulk_priority"})  # fmt: skip
 
 
+def action_name(code: str) -> str:
+    """An audited action's name in the user's language (its code when it has none)."""
+    words = ACTION_TEXT.get(code)
+    return QCoreApplication.translate("AuditTableModel", words) if words else code
+
+
 def when(epoch: float | None) -> str:
     """Local date and time, to the second."""
     if epoch is None:

@@ -53,13 +53,13 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             align_right=True,
         ),
         Column(
-            "By priority (10 first)",
+            QT_TRANSLATE_NOOP("QueuesTableModel", "By priority (10 first)"),
             _by_priority,
             lambda q: tuple(q.depth_by_priority.get(p, 0) for p in range(10, 0, -1)),
             values=tuple(_waiting_at(p) for p in range(10, 0, -1)),
         ),
         Column(
-            "Oldest waiting",
+            QT_TRANSLATE_NOOP("QueuesTableModel", "Oldest waiting"),
             lambda q: duration(q.oldest_age_s),
             lambda q: q.oldest_age_s or 0.0,
             align_right=True,
@@ -71,14 +71,14 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             ),
         ),
         Column(
-            "In",
+            QT_TRANSLATE_NOOP("QueuesTableModel", "In"),
             lambda q: _rate(q.rate_in),
             lambda q: q.rate_in or 0.0,
             align_right=True,
             values=(Value(QT_TRANSLATE_NOOP("QueuesTableModel", "In (/s)"), lambda q: q.rate_in),),
         ),
         Column(
-            "Out",
+            QT_TRANSLATE_NOOP("QueuesTableModel", "Out"),
             lambda q: _rate(q.rate_out),
             lambda q: q.rate_out or 0.0,
             align_right=True,
@@ -87,7 +87,7 @@ class QueuesTableModel(KeyedTableModel[QueueInfo]):
             ),
         ),
         Column(
-            "Receiving workers (5 min)",
+            QT_TRANSLATE_NOOP("QueuesTableModel", "Receiving workers (5 min)"),
             lambda q: number(q.consumers),
             lambda q: q.consumers or 0,
             align_right=True,

@@ -106,7 +106,7 @@ class QuotasTableModel(KeyedTableModel[QuotaView]):
     COLUMNS: tuple[Column[QuotaView], ...] = (
         Column(QT_TRANSLATE_NOOP("QuotasTableModel", "User"), lambda q: q.user),
         Column(
-            "Used / limit",
+            QT_TRANSLATE_NOOP("QuotasTableModel", "Used / limit"),
             _usage,
             lambda q: (q.saturation, q.used),
             tooltip=_usage_tip,
@@ -116,7 +116,7 @@ class QuotasTableModel(KeyedTableModel[QuotaView]):
             ),
         ),
         Column(
-            "Queued",
+            QT_TRANSLATE_NOOP("QuotasTableModel", "Queued"),
             lambda q: _count(q.queued, q.counted_all),
             lambda q: q.queued if q.queued is not None else -1,
             align_right=True,
@@ -127,14 +127,14 @@ class QuotasTableModel(KeyedTableModel[QuotaView]):
             values=(Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Queued"), lambda q: q.queued),),
         ),
         Column(
-            "Running",
+            QT_TRANSLATE_NOOP("QuotasTableModel", "Running"),
             lambda q: _count(q.running, q.counted_all),
             lambda q: q.running if q.running is not None else -1,
             align_right=True,
             values=(Value(QT_TRANSLATE_NOOP("QuotasTableModel", "Running"), lambda q: q.running),),
         ),
         Column(
-            "Drift",
+            QT_TRANSLATE_NOOP("QuotasTableModel", "Drift"),
             _drift,
             lambda q: q.drift,
             align_right=True,

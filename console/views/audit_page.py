@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.clock import now as clock_now
-from console.models.audit_table_model import AuditEntry, AuditTableModel, EntryRole, task_ids
+from console.models.audit_table_model import (
+    AuditEntry,
+    AuditTableModel,
+    EntryRole,
+    action_name,
+    task_ids,
+)
 from console.views.colours import BAD, NEUTRAL
 from console.views.widgets.page_title import page_title
 
@@ -58,7 +64,9 @@ class AuditPage(QWidget):
         self.who.setClearButtonEnabled(True)
         self.action = QComboBox()
         self.action.setEditable(True)
-        self.action.addItems(["", *ACTIONS])
+        self.action.addItem("", "")
+        for code in ACTIONS:  # each action named in the user's language, filtering by its code
+            self.action.addItem(action_name(code), code)
         action_edit = self.action.lineEdit()
         assert action_edit is not None  # editable
         action_edit.setPlaceholderText(self.tr("Any action"))
@@ -160,13 +168,19 @@ class AuditPage(QWidget):
         """The filters as the boxes say now; a time range ends now."""
         chosen: dict[str, Any] = {
             "user": self.who.text().strip(),
-            "action": self.action.currentText().strip(),
+            "action": self._action_code(),
             "task_id": self.task_id.text().strip(),
         }
         window = self.range.currentData()
         if window:
             chosen["since"] = clock_now() - float(window)
         return {key: value for key, value in chosen.items() if value}
+
+    def _action_code(self) -> str:
+        """The action chosen (its code), or the text typed when it names none in the list."""
+        typed = self.action.currentText().strip()
+        at = self.action.findText(typed)
+        return str(self.action.itemData(at)) if typed and at >= 0 else typed
 
     def _typed(self, *_args: Any) -> None:
         self._pause.start()

@@ -1196,7 +1196,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+159"/>
+        <location filename="../../__main__.py" line="+165"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
@@ -2685,22 +2685,43 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+6"/>
+        <source>By priority (10 first)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Oldest waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Oldest waiting (s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+6"/>
+        <source>In</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>In (/s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
+        <source>Out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Out (/s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+4"/>
+        <location line="+6"/>
         <source>Receiving workers (5 min)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2973,7 +2994,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>Used / limit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Used</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2988,17 +3014,20 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-4"/>
+        <location line="+8"/>
         <source>Queued</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+3"/>
+        <location line="+4"/>
         <source>Running</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+3"/>
+        <location line="+6"/>
         <source>Drift</source>
         <translation type="unfinished"></translation>
     </message>

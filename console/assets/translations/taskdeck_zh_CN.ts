@@ -1196,7 +1196,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+159"/>
+        <location filename="../../__main__.py" line="+165"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
@@ -2687,22 +2687,43 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>深度</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+6"/>
+        <source>By priority (10 first)</source>
+        <translation>按优先级（10 在前）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Oldest waiting</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Oldest waiting (s)</source>
         <translation>最长等待（秒）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+6"/>
+        <source>In</source>
+        <translation>入队</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>In (/s)</source>
         <translation>入队（/s）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
+        <source>Out</source>
+        <translation>出队</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Out (/s)</source>
         <translation>出队（/s）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+4"/>
+        <location line="+6"/>
         <source>Receiving workers (5 min)</source>
         <translation>接收中的 worker（5 分钟）</translation>
     </message>
@@ -2975,7 +2996,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>用户</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>Used / limit</source>
+        <translation>已用 / 上限</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Used</source>
         <translation>已用</translation>
     </message>
@@ -2990,17 +3016,20 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>等待中的未完成任务：已发送、已被 worker 接收或等待重试</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-4"/>
+        <location line="+8"/>
         <source>Queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+3"/>
+        <location line="+4"/>
         <source>Running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+3"/>
+        <location line="+6"/>
         <source>Drift</source>
         <translation>偏差</translation>
     </message>

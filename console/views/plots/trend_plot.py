@@ -26,10 +26,11 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from console.domain.clock import now as clock_now
 from console.domain.series import RingSeries, Series
+from console.views.widgets.flow_layout import FlowLayout
 
 # Tableau 10: distinguishable on light and dark backgrounds.
 PALETTE = (
@@ -153,15 +154,16 @@ class TrendPlot(QWidget):
         )
         self._message.hide()
 
-        self._toggle_row = QHBoxLayout()
+        # The toggles wrap into rows: many series (or longer names) never widen the window.
+        toggles = QWidget()
+        self._toggle_row = FlowLayout(toggles)
         self._toggle_row.setContentsMargins(4, 0, 4, 0)
-        self._toggle_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot_widget, 1)
-        layout.addLayout(self._toggle_row)
+        layout.addWidget(toggles)
 
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)
@@ -355,7 +357,7 @@ class TrendPlot(QWidget):
         toggle.setToolTip(self.tr("Show or hide {series}").format(series=key))
         toggle.toggled.connect(lambda checked, k=key: self._apply_visible(k, checked))
         self._toggles[key] = toggle
-        self._toggle_row.insertWidget(self._toggle_row.count() - 1, toggle)
+        self._toggle_row.addWidget(toggle)
         toggle.show()  # a layout shows a widget added to a visible parent only later
 
     # -- crosshair --------------------------------------------------------------------

@@ -319,6 +319,7 @@ class Console(QObject):
         self.window.set_snapshot(snapshot.environment, snapshot.taken_at, str(path))
         self.tasks_page.set_environment(snapshot.environment, False)
         self._start_link(link)
+        link.alerts.set_notifications(False)  # what fired then is no news now
         link.messages.role = READ_ONLY_ROLE
         link.messages.role_changed.emit(READ_ONLY_ROLE)
         return link

@@ -195,6 +195,7 @@ def test_a_snapshot_opens_after_its_stack_is_stopped_with_every_page_as_saved(
         assert "read-only" in w.windowTitle()
         taken = offline.snapshot.taken_at if offline.snapshot else 0.0
         assert clock.now() == taken  # ages and windows are the snapshot's, not today's
+        assert offline.link is not None and not offline.link.alerts.notifications  # no news
 
         # Overview: the tiles as the ledger and the broker said.
         tiles = offline.overview_page.tiles

@@ -496,7 +496,7 @@ class Console(QObject):
     def open_snapshot(self, path: Path | str) -> asyncio.Task[None] | None:
         """Read the snapshot at ``path`` (off the GUI thread) and show it read-only in place
         of the environment shown; a file that cannot be opened changes nothing and says why."""
-        return self._tasks.run(self._open_snapshot(Path(path)), key="snapshot")
+        return self._tasks.run(self._open_snapshot(Path(path)), key="snapshot-open")
 
     async def _open_snapshot(self, path: Path) -> None:
         self.window.show_message(
@@ -536,6 +536,13 @@ class Console(QObject):
                 )
             )
             return
+        if self._tasks.running("snapshot-save"):
+            self.window.show_message(
+                QCoreApplication.translate(
+                    "Console", "A snapshot is being saved; wait for it to finish."
+                )
+            )
+            return
         # The reports' naming, with the snapshot's suffix (a CSV report's name has none).
         name = default_name(self.environment_name, time.time(), SNAPSHOT_WINDOW_S, "csv") + SUFFIX
         path, _ = QFileDialog.getSaveFileName(
@@ -553,7 +560,7 @@ class Console(QObject):
         if self.link is None:
             return None
         return self._tasks.run(self._save_snapshot(self.link, Path(path), window_s),
-                               key="snapshot")  # fmt: skip
+                               key="snapshot-save")  # fmt: skip
 
     async def _save_snapshot(self, link: Link, path: Path, window_s: float) -> None:
         w = self.window
@@ -566,6 +573,11 @@ class Console(QObject):
                     what=what, percent=round(100 * fraction)), 0)  # fmt: skip
 
         snapshot = await take_snapshot(sources, link.broker, window_s, progress)
+        if link is not self.link:
+            w.show_message(QCoreApplication.translate(
+                "Console", "The environment was closed while its snapshot was taken; nothing "
+                "was saved."), 0)  # fmt: skip
+            return
         try:
             await asyncio.to_thread(write_snapshot, snapshot, path)
         except ReportWriteError as exc:

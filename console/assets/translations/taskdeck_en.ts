@@ -544,7 +544,7 @@
 <context>
     <name>AuditPage</name>
     <message>
-        <location filename="../../views/audit_page.py" line="+55"/>
+        <location filename="../../views/audit_page.py" line="+61"/>
         <source>Audit</source>
         <translation type="unfinished"></translation>
     </message>
@@ -554,7 +554,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Any action</source>
         <translation type="unfinished"></translation>
     </message>
@@ -614,7 +614,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+122"/>
         <source>No audit entry matches these filters</source>
         <translation type="unfinished"></translation>
     </message>
@@ -798,7 +798,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+39"/>
         <source>all tasks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1273,7 +1273,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+271"/>
+        <location line="+272"/>
         <source>Open snapshot</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1308,6 +1308,11 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+7"/>
+        <source>A snapshot is being saved; wait for it to finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+8"/>
         <source>Save snapshot</source>
         <translation type="unfinished"></translation>
@@ -1320,6 +1325,11 @@ Start TaskDeck again with corrected URLs.</source>
     <message>
         <location line="+22"/>
         <source>Saving the snapshot: {what} ({percent} %)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The environment was closed while its snapshot was taken; nothing was saved.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -5186,7 +5196,7 @@ Click to remove this filter</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../views/plots/trend_plot.py" line="+355"/>
+        <location filename="../../views/plots/trend_plot.py" line="+357"/>
         <source>Show or hide {series}</source>
         <translation type="unfinished"></translation>
     </message>

@@ -544,7 +544,7 @@
 <context>
     <name>AuditPage</name>
     <message>
-        <location filename="../../views/audit_page.py" line="+55"/>
+        <location filename="../../views/audit_page.py" line="+61"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
@@ -554,7 +554,7 @@
         <translation>操作人（用户名）</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Any action</source>
         <translation>任意操作</translation>
     </message>
@@ -614,7 +614,7 @@
         <translation>选择一条记录以查看其请求、目标和结果。</translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+122"/>
         <source>No audit entry matches these filters</source>
         <translation>没有符合这些筛选条件的审计条目</translation>
     </message>
@@ -798,7 +798,7 @@
         <translation>静默 {targets}</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+39"/>
         <source>all tasks</source>
         <translation>全部任务</translation>
     </message>
@@ -1275,7 +1275,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+271"/>
+        <location line="+272"/>
         <source>Open snapshot</source>
         <translation>打开快照</translation>
     </message>
@@ -1310,6 +1310,11 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>当前已是快照；其文件就是它的副本。</translation>
     </message>
     <message>
+        <location line="+7"/>
+        <source>A snapshot is being saved; wait for it to finish.</source>
+        <translation>正在保存快照，请等待其完成。</translation>
+    </message>
+    <message>
         <location line="+8"/>
         <source>Save snapshot</source>
         <translation>保存快照</translation>
@@ -1323,6 +1328,11 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+22"/>
         <source>Saving the snapshot: {what} ({percent} %)</source>
         <translation>正在保存快照：{what}（{percent} %）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The environment was closed while its snapshot was taken; nothing was saved.</source>
+        <translation>获取快照期间该环境已关闭，未保存任何内容。</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -5190,7 +5200,7 @@ Click to remove this filter</source>
         <translation>拒绝数基线</translation>
     </message>
     <message>
-        <location filename="../../views/plots/trend_plot.py" line="+355"/>
+        <location filename="../../views/plots/trend_plot.py" line="+357"/>
         <source>Show or hide {series}</source>
         <translation>显示或隐藏 {series}</translation>
     </message>

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps translations update-translations demo test lint fix bench clean
+.PHONY: help setup system-deps translations update-translations demo test lint fix bench bundle clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,25 @@ fix: setup ## Apply ruff's fixes and formatting
 
 test: lint ## Lint, then the whole test suite (real servers on loopback ports)
 	$(BIN)/pytest
+
+# The frozen console (installer/README.md): a virtual environment of its own holding the
+# console's extra and PyInstaller only, made again when the dependencies change; the code
+# frozen is the checkout's. The bundle is dist/taskdeck; past its size budget the build fails.
+BUNDLE_VENV := build/bundle-venv
+BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
+
+$(BUNDLE_STAMP): pyproject.toml constraints.txt
+	rm -rf $(BUNDLE_VENV)
+	$(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BUNDLE_VENV)/bin/python -m pip install -q -c constraints.txt '.[console]' 'pyinstaller>=6.10,<7'
+	$(BUNDLE_VENV)/bin/python -m pip uninstall -q -y taskdeck
+	@touch $@
+
+bundle: $(BUNDLE_STAMP) ## Build the frozen console (dist/taskdeck) and check its size budget
+	$(BUNDLE_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller installer/taskdeck.spec
+	$(BUNDLE_VENV)/bin/python installer/bundle_size.py dist/taskdeck
 
 bench: setup ## Run the benchmarks and update bench/RESULTS.md
 	$(BIN)/python -m bench

@@ -13,6 +13,7 @@ PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1
   fonts-dejavu-core fonts-noto-cjk
   poppler-utils chromium
+  nsis
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

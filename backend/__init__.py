@@ -1,6 +1,5 @@
 """TaskDeck backend: the headless service through which every change is made."""
 
-from importlib.metadata import version
+from taskdeck_core import __version__
 
-# pyproject.toml's version, the one place it is written (the installer reads it there too).
-__version__ = version("taskdeck")
+__all__ = ["__version__"]

@@ -48,6 +48,7 @@ from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader
 from console.services.prometheus_reader import OVERVIEW_QUERIES, MetricsSource, PrometheusError
 from console.snapshot.file import Snapshot, range_key, request_key
+from taskdeck_core import __version__
 from taskdeck_core.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ MESSAGES_SAVED = 5 * MESSAGES_PAGE  # the first pages of each queue's waiting li
 WORKERS_SAVED = 100
 USERS_SAVED = 200
 PARALLEL = 8  # requests under way at once
-CONSOLE_VERSION = "0.1.0"
 
 
 def curve_json(curve: Curve) -> dict[str, Any]:
@@ -319,7 +319,7 @@ async def take_snapshot(
     snapshot = Snapshot(
         environment=sources.environment, taken_at=taken_at, window_s=window_s,
         sources={k: redact_url(v) for k, v in urls.items() if v},
-        written_by=f"TaskDeck console {CONSOLE_VERSION}",
+        written_by=f"TaskDeck console {__version__}",
     )  # fmt: skip
     reads = _Reads(snapshot)
     backend = RecordingBackend(sources.backend, snapshot) if sources.backend else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celery import Celery
@@ -63,6 +64,30 @@ ROOMY = {
     )
     + "}",
 }
+
+
+# Under pytest-xdist (``make test`` runs two processes with ``--dist loadfile``), each module
+# runs whole in one process: its module-scoped servers are its own and its tests may build on
+# one another. The modules that run the sandbox's demo (its preferred ports, the first free X
+# display) also share one process, so two demos never race for the same port or display.
+SANDBOX_DEMO_MODULES = (
+    "tests/integration/test_sandbox.py",
+    "tests/reliability/test_sandbox_stop.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "sandbox-demo" if module in SANDBOX_DEMO_MODULES else module
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -326,3 +326,24 @@ def test_a_flat_series_on_a_grid_line_is_drawn_over_the_grid(qtbot: QtBot) -> No
         if image.pixelColor(x, y).getRgb()[:3] == wanted
     )
     assert drawn > 300, f"{drawn} pixels of the curve's colour"
+
+
+def test_many_series_toggles_scroll_and_never_squeeze_the_plot(qtbot: QtBot) -> None:
+    """Twelve series with long names under a small plot (the Rate limits page's rejections
+    at 1366x768): the toggles take two rows and scroll; the plot keeps its height."""
+    from console.views.plots.trend_plot import MIN_PLOT_HEIGHT
+
+    small = TrendPlot("rejections")
+    qtbot.addWidget(small)
+    small.resize(420, 260)
+    small.show()
+    xs = np.arange(10, dtype=float) + 1_000.0
+    small.set_series([Series(f"anonymous / data_sync {n}", {}, xs, xs * n) for n in range(12)])
+    small.flush()
+    area = small.toggle_area
+    qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0)  # the rest scroll
+    assert len(small.keys()) == 12
+    assert small.plot_widget.height() >= MIN_PLOT_HEIGHT
+    assert area.height() <= area.maximumHeight()
+    visible_rows = {t.y() for t in small.findChildren(QCheckBox) if t.isVisible()}
+    assert len(visible_rows) >= 3  # more rows than the two shown: they are there to scroll to

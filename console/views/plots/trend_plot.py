@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from console.domain.clock import now as clock_now
 from console.domain.series import RingSeries, Series
@@ -47,6 +47,8 @@ PALETTE = (
 )
 DEFAULT_CAPACITY = 50_000  # 7 days at 15 s is 40,320 points
 MAX_FPS = 20
+TOGGLE_ROWS = 2  # rows of series toggles shown below a plot; more scroll
+MIN_PLOT_HEIGHT = 120  # pixels: the plot is never squeezed below this by its toggles
 DOWNSAMPLE_FACTOR = 2.0  # samples drawn per pixel column (pyqtgraph's default is 5)
 GRID_SHADE = 0.15  # grid colour: this much of the foreground over the background
 # A window that ends now moves with the clock about once per pixel column (a 1 h window
@@ -154,16 +156,25 @@ class TrendPlot(QWidget):
         )
         self._message.hide()
 
-        # The toggles wrap into rows: many series (or longer names) never widen the window.
+        # The toggles wrap into rows: many series (or longer names) never widen the window;
+        # beyond TOGGLE_ROWS rows they scroll, so they never squeeze the plot either.
         toggles = QWidget()
         self._toggle_row = FlowLayout(toggles)
         self._toggle_row.setContentsMargins(4, 0, 4, 0)
+        self.toggle_area = QScrollArea()
+        self.toggle_area.setWidget(toggles)
+        self.toggle_area.setWidgetResizable(True)
+        self.toggle_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.toggle_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        row = QCheckBox("Xg").sizeHint().height() + self._toggle_row.spacing()
+        self.toggle_area.setMaximumHeight(TOGGLE_ROWS * row + 2)
+        self.plot_widget.setMinimumHeight(MIN_PLOT_HEIGHT)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(toggles)
+        layout.addWidget(self.toggle_area)
 
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)

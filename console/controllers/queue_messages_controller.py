@@ -17,6 +17,7 @@ from typing import Literal
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.domain.live import QueueInfo
+from console.models.outcomes import outcome_label
 from console.services.backend_client import BackendClient, BackendError
 from console.tasks import TaskOwner
 from taskdeck_core.api_types import ActionResult, BulkDryRun, BulkJob
@@ -202,27 +203,13 @@ class QueueMessagesController(QObject):
 
     # -- what happened, in words ---------------------------------------------------
 
-    def outcome_label(self, outcome: str) -> str:
-        labels = {
-            "removed_from_queue": self.tr("removed from queue"),
-            "terminated": self.tr("terminated"),
-            "revoked": self.tr("revoked"),
-            "already_finished": self.tr("already finished"),
-            "not_queued": self.tr("not queued"),
-            "moved": self.tr("moved"),
-            "not_found": self.tr("not found"),
-            "retried": self.tr("retried"),
-            "not_retryable": self.tr("not retryable"),
-        }
-        return labels.get(outcome, outcome.replace("_", " "))
-
     def _action_name(self, action: str) -> str:
         return self.tr("Cancel") if action == "cancel" else self.tr("Change of priority")
 
     def _one(self, action: str, result: ActionResult) -> tuple[str, bool]:
         text = self.tr("{action}, task {id}: {outcome}").format(
             action=self._action_name(action), id=result.task_id[:8],
-            outcome=self.outcome_label(result.outcome),
+            outcome=outcome_label(result.outcome),
         )  # fmt: skip
         if result.detail:
             text += f" ({result.detail})"
@@ -231,7 +218,7 @@ class QueueMessagesController(QObject):
     def _many(self, action: str, job: BulkJob) -> tuple[str, bool]:
         counts = Counter(job.outcomes)
         parts = [
-            self.tr("{count} {outcome}").format(count=n, outcome=self.outcome_label(o))
+            self.tr("{count} {outcome}").format(count=n, outcome=outcome_label(o))
             for o, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ]
         text = self.tr("{action}, {total} tasks: {outcomes}").format(
@@ -242,9 +229,9 @@ class QueueMessagesController(QObject):
         elif job.state == "failed":
             text += " " + self.tr("(the job failed; see the audit log)")
         failures = [
-            f"{e.task_id[:8]}: {self.outcome_label(e.outcome or '')} ({e.detail})"
+            f"{e.task_id[:8]}: {outcome_label(e.outcome or '')} ({e.detail})"
             if e.detail
-            else f"{e.task_id[:8]}: {self.outcome_label(e.outcome or '')}"
+            else f"{e.task_id[:8]}: {outcome_label(e.outcome or '')}"
             for e in job.errors[:SHOWN_FAILURES]
         ]
         if failures:

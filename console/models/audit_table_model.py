@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number
 from console.models.keyed_table_model import Column, Index, KeyedTableModel
+from console.models.outcomes import outcome_label
 from console.views.colours import BAD, NEUTRAL, OK, WARN
 from taskdeck_core.api_types import AuditEntry
 
@@ -272,7 +273,7 @@ def outcome_text(entry: AuditEntry) -> str:
     if "outcomes" in outcome:  # a bulk job
         counts = outcome.get("outcomes") or {}
         parts = [
-            f"{number(n)} {str(o).replace('_', ' ')}"
+            f"{number(n)} {outcome_label(str(o))}"
             for o, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ]
         text = QCoreApplication.translate("AuditTableModel", "{done} of {total} done").format(

@@ -17,23 +17,10 @@ from PySide6.QtWidgets import (
 from console.controllers.tasks_controller import JobView
 from console.domain.translation import QT_TRANSLATE_NOOP
 from console.models.format import number
+from console.models.outcomes import outcome_label
 from console.models.tasks_table_model import when
 from console.views.colours import BAD, OK, WARN
 
-# An item's outcome in words, after the job ran.
-OUTCOMES = {
-    "retried": QT_TRANSLATE_NOOP("JobsPanel", "retried"),
-    "removed_from_queue": QT_TRANSLATE_NOOP("JobsPanel", "removed from queue"),
-    "revoked": QT_TRANSLATE_NOOP("JobsPanel", "revoked"),
-    "terminated": QT_TRANSLATE_NOOP("JobsPanel", "terminated"),
-    "moved": QT_TRANSLATE_NOOP("JobsPanel", "moved"),
-    "already_finished": QT_TRANSLATE_NOOP("JobsPanel", "already finished"),
-    "not_queued": QT_TRANSLATE_NOOP("JobsPanel", "not queued"),
-    "not_found": QT_TRANSLATE_NOOP("JobsPanel", "not found"),
-    "not_retryable": QT_TRANSLATE_NOOP("JobsPanel", "not retryable"),
-    "pending": QT_TRANSLATE_NOOP("JobsPanel", "not done yet"),
-    "error": QT_TRANSLATE_NOOP("JobsPanel", "failed"),
-}
 DONE = frozenset({"retried", "removed_from_queue", "revoked", "terminated", "moved"})
 ACTIONS = {
     "retry": QT_TRANSLATE_NOOP("JobsPanel", "Retry"),
@@ -146,7 +133,7 @@ class JobsPanel(QWidget):
         lines = []
         for outcome, count in sorted(job.outcomes.items(), key=lambda kv: -kv[1]):
             colour = OK if outcome in DONE else (WARN if outcome != "error" else BAD)
-            label = self.tr(OUTCOMES.get(outcome, outcome.replace("_", " ")))
+            label = outcome_label(outcome)
             lines.append(
                 f'<span style="color:{colour}">●</span> {number(count)} {label} '
                 f'<a href="{outcome}">{self.tr("show")}</a>'

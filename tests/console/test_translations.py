@@ -287,3 +287,19 @@ def test_a_report_made_in_chinese_has_chinese_headings(
         assert not CJK.search(page)
     # The report leaves the application as it found it: English, the system's locale.
     assert QCoreApplication.translate("MainWindow", "&Connection") == "&Connection"
+
+
+def test_an_actions_outcomes_read_in_chinese_wherever_they_are_shown(chinese: None) -> None:
+    """The Audit page's outcome of a bulk job, the jobs panel and the Queues page's results
+    name each outcome through one table of words."""
+    from console.models.audit_table_model import outcome_text
+    from taskdeck_core.api_types import AuditEntry
+
+    entry = AuditEntry(
+        id=1, at=0.0, user="admin", role="admin", action="bulk_retry", targets=["a", "b"],
+        target_count=7, reason="r", request={}, status="ok",
+        outcome={"done": 7, "total": 7, "outcomes": {"retried": 5, "not_retryable": 2}},
+    )  # fmt: skip
+    text = outcome_text(entry)
+    assert "已重试" in text and "不可重试" in text
+    assert "retried" not in text and "retryable" not in text

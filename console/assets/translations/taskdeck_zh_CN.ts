@@ -642,7 +642,7 @@
 <context>
     <name>AuditTableModel</name>
     <message>
-        <location filename="../../models/audit_table_model.py" line="+34"/>
+        <location filename="../../models/audit_table_model.py" line="+35"/>
         <source>ok</source>
         <translation>成功</translation>
     </message>
@@ -1574,58 +1574,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>JobsPanel</name>
     <message>
-        <location filename="../../views/jobs_panel.py" line="+25"/>
-        <source>retried</source>
-        <translation>已重试</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>removed from queue</source>
-        <translation>已从队列移除</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>revoked</source>
-        <translation>已撤销</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>terminated</source>
-        <translation>已终止</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>moved</source>
-        <translation>已移动</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>already finished</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not queued</source>
-        <translation>未排队</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not found</source>
-        <translation>未找到</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not retryable</source>
-        <translation>不可重试</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not done yet</source>
-        <translation>尚未完成</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+87"/>
+        <location filename="../../views/jobs_panel.py" line="+109"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
@@ -1813,6 +1762,69 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+3"/>
         <source>Arguments</source>
         <translation>参数</translation>
+    </message>
+</context>
+<context>
+    <name>Outcome</name>
+    <message>
+        <location filename="../../models/outcomes.py" line="+11"/>
+        <source>retried</source>
+        <translation>已重试</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>removed from queue</source>
+        <translation>已从队列移除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>revoked</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>revoke sent to the workers</source>
+        <translation>已向 worker 发送撤销</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>terminated</source>
+        <translation>已终止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>moved</source>
+        <translation>已移动</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>already finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not queued</source>
+        <translation>未排队</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not retryable</source>
+        <translation>不可重试</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not done yet</source>
+        <translation>尚未完成</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>失败</translation>
     </message>
 </context>
 <context>
@@ -2452,51 +2464,6 @@ Start TaskDeck again with corrected URLs.</source>
     <name>QueueMessagesController</name>
     <message>
         <location filename="../../controllers/queue_messages_controller.py" line="+207"/>
-        <source>removed from queue</source>
-        <translation>已从队列移除</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>terminated</source>
-        <translation>已终止</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>revoked</source>
-        <translation>已撤销</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>already finished</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not queued</source>
-        <translation>未排队</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>moved</source>
-        <translation>已移动</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not found</source>
-        <translation>未找到</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>retried</source>
-        <translation>已重试</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>not retryable</source>
-        <translation>不可重试</translation>
-    </message>
-    <message>
-        <location line="+5"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -5200,7 +5167,7 @@ Click to remove this filter</source>
         <translation>拒绝数基线</translation>
     </message>
     <message>
-        <location filename="../../views/plots/trend_plot.py" line="+357"/>
+        <location filename="../../views/plots/trend_plot.py" line="+368"/>
         <source>Show or hide {series}</source>
         <translation>显示或隐藏 {series}</translation>
     </message>

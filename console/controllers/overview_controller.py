@@ -32,6 +32,14 @@ SINGLE_SERIES_NAMES = {
     "failure_rate": QT_TRANSLATE_NOOP("TrendPlot", "failure rate"),
     "p95_runtime": QT_TRANSLATE_NOOP("TrendPlot", "p95"),
 }
+# The task-rate plot's series are named by its query's "state" label; the plot (and a
+# report's chart) shows each name translated in the context "TrendPlot".
+STATE_SERIES_NAMES = (
+    QT_TRANSLATE_NOOP("TrendPlot", "started"),
+    QT_TRANSLATE_NOOP("TrendPlot", "succeeded"),
+    QT_TRANSLATE_NOOP("TrendPlot", "failed"),
+    QT_TRANSLATE_NOOP("TrendPlot", "retried"),
+)
 EDGE_EVERY_MS = 5_000
 # Plots whose values are shown scaled (a ratio as percent, like the tile beside it).
 SCALE = {"failure_rate": 100.0}

@@ -115,6 +115,7 @@ def test_a_profile_switch_cancels_the_old_environments_pending_work(
         assert switch.exception() is None
         assert prober.cancelled == len(ServiceKind)  # the first environment's probes ended
         assert console.link is not None and console.link is not first
+        assert console.link.endpoints is not None  # a live environment, not a snapshot
         assert console.link.endpoints.backend_token == endpoints.backend_token  # from secrets
         assert "Second" in console.window.windowTitle()
         qtbot.waitUntil(lambda: prober.started == 2 * len(ServiceKind))

@@ -5148,6 +5148,26 @@ Click to remove this filter</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>succeeded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>retried</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../models/anomaly_evidence.py" line="-72"/>
         <source>share of 429s</source>
         <translation type="unfinished"></translation>

@@ -5152,6 +5152,26 @@ Click to remove this filter</source>
         <translation>p95</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>started</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>succeeded</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>retried</source>
+        <translation>重试</translation>
+    </message>
+    <message>
         <location filename="../../models/anomaly_evidence.py" line="-72"/>
         <source>share of 429s</source>
         <translation>429 占比</translation>

@@ -285,7 +285,7 @@ def outcome_text(entry: AuditEntry) -> str:
             )
         return f"{text}: {', '.join(parts)}" if parts else text
     if "outcome" in outcome:  # one task
-        text = str(outcome["outcome"]).replace("_", " ")
+        text = outcome_label(str(outcome["outcome"]))
         if outcome.get("new_task_id"):
             text += " " + QCoreApplication.translate("AuditTableModel", "as {id}").format(
                 id=str(outcome["new_task_id"])[:8]

@@ -43,6 +43,7 @@ from console.controllers.tasks_controller import JobView, Target, TasksControlle
 from console.domain.clock import now as clock_now
 from console.domain.task_query import STATES, WINDOWS, TaskQuery, chips
 from console.models.format import number
+from console.models.outcomes import outcome_label
 from console.models.tasks_table_model import (
     COL_RECEIVED,
     TaskRole,
@@ -722,7 +723,7 @@ class TasksPage(QWidget):
 
     def _job_ended(self, view: JobView) -> None:
         job = view.job
-        parts = ", ".join(f"{number(n)} {o.replace('_', ' ')}" for o, n in job.outcomes.items())
+        parts = ", ".join(f"{number(n)} {outcome_label(o)}" for o, n in job.outcomes.items())
         self.status.emit(
             self.tr("Job {job} ended: {parts}").format(job=job.job_id[:8], parts=parts)
         )

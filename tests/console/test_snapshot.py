@@ -385,3 +385,29 @@ def test_the_format_mark_and_version_are_written() -> None:
     data = json.loads(gzip.decompress(
         __import__("console.snapshot.file", fromlist=["to_bytes"]).to_bytes(tiny_snapshot())))  # fmt: skip
     assert data["format"] == FORMAT and data["version"] == VERSION
+
+
+def test_leaving_a_snapshot_for_a_live_environment_thaws_the_clock_and_the_actions(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, endpoints: Any,
+) -> None:  # fmt: skip
+    saved_file = tmp_path / "old.tdsnap"
+    write_snapshot(tiny_snapshot(), saved_file)
+    console = Console()
+    qtbot.addWidget(console.window)
+    try:
+        choose_file(monkeypatch, saved_file)
+        console.window.open_snapshot_action.trigger()
+        qtbot.waitUntil(lambda: console.snapshot is not None, timeout=10_000)
+        assert clock.frozen() is not None
+        assert not console.window.save_snapshot_action.isEnabled()
+        run_coro(qtbot, console.switch(endpoints, "live"))
+        assert console.snapshot is None and clock.frozen() is None
+        assert abs(clock.now() - time.time()) < 5
+        assert "SNAPSHOT" not in console.window.banner.text()
+        assert console.window.save_snapshot_action.isEnabled()
+        # The admin token's role comes back: the Tasks page may retry again.
+        qtbot.waitUntil(lambda: console.tasks_page.role == "admin", timeout=10_000)
+    finally:
+        run_coro(qtbot, console.aclose())
+        clock.thaw()

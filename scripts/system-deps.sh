@@ -7,6 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
   redis-server prometheus prometheus-alertmanager
+  postgresql
   xvfb
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
@@ -14,6 +15,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-noto-cjk
   poppler-utils chromium
   nsis
+  nginx-light openssl
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -10,13 +10,19 @@ what tests and benchmarks use.
 from __future__ import annotations
 
 import contextlib
+import os
+import pwd
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import redis
 import yaml
 
@@ -135,6 +141,119 @@ def start_redis(run_dir: Path, port: int, aof: bool = True) -> ManagedProcess:
     argv = redis_argv(binary, data, port, aof)
     proc = start_process("redis", argv, run_dir / "logs" / "redis.log")
     return _ready(proc, lambda: _redis_answers(port), f"redis-server on port {port}")
+
+
+# Debian's PostgreSQL (the ``postgresql`` package): its server programs are off PATH.
+POSTGRES_BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin",
+                     "/usr/lib/postgresql/15/bin")  # fmt: skip
+POSTGRES_USER = "taskdeck"
+UNPRIVILEGED = "nobody"  # PostgreSQL refuses to run as root: as root, it runs as this user
+
+
+def postgres_binary(name: str) -> str:
+    """Path of one of PostgreSQL's server programs (initdb, postgres), newest version first."""
+    for directory in POSTGRES_BIN_DIRS:
+        path = Path(directory) / name
+        if path.is_file():
+            return str(path)
+    return require_binary(name)
+
+
+def postgres_url(port: int, database: str = "postgres") -> str:
+    """The SQLAlchemy URL (psycopg 3) of ``database`` on a server of ``start_postgres``."""
+    return f"postgresql+psycopg://{POSTGRES_USER}@{LOOPBACK}:{port}/{database}"
+
+
+def _as_unprivileged() -> list[str]:
+    """The command prefix that runs a program as ``UNPRIVILEGED`` when this process is root
+    (PostgreSQL will not run as root), nothing otherwise."""
+    if os.geteuid() != 0:
+        return []
+    user = pwd.getpwnam(UNPRIVILEGED)
+    return [require_binary("setpriv"), f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+            "--clear-groups", "--"]  # fmt: skip
+
+
+def _postgres_answers(port: int) -> bool:
+    try:
+        with psycopg.connect(
+            host=LOOPBACK, port=port, user=POSTGRES_USER, dbname="postgres", connect_timeout=1
+        ) as conn:
+            return conn.execute("SELECT 1").fetchone() == (1,)
+    except psycopg.OperationalError:
+        return False
+
+
+def postgres_home(run_dir: Path) -> Path:
+    """Where a PostgreSQL of ``start_postgres`` keeps its data and its unix socket:
+    ``run_dir/postgres``, or as root a directory of ``UNPRIVILEGED``'s own under the
+    system's temporary directory (a test's run dir is root's alone: 0700)."""
+    if os.geteuid() != 0:
+        home = run_dir / "postgres"
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+    home = Path(tempfile.mkdtemp(prefix="taskdeck-postgres-"))
+    user = pwd.getpwnam(UNPRIVILEGED)
+    os.chown(home, user.pw_uid, user.pw_gid)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "postgres.home").write_text(f"{home}\n")  # where it went, for whoever looks
+    return home
+
+
+def start_postgres(
+    run_dir: Path, port: int, durable: bool = False, settings: dict[str, str] | None = None
+) -> tuple[ManagedProcess, Path]:
+    """A PostgreSQL cluster of its own (``initdb``: user ``taskdeck``, trust authentication,
+    from 127.0.0.1 and the unix socket only) listening on ``LOOPBACK:port``; returns the
+    server and its home (data and socket). Without ``durable``, nothing is fsynced (tests:
+    a crash of the machine may lose the cluster, which is thrown away anyway)."""
+    home = postgres_home(run_dir)
+    try:
+        return _start_postgres(run_dir, home, port, durable, settings or {}), home
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+
+
+def _start_postgres(
+    run_dir: Path, home: Path, port: int, durable: bool, settings: dict[str, str]
+) -> ManagedProcess:
+    data = home / "data"
+    prefix = _as_unprivileged()
+    log = run_dir / "logs" / "postgres.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        subprocess.run(
+            [*prefix, postgres_binary("initdb"), "-D", str(data), "-U", POSTGRES_USER,
+             "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=home, check=True,
+            timeout=READY_TIMEOUT_S,
+        )  # fmt: skip
+    (data / "pg_hba.conf").write_text(
+        "local all all trust\n"
+        f"host all all {LOOPBACK}/32 trust\n"
+    )  # fmt: skip
+    options = {
+        "listen_addresses": LOOPBACK, "port": str(port), "unix_socket_directories": str(home),
+        "max_connections": "200", "logging_collector": "off",
+    }  # fmt: skip
+    if not durable:
+        options.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+    options.update(settings)
+    argv = [*prefix, postgres_binary("postgres"), "-D", str(data)]
+    for key, value in options.items():
+        argv += ["-c", f"{key}={value}"]
+    proc = start_process("postgres", argv, log, cwd=home)
+    return _ready(proc, lambda: _postgres_answers(port), f"PostgreSQL on port {port}")
+
+
+def create_database(server: Server, name: str) -> str:
+    """A new, empty database ``name`` on a server of ``running_postgres``; its URL."""
+    with psycopg.connect(
+        host=LOOPBACK, port=server.port, user=POSTGRES_USER, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY file_copy')
+    return postgres_url(server.port, name)
 
 
 def worker_env(broker_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -361,3 +480,18 @@ def running_prometheus(
     port = free_port()
     with _serving(start_prometheus(run_dir, port, path), port, f"http://{LOOPBACK}:{port}") as s:
         yield s
+
+
+@contextlib.contextmanager
+def running_postgres(
+    run_dir: Path, durable: bool = False, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """PostgreSQL on a free port with a throwaway cluster (removed on leaving); ``url`` is
+    its ``postgres`` database; ``create_database`` makes one per test."""
+    port = free_port()
+    proc, home = start_postgres(run_dir, port, durable=durable, settings=settings)
+    try:
+        with _serving(proc, port, postgres_url(port)) as server:
+            yield server
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -41,8 +41,17 @@ from backend.services.ledger_rows import (
     TaskLabels,
     TaskRecord,
 )
-from backend.services.ledger_terms import argument_terms
-from backend.services.schema import ADDED_COLUMNS, audit, bulk_items, bulk_jobs, metadata, tasks
+from backend.services.ledger_terms import argument_terms, message_words, tsvector
+from backend.services.schema import (
+    ADDED_COLUMNS,
+    audit,
+    bulk_items,
+    bulk_jobs,
+    metadata,
+    search_metadata,
+    tasks,
+    tasks_search,
+)
 from taskdeck_core import lifecycle as lc
 
 # Callers import these from here: the error list_tasks raises, its filter, and how a
@@ -75,9 +84,10 @@ class Ledger(LedgerQueries):
         metadata.create_all(self.engine)
         self._add_columns()
         self._add_indexes()
-        # Full-text indexes (SQLite FTS5) of failure messages and of argument terms, keyed
-        # by the task's rowid.
+        # Full-text indexes of failure messages and of argument terms: SQLite's FTS5, keyed
+        # by the task's rowid, or PostgreSQL's tsvector with GIN indexes (``tasks_search``).
         self.fts = self.dialect == "sqlite"
+        self.pg_search = self.dialect == "postgresql"
         # Writes of a row read it first: one at a time, so an action's write (a move, a
         # cancel) and an ingest batch never overwrite each other's changes.
         self._writing = threading.Lock()
@@ -92,6 +102,11 @@ class Ledger(LedgerQueries):
                 conn.exec_driver_sql(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_args_fts USING fts5(terms)"
                 )
+            if new:
+                self.index_arguments()
+        if self.pg_search:
+            new = not inspect(self.engine).has_table(tasks_search.name)
+            search_metadata.create_all(self.engine)
             if new:
                 self.index_arguments()
         self.jobs = BulkJobStore(self.engine)
@@ -125,7 +140,11 @@ class Ledger(LedgerQueries):
 
     def index_arguments(self) -> None:
         """Index the arguments of every task for search: when the index is new (a ledger
-        from before it), or after tasks were written around ``apply`` (a bulk load)."""
+        from before it), or after tasks were written around ``apply`` (a bulk load). On
+        PostgreSQL the failure messages too (SQLite's are indexed by SQL alone)."""
+        if self.pg_search:
+            self._index_search()
+            return
         after, indexed = -1, 0
         while True:
             with self.engine.begin() as conn:
@@ -143,6 +162,44 @@ class Ledger(LedgerQueries):
             after, indexed = rows[-1][0], indexed + len(rows)
         if indexed:
             log.info("indexed the arguments of %d tasks for search", indexed)
+
+    def _index_search(self) -> None:
+        """PostgreSQL: (re)write ``tasks_search`` for every task, a chunk at a time."""
+        after, indexed = "", 0
+        columns = (tasks.c.task_id, tasks.c.created_at, tasks.c.args, tasks.c.kwargs,
+                   tasks.c.options, tasks.c.exc_message)  # fmt: skip
+        while True:
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    select(*columns)
+                    .where(tasks.c.task_id > after)
+                    .order_by(tasks.c.task_id)
+                    .limit(BACKFILL_CHUNK)
+                ).all()
+                if not rows:
+                    break
+                self._upsert_search(conn, [
+                    {"task_id": r.task_id, "created_at": r.created_at,
+                     "terms": tsvector(argument_terms(r.args, r.kwargs, r.options).split()),
+                     "message": tsvector(message_words(r.exc_message or ""))}
+                    for r in rows
+                ])  # fmt: skip
+            after, indexed = rows[-1].task_id, indexed + len(rows)
+        if indexed:
+            log.info("indexed %d tasks for search", indexed)
+
+    def _upsert_search(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: write the search columns given in ``rows`` (all rows give the same)."""
+        if not rows:
+            return
+        stmt = postgresql.insert(tasks_search)
+        given = [c for c in rows[0] if c != "task_id"]
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["task_id"], set_={c: stmt.excluded[c] for c in given}
+            ),
+            rows,
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -173,6 +230,17 @@ class Ledger(LedgerQueries):
             if terms and self.fts:
                 conn.exec_driver_sql(_INDEX_ARGS, terms)
             failed = [r.task_id for r in records if r.type == lc.FAILED]
+            if self.pg_search:
+                self._upsert_search(conn, [
+                    {"task_id": task_id, "created_at": rows[task_id]["created_at"],
+                     "terms": tsvector(words.split())}
+                    for words, task_id in terms
+                ])  # fmt: skip
+                self._upsert_search(conn, [
+                    {"task_id": task_id, "created_at": rows[task_id]["created_at"],
+                     "message": tsvector(message_words(rows[task_id]["exc_message"] or ""))}
+                    for task_id in dict.fromkeys(failed)
+                ])  # fmt: skip
             if failed and self.fts:
                 for chunk in chunks(list(dict.fromkeys(failed)), IN_CHUNK):
                     marks = ",".join("?" * len(chunk))
@@ -345,6 +413,9 @@ class Ledger(LedgerQueries):
                         "(SELECT rowid FROM tasks WHERE created_at < ?)",
                         (before,),
                     )
+            if self.pg_search:
+                old = select(tasks.c.task_id).where(tasks.c.created_at < before)
+                conn.execute(delete(tasks_search).where(tasks_search.c.task_id.in_(old)))
             result = conn.execute(delete(tasks).where(tasks.c.created_at < before))
             return int(result.rowcount or 0)
 

@@ -25,12 +25,14 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from backend.domain.failures import normalise_message, top_frame
 from backend.services.cursors import decode_cursor, encode_cursor
 from backend.services.ledger_rows import SUMMARY_COLUMNS, FailureGroup, TaskFilter, TaskSummary
+from backend.services.ledger_terms import message_words, tsquery_phrase
 from backend.services.ledger_terms import words as argument_words
-from backend.services.schema import tasks
+from backend.services.schema import tasks, tasks_search
 from taskdeck_core import lifecycle as lc
 
 MAX_LIMIT = 1000
@@ -41,10 +43,12 @@ NAMES_TTL_S = 60.0
 
 
 class LedgerQueries:
-    """Reads over the ``tasks`` table; needs ``engine`` and ``fts`` (SQLite full-text index)."""
+    """Reads over the ``tasks`` table; needs ``engine``, ``fts`` (SQLite's full-text
+    index) and ``pg_search`` (PostgreSQL's, ``tasks_search``)."""
 
     engine: Engine
     fts: bool
+    pg_search: bool
     _names: tuple[float, list[str]] = (float("-inf"), [])
 
     def _where(self, f: TaskFilter) -> list[Any]:
@@ -130,6 +134,20 @@ class LedgerQueries:
                     f"ORDER BY rowid DESC LIMIT {SEARCH_CAP}"
                 ).bindparams(phrase=phrase)
                 branches.append(literal_column("tasks.rowid").in_(matches))
+        elif self.pg_search:
+            # The same phrases as above, as tsqueries over tsvectors (GIN indexes).
+            for column, terms in ((tasks_search.c.message, message_words(q)),
+                                  (tasks_search.c.terms, argument_words(q))):  # fmt: skip
+                query = tsquery_phrase(terms)
+                if query is None:
+                    continue
+                newest = (
+                    select(tasks_search.c.task_id)
+                    .where(column.op("@@")(cast(query, TSQUERY)))
+                    .order_by(tasks_search.c.created_at.desc())
+                    .limit(SEARCH_CAP)
+                )
+                branches.append(tasks.c.task_id.in_(newest))
         else:
             like = f"%{_escape_like(q)}%"
             branches.append(tasks.c.exc_message.like(like, escape="\\"))

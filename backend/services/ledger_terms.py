@@ -3,18 +3,28 @@
 A customer says "file 1234" about the argument ``F-01234``. Both the stored
 terms and a query are split the same way: runs of letters and runs of digits
 apart (``F-01234`` and ``f01234`` are both ``f 1234``), lower case, and a number
-without its leading zeros. The ledger indexes these terms (SQLite FTS5) and
-matches a query's terms as a phrase, the last term as a prefix.
+without its leading zeros. The ledger indexes these terms (SQLite FTS5, or a
+PostgreSQL tsvector) and matches a query's terms as a phrase, the last term as a
+prefix.
+
+On PostgreSQL the words of failure messages are split here too, as SQLite's
+FTS5 splits them (``unicode61``: runs of letters and digits, lower case, no
+diacritics), and both are stored as tsvector literals with their positions, so
+no text-search configuration of the server changes what matches.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 _PART = re.compile(r"[^\W\d_]+|\d+")
 TEXT_CAP = 4000  # characters of argument values indexed per task
+_TOKEN = re.compile(r"[^\W_]+")
+MAX_POSITION = 16383  # a tsvector's last position: words past it are not indexed
+MAX_WORD = 255  # characters of a word kept (a tsvector's lexeme holds at most 2,047 bytes)
 
 
 def words(text: str) -> list[str]:
@@ -56,3 +66,34 @@ def argument_terms(args: str | None, kwargs: str | None, options: str | None) ->
         opts = json.loads(options or "{}")
         values = [str(opts.get(k) or "") for k in ("argsrepr", "kwargsrepr")]
     return " ".join(words(" ".join(values)[:TEXT_CAP]))
+
+
+def _fold(word: str) -> str:
+    """``word`` in lower case without diacritics, at most ``MAX_WORD`` characters."""
+    if not word.isascii():
+        word = "".join(
+            c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
+        )
+    return word.lower()[:MAX_WORD]
+
+
+def message_words(text: str) -> list[str]:
+    """A failure message's words as SQLite's FTS5 (``unicode61``) splits them: runs of
+    letters and digits, lower case, without diacritics."""
+    return [w for w in map(_fold, _TOKEN.findall(text)) if w]
+
+
+def tsvector(terms: list[str]) -> str:
+    """A PostgreSQL tsvector literal of ``terms`` at positions 1, 2, ... (for phrases)."""
+    return " ".join(
+        f"'{_fold(t)}':{n}" for n, t in enumerate(terms[:MAX_POSITION], start=1) if _fold(t)
+    )
+
+
+def tsquery_phrase(terms: list[str]) -> str | None:
+    """A PostgreSQL tsquery literal: ``terms`` next to each other in order, the last one as a
+    prefix (as an FTS5 phrase ``"a b c"*``); None without terms."""
+    folded = [w for w in map(_fold, terms) if w]
+    if not folded:
+        return None
+    return " <-> ".join(f"'{w}'" for w in folded) + ":*"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
 
@@ -136,3 +137,18 @@ bulk_items = Table(
 # The jobs that hold a task (the audit page's task filter), and a job's items by outcome.
 Index("ix_bulk_items_task", bulk_items.c.task_id)
 Index("ix_bulk_items_outcome", bulk_items.c.job_id, bulk_items.c.outcome, bulk_items.c.seq)
+
+# PostgreSQL only: the full-text search of failure messages and argument terms (what SQLite
+# keeps in its FTS5 tables tasks_fts and tasks_args_fts), one row per task that has either,
+# each a tsvector of words at their positions (``ledger_terms``) with a GIN index.
+search_metadata = MetaData()
+tasks_search = Table(
+    "tasks_search",
+    search_metadata,
+    Column("task_id", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),  # the task's: newest matches first
+    Column("message", TSVECTOR),  # the words of exc_message
+    Column("terms", TSVECTOR),  # argument terms (ledger_terms.argument_terms)
+)
+Index("ix_tasks_search_message", tasks_search.c.message, postgresql_using="gin")
+Index("ix_tasks_search_terms", tasks_search.c.terms, postgresql_using="gin")

@@ -1,0 +1,29 @@
+"""A PostgreSQL server per test module, and a database of its own per test.
+
+The ledger runs on SQLite by default and on PostgreSQL where a team outgrows one machine
+(TASKDECK_LEDGER_URL). A module here starts Debian's PostgreSQL on a free loopback port
+with a throwaway cluster (``running_postgres``) and stops it at its end; each test gets an
+empty database, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taskdeck_dev.stack import Server, create_database, running_postgres
+
+
+@pytest.fixture(scope="module")
+def postgres(stack_dir: Path) -> Iterator[Server]:
+    with running_postgres(stack_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: Server) -> str:
+    """The SQLAlchemy URL of a new, empty database for this test."""
+    return create_database(postgres, f"t_{uuid.uuid4().hex[:16]}")

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     integration: bool = True
     # Length the lifecycle stream is capped at (approximately).
     stream_maxlen: int = Field(default=1_000_000, ge=1000)
+    # Seconds a lifecycle-stream entry another backend read may stay unacknowledged before
+    # this one takes it over (that backend died or hangs; several backends share the stream).
+    stream_claim_idle_s: float = Field(default=60.0, ge=1, le=3600)
     # Name of this backend instance as a consumer of the lifecycle stream.
     instance: str = Field(default_factory=lambda: f"backend-{socket.gethostname()}")
     # Bearer tokens: a file (JSON list of {user, role, token or token_sha256}) ...

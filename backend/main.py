@@ -153,7 +153,13 @@ def build_services(settings: Settings) -> Services:
         environment=environment,
         actions=actions_,
         workers=workers_,
-        ingestor=StreamIngestor(aclient, ledger, settings.instance, apply=apply_stream),
+        ingestor=StreamIngestor(
+            aclient,
+            ledger,
+            settings.instance,
+            apply=apply_stream,
+            claim_idle_s=settings.stream_claim_idle_s,
+        ),  # fmt: skip
         events=events,
         source=chooser,
         quotas=quota_service,
@@ -176,6 +182,7 @@ def build_services(settings: Settings) -> Services:
             group_start="$",
             apply=quota_service.apply_records,
             what="quota slots from the stream",
+            claim_idle_s=settings.stream_claim_idle_s,
         ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
         redelivery=redelivery,

@@ -51,7 +51,11 @@ class StreamIngestor:
         apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
         group_start: str = "0",
         what: str = "ledger ingest",
+        claim_idle_s: float = CLAIM_IDLE_MS / 1000,
     ) -> None:
+        # Entries another backend read and did not acknowledge for this long are taken over
+        # (it died, or hangs): with several backends, nothing waits for one to come back.
+        self.claim_idle_s = claim_idle_s
         self.apply = apply or ledger.apply
         self.client = client
         self.ledger = ledger
@@ -122,7 +126,7 @@ class StreamIngestor:
                 self.stream,
                 self.group,
                 self.consumer,
-                CLAIM_IDLE_MS,
+                round(self.claim_idle_s * 1000),
                 start_id=start,
                 count=self.batch,
             )
@@ -146,7 +150,7 @@ class StreamIngestor:
                     while await self.drain_once("0", block_ms=None):
                         pass
                     while True:
-                        if time.monotonic() - last_claim > CLAIM_IDLE_MS / 1000:
+                        if time.monotonic() - last_claim > self.claim_idle_s:
                             await self._claim_abandoned()
                             last_claim = time.monotonic()
                         await self.drain_once(">")

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from backend.services.ledger_rows import TaskLabels
 from taskdeck_core import lifecycle as lc
@@ -61,63 +68,131 @@ class Snapshot:
     broker_aof: bool | None = None  # the broker's AOF as last seen (None: not seen yet)
 
 
+# The gauges read at scrape time: name -> (help, label names).
+GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "taskdeck_broker_up": ("1 if the broker answered at the last scrape", ()),
+    "celery_worker_up": ("1 while a worker sends heartbeats", ("hostname",)),
+    "celery_worker_tasks_active": ("Tasks a worker is running", ("hostname",)),
+    "celery_active_worker_count": ("Workers sending heartbeats", ()),
+    "celery_queue_length": (
+        "Messages waiting, per queue and user priority (10 highest)",
+        ("queue_name", "priority"),
+    ),
+    "taskdeck_quota_used": ("Tasks queued or running per user", ("user",)),
+    "taskdeck_quota_limit": ("Quota per user", ("user",)),
+    "taskdeck_ratelimit_anomalies": ("Active rate-limit anomalies", ("kind",)),
+    "taskdeck_broker_aof_enabled": (
+        "1 if the broker writes every change to its append-only file (AOF), 0 if a crash "
+        "loses what it wrote since its last snapshot",
+        (),
+    ),
+}
+ANOMALY_KINDS = ("key_rejections", "endpoint_rejection_share", "ip_many_users")
+
+
+def _escape_value(value: str) -> str:
+    """A label value as the text format writes it (as prometheus_client does)."""
+    if "\\" in value or "\n" in value or '"' in value:
+        return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return value
+
+
+def _head(name: str) -> str:
+    doc = GAUGES[name][0].replace("\\", r"\\").replace("\n", r"\n")
+    return f"# HELP {name} {doc}\n# TYPE {name} gauge\n"
+
+
+def render_gauges(s: Snapshot) -> str:
+    """The gauges of ``s`` in the Prometheus text format, exactly as ``generate_latest``
+    writes them from ``_Gauges`` (labels sorted by name, values as Go floats), without a
+    sample object per series: a scrape of thousands of series keeps no objects alive but
+    strings, so it neither spends its time in prometheus_client nor drives the garbage
+    collector into full collections of the backend's heap (50-150 ms each)."""
+    go = floatToGoString
+    esc = _escape_value
+    out = [_head("taskdeck_broker_up"), f"taskdeck_broker_up {go(int(s.broker_up))}\n"]
+    out.append(_head("celery_worker_up"))
+    out.extend(f'celery_worker_up{{hostname="{esc(h)}"}} {go(int(up))}\n' for h, up, _ in s.workers)
+    out.append(_head("celery_worker_tasks_active"))
+    out.extend(
+        f'celery_worker_tasks_active{{hostname="{esc(h)}"}} {go(n)}\n' for h, _, n in s.workers
+    )
+    out.append(_head("celery_active_worker_count"))
+    out.append(f"celery_active_worker_count {go(sum(1 for w in s.workers if w[1]))}\n")
+    out.append(_head("celery_queue_length"))
+    out.extend(
+        f'celery_queue_length{{priority="{p}",queue_name="{esc(q)}"}} {go(n)}\n'
+        for q, p, n in s.queues
+    )
+    out.append(_head("taskdeck_quota_used"))
+    out.extend(f'taskdeck_quota_used{{user="{esc(u)}"}} {go(n)}\n' for u, n, _ in s.quotas)
+    out.append(_head("taskdeck_quota_limit"))
+    out.extend(f'taskdeck_quota_limit{{user="{esc(u)}"}} {go(lim)}\n' for u, _, lim in s.quotas)
+    out.append(_head("taskdeck_ratelimit_anomalies"))
+    out.extend(
+        f'taskdeck_ratelimit_anomalies{{kind="{k}"}} {go(s.anomalies.get(k, 0))}\n'
+        for k in ANOMALY_KINDS
+    )
+    out.append(_head("taskdeck_broker_aof_enabled"))
+    if s.broker_aof is not None:
+        out.append(f"taskdeck_broker_aof_enabled {go(int(s.broker_aof))}\n")
+    return "".join(out)
+
+
 class _Gauges(Collector):
     def __init__(self) -> None:
         self.snapshot = Snapshot()
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         s = self.snapshot
+
+        def family(name: str) -> GaugeMetricFamily:
+            return GaugeMetricFamily(name, GAUGES[name][0], labels=list(GAUGES[name][1]))
+
         yield GaugeMetricFamily(
-            "taskdeck_broker_up",
-            "1 if the broker answered at the last scrape",
-            value=int(s.broker_up),
+            "taskdeck_broker_up", GAUGES["taskdeck_broker_up"][0], value=int(s.broker_up)
         )
-        up = GaugeMetricFamily(
-            "celery_worker_up", "1 while a worker sends heartbeats", labels=["hostname"]
-        )
-        active = GaugeMetricFamily(
-            "celery_worker_tasks_active", "Tasks a worker is running", labels=["hostname"]
-        )
+        up = family("celery_worker_up")
+        active = family("celery_worker_tasks_active")
         for hostname, is_up, running in s.workers:
             up.add_metric([hostname], int(is_up))
             active.add_metric([hostname], running)
         yield up
         yield active
         yield GaugeMetricFamily(
-            "celery_active_worker_count",
-            "Workers sending heartbeats",
+            "celery_active_worker_count", GAUGES["celery_active_worker_count"][0],
             value=sum(1 for w in s.workers if w[1]),
-        )
-        length = GaugeMetricFamily(
-            "celery_queue_length", "Messages waiting, per queue and user priority (10 highest)",
-            labels=["queue_name", "priority"],
         )  # fmt: skip
+        length = family("celery_queue_length")
         for queue, priority, n in s.queues:
             length.add_metric([queue, str(priority)], n)
         yield length
-        used = GaugeMetricFamily(
-            "taskdeck_quota_used", "Tasks queued or running per user", labels=["user"]
-        )
-        limit = GaugeMetricFamily("taskdeck_quota_limit", "Quota per user", labels=["user"])
+        used = family("taskdeck_quota_used")
+        limit = family("taskdeck_quota_limit")
         for user, n_used, n_limit in s.quotas:
             used.add_metric([user], n_used)
             limit.add_metric([user], n_limit)
         yield used
         yield limit
-        anomalies = GaugeMetricFamily(
-            "taskdeck_ratelimit_anomalies", "Active rate-limit anomalies", labels=["kind"]
-        )
-        for kind in ("key_rejections", "endpoint_rejection_share", "ip_many_users"):
+        anomalies = family("taskdeck_ratelimit_anomalies")
+        for kind in ANOMALY_KINDS:
             anomalies.add_metric([kind], s.anomalies.get(kind, 0))
         yield anomalies
-        aof = GaugeMetricFamily(
-            "taskdeck_broker_aof_enabled",
-            "1 if the broker writes every change to its append-only file (AOF), 0 if a crash "
-            "loses what it wrote since its last snapshot",
-        )
+        aof = family("taskdeck_broker_aof_enabled")
         if s.broker_aof is not None:
             aof.add_metric([], int(s.broker_aof))
         yield aof
+
+
+class _Instruments(Collector):
+    """The registry's counters and histogram, in the order registered (all but the gauges)."""
+
+    def __init__(self, collectors: list[Collector]) -> None:
+        self.collectors = collectors
+
+    def collect(self) -> Iterable[Metric]:
+        for collector in self.collectors:
+            yield from collector.collect()
 
 
 _NO_LABELS = TaskLabels("", "", "")
@@ -151,8 +226,19 @@ class Metrics:
             "fallback's buffer was full (the ledger misses them) since the backend started",
             registry=self.registry,
         )  # fmt: skip
+        self.instruments = _Instruments([
+            *self.task_counters.values(), self.runtime, self.rejections, self.tasks_lost,
+            self.events_dropped,
+        ])  # fmt: skip
         self.gauges = _Gauges()
         self.registry.register(self.gauges)
+
+    def exposition(self, snapshot: Snapshot) -> bytes:
+        """What ``generate_latest(self.registry)`` writes with ``snapshot`` in the gauges,
+        the gauges rendered by ``render_gauges`` (the registry's collect order: the
+        instruments, then the gauges)."""
+        self.gauges.snapshot = snapshot
+        return generate_latest(self.instruments) + render_gauges(snapshot).encode()
 
     def start_rejections(self, tiers: Mapping[str, Mapping[str, int]]) -> None:
         """Every tier and endpoint's rejection counter, at 0 from the start: Prometheus

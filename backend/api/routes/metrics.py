@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from backend.api.deps import ServicesDep, refuse_anonymous
 from backend.api.errors import rate_limit_headers
@@ -117,6 +117,5 @@ def metrics(request: Request, services: ServicesDep) -> Response:
     elif not settings.metrics_open:
         raise ActionError(403, "metrics_closed", CLOSED)
     with _scraping:
-        services.metrics.gauges.snapshot = snapshot(services, users=full)
-        text = generate_latest(services.metrics.registry)
+        text = services.metrics.exposition(snapshot(services, users=full))
     return Response(text, media_type=CONTENT_TYPE_LATEST)

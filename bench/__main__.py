@@ -20,6 +20,7 @@ from bench import (
     console_bench,
     limits_bench,
     plots_bench,
+    postgres_bench,
     report_bench,
     stack,
     tasks_page_bench,
@@ -30,6 +31,11 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "stack": ("Foundation: sandbox and task round trip", stack, stack.run),
     "backend": ("Backend: ledger, task list, actions", backend_bench, backend_bench.run),
+    "postgres": (
+        "Backend: task list at 1,000,000 tasks, PostgreSQL next to SQLite",
+        postgres_bench,
+        postgres_bench.run,
+    ),
     "limits": ("Backend: quotas, rate limits, /metrics", limits_bench, limits_bench.run),
     "console": ("Console: live events, memory, start", console_bench, console_bench.run),
     "plots": ("Console: Overview plots", plots_bench, plots_bench.run),

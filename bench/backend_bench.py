@@ -103,33 +103,39 @@ def bench_ingest(tmp: Path, port: int) -> dict[str, float]:
     return {"records": count, "records_per_s": count / elapsed}
 
 
-def fill_ledger(path: Path, n: int, bulk_user: str) -> None:
+def task_rows(n: int, bulk_user: str) -> Iterator[dict[str, Any]]:
     """``n`` tasks spread over the last 29 days: mostly successes, 10% failures; the
     last ``BULK`` are failures of ``bulk_user`` (the bulk retry's selection)."""
-    ledger = Ledger(f"sqlite:///{path}")
     rng = random.Random(7)
     now = time.time()
     names = [SYNC, "data_sync.sync_batch"]
+    for i in range(n):
+        created = now - 29 * 86400 + (29 * 86400) * i / n
+        bulk = i >= n - BULK
+        failed = bulk or rng.random() < 0.1
+        user = bulk_user if bulk else rng.choice(USERS)
+        yield {
+            "task_id": f"bench-{i:08d}", "name": rng.choice(names), "queue": "data_sync",
+            "state": lc.FAILURE if failed else lc.SUCCESS, "priority": rng.randint(1, 10),
+            "user": user, "tier": "normal", "args": json.dumps([f"f-{i}", user]), "kwargs": "{}",
+            "options": "{}", "retry_of": None, "retries": 0, "created_at": created,
+            "published_at": created, "received_at": created + 0.01, "started_at": created + 0.02,
+            "finished_at": created + 0.5, "state_ts": created + 0.5, "runtime": 0.48,
+            "hostname": "worker1@erp", "exc_type": "FileStoreTimeout" if failed else None,
+            "exc_message": f"timed out after 30s reading 'f-{i}.csv'" if failed else None,
+            "traceback": "Traceback ..." if failed else None, "result": None if failed else '{"rows":1}',
+            "signature": "benchsignature00" if failed else None,
+            "history": json.dumps([["published", created], ["succeeded", created + 0.5]]),
+        }  # fmt: skip
+
+
+def fill_ledger(path: Path, n: int, bulk_user: str) -> None:
+    """``task_rows`` into the SQLite ledger at ``path``, indexed for search."""
+    ledger = Ledger(f"sqlite:///{path}")
     chunk: list[dict[str, Any]] = []
     with ledger.engine.begin() as conn:
-        for i in range(n):
-            created = now - 29 * 86400 + (29 * 86400) * i / n
-            bulk = i >= n - BULK
-            failed = bulk or rng.random() < 0.1
-            user = bulk_user if bulk else rng.choice(USERS)
-            chunk.append({
-                "task_id": f"bench-{i:08d}", "name": rng.choice(names), "queue": "data_sync",
-                "state": lc.FAILURE if failed else lc.SUCCESS, "priority": rng.randint(1, 10),
-                "user": user, "tier": "normal", "args": json.dumps([f"f-{i}", user]), "kwargs": "{}",
-                "options": "{}", "retry_of": None, "retries": 0, "created_at": created,
-                "published_at": created, "received_at": created + 0.01, "started_at": created + 0.02,
-                "finished_at": created + 0.5, "state_ts": created + 0.5, "runtime": 0.48,
-                "hostname": "worker1@erp", "exc_type": "FileStoreTimeout" if failed else None,
-                "exc_message": f"timed out after 30s reading 'f-{i}.csv'" if failed else None,
-                "traceback": "Traceback ..." if failed else None, "result": None if failed else '{"rows":1}',
-                "signature": "benchsignature00" if failed else None,
-                "history": json.dumps([["published", created], ["succeeded", created + 0.5]]),
-            })  # fmt: skip
+        for row in task_rows(n, bulk_user):
+            chunk.append(row)
             if len(chunk) == 20_000:
                 conn.execute(insert(tasks), chunk)
                 chunk = []
@@ -190,7 +196,9 @@ def list_latencies(client: httpx.Client) -> dict[str, tuple[float, float]]:
     return out
 
 
-def start_bench_backend(tmp: Path, name: str, broker: str) -> tuple[ManagedProcess, str]:
+def start_bench_backend(
+    tmp: Path, name: str, broker: str, env: dict[str, str] | None = None
+) -> tuple[ManagedProcess, str]:
     port = free_port()
     roomy = ", ".join(f'"{t}": {{"default": 10000000, "data_sync": 10000000, "auth": 10000000}}'
                       for t in ("admin", "premium", "normal", "anonymous"))  # fmt: skip
@@ -198,6 +206,7 @@ def start_bench_backend(tmp: Path, name: str, broker: str) -> tuple[ManagedProce
         "TASKDECK_TOKENS": f"bench:admin:{TOKEN}", "TASKDECK_DATA_DIR": str(tmp / name / "data"),
         # Limits out of the way: this measures the ledger and the actions, not the limits.
         "TASKDECK_QUOTA_DEFAULT": "100000", "TASKDECK_RATELIMIT_TIERS": "{" + roomy + "}",
+        **(env or {}),
     })  # fmt: skip
     return proc, f"http://127.0.0.1:{port}"
 

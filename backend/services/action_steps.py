@@ -26,7 +26,6 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import redis
@@ -60,8 +59,6 @@ STEPS_UNKNOWN = "steps_unknown"
 FAILED_OUTCOMES = frozenset({NOT_FOUND, NOT_QUEUED, NOT_RETRYABLE})
 
 BROKER_CHUNK = 2000  # task ids per broker script call
-PUBLISH_THREADS = 4
-SERIAL_RETRIES = 50  # up to this many retries are published from the calling thread
 
 
 class ActionError(Exception):
@@ -297,20 +294,30 @@ class ActionSteps:
         ]  # fmt: skip
 
     def retry_many(
-        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str] | None = None
-    ) -> list[Outcome]:
+        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str] | None = None,
+        slots_taken: bool = False,
+    ) -> list[Outcome]:  # fmt: skip
+        """Publish a retry of each of ``rows`` (new task ids ``new_ids``, or fresh ones);
+        ``slots_taken``: ``take_retry_slots`` already counted them against their users'
+        quotas (a bulk job does it beside the publishing of the chunk before)."""
         ids = new_ids or [str(uuid.uuid4()) for _ in rows]
         self._writable()  # the app publishes with the system's transport, once it is known
-        if len(rows) <= SERIAL_RETRIES:
-            return self._publish_retries(rows, priority, ids)
-        # Publishing waits on Redis round trips; a few threads overlap them.
-        parts = [
-            (rows[k::PUBLISH_THREADS], ids[k::PUBLISH_THREADS]) for k in range(PUBLISH_THREADS)
-        ]
-        with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="retry") as pool:
-            done = list(pool.map(lambda p: self._publish_retries(p[0], priority, p[1]), parts))
-        by_id = {o.task_id: o for part in done for o in part}
-        return [by_id[row.task_id] for row in rows]
+        if not slots_taken:
+            self.take_retry_slots(rows, ids)
+        # One thread, pipelines for the messages and the lifecycle records: building a
+        # message is Python work under the GIL, so threads only contended for it (four
+        # threads, started anew per chunk, published a bulk job's retries slower than one).
+        return self._publish_retries(rows, priority, ids)
+
+    def take_retry_slots(self, rows: list[TaskRecord], new_ids: list[str]) -> None:
+        """A retry is queued work of its user: it counts against the quota (but is not
+        refused by it: support decided to run it). One round trip; taking a slot twice
+        (a resumed job sends a retry it had taken one for) holds one."""
+        if self.quotas is not None:
+            self.quotas.force_take_many(
+                [(row.user, new_id) for row, new_id in zip(rows, new_ids, strict=True)
+                 if row.user and not not_retryable(row)]
+            )  # fmt: skip
 
     def _publish_retries(
         self, rows: list[TaskRecord], priority: int | None, new_ids: list[str]
@@ -322,13 +329,6 @@ class ActionSteps:
         # context exits first), so a crash in between loses a retry rather than
         # running one twice: a bulk job that resumes treats a recorded publish as sent.
         batch_size = 4 * len(rows) + 10  # never flushes early
-        if self.quotas is not None:
-            # A retry is queued work of its user: it counts against the quota (but is
-            # not refused by it: support decided to run it).
-            self.quotas.force_take_many(
-                [(row.user, new_id) for row, new_id in zip(rows, new_ids, strict=True)
-                 if row.user and not not_retryable(row)]
-            )  # fmt: skip
         with self.app.producer_or_acquire() as producer, producer.batch(batch_size), recording:
             for row, new_id in zip(rows, new_ids, strict=True):
                 refused = retry_outcome(row.task_id, row)

@@ -10,7 +10,9 @@ choosing and sending. Only a selection with nothing at all to act on is
 refused (404: a filter that matches nothing, task ids none of which is known).
 A dry run changes nothing and says what each item would come to if the job ran
 now, per outcome. Its items are worked through in chunks on threads
-of their own, each chunk's outcomes recorded before the next; after a restart,
+of their own, each chunk's outcomes recorded as soon as it is done (a retry's
+chunk is published while the next is read and the last recorded), so the job's
+done/total moves as it goes; after a restart,
 ``run_job`` resumes with the items that have no outcome yet, and never sends a
 retry twice. The job is audited when created and when it ends.
 """
@@ -50,7 +52,7 @@ log = logging.getLogger("taskdeck.actions")
 
 BULK_MAX = 100_000
 JOB_THREADS = 2
-CHUNK = 500  # items acted on, and recorded, at a time
+CHUNK = 1000  # items acted on, and recorded, at a time
 SAMPLE = 20  # ids a dry run shows
 
 
@@ -247,15 +249,15 @@ class BulkJobs:
         if job is None:
             raise LookupError(f"no bulk job {job_id}")
         self._resume_publishing(job_id)
-        while True:
+        if job.action == "retry":
+            self._retry_all(job_id, job.priority)
+        while job.action != "retry":
             items = self.store.pending(job_id, CHUNK)
             if not items:
                 break
             ids = [i.task_id for i in items]
             rows = self.ledger.rows(ids)
-            if job.action == "retry":
-                outcomes = self._retry_chunk(job_id, items, rows, job.priority)
-            elif job.action == "cancel":
+            if job.action == "cancel":
                 outcomes = self.steps.cancel_many(ids, rows)
             elif job.priority is None:
                 raise ValueError(f"bulk job {job_id} changes priority but names none")
@@ -272,16 +274,52 @@ class BulkJobs:
              "outcomes": final.outcomes},
         )  # fmt: skip
 
-    def _retry_chunk(
-        self, job_id: str, items: list[BulkItem], rows: dict[str, TaskRecord], priority: int | None
-    ) -> list[Outcome]:
+    def _retry_all(self, job_id: str, priority: int | None) -> None:
+        """Retry every pending item, a chunk at a time, in two overlapping steps: while one
+        thread publishes chunk k, this one records chunk k-1's outcomes and reads and commits
+        the new ids of chunk k+1 (the ledger's work, mostly outside the GIL, beside the
+        publishing's Python work). Each chunk's new ids are still committed before it is
+        sent, and its outcomes recorded after: a restart finds at most two chunks caught
+        publishing, and ``_resume_publishing`` sends only what the broker never got."""
+        with ThreadPoolExecutor(1, thread_name_prefix="bulk-publish") as publisher:
+            ready = self._prepare_retries(job_id)
+            sent: tuple[list[BulkItem], list[Outcome]] | None = None
+            while ready is not None:
+                items, rows, new_ids = ready
+                publishing = publisher.submit(self._retry_chunk, items, rows, priority, new_ids)
+                if sent is not None:
+                    self._record(job_id, *sent)
+                ready = self._prepare_retries(job_id)
+                sent = (items, publishing.result())
+            if sent is not None:
+                self._record(job_id, *sent)
+
+    def _prepare_retries(
+        self, job_id: str
+    ) -> tuple[list[BulkItem], dict[str, TaskRecord], dict[int, str]] | None:
+        """The next pending chunk, its rows, and its new task ids, committed (None: done)."""
+        items = self.store.pending(job_id, CHUNK)
+        if not items:
+            return None
+        rows = self.ledger.rows([i.task_id for i in items])
         # The new ids are committed before publishing, so a restart in between
         # can tell which retries were already sent and never sends one twice.
         new_ids = {i.seq: str(uuid.uuid4()) for i in items}
         self.store.start_publishing(job_id, new_ids)
+        present = [i for i in items if i.task_id in rows]
+        self.steps.take_retry_slots(
+            [rows[i.task_id] for i in present], [new_ids[i.seq] for i in present]
+        )
+        return items, rows, new_ids
+
+    def _retry_chunk(
+        self, items: list[BulkItem], rows: dict[str, TaskRecord], priority: int | None,
+        new_ids: dict[int, str],
+    ) -> list[Outcome]:  # fmt: skip
         present = [rows[i.task_id] for i in items if i.task_id in rows]
         present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
-        sent = {o.task_id: o for o in self.steps.retry_many(present, priority, present_ids)}
+        retried = self.steps.retry_many(present, priority, present_ids, slots_taken=True)
+        sent = {o.task_id: o for o in retried}
         return [sent.get(i.task_id) or retry_outcome(i.task_id, None) for i in items]
 
     def _resume_publishing(self, job_id: str) -> None:
@@ -291,16 +329,19 @@ class BulkJobs:
         if job is None:
             return
         published = self._published({c.new_task_id for c in caught}, job.updated_at)
-        outcomes = []
-        for c in caught:
-            if c.new_task_id in published:
-                outcomes.append(Outcome(c.task_id, RETRIED, None, new_task_id=c.new_task_id))
-                continue
-            row = self.ledger.rows([c.task_id]).get(c.task_id)
-            if row is None:
-                outcomes.append(retry_outcome(c.task_id, None))
-            else:
-                outcomes.append(self.steps.retry_many([row], None, [c.new_task_id])[0])
+        unsent = [c for c in caught if c.new_task_id not in published]
+        rows = self.ledger.rows([c.task_id for c in unsent])
+        again = [c for c in unsent if c.task_id in rows]
+        resent = self.steps.retry_many(
+            [rows[c.task_id] for c in again], job.priority, [c.new_task_id for c in again]
+        ) if again else []  # fmt: skip
+        by_task = {o.task_id: o for o in resent}
+        outcomes = [
+            Outcome(c.task_id, RETRIED, None, new_task_id=c.new_task_id)
+            if c.new_task_id in published
+            else by_task.get(c.task_id) or retry_outcome(c.task_id, None)
+            for c in caught
+        ]
         self._record(job_id, [BulkItem(c.seq, c.task_id) for c in caught], outcomes)
 
     def _published(self, ids: set[str], since: float) -> set[str]:

@@ -438,8 +438,10 @@ class Ledger(LedgerQueries):
         found: dict[str, TaskRecord] = {}
         with self.engine.connect() as conn:
             for chunk in chunks(list(task_ids), IN_CHUNK):
-                for row in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
-                    found[row.task_id] = TaskRecord(**row._mapping)
+                result = conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk)))
+                keys = list(result.keys())  # once: a row's _mapping builds them anew each time
+                for row in result:
+                    found[row.task_id] = TaskRecord(**dict(zip(keys, row, strict=True)))
         return found
 
     def known(self, task_ids: Iterable[str]) -> set[str]:

@@ -105,6 +105,24 @@ _ITEM_UPDATE = update(bulk_items).where(
 )
 
 
+def _update_items(conn: Connection, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """``UPDATE bulk_items SET <columns> WHERE job_id AND seq`` for each row (the columns'
+    values, then job id and seq), as one DB-API executemany of plain tuples: a chunk of
+    thousands of items costs microseconds each, where SQLAlchemy's per-row parameter
+    processing cost tens."""
+    style = conn.dialect.paramstyle
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(style)
+    if mark is None:  # a driver with named parameters: the portable statement
+        names = [*("v_" + c for c in columns), "b_job", "b_seq"]
+        named = [dict(zip(names, r, strict=True)) for r in rows]
+        conn.execute(_ITEM_UPDATE.values({c: bindparam("v_" + c) for c in columns}), named)
+        return
+    assignments = ", ".join(f"{c} = {mark}" for c in columns)
+    conn.exec_driver_sql(
+        f"UPDATE bulk_items SET {assignments} WHERE job_id = {mark} AND seq = {mark}", rows
+    )
+
+
 def _job(conn: Connection, where: Any) -> BulkJob | None:
     row = conn.execute(select(bulk_jobs).where(where)).first()
     return None if row is None else _job_of(row)
@@ -231,10 +249,10 @@ class BulkJobStore:
     def start_publishing(self, job_id: str, new_ids: dict[int, str]) -> None:
         """Commit the new task id of each item (by seq) about to be retried."""
         with self.engine.begin() as conn:
-            conn.execute(
-                _ITEM_UPDATE.values(new_task_id=bindparam("v_new"), outcome=PUBLISHING),
-                [{"b_job": job_id, "b_seq": seq, "v_new": new} for seq, new in new_ids.items()],
-            )
+            _update_items(
+                conn, ["new_task_id", "outcome"],
+                [(new, PUBLISHING, job_id, seq) for seq, new in new_ids.items()],
+            )  # fmt: skip
 
     def publishing(self, job_id: str) -> list[PublishingItem]:
         """Items caught between 'new id committed' and 'outcome recorded'."""
@@ -250,17 +268,9 @@ class BulkJobStore:
         """Items' outcomes, and the job's done and failed counts, in one transaction."""
         failed = sum(1 for r in results if r.failed)
         with self.engine.begin() as conn:
-            conn.execute(
-                _ITEM_UPDATE.values(
-                    outcome=bindparam("v_outcome"),
-                    new_task_id=bindparam("v_new"),
-                    error=bindparam("v_error"),
-                ),
-                [
-                    {"b_job": job_id, "b_seq": r.seq, "v_outcome": r.outcome,
-                     "v_new": r.new_task_id, "v_error": r.error}
-                    for r in results
-                ],
+            _update_items(
+                conn, ["outcome", "new_task_id", "error"],
+                [(r.outcome, r.new_task_id, r.error, job_id, r.seq) for r in results],
             )  # fmt: skip
             conn.execute(
                 update(bulk_jobs)

@@ -19,6 +19,7 @@ from bench import (
     backend_bench,
     console_bench,
     limits_bench,
+    load_bench,
     plots_bench,
     postgres_bench,
     report_bench,
@@ -46,6 +47,7 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     ),
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
     "report": ("Console: a 7-day report over 1,000,000 tasks", report_bench, report_bench.run),
+    "load": ("Backend: many clients at once", load_bench, load_bench.run),
 }
 
 

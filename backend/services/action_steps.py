@@ -353,6 +353,7 @@ class ActionSteps:
                     headers=headers,
                     producer=producer,
                     declare=[],  # straight into the queue's list: no binding is written
+                    retry=False,  # into the batch, sent once at its end (no retry there)
                 )
                 out.append(Outcome(row.task_id, RETRIED, None, new_task_id=new_id))
         return out

@@ -109,7 +109,7 @@ class Ledger(LedgerQueries):
             search_metadata.create_all(self.engine)
             if new:
                 self.index_arguments()
-        self.jobs = BulkJobStore(self.engine)
+        self.jobs = BulkJobStore(self.engine, self._writing)
 
     def _add_columns(self) -> None:
         """Give a ledger made before a column was added that column (and its index)."""

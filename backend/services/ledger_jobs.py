@@ -8,6 +8,7 @@ A retry's new task id is committed (outcome ``publishing``) before it is sent.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -158,8 +159,12 @@ def _status(conn: Connection, job: BulkJob) -> BulkJobStatus:
 
 
 class BulkJobStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writing: threading.Lock | None = None) -> None:
+        """``writing``: the ledger's lock of its writes, taken for a job's item updates
+        too, so a chunk's update waits exactly for an ingest batch's commit where SQLite's
+        own busy handler would wait for it by sleeps of up to 100 ms."""
         self.engine = engine
+        self._writing = writing or threading.Lock()
 
     def by_key(self, idempotency_key: str) -> BulkJob | None:
         with self.engine.connect() as conn:
@@ -248,7 +253,7 @@ class BulkJobStore:
 
     def start_publishing(self, job_id: str, new_ids: dict[int, str]) -> None:
         """Commit the new task id of each item (by seq) about to be retried."""
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             _update_items(
                 conn, ["new_task_id", "outcome"],
                 [(new, PUBLISHING, job_id, seq) for seq, new in new_ids.items()],
@@ -267,7 +272,7 @@ class BulkJobStore:
     def record(self, job_id: str, results: list[ItemResult]) -> None:
         """Items' outcomes, and the job's done and failed counts, in one transaction."""
         failed = sum(1 for r in results if r.failed)
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             _update_items(
                 conn, ["outcome", "new_task_id", "error"],
                 [(r.outcome, r.new_task_id, r.error, job_id, r.seq) for r in results],

@@ -10,9 +10,9 @@ choosing and sending. Only a selection with nothing at all to act on is
 refused (404: a filter that matches nothing, task ids none of which is known).
 A dry run changes nothing and says what each item would come to if the job ran
 now, per outcome. Its items are worked through in chunks on threads
-of their own, each chunk's outcomes recorded as soon as it is done (a retry's
-chunk is published while the next is read and the last recorded), so the job's
-done/total moves as it goes; after a restart,
+of their own, each chunk's outcomes recorded once it is done (a retry's chunk
+is published while the next one is read), so the job's done/total moves as it
+goes; after a restart,
 ``run_job`` resumes with the items that have no outcome yet, and never sends a
 retry twice. The job is audited when created and when it ends.
 """
@@ -44,7 +44,14 @@ from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.batching import chunks
 from backend.services.cursors import decode_cursor_id, encode_cursor_id
-from backend.services.ledger_jobs import BulkItem, BulkJob, BulkJobStatus, ItemInfo, ItemResult
+from backend.services.ledger_jobs import (
+    BulkItem,
+    BulkJob,
+    BulkJobStatus,
+    ItemInfo,
+    ItemResult,
+    PublishingItem,
+)
 from backend.services.ledger_rows import TaskFilter, TaskRecord
 from taskdeck_core import lifecycle as lc
 
@@ -52,7 +59,7 @@ log = logging.getLogger("taskdeck.actions")
 
 BULK_MAX = 100_000
 JOB_THREADS = 2
-CHUNK = 1000  # items acted on, and recorded, at a time
+CHUNK = 2000  # items acted on, and recorded, at a time
 SAMPLE = 20  # ids a dry run shows
 
 
@@ -275,24 +282,19 @@ class BulkJobs:
         )  # fmt: skip
 
     def _retry_all(self, job_id: str, priority: int | None) -> None:
-        """Retry every pending item, a chunk at a time, in two overlapping steps: while one
-        thread publishes chunk k, this one records chunk k-1's outcomes and reads and commits
-        the new ids of chunk k+1 (the ledger's work, mostly outside the GIL, beside the
-        publishing's Python work). Each chunk's new ids are still committed before it is
-        sent, and its outcomes recorded after: a restart finds at most two chunks caught
-        publishing, and ``_resume_publishing`` sends only what the broker never got."""
+        """Retry every pending item, a chunk at a time: its new ids committed and its
+        quota slots taken, its messages published, its outcomes recorded. While one thread
+        publishes chunk k, this one reads chunk k+1 and commits its new ids (the ledger's
+        waits overlap the publishing); chunk k's outcomes are recorded once it is sent,
+        before chunk k+1 is. A restart finds at most two chunks caught publishing, and
+        ``_resume_publishing`` sends only what the broker never got."""
         with ThreadPoolExecutor(1, thread_name_prefix="bulk-publish") as publisher:
             ready = self._prepare_retries(job_id)
-            sent: tuple[list[BulkItem], list[Outcome]] | None = None
             while ready is not None:
                 items, rows, new_ids = ready
                 publishing = publisher.submit(self._retry_chunk, items, rows, priority, new_ids)
-                if sent is not None:
-                    self._record(job_id, *sent)
                 ready = self._prepare_retries(job_id)
-                sent = (items, publishing.result())
-            if sent is not None:
-                self._record(job_id, *sent)
+                self._record(job_id, items, publishing.result())
 
     def _prepare_retries(
         self, job_id: str
@@ -329,8 +331,10 @@ class BulkJobs:
         if job is None:
             return
         published = self._published({c.new_task_id for c in caught}, job.updated_at)
+        originals = self.ledger.rows([c.task_id for c in caught])
+        published = self._reached_broker(published, caught, originals)
         unsent = [c for c in caught if c.new_task_id not in published]
-        rows = self.ledger.rows([c.task_id for c in unsent])
+        rows = {c.task_id: originals[c.task_id] for c in unsent if c.task_id in originals}
         again = [c for c in unsent if c.task_id in rows]
         resent = self.steps.retry_many(
             [rows[c.task_id] for c in again], job.priority, [c.new_task_id for c in again]
@@ -343,6 +347,26 @@ class BulkJobs:
             for c in caught
         ]
         self._record(job_id, [BulkItem(c.seq, c.task_id) for c in caught], outcomes)
+
+    def _reached_broker(
+        self, published: set[str], caught: list[PublishingItem], originals: dict[str, TaskRecord]
+    ) -> set[str]:
+        """Of the retries whose publish is recorded, those whose message the broker got.
+        The records are sent before the messages, so a crash between the two leaves a
+        recorded publish whose message never arrived: it is sent again. Got: the ledger
+        saw a worker take it (past PENDING), or it waits in its queue, or a worker holds
+        it unacknowledged."""
+        if not published:
+            return set()
+        got = {i for i, r in self.ledger.rows(published).items() if r.state != lc.PENDING}
+        rest = [i for i in published if i not in got]
+        if rest:
+            # Where each retry was sent: its original's queue.
+            queue_rows = {c.new_task_id: originals[c.task_id] for c in caught
+                          if c.task_id in originals}  # fmt: skip
+            got |= set(self.steps.waiting_in(rest, queue_rows))
+            got |= self.steps.queues.unacked_ids() & set(rest)
+        return got
 
     def _published(self, ids: set[str], since: float) -> set[str]:
         """Which of ``ids`` the ledger, or the stream since ``since``, has seen published."""

@@ -35,6 +35,7 @@ OWNER_KEY = "taskdeck:quota:owner"
 LIMITS_KEY = "taskdeck:quota:limits"
 DEFAULT_KEY = "taskdeck:quota:default"  # the default an admin set; absent: the setting
 USERS_KEY = "taskdeck:quota:users"  # every user that ever took a slot
+SLOTS_PER_CALL = 5000  # slots per force_take_many script call
 REDELIVER_KEY = "taskdeck:quota:redeliver"  # task id -> user: slot freed until received again
 RELEASE_GROUP = "taskdeck:quota"  # the lifecycle stream's consumer group that frees slots
 USER_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
@@ -57,6 +58,19 @@ redis.call('SADD', KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
 return {1, used + 1, limit}
+"""
+
+# What _TAKE does with force for many slots at once. KEYS[1] owner hash, KEYS[2] users
+# set. ARGV[1]: prefix of the open sets, then user, task id, user, task id ...
+_FORCE_TAKE_MANY = """
+for i = 2, #ARGV, 2 do
+  local user, task = ARGV[i], ARGV[i + 1]
+  if redis.call('SADD', ARGV[1] .. user, task) == 1 then
+    redis.call('HSET', KEYS[1], task, user)
+    redis.call('SADD', KEYS[2], user)
+  end
+end
+return 0
 """
 
 # KEYS[1] owner hash, KEYS[2] redeliver hash. ARGV: prefix of the open sets, task ids.
@@ -146,6 +160,7 @@ class Quotas:
         self.client = client
         self.setting = default_limit  # the backend's TASKDECK_QUOTA_DEFAULT
         self._take = client.register_script(_TAKE)
+        self._force_take_many = client.register_script(_FORCE_TAKE_MANY)
         self._release = client.register_script(_RELEASE)
         self._release_for_redelivery = client.register_script(_RELEASE_FOR_REDELIVERY)
         self._retake = client.register_script(_RETAKE)
@@ -159,17 +174,13 @@ class Quotas:
         return Admission(bool(reply[0]), int(reply[1]), int(reply[2]))
 
     def force_take_many(self, slots: list[tuple[str, str]]) -> None:
-        """Take a slot for each (user, task id) without the limit check, in one round trip."""
-        if not slots:
-            return
-        pipe = self.client.pipeline(transaction=False)
-        for user, task_id in slots:
-            self._take(
-                keys=[OPEN_PREFIX + user, LIMITS_KEY, OWNER_KEY, USERS_KEY, DEFAULT_KEY],
-                args=[user, self.setting, task_id, "1"],
-                client=pipe,
-            )
-        pipe.execute()
+        """Take a slot for each (user, task id) without the limit check, in one script call
+        per SLOTS_PER_CALL (a bulk retry's chunk: one call, not a script call per slot)."""
+        for start in range(0, len(slots), SLOTS_PER_CALL):
+            args = [OPEN_PREFIX]
+            for user, task_id in slots[start : start + SLOTS_PER_CALL]:
+                args += (user, task_id)
+            self._force_take_many(keys=[OWNER_KEY, USERS_KEY], args=args)
 
     def release(self, task_ids: list[str]) -> int:
         if not task_ids:

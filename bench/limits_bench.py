@@ -5,11 +5,15 @@
 - Rate-limit check: the sliding-window check with its statistics (one Lua call).
 - /metrics: a real backend scraped over HTTP while the broker holds 200 bound
   queues with waiting messages, 100 workers send heartbeats, and 1,000 users
-  hold quota slots.
+  hold quota slots; 300 scrapes one after another over one kept-alive
+  connection (as Prometheus scrapes), median and p95, with the load average
+  (1 min) of the machine at the end. Every scrape reads the broker anew (no
+  cache: no figure is older than the scrape).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -32,7 +36,7 @@ CALLS = 5000
 QUEUES = 200
 WORKERS = 100
 USERS = 1000
-SCRAPES = 50
+SCRAPES = 300
 
 
 def timed_calls(fn: object, n: int) -> list[float]:
@@ -116,16 +120,20 @@ def bench_scrape(tmp: Path, url: str) -> dict[str, float]:
                 break
             time.sleep(0.5)
         samples = []
-        for _ in range(SCRAPES):
-            started = time.perf_counter()
-            reply = httpx.get(f"{base}/metrics", headers=scraper, timeout=30)
-            samples.append((time.perf_counter() - started) * 1000)
+        # One connection kept open, as Prometheus keeps it: a new client per scrape
+        # measured httpx setting up a client (~15 ms) more than the backend.
+        with httpx.Client(headers=scraper, timeout=30) as client:
+            for _ in range(SCRAPES):
+                started = time.perf_counter()
+                reply = client.get(f"{base}/metrics")
+                samples.append((time.perf_counter() - started) * 1000)
         lines = [ln for ln in reply.text.splitlines() if ln and not ln.startswith("#")]
         return {
             "median_ms": statistics.median(samples), "p95_ms": quantile(samples, 0.95),
             "series": len(lines), "workers": seen,
             "queues": len({ln.split('queue_name="')[1].split('"')[0] for ln in lines if ln.startswith("celery_queue_length{")}),
             "users": sum(1 for ln in lines if ln.startswith("taskdeck_quota_used{")),
+            "load": os.getloadavg()[0],
         }  # fmt: skip
     finally:
         backend.stop()
@@ -145,6 +153,6 @@ def run() -> list[str]:
         )
     rows.append(
         f"| GET /metrics with {scrape['queues']} queues, {scrape['workers']} workers, {scrape['users']:,} users "
-        f"({scrape['series']:,} series), {SCRAPES} scrapes | median {scrape['median_ms']:.1f} ms, p95 {scrape['p95_ms']:.1f} ms | < 100 ms |"
+        f"({scrape['series']:,} series), {SCRAPES} scrapes | median {scrape['median_ms']:.1f} ms, p95 {scrape['p95_ms']:.1f} ms (load average {scrape['load']:.1f}) | p95 ≤ 50 ms |"
     )  # fmt: skip
     return rows

@@ -103,7 +103,11 @@ def test_the_window_keeps_turning_while_a_large_report_is_written(
     assert len(ticks.times) >= took * 1000 / TICK_MS / 3, (len(ticks.times), took)
     if fmt == "pdf-a4":
         assert made.write_s > 0.3, "a report this large takes a while to lay out"
-        assert gap < 0.25 and gap < made.write_s / 2, (gap, made.write_s)
+        # Written on the GUI thread, the longest gap was the whole write. A loaded machine
+        # (two test processes on two shared cores) delays ticks by a few hundred ms too,
+        # so the bound is a share of the write, at least 0.5 s, always well under it.
+        bound = min(made.write_s * 0.6, max(made.write_s / 3, 0.5))
+        assert gap < bound, (gap, made.write_s)
         # Whole: every page numbered, the last audit entry on the last page.
         pages = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True,
                                text=True, check=True, timeout=60).stdout.split("\f")[:-1]  # fmt: skip

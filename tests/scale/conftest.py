@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from taskdeck_dev.stack import Server, create_database, running_postgres
+from tests.conftest import ROOMY
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +29,21 @@ def postgres(stack_dir: Path) -> Iterator[Server]:
 def postgres_url(postgres: Server) -> str:
     """The SQLAlchemy URL of a new, empty database for this test."""
     return create_database(postgres, f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(scope="module")
+def backend_env(postgres: Server) -> dict[str, str]:
+    """The API tests' backend, its ledger in a database of the module's PostgreSQL."""
+    return {**ROOMY, "TASKDECK_LEDGER_URL": create_database(postgres, "ledger")}
+
+
+def check_kept_in_postgresql(backend_env: dict[str, str], stack_dir: Path) -> None:
+    """What a module's API tests did is in PostgreSQL, and no SQLite ledger was made."""
+    engine = create_engine(backend_env["TASKDECK_LEDGER_URL"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM tasks")).scalar_one() > 0
+            assert conn.execute(text("SELECT count(*) FROM audit")).scalar_one() > 0
+    finally:
+        engine.dispose()
+    assert not list((stack_dir / "backend").glob("*.sqlite3*"))

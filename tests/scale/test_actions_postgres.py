@@ -7,10 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from taskdeck_dev.stack import Server, create_database
-from tests.conftest import ROOMY
 from tests.integration.test_actions import (  # noqa: F401
     admin,
     producer,
@@ -28,25 +25,13 @@ from tests.integration.test_actions import (  # noqa: F401
     test_retry_sends_large_arguments_back_whole,
     workers,
 )
+from tests.scale.conftest import check_kept_in_postgresql
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def backend_env(postgres: Server) -> dict[str, str]:
-    """The tests' backend, its ledger in a database of the module's PostgreSQL."""
-    return {**ROOMY, "TASKDECK_LEDGER_URL": create_database(postgres, "ledger")}
 
 
 def test_the_backend_kept_its_ledger_and_audit_in_postgresql(
     backend_env: dict[str, str], stack_dir: Path
 ) -> None:
     """Runs last: what the tests above did is in PostgreSQL, and no SQLite ledger was made."""
-    engine = create_engine(backend_env["TASKDECK_LEDGER_URL"])
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM tasks")).scalar_one() > 0
-            assert conn.execute(text("SELECT count(*) FROM audit")).scalar_one() > 0
-    finally:
-        engine.dispose()
-    assert not list((stack_dir / "backend").glob("*.sqlite3*"))
+    check_kept_in_postgresql(backend_env, stack_dir)

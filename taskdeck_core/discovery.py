@@ -188,6 +188,11 @@ class Learner:
         self._keys: list[str] | None = None
         self._scanned_at = 0.0
         self._settled = False  # the separator seen and a task queue bound
+        # Every step whose list has held a message since this learner began: the steps it
+        # chooses never shrink when a list empties. They used to, and each flip changed the
+        # transport options under the producers that were sending (the backend's pools were
+        # reset under them: "Acquire on closed pool", answered 500, under load).
+        self._steps_ever: set[int] = set()
 
     def __call__(self) -> TransportInfo:
         keys = self._keys
@@ -196,6 +201,11 @@ class Learner:
             keys = binding_keys(self.client)
             self._keys, self._scanned_at = keys, time.monotonic()
         info = discover(self.client, self.sep, self.steps, self.queues, keys)
+        if not self.steps:
+            self._steps_ever |= set(info.steps_seen)
+            steps, source = choose_steps(None, self._steps_ever)
+            if list(steps) != list(info.steps) or source != info.steps_source:
+                info = info.model_copy(update={"steps": list(steps), "steps_source": source})
         exchanges = (k.removeprefix(BINDING_PREFIX) for k in keys)
         bound = any(e not in CONTROL_EXCHANGES and not e.endswith(".pidbox") for e in exchanges)
         self._settled = bound and info.sep_source != "assumed"

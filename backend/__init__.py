@@ -1,5 +1,5 @@
 """TaskDeck backend: the headless service through which every change is made."""
 
-from taskdeck_core import __version__
+from taskdeck_core.version import version
 
-__all__ = ["__version__"]
+__version__ = version()

@@ -5,8 +5,3 @@ priority-list naming, URL redaction, the lifecycle record format, the Celery
 event receiver, worker liveness, loopback helpers and where the local sandbox
 keeps its state. It imports neither ``console`` nor ``backend``.
 """
-
-from importlib.metadata import version
-
-# pyproject.toml's version, the one place it is written (the installer reads it there too).
-__version__ = version("taskdeck")

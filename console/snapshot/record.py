@@ -48,8 +48,8 @@ from console.services.backend_client import BackendClient, BackendError
 from console.services.broker_reader import BrokerReader
 from console.services.prometheus_reader import OVERVIEW_QUERIES, MetricsSource, PrometheusError
 from console.snapshot.file import Snapshot, range_key, request_key
-from taskdeck_core import __version__
 from taskdeck_core.urls import redact_url
+from taskdeck_core.version import version
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -227,12 +227,11 @@ async def _backend_pages(reads: _Reads, backend: BackendClient, taken_at: float)
             taken_at - GROUPS_DEFAULT_WINDOW_S, None, GROUP_BUCKETS)),
     ])  # fmt: skip
     queues, workers, groups = answers[2] or [], answers[3] or [], answers[-1] or []
-    newest, failed, audit = await asyncio.gather(
+    newest, _failed, _audit = await asyncio.gather(  # the rest filed by the recorder
         _pages(reads, "tasks", b.tasks, {}, TASKS_SAVED),
         _pages(reads, "failed tasks", b.tasks, {"state": "FAILURE"}, FAILURES_SAVED),
         _pages(reads, "the audit log", b.audit, {}, AUDIT_SAVED),
     )
-    del failed, audit  # filed by the recording client
     details = [t.task_id for t in newest[: DETAILS_SAVED // 2]]
     for group in groups[:GROUPS_SAVED]:
         details.extend(group.sample_ids[:1])
@@ -319,7 +318,7 @@ async def take_snapshot(
     snapshot = Snapshot(
         environment=sources.environment, taken_at=taken_at, window_s=window_s,
         sources={k: redact_url(v) for k, v in urls.items() if v},
-        written_by=f"TaskDeck console {__version__}",
+        written_by=f"TaskDeck console {version()}",
     )  # fmt: skip
     reads = _Reads(snapshot)
     backend = RecordingBackend(sources.backend, snapshot) if sources.backend else None

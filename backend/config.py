@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # Seconds a lifecycle-stream entry another backend read may stay unacknowledged before
     # this one takes it over (that backend died or hangs; several backends share the stream).
     stream_claim_idle_s: float = Field(default=60.0, ge=1, le=3600)
+    # Seconds a bulk job's lease lasts unless renewed (every third of it) by the backend that
+    # runs the job; once it lapses (that backend died), another backend takes the job over.
+    # The backends' clocks must agree to well within it.
+    bulk_lease_s: float = Field(default=15.0, ge=1, le=3600)
     # Name of this backend instance as a consumer of the lifecycle stream.
     instance: str = Field(default_factory=lambda: f"backend-{socket.gethostname()}")
     # Bearer tokens: a file (JSON list of {user, role, token or token_sha256}) ...

@@ -122,8 +122,9 @@ def build_services(settings: Settings) -> Services:
         settings.queue_list, chooser, events,
     )  # fmt: skip
     actions_ = Actions(
-        ledger, audit_log, queues_, client, celery, environment, quotas=quota_service
-    )
+        ledger, audit_log, queues_, client, celery, environment, quotas=quota_service,
+        bulk_lease_s=settings.bulk_lease_s,
+    )  # fmt: skip
     workers_ = WorkerMonitor(
         celery,
         settings.worker_timeout_s,
@@ -241,8 +242,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services.spawn(
         _every(services.settings.broker_watch_s, services.redelivery.run_once, "redelivery")
     )
-    for job_id in await asyncio.to_thread(services.actions.bulk.unfinished_jobs):
-        services.spawn(services.start_job(job_id))
+    # Unfinished jobs no live backend holds (those a restart interrupted at once, and later
+    # those whose backend died) are claimed and resumed here.
+    services.actions.bulk.start()
     try:
         yield
     finally:
@@ -250,6 +252,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*services.background, return_exceptions=True)
         services.workers.stop()
+        await asyncio.to_thread(services.actions.bulk.stop)
         services.actions.bulk.job_pool.shutdown(wait=False, cancel_futures=True)
         await services.aredis.aclose()
         services.redis.close()

@@ -25,7 +25,7 @@ from backend.services.action_steps import (
 from backend.services.audit import AuditLog
 from backend.services.auth import Principal
 from backend.services.broker import BrokerQueues
-from backend.services.bulk import BulkJobs
+from backend.services.bulk import LEASE_S, BulkJobs
 from backend.services.environment import EnvironmentService
 from backend.services.ledger import Ledger
 from backend.services.quotas import Quotas
@@ -55,10 +55,11 @@ class Actions:
         app: Celery,
         environment: EnvironmentService,
         quotas: Quotas | None = None,
+        bulk_lease_s: float = LEASE_S,
     ) -> None:
         self.steps = ActionSteps(ledger, queues, client, app, environment, quotas)
         self.audit = audit
-        self.bulk = BulkJobs(self.steps, audit)
+        self.bulk = BulkJobs(self.steps, audit, bulk_lease_s)
 
     # The routes' job starter runs bulk jobs through these two.
     @property

@@ -15,6 +15,12 @@ is published while the next one is read), so the job's done/total moves as it
 goes; after a restart,
 ``run_job`` resumes with the items that have no outcome yet, and never sends a
 retry twice. The job is audited when created and when it ends.
+
+Several backends share the ledger: a job is run by the backend that holds its lease
+(``ledger_jobs``), taken when it creates the job and renewed every third of the lease by a
+thread of its own. Every few seconds each backend also claims the unfinished jobs whose
+lease lapsed (their backend died) and resumes them as after a restart, so a job outlives
+the backend that started it; one whose lease it lost stops before its next chunk.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -45,11 +53,14 @@ from backend.services.auth import Principal
 from backend.services.batching import chunks
 from backend.services.cursors import decode_cursor_id, encode_cursor_id
 from backend.services.ledger_jobs import (
+    UNFINISHED,
     BulkItem,
     BulkJob,
     BulkJobStatus,
     ItemInfo,
     ItemResult,
+    Lease,
+    LeaseLost,
     PublishingItem,
 )
 from backend.services.ledger_rows import TaskFilter, TaskRecord
@@ -61,6 +72,10 @@ BULK_MAX = 100_000
 JOB_THREADS = 2
 CHUNK = 2000  # items acted on, and recorded, at a time
 SAMPLE = 20  # ids a dry run shows
+LEASE_S = 15.0  # a job's lease, renewed every third of it (TASKDECK_BULK_LEASE_S)
+# A job stops rather than send anything once its last renewal is this share of the lease old:
+# the lease may lapse before the broker gets the messages.
+LEASE_MARGIN = 0.7
 
 
 def selection(f: TaskFilter | None) -> dict[str, Any]:
@@ -111,7 +126,7 @@ class BulkDryRun:
 
 
 class BulkJobs:
-    def __init__(self, steps: ActionSteps, audit: AuditLog) -> None:
+    def __init__(self, steps: ActionSteps, audit: AuditLog, lease_s: float = LEASE_S) -> None:
         self.steps = steps
         self.ledger = steps.ledger
         self.store = steps.ledger.jobs
@@ -121,6 +136,71 @@ class BulkJobs:
         # Bulk jobs get threads of their own, so a long job never starves the
         # shared executor that the ledger's ingest and the routes use.
         self.job_pool = ThreadPoolExecutor(JOB_THREADS, thread_name_prefix="bulk-job")
+        # This process's leases: one owner name per process, unique even for backends of
+        # one host with one instance name.
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = Lease(owner, lease_s)
+        self._held: dict[str, float] = {}  # job -> monotonic time of its last renewal
+        self._queued: set[str] = set()  # claimable jobs handed to job_pool, not started yet
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Renew this backend's leases, and claim and run unfinished jobs that no live
+        backend holds (at once: those a restart interrupted), every third of the lease."""
+        if self._keeper is None:
+            self._keeper = threading.Thread(target=self._keep, name="bulk-leases", daemon=True)
+            self._keeper.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=5)
+
+    def _keep(self) -> None:
+        every = self.lease.seconds / 3
+        while True:
+            try:
+                self.keep_once()
+            except Exception as exc:  # noqa: BLE001 - the ledger may be away; next round
+                log.warning("bulk job leases: %s", exc)
+            if self._stop.wait(every):
+                return
+
+    def keep_once(self) -> list[str]:
+        """Renew the leases held, then hand the claimable jobs to job_pool; returns those."""
+        with self._jobs_lock:
+            held = set(self._held)
+        if held:
+            began = time.monotonic()
+            kept = self.store.renew(held, self.lease)
+            with self._jobs_lock:
+                for job_id in held:
+                    if job_id in kept and job_id in self._held:
+                        self._held[job_id] = began
+                    elif job_id not in kept:
+                        self._held.pop(job_id, None)
+                        log.warning("bulk job %s: its lease is held by another backend", job_id)
+        handed = []
+        for job_id in self.store.claimable():
+            with self._jobs_lock:
+                if job_id in self._running or job_id in self._queued:
+                    continue
+                self._queued.add(job_id)
+            self.job_pool.submit(self.run_job, job_id)
+            handed.append(job_id)
+        return handed
+
+    def _renewed(self, job_id: str, at: float) -> None:
+        with self._jobs_lock:
+            self._held[job_id] = at
+
+    def _check_lease(self, job_id: str) -> None:
+        """Raise LeaseLost unless the job's lease was renewed recently enough to send."""
+        with self._jobs_lock:
+            at = self._held.get(job_id)
+        if at is None or time.monotonic() - at > self.lease.seconds * LEASE_MARGIN:
+            raise LeaseLost(f"bulk job {job_id}: its lease may have lapsed")
 
     def resolve(self, req: BulkRequest) -> list[str]:
         if req.task_ids is not None:
@@ -172,13 +252,14 @@ class BulkJobs:
                     user=who.user, audit_id=audit_id, state="queued", total=len(ids), done=0,
                     failed=0, created_at=now, updated_at=now,
                 )  # fmt: skip
-                self.store.create(conn, job, ids)
+                self.store.create(conn, job, ids, self.lease)
         except IntegrityError:
             # The same key committed by an identical request a moment ago.
             existing = self.store.by_key(req.idempotency_key)
             if existing is None:
                 raise
             return self._same_key(existing, req), False
+        self._renewed(job.job_id, time.monotonic())
         return BulkAccepted(job.job_id, job.total), True
 
     def _same_key(self, existing: BulkJob, req: BulkRequest) -> BulkAccepted:
@@ -235,30 +316,54 @@ class BulkJobs:
         return self.store.unfinished()
 
     def run_job(self, job_id: str) -> None:
-        """Work through a job's items that have no outcome yet; safe to call after a restart."""
+        """Work through a job's items that have no outcome yet, if this backend can take
+        its lease (another live backend holds it: nothing); safe to call after a restart."""
         with self._jobs_lock:
+            self._queued.discard(job_id)
             if job_id in self._running:
                 return
             self._running.add(job_id)
         try:
+            began = time.monotonic()
+            if not self.store.claim(job_id, self.lease):
+                log.info("bulk job %s: another backend runs it", job_id)
+                return
+            self._renewed(job_id, began)
+            job = self.store.get(job_id)
+            if job is None or job.state not in UNFINISHED:
+                self.store.release(job_id, self.lease)
+                return
+            if job.state == "running":
+                log.info("bulk job %s: resumed here (%d of %d done)", job_id, job.done, job.total)
             self._run_job(job_id)
+        except LeaseLost as exc:
+            # Nothing is being sent now (the publishing thread was waited for): whatever
+            # this backend still holds is given up, for any backend to claim at once.
+            log.warning("%s; left to the backend that claims it", exc)
+            self.store.release(job_id, self.lease)
         except Exception as exc:
             log.exception("bulk job %s failed", job_id)
-            job = self.store.set_state(job_id, "failed")
+            try:
+                job = self.store.set_state(job_id, "failed", self.lease)
+            except LeaseLost:
+                job = None
             if job is not None:
                 self.audit.finish(job.audit_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+                self.store.release(job_id, self.lease)
         finally:
             with self._jobs_lock:
                 self._running.discard(job_id)
+                self._held.pop(job_id, None)
 
     def _run_job(self, job_id: str) -> None:
-        job = self.store.set_state(job_id, "running")
+        job = self.store.set_state(job_id, "running", self.lease)
         if job is None:
             raise LookupError(f"no bulk job {job_id}")
         self._resume_publishing(job_id)
         if job.action == "retry":
             self._retry_all(job_id, job.priority)
         while job.action != "retry":
+            self._check_lease(job_id)
             items = self.store.pending(job_id, CHUNK)
             if not items:
                 break
@@ -271,7 +376,7 @@ class BulkJobs:
             else:
                 outcomes = self.steps.move_many(ids, rows, job.priority)
             self._record(job_id, items, outcomes)
-        self.store.set_state(job_id, "done")
+        self.store.set_state(job_id, "done", self.lease)
         final = self.store.status(job_id)
         if final is None:
             raise LookupError(f"bulk job {job_id} is gone")
@@ -280,6 +385,7 @@ class BulkJobs:
             {"job_id": job_id, "total": final.total, "done": final.done, "failed": final.failed,
              "outcomes": final.outcomes},
         )  # fmt: skip
+        self.store.release(job_id, self.lease)
 
     def _retry_all(self, job_id: str, priority: int | None) -> None:
         """Retry every pending item, a chunk at a time: its new ids committed and its
@@ -292,7 +398,9 @@ class BulkJobs:
             ready = self._prepare_retries(job_id)
             while ready is not None:
                 items, rows, new_ids = ready
-                publishing = publisher.submit(self._retry_chunk, items, rows, priority, new_ids)
+                publishing = publisher.submit(
+                    self._retry_chunk, job_id, items, rows, priority, new_ids
+                )
                 ready = self._prepare_retries(job_id)
                 self._record(job_id, items, publishing.result())
 
@@ -300,6 +408,7 @@ class BulkJobs:
         self, job_id: str
     ) -> tuple[list[BulkItem], dict[str, TaskRecord], dict[int, str]] | None:
         """The next pending chunk, its rows, and its new task ids, committed (None: done)."""
+        self._check_lease(job_id)
         items = self.store.pending(job_id, CHUNK)
         if not items:
             return None
@@ -307,7 +416,9 @@ class BulkJobs:
         # The new ids are committed before publishing, so a restart in between
         # can tell which retries were already sent and never sends one twice.
         new_ids = {i.seq: str(uuid.uuid4()) for i in items}
-        self.store.start_publishing(job_id, new_ids)
+        began = time.monotonic()
+        self.store.start_publishing(job_id, new_ids, self.lease)
+        self._renewed(job_id, began)
         present = [i for i in items if i.task_id in rows]
         self.steps.take_retry_slots(
             [rows[i.task_id] for i in present], [new_ids[i.seq] for i in present]
@@ -315,9 +426,10 @@ class BulkJobs:
         return items, rows, new_ids
 
     def _retry_chunk(
-        self, items: list[BulkItem], rows: dict[str, TaskRecord], priority: int | None,
-        new_ids: dict[int, str],
+        self, job_id: str, items: list[BulkItem], rows: dict[str, TaskRecord],
+        priority: int | None, new_ids: dict[int, str],
     ) -> list[Outcome]:  # fmt: skip
+        self._check_lease(job_id)
         present = [rows[i.task_id] for i in items if i.task_id in rows]
         present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
         retried = self.steps.retry_many(present, priority, present_ids, slots_taken=True)
@@ -336,6 +448,7 @@ class BulkJobs:
         unsent = [c for c in caught if c.new_task_id not in published]
         rows = {c.task_id: originals[c.task_id] for c in unsent if c.task_id in originals}
         again = [c for c in unsent if c.task_id in rows]
+        self._check_lease(job_id)
         resent = self.steps.retry_many(
             [rows[c.task_id] for c in again], job.priority, [c.new_task_id for c in again]
         ) if again else []  # fmt: skip
@@ -387,4 +500,6 @@ class BulkJobs:
             results.append(
                 ItemResult(item.seq, o.outcome, o.new_task_id, o.detail if failed else None, failed)
             )
-        self.store.record(job_id, results)
+        began = time.monotonic()
+        self.store.record(job_id, results, self.lease)
+        self._renewed(job_id, began)

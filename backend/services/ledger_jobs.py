@@ -3,6 +3,12 @@
 Every item is written when the job is created, and gets its outcome once acted
 on, so a job that a restart interrupted resumes with the items that have none.
 A retry's new task id is committed (outcome ``publishing``) before it is sent.
+
+An unfinished job is run by the one backend that holds its lease (``bulk_leases``): taken
+when the job is created, renewed while it runs, and claimed by another backend once it
+lapsed. The claim is one conditional UPDATE (or the INSERT of a job that had no lease), so
+of backends claiming at once exactly one gets it; every write of a running job renews the
+lease in its own transaction and is refused (``LeaseLost``) if another backend holds it.
 """
 
 from __future__ import annotations
@@ -13,13 +19,39 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from backend.services.schema import audit, bulk_items, bulk_jobs
+from backend.services.schema import audit, bulk_items, bulk_jobs, bulk_leases
 
 PUBLISHING = "publishing"  # an item's outcome while its retry is being sent
 UNFINISHED = ("queued", "running")
 ERRORS_SHOWN = 100
+
+
+class LeaseLost(Exception):
+    """This backend no longer holds the job's lease: another backend may be running it."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a job's lease (one backend process) and for how many seconds at a time."""
+
+    owner: str
+    seconds: float
+
+
+def _hold(conn: Connection, job_id: str, lease: Lease) -> None:
+    """Renew ``lease`` of the job in ``conn``'s transaction, or raise LeaseLost if its holder
+    is another backend (which then rolls the transaction back). A write first: on SQLite a
+    transaction that reads before it writes may find the database changed under it."""
+    held = conn.execute(
+        update(bulk_leases)
+        .where(bulk_leases.c.job_id == job_id, bulk_leases.c.owner == lease.owner)
+        .values(expires_at=time.time() + lease.seconds)
+    )
+    if held.rowcount != 1:
+        raise LeaseLost(f"bulk job {job_id} is held by another backend")
 
 
 @dataclass(frozen=True)
@@ -174,9 +206,12 @@ class BulkJobStore:
         with self.engine.connect() as conn:
             return _job(conn, bulk_jobs.c.job_id == job_id)
 
-    def create(self, conn: Connection, job: BulkJob, task_ids: list[str]) -> None:
+    def create(
+        self, conn: Connection, job: BulkJob, task_ids: list[str], lease: Lease | None = None
+    ) -> None:
         """The job and one item per task id, in the caller's transaction ``conn`` (which
-        raises IntegrityError if a job with the same idempotency key exists)."""
+        raises IntegrityError if a job with the same idempotency key exists); with
+        ``lease``, held by its owner from the start."""
         conn.execute(
             insert(bulk_jobs).values(
                 job_id=job.job_id, idempotency_key=job.idempotency_key,
@@ -190,6 +225,12 @@ class BulkJobStore:
             insert(bulk_items),
             [{"job_id": job.job_id, "seq": n, "task_id": i} for n, i in enumerate(task_ids)],
         )
+        if lease is not None:
+            conn.execute(
+                insert(bulk_leases).values(
+                    job_id=job.job_id, owner=lease.owner, expires_at=time.time() + lease.seconds
+                )
+            )
 
     def status(self, job_id: str) -> BulkJobStatus | None:
         with self.engine.connect() as conn:
@@ -230,9 +271,82 @@ class BulkJobStore:
             stmt = select(bulk_jobs.c.job_id).where(bulk_jobs.c.state.in_(UNFINISHED))
             return [r.job_id for r in conn.execute(stmt)]
 
-    def set_state(self, job_id: str, state: str) -> BulkJob | None:
-        """Set a job's state; returns the job as it was before, or None if there is none."""
+    def claim(self, job_id: str, lease: Lease) -> bool:
+        """Take the job's lease if it lapsed, is ``lease.owner``'s already, or was never
+        taken; False if another backend holds it. Atomic: of backends claiming at once, one
+        gets it (the UPDATE's condition is checked again on the row it locks; two INSERTs of
+        the same key, one commits)."""
+        now = time.time()
         with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(bulk_leases)
+                .where(
+                    bulk_leases.c.job_id == job_id,
+                    or_(bulk_leases.c.expires_at < now, bulk_leases.c.owner == lease.owner),
+                )
+                .values(owner=lease.owner, expires_at=now + lease.seconds)
+            )
+            if taken.rowcount == 1:
+                return True
+            held = conn.execute(
+                select(bulk_leases.c.owner).where(bulk_leases.c.job_id == job_id)
+            ).first()
+        if held is not None:
+            return False
+        try:  # a job made before leases, or by a request that gave none
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(bulk_leases).values(
+                        job_id=job_id, owner=lease.owner, expires_at=now + lease.seconds
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def renew(self, job_ids: set[str], lease: Lease) -> set[str]:
+        """Renew ``lease`` on each of ``job_ids``; returns those it still holds."""
+        kept = set()
+        for job_id in sorted(job_ids):
+            try:
+                with self.engine.begin() as conn:
+                    _hold(conn, job_id, lease)
+                kept.add(job_id)
+            except LeaseLost:
+                pass
+        return kept
+
+    def release(self, job_id: str, lease: Lease) -> None:
+        """Give up the job's lease (if ``lease.owner`` holds it)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(bulk_leases).where(
+                    bulk_leases.c.job_id == job_id, bulk_leases.c.owner == lease.owner
+                )
+            )
+
+    def claimable(self) -> list[str]:
+        """Unfinished jobs whose lease lapsed or that have none: no backend runs them."""
+        stmt = (
+            select(bulk_jobs.c.job_id)
+            .select_from(
+                bulk_jobs.outerjoin(bulk_leases, bulk_leases.c.job_id == bulk_jobs.c.job_id)
+            )
+            .where(
+                bulk_jobs.c.state.in_(UNFINISHED),
+                or_(bulk_leases.c.job_id.is_(None), bulk_leases.c.expires_at < time.time()),
+            )
+            .order_by(bulk_jobs.c.created_at)
+        )
+        with self.engine.connect() as conn:
+            return [r.job_id for r in conn.execute(stmt)]
+
+    def set_state(self, job_id: str, state: str, lease: Lease | None = None) -> BulkJob | None:
+        """Set a job's state; returns the job as it was before, or None if there is none.
+        With ``lease``, only while it holds the job (else LeaseLost, nothing changed)."""
+        with self.engine.begin() as conn:
+            if lease is not None:
+                _hold(conn, job_id, lease)
             job = _job(conn, bulk_jobs.c.job_id == job_id)
             conn.execute(
                 update(bulk_jobs).where(bulk_jobs.c.job_id == job_id)
@@ -251,9 +365,14 @@ class BulkJobStore:
             ).all()
         return [BulkItem(r.seq, r.task_id) for r in rows]
 
-    def start_publishing(self, job_id: str, new_ids: dict[int, str]) -> None:
-        """Commit the new task id of each item (by seq) about to be retried."""
+    def start_publishing(
+        self, job_id: str, new_ids: dict[int, str], lease: Lease | None = None
+    ) -> None:
+        """Commit the new task id of each item (by seq) about to be retried (with ``lease``,
+        only while it holds the job)."""
         with self._writing, self.engine.begin() as conn:
+            if lease is not None:
+                _hold(conn, job_id, lease)
             _update_items(
                 conn, ["new_task_id", "outcome"],
                 [(new, PUBLISHING, job_id, seq) for seq, new in new_ids.items()],
@@ -269,10 +388,13 @@ class BulkJobStore:
             ).all()
         return [PublishingItem(r.seq, r.task_id, r.new_task_id) for r in rows]
 
-    def record(self, job_id: str, results: list[ItemResult]) -> None:
-        """Items' outcomes, and the job's done and failed counts, in one transaction."""
+    def record(self, job_id: str, results: list[ItemResult], lease: Lease | None = None) -> None:
+        """Items' outcomes, and the job's done and failed counts, in one transaction (with
+        ``lease``, only while it holds the job)."""
         failed = sum(1 for r in results if r.failed)
         with self._writing, self.engine.begin() as conn:
+            if lease is not None:
+                _hold(conn, job_id, lease)
             _update_items(
                 conn, ["outcome", "new_task_id", "error"],
                 [(r.outcome, r.new_task_id, r.error, job_id, r.seq) for r in results],

@@ -138,6 +138,16 @@ bulk_items = Table(
 Index("ix_bulk_items_task", bulk_items.c.task_id)
 Index("ix_bulk_items_outcome", bulk_items.c.job_id, bulk_items.c.outcome, bulk_items.c.seq)
 
+# Who runs an unfinished bulk job, until when: the backend holding the lease renews it
+# while it works; once it lapses (that backend died) any live backend may claim the job.
+bulk_leases = Table(
+    "bulk_leases",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
 # PostgreSQL only: the full-text search of failure messages and argument terms (what SQLite
 # keeps in its FTS5 tables tasks_fts and tasks_args_fts), one row per task that has either,
 # each a tsvector of words at their positions (``ledger_terms``) with a GIN index.

@@ -78,22 +78,30 @@ def nginx_config(folder: Path, port: int, backends: list[int], crt: Path, key: P
     return main
 
 
-@pytest.fixture(scope="module")
-def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    run_dir = tmp_path_factory.mktemp("nginx-edge")
+@contextlib.contextmanager
+def running_edge(
+    run_dir: Path, env: dict[str, str] | None = None, worker: bool = True
+) -> Iterator[dict[str, Any]]:
+    """Redis, two backends sharing one ledger (``env`` added to theirs), a worker (unless
+    not ``worker``) and nginx in front with a certificate made here; yields the stack's
+    parts and an HTTPS client of nginx that trusts that certificate."""
     with contextlib.ExitStack() as started:
         redis = started.enter_context(running_redis(run_dir))
         shared = run_dir / "ledger"  # both backends: one ledger, one broker
         ports = [free_port(), free_port()]
         backends: list[ManagedProcess] = []
         for name, port in zip(("edge-a", "edge-b"), ports, strict=True):
-            env = {**ROOMY, "TASKDECK_DATA_DIR": str(shared), "TASKDECK_INSTANCE": name,
-                   "TASKDECK_TRUSTED_PROXIES": LOOPBACK, "TASKDECK_STREAM_CLAIM_IDLE_S": "3"}  # fmt: skip
-            proc = start_backend(run_dir / name, port, redis.url, env)
+            full = {**ROOMY, "TASKDECK_DATA_DIR": str(shared), "TASKDECK_INSTANCE": name,
+                    "TASKDECK_TRUSTED_PROXIES": LOOPBACK, "TASKDECK_STREAM_CLAIM_IDLE_S": "3",
+                    **(env or {})}  # fmt: skip
+            proc = start_backend(run_dir / name, port, redis.url, full)
             started.callback(proc.stop)
             backends.append(proc)
-        worker = start_worker(run_dir, redis.url, "edgeworker", concurrency=2, env=FAST_WORKLOAD)
-        started.callback(worker.stop)
+        if worker:
+            celery = start_worker(
+                run_dir, redis.url, "edgeworker", concurrency=2, env=FAST_WORKLOAD
+            )
+            started.callback(celery.stop)
         crt, key = certificate(run_dir)
         port = free_port()
         conf = nginx_config(run_dir, port, ports, crt, key)
@@ -107,7 +115,13 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         started.callback(client.close)
         wait_for(lambda: _ok(client, "/health"), 30, "nginx and a backend behind it")
         yield {"client": client, "backends": backends, "ports": ports, "run_dir": run_dir,
-               "crt": crt, "url": url}  # fmt: skip
+               "crt": crt, "url": url, "redis": redis, "ledger_dir": shared}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with running_edge(tmp_path_factory.mktemp("nginx-edge")) as stack:
+        yield stack
 
 
 def _ok(client: httpx.Client, path: str) -> bool:

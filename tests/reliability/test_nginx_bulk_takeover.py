@@ -1,0 +1,177 @@
+"""A bulk retry of 10,000 tasks started through nginx, and the backend running it killed
+(SIGKILL) halfway: the other backend claims the job once its lease lapses and finishes it,
+and every selected task is retried exactly once by the broker's and the ledger's own count,
+in one job with one audit entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from taskdeck_core import lifecycle as lc
+from taskdeck_core.transport import SANDBOX_TRANSPORT
+from taskdeck_dev.procs import LOOPBACK, ManagedProcess
+from taskdeck_worker.integration import RETRY_OF_HEADER
+from tests.helpers import wait_for
+from tests.reliability.test_nginx_backends import NGINX, running_edge
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.reliability,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx comes from scripts/system-deps.sh"),
+]
+
+SELECTED = 10_000
+USER = "takeover-user"
+LEASE_S = 3.0
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """No worker: the retries stay in the broker, where each is counted."""
+    env = {"TASKDECK_BULK_LEASE_S": str(LEASE_S), "TASKDECK_QUOTA_DEFAULT": "100000"}
+    with running_edge(tmp_path, env, worker=False) as stack:
+        yield stack
+
+
+def failed_tasks(n: int) -> list[lc.LifecycleRecord]:
+    """What workers with the plug-in record for ``n`` tasks that failed."""
+    t0 = time.time() - 600
+    records = []
+    for i in range(n):
+        task_id = f"takeover-{i:05d}"
+        records.append(lc.LifecycleRecord(lc.PUBLISHED, task_id, t0 + i * 0.01, {
+            "name": "data_sync.sync_single_file", "args": [f"f-{i}", USER], "kwargs": {},
+            "queue": "data_sync", "priority": 5, "user": USER}))  # fmt: skip
+        records.append(lc.LifecycleRecord(lc.FAILED, task_id, t0 + i * 0.01 + 0.005,
+                                          {"exc_type": "IOError", "exc_message": "store down"}))  # fmt: skip
+    return records
+
+
+def retried_in_broker(db: redis.Redis) -> Counter[str]:
+    """How many retry messages wait in the broker for each original task."""
+    counts: Counter[str] = Counter()
+    for key in SANDBOX_TRANSPORT.list_names("data_sync"):
+        payloads: Any = db.lrange(key, 0, -1)
+        for raw in payloads:
+            counts[json.loads(raw)["headers"].get(RETRY_OF_HEADER)] += 1
+    return counts
+
+
+def waiting(db: redis.Redis) -> int:
+    return sum(int(db.llen(key)) for key in SANDBOX_TRANSPORT.list_names("data_sync"))
+
+
+def retried_in_ledger(ledger: Path) -> Counter[str]:
+    """How many tasks the shared ledger holds that retry each original."""
+    with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=30) as conn:
+        rows = conn.execute(
+            "SELECT retry_of, count(*) FROM tasks WHERE retry_of LIKE 'takeover-%' "
+            "GROUP BY retry_of"
+        ).fetchall()
+    return Counter(dict(rows))
+
+
+def upstream(reply: httpx.Response) -> str:
+    return reply.headers["x-upstream"].split(", ")[-1]
+
+
+def test_a_bulk_job_whose_backend_is_killed_is_finished_by_the_other(
+    edge: dict[str, Any],
+) -> None:
+    client: httpx.Client = edge["client"]
+    db = redis.Redis.from_url(edge["redis"].url)
+    try:
+        pipe = db.pipeline(transaction=False)
+        for record in failed_tasks(SELECTED):
+            pipe.xadd(lc.STREAM_KEY, record.to_fields())  # type: ignore[arg-type]
+        pipe.execute()
+        selection = {"user": USER, "state": "FAILURE"}
+        ports: list[int] = edge["ports"]
+        # Each backend reads the ledger itself: ask one directly, not nginx (30 POSTs/min).
+        with httpx.Client(base_url=f"http://{LOOPBACK}:{ports[1]}", timeout=30,
+                          headers=client.headers) as direct:  # fmt: skip
+
+            def selected() -> int:
+                reply = direct.post("/api/v1/actions/bulk", json={
+                    "action": "retry", "filter": selection, "reason": "count",
+                    "idempotency_key": "takeover-dry", "dry_run": True})  # fmt: skip
+                return int(reply.json().get("total", 0)) if reply.status_code == 200 else 0
+
+            wait_for(lambda: selected() == SELECTED, 90, "the failed tasks in the ledger", 0.2)
+        body = {"action": "retry", "filter": selection, "reason": "file store back",
+                "idempotency_key": "takeover-retry-1"}  # fmt: skip
+        reply = client.post("/api/v1/actions/bulk", json=body)
+        assert reply.status_code == 202, reply.text
+        job_id = reply.json()["job_id"]
+        # The backend that took the request made the job and holds its lease: kill it.
+        runner_port = int(upstream(reply).rsplit(":", 1)[1])
+        runner: ManagedProcess = edge["backends"][ports.index(runner_port)]
+        other = edge["backends"][1 - ports.index(runner_port)]
+        wait_for(lambda: waiting(db) >= SELECTED // 10, 60, "the job to be under way", 0.005)
+        os.kill(runner.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(lambda: not runner.alive(), 10, "the running backend to die")
+        at_kill = waiting(db)
+        assert at_kill < SELECTED, "the job ended before the kill: nothing was tested"
+
+        other_log = edge["run_dir"] / ("edge-b" if other is edge["backends"][1] else "edge-a")
+        other_log = other_log / "logs" / "backend.log"
+
+        def resumed() -> bool:
+            return f"bulk job {job_id}: resumed here" in other_log.read_text(errors="replace")
+
+        wait_for(resumed, 60, "the other backend to claim the job", 0.1)
+        claimed = time.monotonic() - killed_at
+
+        def finished() -> dict[str, Any]:
+            reply = client.get(f"/api/v1/actions/bulk/{job_id}")
+            assert reply.status_code == 200, reply.text
+            found: dict[str, Any] = reply.json()
+            return found if found["state"] in ("done", "failed") else {}
+
+        wait_for(finished, 120, "the other backend to take the job over and end it", 0.5)
+        took = time.monotonic() - killed_at
+        job = finished()
+        assert job["state"] == "done", job
+        assert (job["total"], job["done"], job["failed"]) == (SELECTED, SELECTED, 0), job
+        # Taken over once the lease lapsed (a few seconds here), not when a backend restarts.
+        assert claimed < LEASE_S * 4, claimed
+        print(f"job claimed {claimed:.1f} s and finished {took:.1f} s after its backend was "
+              f"killed ({at_kill} of {SELECTED} sent before)")  # fmt: skip
+
+        # Exactly once, by the broker's own count and by the ledger's.
+        counts = retried_in_broker(db)
+        twice = [t for t, n in counts.items() if n > 1]
+        assert len(counts) == SELECTED and not twice, (
+            f"{sum(counts.values())} retries for {len(counts)} tasks; twice: {twice[:5]}"
+        )
+        ledger = edge["ledger_dir"] / "ledger.sqlite3"
+        wait_for(lambda: len(retried_in_ledger(ledger)) == SELECTED, 60,
+                 "every retry's publish recorded in the ledger", 0.5)  # fmt: skip
+        assert set(retried_in_ledger(ledger).values()) == {1}
+
+        # One job for the key, and the same request again answers it and sends nothing.
+        again = client.post("/api/v1/actions/bulk", json=body)
+        assert again.status_code == 202 and again.json()["job_id"] == job_id, again.text
+        jobs = client.get("/api/v1/actions/bulk", params={"limit": 100}).json()
+        assert [j["job_id"] for j in jobs if j["action"] == "retry"] == [job_id]
+        assert waiting(db) == SELECTED
+        # Its audit entry, ended once, by the backend that finished the job.
+        entries = client.get("/api/v1/audit", params={"action": "bulk_retry"}).json()["items"]
+        mine = [e for e in entries if e.get("job_id") == job_id]
+        assert len(mine) == 1 and mine[0]["status"] == "ok", mine
+        assert mine[0]["outcome"]["done"] == SELECTED
+    finally:
+        db.close()

@@ -36,6 +36,7 @@ from backend.services.broker import BrokerQueues
 from backend.services.environment import EnvironmentService, NotWritable
 from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskRecord
+from backend.services.publishing import publishing
 from backend.services.quotas import Quotas
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.api_types import TransportInfo
@@ -236,9 +237,12 @@ class ActionSteps:
         to_terminate = [o.task_id for o in out if o.outcome == TERMINATED]
         to_revoke = [o.task_id for o in out if o.outcome in (REVOKED, REVOKE_BROADCAST)]
         if to_terminate:
-            self.app.control.revoke(to_terminate, terminate=True, signal="SIGTERM")
+            publishing(
+                self.app,
+                lambda: self.app.control.revoke(to_terminate, terminate=True, signal="SIGTERM"),
+            )
         if to_revoke:
-            self.app.control.revoke(to_revoke)
+            publishing(self.app, lambda: self.app.control.revoke(to_revoke))
         unknown = [o.task_id for o in out if o.outcome == NOT_FOUND]
         if unknown:
             self.redis.zrem(lc.CANCELLED_KEY, *unknown)
@@ -320,6 +324,11 @@ class ActionSteps:
             )  # fmt: skip
 
     def _publish_retries(
+        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str]
+    ) -> list[Outcome]:
+        return publishing(self.app, lambda: self._publish_batch(rows, priority, new_ids))
+
+    def _publish_batch(
         self, rows: list[TaskRecord], priority: int | None, new_ids: list[str]
     ) -> list[Outcome]:
         out = []

@@ -19,6 +19,7 @@ from kombu import pools
 
 from backend.services.broker import BrokerQueues
 from backend.services.events_source import EventIngestor, SourceChooser
+from backend.services.publishing import drop_closed_pools
 from taskdeck_core.api_types import Capability, Environment, Redelivery, TransportInfo
 from taskdeck_core.discovery import Learner, known_for_binding
 
@@ -72,6 +73,9 @@ class EnvironmentService:
                     # Connections made with the old naming must not write again.
                     log.warning("the system's transport changed: %s", info.transport())
                     pools.reset()
+                    # The app keeps its own producer and connection pools: closed now, they
+                    # would refuse every later send. The next send makes fresh ones.
+                    drop_closed_pools(self.app)
         if info.foreign_binding_count:
             log.warning(
                 "%d binding entries in the broker cannot be parsed with the system's separator "

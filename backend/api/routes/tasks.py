@@ -38,6 +38,7 @@ from backend.api.schemas import (
 from backend.services.action_steps import STEPS_UNKNOWN, ActionError
 from backend.services.environment import NotWritable
 from backend.services.ledger import TaskFilter
+from backend.services.publishing import publishing
 from backend.services.submit_keys import digest
 from backend.services.tiers import tier_of
 from taskdeck_core.api_types import (
@@ -132,14 +133,17 @@ def submit(body: SubmitIn, request: Request, services: ServicesDep, who: Submitt
     emitter = getattr(app, "taskdeck_emitter", None)
     try:
         with emitter.captured() if emitter else contextlib.nullcontext([]) as records:
-            app.send_task(
-                body.name,
-                args=body.args,
-                kwargs=body.kwargs,
-                task_id=task_id,
-                queue=body.queue,
-                priority=to_celery_priority(body.priority),
-                headers={USER_HEADER: body.user, TIER_HEADER: tier},
+            publishing(
+                app,
+                lambda: app.send_task(
+                    body.name,
+                    args=body.args,
+                    kwargs=body.kwargs,
+                    task_id=task_id,
+                    queue=body.queue,
+                    priority=to_celery_priority(body.priority),
+                    headers={USER_HEADER: body.user, TIER_HEADER: tier},
+                ),
             )
     except Exception:
         services.quotas.release([task_id])

@@ -18,6 +18,7 @@ from types import ModuleType
 from bench import (
     backend_bench,
     console_bench,
+    flower_bench,
     limits_bench,
     load_bench,
     plots_bench,
@@ -48,6 +49,11 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
     "report": ("Console: a 7-day report over 1,000,000 tasks", report_bench, report_bench.run),
     "load": ("Backend: many clients at once", load_bench, load_bench.run),
+    "flower": (
+        "Side by side with Flower: drain, task list, memory",
+        flower_bench,
+        flower_bench.run,
+    ),
 }
 
 

@@ -294,7 +294,9 @@ class Console(QObject):
             ServiceKind.ALERTMANAGER: endpoints.alertmanager_url,
         }
         broker = BrokerReader(endpoints.broker_url, endpoints.transport)
-        backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
+        backend = BackendClient(
+            endpoints.backend_url, endpoints.backend_token, ca_file=endpoints.backend_ca_file
+        )
         link = self._make_link(
             endpoints, prober, targets, broker, backend, PrometheusReader(endpoints.prometheus_url),
             AlertmanagerClient(endpoints.alertmanager_url), name,

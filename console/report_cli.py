@@ -151,7 +151,9 @@ async def take(endpoints: Endpoints, name: str, window_s: float) -> Snapshot:
     from console.services.prometheus_reader import PrometheusReader
     from console.snapshot.record import take_snapshot
 
-    backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
+    backend = BackendClient(
+        endpoints.backend_url, endpoints.backend_token, ca_file=endpoints.backend_ca_file
+    )
     prometheus = PrometheusReader(endpoints.prometheus_url)
     alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
     broker = BrokerReader(endpoints.broker_url, endpoints.transport)
@@ -170,7 +172,9 @@ async def collect(endpoints: Endpoints, name: str, start: float, end: float,
     from console.services.backend_client import BackendClient
     from console.services.prometheus_reader import PrometheusReader
 
-    backend = BackendClient(endpoints.backend_url, endpoints.backend_token)
+    backend = BackendClient(
+        endpoints.backend_url, endpoints.backend_token, ca_file=endpoints.backend_ca_file
+    )
     prometheus = PrometheusReader(endpoints.prometheus_url)
     alertmanager = AlertmanagerClient(endpoints.alertmanager_url)
     try:

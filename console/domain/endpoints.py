@@ -38,6 +38,9 @@ class Endpoints:
     alertmanager_url: str
     backend_token: str | None = None  # from the keyring, or the sandbox's own admin token
     transport: TransportSettings = LEARNED
+    # PEM file of the certificates that sign the backend's HTTPS certificate (a proxy's own
+    # CA, a self-signed certificate); empty: the system's usual trusted authorities.
+    backend_ca_file: str = ""
 
     @classmethod
     def from_sandbox(cls, run_dir: Path) -> Endpoints:

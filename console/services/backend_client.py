@@ -9,6 +9,7 @@ API's own types (taskdeck_core.api_types), the ones the backend declares.
 from __future__ import annotations
 
 import json
+import ssl
 import uuid
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -90,6 +91,36 @@ class BackendError(Exception):
         return self.status is not None
 
 
+def tls_trust(ca_file: str | None) -> ssl.SSLContext | bool:
+    """What an HTTPS connection to the backend trusts: the certificates in ``ca_file`` (PEM)
+    if given, else the usual authorities (``True``). Raises CAFileError if the file cannot
+    be read as certificates."""
+    if not ca_file:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise CAFileError(
+            f"the backend CA file {ca_file} cannot be used ({why}); give the profile a PEM "
+            "file of the certificates that sign the backend's certificate"
+        ) from None
+
+
+class CAFileError(ValueError):
+    """The CA file named for the backend cannot be read as certificates."""
+
+
+def _untrusted(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed under ``exc``, if that is what failed."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _retry_after(reply: httpx.Response) -> float | None:
     try:
         value = float(reply.headers.get("retry-after", ""))
@@ -99,13 +130,23 @@ def _retry_after(reply: httpx.Response) -> float | None:
 
 
 class BackendClient:
-    def __init__(self, url: str, token: str | None, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, token: str | None, timeout_s: float = 10.0, ca_file: str | None = None
+    ) -> None:
+        """``ca_file``: the PEM certificates that sign the backend's HTTPS certificate (a
+        proxy's own CA, a self-signed certificate); none: the usual authorities."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/")
+        self.ca_file = ca_file or ""
+        self._ca_problem: str | None = None
+        try:
+            verify = tls_trust(ca_file)
+        except CAFileError as exc:
+            self._ca_problem, verify = str(exc), True  # every call says so
         # Idle connections are dropped before the server's keep-alive (uvicorn's 5 s) ends:
         # a request on a connection the server is closing is lost without an answer.
         self._http = httpx.AsyncClient(
-            base_url=self.url, headers=headers, timeout=timeout_s,
+            base_url=self.url, headers=headers, timeout=timeout_s, verify=verify,
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_S),
         )  # fmt: skip
 
@@ -114,6 +155,8 @@ class BackendClient:
 
     async def call(self, model: TypeAdapter[T], method: str, path: str, **kwargs: Any) -> T:
         """One request; its answer parsed into ``model``, or BackendError saying what failed."""
+        if self._ca_problem is not None:
+            raise BackendError(None, "bad_ca_file", self._ca_problem)
         try:
             try:
                 reply = await self._http.request(method, path, **kwargs)
@@ -124,6 +167,11 @@ class BackendClient:
                 # once more on a new connection (a read changes nothing).
                 reply = await self._http.request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent
+            untrusted = _untrusted(exc)
+            if untrusted is not None:
+                raise BackendError(
+                    None, "untrusted_certificate", self._untrusted_detail(untrusted)
+                ) from None
             raise BackendError(
                 None, "unreachable", f"cannot reach the backend at {self.url}: {exc}"
             ) from None
@@ -160,6 +208,19 @@ class BackendClient:
                 f"does not read ({exc.error_count()} problems, first: {exc.errors()[0]['msg']}); "
                 "are the console and the backend the same version?",
             ) from None  # fmt: skip
+
+    def _untrusted_detail(self, exc: ssl.SSLCertVerificationError) -> str:
+        reason = exc.verify_message or exc.reason or str(exc)
+        if self.ca_file:
+            fix = (f"the profile's backend CA file {self.ca_file} does not sign it: give the "
+                   "file of the CA that does, or fix the certificate")  # fmt: skip
+        else:
+            fix = ("if the backend (or its proxy) uses its own CA or a self-signed certificate, "
+                   "give the profile that CA's PEM file as its backend CA file")  # fmt: skip
+        return (
+            f"the backend at {self.url} presented a certificate this console does not trust "
+            f"({reason}); nothing was sent. {fix[0].upper()}{fix[1:]}."
+        )
 
     def _not_json(self, reply: httpx.Response, method: str, path: str) -> BackendError:
         """An answer that is not JSON at all: something else answers at the backend's URL

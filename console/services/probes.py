@@ -28,6 +28,7 @@ from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, split_broker_password
 from console.domain.service_status import ProbeResult, ServiceKind
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from console.services.backend_client import CAFileError, tls_trust
 from console.services.broker_reader import learner
 from console.services.secrets import SecretStore, endpoints_for
 from taskdeck_core.api_types import TransportInfo
@@ -158,6 +159,11 @@ class LiveProber:
         self.verify_token = verify_token
         self._secrets = (endpoints.backend_token, split_broker_password(endpoints.broker_url)[1])
         self._http = httpx.AsyncClient(timeout=timeout_s)
+        try:  # the backend's certificate may be signed by a CA of the profile's own
+            trust, self._ca_problem = tls_trust(endpoints.backend_ca_file), None
+        except CAFileError as exc:
+            trust, self._ca_problem = True, str(exc)
+        self._backend_http = httpx.AsyncClient(timeout=timeout_s, verify=trust)
         self._redis = aioredis.Redis.from_url(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
@@ -176,6 +182,7 @@ class LiveProber:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._backend_http.aclose()
         await self._redis.aclose()
         await asyncio.to_thread(self._sync.close)
 
@@ -230,7 +237,8 @@ class LiveProber:
         self, base: str, path: str, headers: dict[str, str] | None = None, allow: int | None = None
     ) -> httpx.Response:
         """GET ``path`` below ``base``; an error status other than ``allow`` is a failed check."""
-        response = await self._http.get(base.rstrip("/") + path, headers=headers)
+        http = self._backend_http if base == self.endpoints.backend_url else self._http
+        response = await http.get(base.rstrip("/") + path, headers=headers)
         if response.status_code >= 400 and response.status_code != allow:
             raise _Refused(
                 _m(
@@ -242,6 +250,10 @@ class LiveProber:
 
     async def _backend(self) -> _Answer:
         base = self.endpoints.backend_url
+        if self._ca_problem is not None:
+            raise _Refused(
+                _m(QT_TRANSLATE_NOOP("ConnectionCheck", "{error}"), error=self._ca_problem)
+            )
         try:
             health = (await self._get(base, "/health")).json()
             status = str(health.get("status", "?"))

@@ -2152,6 +2152,18 @@ Start TaskDeck again with corrected URLs.</source>
         <source>Profile colour</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>usual authorities; or a PEM file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backend CA file</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Profiles</name>
@@ -2455,6 +2467,10 @@ Start TaskDeck again with corrected URLs.</source>
     <message>
         <location line="+10"/>
         <source>{file} is larger than a profiles file can be ({max} MB), so it was not read. Fix it or delete it; TaskDeck will start without it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

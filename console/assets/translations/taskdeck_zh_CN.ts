@@ -2154,6 +2154,18 @@ Start TaskDeck again with corrected URLs.</source>
         <source>Profile colour</source>
         <translation>配置文件颜色</translation>
     </message>
+    <message>
+        <source>usual authorities; or a PEM file</source>
+        <translation>常用的证书颁发机构；或一个 PEM 文件</translation>
+    </message>
+    <message>
+        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
+        <translation>签发后端 HTTPS 证书的证书（一个 PEM 文件），用于该证书并非由本机信任的机构签发的情况：代理自己的 CA 或自签名证书</translation>
+    </message>
+    <message>
+        <source>Backend CA file</source>
+        <translation>后端 CA 文件</translation>
+    </message>
 </context>
 <context>
     <name>Profiles</name>
@@ -2458,6 +2470,10 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+10"/>
         <source>{file} is larger than a profiles file can be ({max} MB), so it was not read. Fix it or delete it; TaskDeck will start without it.</source>
         <translation>{file} 超过配置文件的大小上限（{max} MB），未读取。请修正或删除；TaskDeck 将在不使用它的情况下启动。</translation>
+    </message>
+    <message>
+        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
+        <translation>“backend_ca_file”必须是带引号的文件路径；已忽略该配置文件。</translation>
     </message>
 </context>
 <context>

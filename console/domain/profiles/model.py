@@ -31,7 +31,10 @@ BROKER_SCHEMES = ("redis", "rediss", "unix")
 HTTP_SCHEMES = ("http", "https")
 URL_FIELDS = ("broker_url", "backend_url", "prometheus_url", "alertmanager_url")
 TRANSPORT_FIELDS = ("transport_sep", "priority_steps", "queues")
-FIELDS = ("name", *URL_FIELDS, "colour", "production", "notifications", *TRANSPORT_FIELDS)
+FIELDS = (
+    "name", *URL_FIELDS, "colour", "production", "notifications", *TRANSPORT_FIELDS,
+    "backend_ca_file",
+)  # fmt: skip
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPACE_RE = re.compile(r"\s")  # what str.isspace() calls a space, found in one scan
@@ -82,6 +85,8 @@ class Profile:
     transport_sep: str = ""  # the separator itself, not as typed ("\x06\x16" is two characters)
     priority_steps: tuple[int, ...] = ()
     queues: tuple[str, ...] = ()  # watched besides the queues bound in the broker
+    # The certificates (PEM) that sign the backend's HTTPS certificate; empty: the usual ones.
+    backend_ca_file: str = ""
 
     def validate(self) -> list[str]:
         """Human-readable problems (as :class:`Message`); empty when the profile is valid."""
@@ -133,6 +138,7 @@ class Profile:
             alertmanager_url=self.alertmanager_url,
             backend_token=backend_token,
             transport=self.transport,
+            backend_ca_file=self.backend_ca_file,
         )
 
 

@@ -36,6 +36,8 @@ _OPTIONAL = {
         "Profiles", "“production” must be true or false; the profile is ignored.")),
     "notifications": (bool, QT_TRANSLATE_NOOP(
         "Profiles", "“notifications” must be true or false; the profile is ignored.")),
+    "backend_ca_file": (str, QT_TRANSLATE_NOOP(
+        "Profiles", "“backend_ca_file” must be a file path in quotes; the profile is ignored.")),
 }  # fmt: skip
 
 

@@ -42,6 +42,8 @@ def _entry(p: Profile) -> dict[str, Any]:
         entry["priority_steps"] = list(p.priority_steps)
     if p.queues:
         entry["queues"] = list(p.queues)
+    if p.backend_ca_file:
+        entry["backend_ca_file"] = p.backend_ca_file
     return entry
 
 

@@ -281,7 +281,7 @@ class ProfileDialog(QDialog):
             backend_url=values.backend_url, prometheus_url=values.prometheus_url,
             alertmanager_url=values.alertmanager_url, colour=values.colour,
             production=values.production, notifications=values.notifications,
-            **transport.values,
+            backend_ca_file=values.backend_ca_file, **transport.values,
         )  # fmt: skip
         self._update_item(row, draft)
         self._show_problems()

@@ -51,6 +51,7 @@ class FormValues:
     transport_sep: str  # as typed, with escapes ("\\x06\\x16")
     priority_steps: str  # as typed ("0,3,6,9")
     queues: str  # as typed ("erp_sync, celery")
+    backend_ca_file: str = ""  # the PEM file that signs the backend's certificate
 
 
 class ProfileForm(QWidget):
@@ -70,6 +71,15 @@ class ProfileForm(QWidget):
         self.backend_url_edit = QLineEdit()
         self.backend_url_edit.setPlaceholderText("https://taskdeck.example:8400")
         self.backend_token_edit = QLineEdit()
+        self.backend_ca_edit = QLineEdit()
+        self.backend_ca_edit.setPlaceholderText(self.tr("usual authorities; or a PEM file"))
+        self.backend_ca_edit.setToolTip(
+            self.tr(
+                "The certificates (a PEM file) that sign the backend's HTTPS certificate, when "
+                "it is not signed by an authority this computer trusts: a proxy's own CA or a "
+                "self-signed certificate"
+            )
+        )
         self.prometheus_url_edit = QLineEdit()
         self.prometheus_url_edit.setPlaceholderText("http://prometheus:9090")
         self.alertmanager_url_edit = QLineEdit()
@@ -86,6 +96,7 @@ class ProfileForm(QWidget):
         form.addRow(self.tr("Broker password"), self.broker_password_edit)
         form.addRow(self.tr("Backend URL"), self.backend_url_edit)
         form.addRow(self.tr("Backend token"), self.backend_token_edit)
+        form.addRow(self.tr("Backend CA file"), self.backend_ca_edit)
         form.addRow(self.tr("Prometheus URL"), self.prometheus_url_edit)
         form.addRow(self.tr("Alertmanager URL"), self.alertmanager_url_edit)
         form.addRow(self.tr("Colour"), self.colour_button)
@@ -133,6 +144,7 @@ class ProfileForm(QWidget):
             self.broker_password_edit,
             self.backend_url_edit,
             self.backend_token_edit,
+            self.backend_ca_edit,
             self.prometheus_url_edit,
             self.alertmanager_url_edit,
             self.sep_edit,
@@ -156,6 +168,7 @@ class ProfileForm(QWidget):
                 self.backend_url_edit.setText(profile.backend_url)
                 self.prometheus_url_edit.setText(profile.prometheus_url)
                 self.alertmanager_url_edit.setText(profile.alertmanager_url)
+                self.backend_ca_edit.setText(profile.backend_ca_file)
                 self.production_check.setChecked(profile.production)
                 self.notifications_check.setChecked(profile.notifications)
                 self._show_colour(profile.colour)
@@ -198,6 +211,7 @@ class ProfileForm(QWidget):
             token=self.backend_token_edit.text().strip(),
             transport_sep=self.sep_edit.text(),
             priority_steps=self.steps_edit.text(),
+            backend_ca_file=self.backend_ca_edit.text().strip(),
             queues=self.queues_edit.text(),
         )
 

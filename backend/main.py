@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import redis
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.engine import make_url
@@ -67,6 +65,7 @@ from backend.services.workers import WorkerMonitor
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.lifecycle import LifecycleRecord
 from taskdeck_core.net import port_is_free
+from taskdeck_core.redis_clients import async_client, sync_client
 from taskdeck_core.urls import redact_url
 
 log = logging.getLogger("taskdeck.backend")
@@ -83,8 +82,8 @@ def build_services(settings: Settings) -> Services:
     user_tiers = parse_user_tiers(settings.user_tiers, set(tiers))
     ledger = Ledger(settings.ledger_database_url)
     audit_log = AuditLog(ledger.engine)
-    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
-    aclient = aioredis.Redis.from_url(settings.broker_url, socket_connect_timeout=5)
+    client = sync_client(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
+    aclient = async_client(settings.broker_url, socket_connect_timeout=5)
     celery = create_celery(settings.worker(), results=False)
     celery.loader.import_default_modules()  # register the tasks, so submit can check names
     # The integration records every publish on the lifecycle stream; a task-sent
@@ -114,7 +113,7 @@ def build_services(settings: Settings) -> Services:
         apply(records)
         chooser.saw_stream_records(records)
 
-    results = redis.Redis.from_url(settings.result_backend_url, socket_timeout=5)
+    results = sync_client(settings.result_backend_url, socket_timeout=5)
     events = EventIngestor(ledger, results, chooser, apply=apply, buffer=settings.events_buffer,
                            on_drop=exporter.events_dropped.inc)  # fmt: skip
     environment = EnvironmentService(

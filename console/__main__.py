@@ -32,6 +32,7 @@ from console.domain.profiles import (
 from console.domain.profiles.model import quoted
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
 from console.services.secrets import KeyringSecrets, SecretStore, SessionFallbackSecrets
+from taskdeck_core.redis_clients import is_sentinel_url
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -139,7 +140,7 @@ def command_line_problems(args: argparse.Namespace) -> list[str]:
         option = "--" + field.replace("_", "-")
         shown = quoted(split_broker_password(url)[0])  # never the password
         problems += [f"{option} “{shown}”: {problem}" for problem in url_problems(field, url)]
-    if not problems:
+    if not problems and not is_sentinel_url(args.broker_url):
         try:  # what the rules leave to the Redis client: its options in the query
             redis.connection.parse_url(args.broker_url)
         except ValueError as exc:

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  redis-server prometheus prometheus-alertmanager
+  redis-server redis-sentinel prometheus prometheus-alertmanager
   postgresql
   xvfb
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from taskdeck_core.redis_clients import parse_sentinel_url, redact_sentinel_url
+
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``, for messages and logs."""
+    if url.strip().lower().startswith("sentinel://"):
+        return redact_sentinel_url(url)
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -18,7 +22,7 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_SCHEMES = ("redis", "rediss", "unix", "sentinel")
 
 
 def check_redis_url(url: str, what: str = "URL") -> str:
@@ -27,9 +31,15 @@ def check_redis_url(url: str, what: str = "URL") -> str:
     if scheme not in REDIS_SCHEMES:
         raise ValueError(
             f"{what} {redact_url(url)!r} is not a Redis URL: it must start with "
-            "redis://, rediss:// (TLS) or unix://, "
+            "redis://, rediss:// (TLS), unix:// or sentinel:// (Redis Sentinel), "
             "e.g. redis://user:password@127.0.0.1:6379/0"
         )
+    if scheme == "sentinel":
+        try:
+            parse_sentinel_url(url)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
+        return url
     if scheme != "unix" and not urlsplit(url).hostname:
         raise ValueError(f"{what} {redact_url(url)!r} names no host, e.g. redis://127.0.0.1:6379/0")
     try:

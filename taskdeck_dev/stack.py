@@ -495,3 +495,122 @@ def running_postgres(
             yield server
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+SENTINEL_MASTER = "taskdeck"
+
+
+def _start_redis_node(
+    run_dir: Path, name: str, port: int, replica_of: int | None = None
+) -> ManagedProcess:
+    """A redis-server with AOF keeping its data in ``run_dir/name``; with ``replica_of``,
+    a replica of the server on that port."""
+    binary = require_binary("redis-server")
+    data = run_dir / name
+    data.mkdir(parents=True, exist_ok=True)
+    argv = redis_argv(binary, data, port)
+    if replica_of is not None:
+        argv += ["--replicaof", LOOPBACK, str(replica_of)]
+    proc = start_process(name, argv, run_dir / "logs" / f"{name}.log")
+    return _ready(proc, lambda: _redis_answers(port), f"redis-server {name} on port {port}")
+
+
+def start_sentinel(
+    run_dir: Path, name: str, port: int, master_port: int, down_after_ms: int = 1000
+) -> ManagedProcess:
+    """Debian's redis-sentinel on ``port`` watching the master on ``master_port`` (quorum 2);
+    it rewrites its own configuration file, kept in ``run_dir/name``."""
+    binary = require_binary("redis-sentinel")
+    home = run_dir / name
+    home.mkdir(parents=True, exist_ok=True)
+    conf = home / "sentinel.conf"
+    conf.write_text(
+        f"port {port}\nbind {LOOPBACK}\ndaemonize no\ndir {home}\n"
+        f"sentinel monitor {SENTINEL_MASTER} {LOOPBACK} {master_port} 2\n"
+        f"sentinel down-after-milliseconds {SENTINEL_MASTER} {down_after_ms}\n"
+        f"sentinel failover-timeout {SENTINEL_MASTER} 10000\n"
+        f"sentinel parallel-syncs {SENTINEL_MASTER} 1\n"
+    )
+    proc = start_process(name, [binary, str(conf)], run_dir / "logs" / f"{name}.log")
+    return _ready(proc, lambda: _redis_answers(port), f"redis-sentinel {name} on port {port}")
+
+
+@dataclass
+class SentinelGroup:
+    """A master, a replica and three Sentinels on loopback (``running_sentinel``)."""
+
+    nodes: dict[int, ManagedProcess]  # redis-server by port: the first master, the replica
+    sentinels: dict[int, ManagedProcess]  # redis-sentinel by port
+
+    @property
+    def url(self) -> str:
+        """The broker URL TaskDeck takes for it (database 0)."""
+        hosts = ",".join(f"{LOOPBACK}:{port}" for port in self.sentinels)
+        return f"sentinel://{hosts}/0?master_name={SENTINEL_MASTER}"
+
+    def master_port(self) -> int | None:
+        """The master's port as the Sentinels now name it (None if none answers)."""
+        for port in self.sentinels:
+            client = redis.Redis(host=LOOPBACK, port=port, socket_timeout=1)
+            try:
+                address: Any = client.sentinel_get_master_addr_by_name(SENTINEL_MASTER)
+                if address:
+                    return int(address[1])
+            except redis.RedisError:
+                continue
+            finally:
+                client.close()
+        return None
+
+    def ready(self) -> bool:
+        """Every Sentinel sees the master, the two other Sentinels and a replica in sync."""
+        for port in self.sentinels:
+            client = redis.Redis(host=LOOPBACK, port=port, socket_timeout=1)
+            try:
+                state: Any = client.sentinel_master(SENTINEL_MASTER)
+            except redis.RedisError:
+                return False
+            finally:
+                client.close()
+            if int(state.get("num-other-sentinels", 0)) < 2 or int(state.get("num-slaves", 0)) < 1:
+                return False
+        master = self.master_port()
+        if master is None:
+            return False
+        client = redis.Redis(host=LOOPBACK, port=master, socket_timeout=1)
+        try:
+            info: Any = client.info("replication")
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+        return int(info.get("connected_slaves", 0)) >= 1 and all(
+            str(v.get("state")) == "online" for k, v in info.items() if k.startswith("slave")
+        )
+
+
+@contextlib.contextmanager
+def running_sentinel(run_dir: Path, down_after_ms: int = 1000) -> Iterator[SentinelGroup]:
+    """Redis under Sentinel on free loopback ports: a master with AOF, one replica and
+    three Sentinels (quorum 2), ready to fail over; all stopped on leaving."""
+    started: list[ManagedProcess] = []
+    try:
+        master_port = free_port()
+        master = _start_redis_node(run_dir, "redis-master", master_port)
+        started.append(master)
+        replica_port = free_port()
+        replica = _start_redis_node(run_dir, "redis-replica", replica_port, master_port)
+        started.append(replica)
+        sentinels: dict[int, ManagedProcess] = {}
+        for index in range(3):
+            port = free_port()
+            sentinels[port] = start_sentinel(
+                run_dir, f"sentinel-{index + 1}", port, master_port, down_after_ms
+            )
+            started.append(sentinels[port])
+        group = SentinelGroup({master_port: master, replica_port: replica}, sentinels)
+        wait_until(group.ready, READY_TIMEOUT_S, "Sentinels seeing the master and its replica")
+        yield group
+    finally:
+        for proc in reversed(started):
+            proc.stop()

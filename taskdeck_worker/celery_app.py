@@ -14,6 +14,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from taskdeck_core.priority import USER_PRIORITY_DEFAULT, to_celery_priority
+from taskdeck_core.redis_clients import celery_url_and_options
 from taskdeck_core.transport import DEFAULT_QUEUE, QUEUES, SANDBOX_TRANSPORT
 from taskdeck_worker.config import WorkerSettings
 from taskdeck_worker.integration import install
@@ -69,9 +70,12 @@ def redelivery_options(visibility_timeout_s: int) -> dict[str, Any]:
 
 def celery_config(settings: WorkerSettings) -> dict[str, Any]:
     exchange = Exchange("celery", type="direct")
+    # A Sentinel URL becomes the form Celery takes plus the master's name in the options.
+    broker_url, broker_sentinel = celery_url_and_options(settings.broker_url)
+    backend_url, backend_sentinel = celery_url_and_options(settings.result_backend_url)
     config: dict[str, Any] = {
-        "broker_url": settings.broker_url,
-        "result_backend": settings.result_backend_url,
+        "broker_url": broker_url,
+        "result_backend": backend_url,
         "task_queues": [Queue(name, exchange, routing_key=name) for name in QUEUES],
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": "celery",
@@ -98,10 +102,13 @@ def celery_config(settings: WorkerSettings) -> dict[str, Any]:
             "queue_order_strategy": "priority",
             **SANDBOX_TRANSPORT.options(),
             **redelivery_options(settings.visibility_timeout_s),
+            **broker_sentinel,
         },
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
     }
+    if backend_sentinel:
+        config["result_backend_transport_options"] = backend_sentinel
     broker_tls = _tls_options(settings.broker_url, settings.redis_ca_certs)
     if broker_tls:
         config["broker_use_ssl"] = broker_tls

@@ -17,11 +17,17 @@ in the cancelled set skips it, even if it was offline when the cancel was
 made or has restarted since.
 
 A failure to reach Redis here is logged and never fails or delays the task
-beyond the socket timeout.
+beyond the socket timeout. The records that could not be written are held in the
+process (up to ``HOLD_MAX``, each one dropped beyond that logged) and written, in their
+order, as soon as Redis answers again: a broker restart or a Sentinel failover loses no
+record. With ``replicas`` (``TASKDECK_LEDGER_REPLICAS``) a write counts only once that
+many replicas have it (Redis ``WAIT``); records a failover could have lost with the old
+master are written again, which the ledger takes as the same record.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import functools
@@ -39,6 +45,7 @@ from celery import Celery, signals
 
 from taskdeck_core import lifecycle as lc
 from taskdeck_core.priority import PriorityError, from_celery_priority
+from taskdeck_core.redis_clients import master_address, sync_client
 
 log = logging.getLogger("taskdeck.integration")
 
@@ -47,6 +54,9 @@ TIER_HEADER = "taskdeck_tier"
 RETRY_OF_HEADER = "taskdeck_retry_of"
 DEFAULT_MAXLEN = 1_000_000
 ERROR_CAP = 2000  # characters of a result backend's error kept in a record
+HOLD_MAX = 100_000  # records held in a process while Redis does not take them
+RESEND_EVERY_S = 1.0  # how often held records are tried again when nothing else is written
+WAIT_TIMEOUT_MS = 500  # how long a write waits for its replicas before it is held again
 
 # Celery's publish signal does not say which app publishes. Every publish goes
 # through ``app.send_task``, which install() wraps to set this, so that in a
@@ -57,13 +67,30 @@ _publishing_app: contextvars.ContextVar[Any] = contextvars.ContextVar("taskdeck_
 class _Emitter:
     """Appends lifecycle records to the stream; one Redis client per process."""
 
-    def __init__(self, url: str, stream: str, maxlen: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        stream: str,
+        maxlen: int,
+        master_name: str | None = None,
+        replicas: int = 0,
+    ) -> None:
         self.url = url
+        self.master_name = master_name  # for a Sentinel URL that does not name its master
+        self.replicas = replicas
         self.stream = stream
         self.maxlen = maxlen
         self._client: redis.Redis | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        # Records Redis did not take (down, failing over), oldest first; this process's.
+        self._held: collections.deque[dict[Any, Any]] = collections.deque()
+        self._held_pid = os.getpid()
+        self._resender: threading.Thread | None = None
+        self.dropped = 0  # records dropped beyond HOLD_MAX
+        # Written, but no replica confirmed them yet, and on which master.
+        self._unconfirmed: list[dict[Any, Any]] = []
+        self._unconfirmed_on: tuple[str, int] | None = None
         self.started: dict[str, float] = {}  # task id -> perf_counter at start (this process)
         # The worker's main process: set when a worker starts, inherited by its pool.
         self.worker_pid: int | None = None
@@ -95,22 +122,111 @@ class _Emitter:
         finally:
             self._buffer.reset(token)
             if buffer:
-                try:
-                    pipe = self.client().pipeline(transaction=False)
-                    for fields in buffer:
-                        pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
-                    pipe.execute()
-                except Exception as exc:  # noqa: BLE001 - never fail the publisher for the ledger
-                    log.warning("taskdeck: could not record %d records: %s", len(buffer), exc)
+                self._write(buffer)
 
     def client(self) -> redis.Redis:
         if self._client is None or self._pid != os.getpid():  # forked: a fresh connection
             with self._lock:
-                self._client = redis.Redis.from_url(
-                    self.url, socket_timeout=2, socket_connect_timeout=2
+                self._client = sync_client(
+                    self.url, self.master_name, socket_timeout=2, socket_connect_timeout=2
                 )
                 self._pid = os.getpid()
         return self._client
+
+    @property
+    def held(self) -> int:
+        """Records waiting in this process for Redis to take them."""
+        return len(self._held) if self._held_pid == os.getpid() else 0
+
+    def _take_held(self) -> list[dict[Any, Any]]:
+        with self._lock:
+            if self._held_pid != os.getpid():  # forked: the parent's held records are its own
+                self._held = collections.deque()
+                self._held_pid = os.getpid()
+                self._resender = None
+                self._unconfirmed = []
+            held = list(self._held)
+            self._held.clear()
+            return held
+
+    def _hold(self, records: list[dict[Any, Any]], why: object) -> None:
+        with self._lock:
+            self._held.extendleft(reversed(records))  # before anything held since, in order
+            over = len(self._held) - HOLD_MAX
+            for _ in range(max(0, over)):
+                self._held.pop()
+            self.dropped += max(0, over)
+        self._ensure_resender()
+        if over > 0:
+            log.error("taskdeck: dropped %d lifecycle records (more than %d held)", over, HOLD_MAX)
+        log.warning("taskdeck: holding %d records until Redis takes them: %s", len(self._held), why)
+
+    def _write(self, records: list[dict[Any, Any]]) -> bool:
+        """Append held records, then ``records``; what Redis does not take is held for the
+        next attempt. With ``replicas``, what no replica confirmed is kept aside: written
+        again if the master changes (a failover lost it), forgotten once a later write is
+        confirmed (replication is in order) or while the same master stays."""
+        held = self._take_held() if self._held or self._held_pid != os.getpid() else []
+        batch = held + records
+        if not batch and not self._unconfirmed:
+            return True
+        try:
+            client = self.client()
+            if not batch:
+                client.ping()  # connects, through the Sentinels, to the master of now
+            elif not self._send(client, batch):
+                return False
+            master = master_address(client)
+            if self._unconfirmed and master != self._unconfirmed_on:
+                again, self._unconfirmed = self._unconfirmed, []
+                log.warning(
+                    "taskdeck: the master changed; writing %d unconfirmed records again",
+                    len(again),
+                )
+                self._send(client, again)
+        except Exception as exc:  # noqa: BLE001 - never fail the task or publisher for it
+            self._hold(batch, exc)
+            return False
+        return True
+
+    def _send(self, client: redis.Redis, batch: list[dict[Any, Any]]) -> bool:
+        """One pipeline of ``batch`` (and WAIT); False if replicas did not confirm it."""
+        pipe = client.pipeline(transaction=False)
+        for fields in batch:
+            pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
+        if self.replicas:
+            pipe.wait(self.replicas, WAIT_TIMEOUT_MS)
+        replies = pipe.execute()
+        if not self.replicas:
+            return True
+        if int(replies[-1]) >= self.replicas:
+            self._unconfirmed = []  # replicated in order: what came before is there too
+            return True
+        self._unconfirmed = (self._unconfirmed + batch)[-HOLD_MAX:]
+        self._unconfirmed_on = master_address(client)
+        self._ensure_resender()
+        log.warning(
+            "taskdeck: %d of %d replicas confirmed %d records; kept until one does",
+            replies[-1], self.replicas, len(batch),
+        )  # fmt: skip
+        return False
+
+    def _ensure_resender(self) -> None:
+        with self._lock:
+            if self._resender is None or not self._resender.is_alive():
+                self._resender = threading.Thread(
+                    target=self._resend_loop, name="taskdeck-resend", daemon=True
+                )
+                self._resender.start()
+
+    def _resend_loop(self) -> None:
+        while True:
+            time.sleep(RESEND_EVERY_S)
+            if self._held_pid != os.getpid() or not (self._held or self._unconfirmed):
+                return
+            was_held = bool(self._held)
+            if self._write([]) and was_held:
+                log.warning("taskdeck: Redis took the held lifecycle records again")
 
     def emit(self, kind: str, task_id: str | None, data: dict[str, Any]) -> None:
         if not task_id:
@@ -124,10 +240,7 @@ class _Emitter:
         if buffer is not None:
             buffer.append(fields)
             return
-        try:
-            self.client().xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
-        except Exception as exc:  # noqa: BLE001 - never fail the task for the ledger
-            log.warning("taskdeck: could not record %s of %s: %s", kind, task_id, exc)
+        self._write([fields])
 
     def is_cancelled(self, task_id: str) -> bool:
         try:
@@ -172,14 +285,39 @@ def envelope(
     }
 
 
+def replicas_from_env() -> int:
+    """``TASKDECK_LEDGER_REPLICAS``: how many replicas must confirm a record (0: none)."""
+    text = os.environ.get("TASKDECK_LEDGER_REPLICAS", "0").strip() or "0"
+    if not text.isdigit():
+        raise ValueError(
+            f"TASKDECK_LEDGER_REPLICAS must be a whole number of replicas (0 to wait for "
+            f"none), not {text!r}"
+        )
+    return int(text)
+
+
 def install(
-    app: Celery, stream: str = lc.STREAM_KEY, maxlen: int = DEFAULT_MAXLEN, url: str | None = None
+    app: Celery,
+    stream: str = lc.STREAM_KEY,
+    maxlen: int = DEFAULT_MAXLEN,
+    url: str | None = None,
+    replicas: int | None = None,
 ) -> None:
-    """Connect the lifecycle handlers for ``app`` (idempotent per app)."""
+    """Connect the lifecycle handlers for ``app`` (idempotent per app). The records go
+    to ``url`` (by default the app's broker; under Sentinel the master named in its
+    transport options), confirmed by ``replicas`` replicas (by default
+    ``TASKDECK_LEDGER_REPLICAS``)."""
     if getattr(app, "_taskdeck_installed", False):
         return
     app._taskdeck_installed = True
-    emitter = _Emitter(url or app.conf.broker_url, stream, maxlen)
+    options = app.conf.broker_transport_options or {}
+    emitter = _Emitter(
+        url or app.conf.broker_url,
+        stream,
+        maxlen,
+        master_name=options.get("master_name"),
+        replicas=replicas_from_env() if replicas is None else replicas,
+    )
     app.taskdeck_emitter = emitter
     send_task = app.send_task
 

@@ -37,6 +37,7 @@ from backend.services.broker import UNACKED_KEY, BrokerQueues
 from backend.services.environment import EnvironmentService
 from backend.services.ledger import Ledger
 from taskdeck_core import lifecycle as lc
+from taskdeck_core.redis_clients import master_address
 
 log = logging.getLogger("taskdeck.broker_watch")
 
@@ -105,6 +106,7 @@ class BrokerWatch:
         self.unacked_key = unacked_key
         self.status = WatchStatus()
         self._uptime = 0
+        self._master: tuple[str, int] | None = None  # under Sentinel, the master last seen
         self._due = False
         self._why = ""
         self._suspects: dict[str, str | None] = {}  # task id -> its queue
@@ -142,14 +144,26 @@ class BrokerWatch:
         if before.run_id is None:
             self._start_check("when the backend started")
         elif run_id != before.run_id or uptime < self._uptime:
-            at = now - uptime
+            master = master_address(self.client)
+            failover = master is not None and master != self._master
+            # A replica promoted by Sentinel has run for a while: the change is now.
+            at = now if failover else now - uptime
             self.status = replace(self.status, restarts=before.restarts + 1, last_restart_at=at)
             when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(at))
-            log.warning(
-                "the broker restarted at %s (AOF %s): checking the tasks waiting in it",
-                when, "on" if aof else "off",
-            )  # fmt: skip
-            self._start_check(f"after it restarted at {when}" + ("" if aof else " without AOF"))
+            if failover and master is not None:
+                log.warning(
+                    "the broker failed over to %s:%d at %s (Sentinel): checking the tasks "
+                    "waiting in it (what had not reached the replica is lost)",
+                    master[0], master[1], when,
+                )  # fmt: skip
+                self._start_check(f"after it failed over to {master[0]}:{master[1]} at {when}")
+            else:
+                log.warning(
+                    "the broker restarted at %s (AOF %s): checking the tasks waiting in it",
+                    when, "on" if aof else "off",
+                )  # fmt: skip
+                self._start_check(f"after it restarted at {when}" + ("" if aof else " without AOF"))
+        self._master = master_address(self.client)
         self._uptime = uptime
 
     def _start_check(self, why: str) -> None:

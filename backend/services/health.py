@@ -14,12 +14,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 import redis.exceptions as rex
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, insert, update
 from sqlalchemy.exc import OperationalError
 
+from taskdeck_core.redis_clients import async_client
 from taskdeck_core.urls import redact_url
 
 # Redis answers these while it cannot do what is asked: persistence failing (MISCONF), a
@@ -73,9 +73,7 @@ def cause(exc: BaseException) -> str:
 
 
 async def check_redis(name: str, url: str, timeout_s: float) -> DependencyState:
-    client = aioredis.Redis.from_url(
-        url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-    )
+    client = async_client(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
     started = time.perf_counter()
     try:
         await client.ping()

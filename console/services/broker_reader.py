@@ -19,13 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 
 from console.domain.endpoints import LEARNED, TransportSettings
 from taskdeck_core.api_types import TransportInfo
 from taskdeck_core.discovery import Learner, known_for_binding
 from taskdeck_core.events import CaptureOwner, EventCapture
 from taskdeck_core.priority import from_celery_priority
+from taskdeck_core.redis_clients import async_client, celery_url_and_options, sync_client
 from taskdeck_core.transport import Transport
 
 BATCH_INTERVAL_S = 0.25
@@ -56,11 +56,11 @@ class BrokerReader:
     ) -> None:
         self.url = url
         self.settings = settings
-        self._redis = aioredis.Redis.from_url(
+        self._redis = async_client(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
         # Discovery is blocking redis-py, run on worker threads (and the event receiver's).
-        self._sync = redis.Redis.from_url(
+        self._sync = sync_client(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
         self._learn = learner(self._sync, settings)
@@ -140,7 +140,10 @@ class EventReceiver(CaptureOwner):
         # broker-wide ``_kombu.binding_deadlines`` set, which would let a read-only user
         # (monitoring/redis/console-reader.acl) schedule the system's own binding tables
         # for deletion. Events arrive by pub/sub either way; the queue's lists stay empty.
-        self._app = Celery(broker=url, set_as_current=False)
+        broker_url, sentinel_options = celery_url_and_options(url)
+        self._app = Celery(broker=broker_url, set_as_current=False)
+        if sentinel_options:
+            self._app.conf.broker_transport_options = sentinel_options
         self._app.conf.event_queue_expires = None
         self._capture = EventCapture(self._app, self._on_event, prepare=self._prepare)
         self._stop = threading.Event()

@@ -21,7 +21,6 @@ from typing import Protocol
 
 import httpx
 import redis
-import redis.asyncio as aioredis
 import redis.exceptions
 
 from console.domain.endpoints import Endpoints
@@ -32,6 +31,7 @@ from console.services.backend_client import CAFileError, tls_trust
 from console.services.broker_reader import learner
 from console.services.secrets import SecretStore, endpoints_for
 from taskdeck_core.api_types import TransportInfo
+from taskdeck_core.redis_clients import async_client, sync_client
 from taskdeck_core.urls import redact_url
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,10 @@ class LiveProber:
         except CAFileError as exc:
             trust, self._ca_problem = True, str(exc)
         self._backend_http = httpx.AsyncClient(timeout=timeout_s, verify=trust)
-        self._redis = aioredis.Redis.from_url(
+        self._redis = async_client(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
-        self._sync = redis.Redis.from_url(
+        self._sync = sync_client(
             endpoints.broker_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
         self._learn = learner(self._sync, endpoints.transport)

@@ -104,10 +104,12 @@ def url_args(broker: str, backend: str = "http://b:8400") -> list[str]:
 @pytest.mark.parametrize(
     ("broker", "expected"),
     [
-        ("http://x", "must start with redis://, rediss:// or unix://"),
+        ("http://x", "must start with redis://, rediss://, unix:// or sentinel://"),
         ("redis:/x", "has no host name"),
-        ("foo", "must start with redis://, rediss:// or unix://"),
+        ("foo", "must start with redis://, rediss://, unix:// or sentinel://"),
         ("redis://:hunter2@h:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
+        ("sentinel://:hunter2@h:26379,h:26380/0", "add ?master_name=NAME"),
+        ("sentinel://h:port/0?master_name=main", "bad Sentinel port"),
     ],
 )
 def test_a_broker_url_on_the_command_line_that_cannot_be_used_connects_to_nothing_and_says_why(

@@ -66,7 +66,7 @@ def test_a_valid_profile_has_no_problems() -> None:
         ({"name": "x" * 61}, "longer than 60"),
         ({"name": "prod\tnew"}, "control characters"),
         ({"name": " prod"}, "starts or ends with a space"),
-        ({"broker_url": "amqp://rabbit:5672//"}, "redis://, rediss:// or unix://"),
+        ({"broker_url": "amqp://rabbit:5672//"}, "redis://, rediss://, unix:// or sentinel://"),
         ({"broker_url": "redis:///0"}, "broker URL has no host"),
         ({"broker_url": "redis://redis:6379/zero"}, "database must be a number"),
         ({"broker_url": "redis://:secret@redis:6379/0"}, "contains a password"),

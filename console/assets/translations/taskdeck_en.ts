@@ -936,7 +936,7 @@
 <context>
     <name>ConnectionCheck</name>
     <message>
-        <location filename="../../services/probes.py" line="+47"/>
+        <location filename="../../services/probes.py" line="+48"/>
         <source>ready</source>
         <translation type="unfinished"></translation>
     </message>
@@ -977,11 +977,12 @@
     </message>
     <message>
         <location line="+7"/>
+        <location line="+118"/>
         <source>{error}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="-36"/>
         <source>password refused</source>
         <translation type="unfinished"></translation>
     </message>
@@ -996,12 +997,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>HTTP {status}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>/health did not answer JSON: this is not a TaskDeck backend</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1196,7 +1197,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+165"/>
+        <location filename="../../__main__.py" line="+166"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
@@ -1273,7 +1274,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+272"/>
+        <location line="+274"/>
         <source>Open snapshot</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1462,7 +1463,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>Endpoints</name>
     <message>
-        <location filename="../../domain/endpoints.py" line="+60"/>
+        <location filename="../../domain/endpoints.py" line="+63"/>
         <source>no sandbox is running in {run_dir}; start one with &apos;taskdeck-sandbox up&apos;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2048,7 +2049,17 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>ProfileForm</name>
     <message>
-        <location filename="../../views/dialogs/profile_form.py" line="+80"/>
+        <location filename="../../views/dialogs/profile_form.py" line="+75"/>
+        <source>usual authorities; or a PEM file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Production: show a warning colour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2080,6 +2091,11 @@ Start TaskDeck again with corrected URLs.</source>
     <message>
         <location line="+1"/>
         <source>Backend token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Backend CA file</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2138,7 +2154,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+62"/>
         <source>none stored</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2148,27 +2164,15 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Profile colour</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>usual authorities; or a PEM file</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Backend CA file</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>Profiles</name>
     <message>
-        <location filename="../../domain/profiles/model.py" line="+57"/>
+        <location filename="../../domain/profiles/model.py" line="+61"/>
         <source>name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2193,7 +2197,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+31"/>
         <source>The name is empty.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2218,8 +2222,8 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
-        <location filename="../../domain/profiles/parse.py" line="+200"/>
+        <location line="+30"/>
+        <location filename="../../domain/profiles/parse.py" line="+202"/>
         <source>The transport separator cannot be used: {reason}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2254,12 +2258,17 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>The broker URL must start with redis://, rediss:// or unix://.</source>
+        <location line="+15"/>
+        <source>The broker URL is not a usable Sentinel URL: {why}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+19"/>
+        <source>The broker URL must start with redis://, rediss://, unix:// or sentinel://.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The broker URL has no socket path, as in unix:///run/redis/redis.sock.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2274,12 +2283,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>The broker URL contains a password. Enter it in the password field: it is kept in the system keyring, not in the profile file.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
         <source>The {field} must start with http:// or https://.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2319,7 +2328,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../domain/profiles/parse.py" line="-167"/>
+        <location filename="../../domain/profiles/parse.py" line="-169"/>
         <source>“colour” must be text in quotes, as in &quot;#3b82f6&quot;; the profile is ignored.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2331,6 +2340,11 @@ Start TaskDeck again with corrected URLs.</source>
     <message>
         <location line="+2"/>
         <source>“notifications” must be true or false; the profile is ignored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2455,7 +2469,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../domain/profiles/store.py" line="+67"/>
+        <location filename="../../domain/profiles/store.py" line="+69"/>
         <source>{file} cannot be used ({error}). Fix it or delete it; TaskDeck will start without it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2467,10 +2481,6 @@ Start TaskDeck again with corrected URLs.</source>
     <message>
         <location line="+10"/>
         <source>{file} is larger than a profiles file can be ({max} MB), so it was not read. Fix it or delete it; TaskDeck will start without it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4816,7 +4826,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>TasksPage</name>
     <message>
-        <location filename="../../views/tasks_page.py" line="+95"/>
+        <location filename="../../views/tasks_page.py" line="+96"/>
         <source>Tasks</source>
         <translation type="unfinished"></translation>
     </message>

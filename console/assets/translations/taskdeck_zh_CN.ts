@@ -936,7 +936,7 @@
 <context>
     <name>ConnectionCheck</name>
     <message>
-        <location filename="../../services/probes.py" line="+47"/>
+        <location filename="../../services/probes.py" line="+48"/>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
@@ -977,11 +977,12 @@
     </message>
     <message>
         <location line="+7"/>
+        <location line="+118"/>
         <source>{error}</source>
         <translation>{error}</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="-36"/>
         <source>password refused</source>
         <translation>密码被拒绝</translation>
     </message>
@@ -996,12 +997,12 @@
         <translation>Redis {version}</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>HTTP {status}</source>
         <translation>HTTP {status}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>/health did not answer JSON: this is not a TaskDeck backend</source>
         <translation>/health 未返回 JSON：这不是 TaskDeck 后端</translation>
     </message>
@@ -1196,7 +1197,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+165"/>
+        <location filename="../../__main__.py" line="+166"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
@@ -1275,7 +1276,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+272"/>
+        <location line="+274"/>
         <source>Open snapshot</source>
         <translation>打开快照</translation>
     </message>
@@ -1464,7 +1465,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>Endpoints</name>
     <message>
-        <location filename="../../domain/endpoints.py" line="+60"/>
+        <location filename="../../domain/endpoints.py" line="+63"/>
         <source>no sandbox is running in {run_dir}; start one with &apos;taskdeck-sandbox up&apos;</source>
         <translation>{run_dir} 中没有运行的沙箱；请使用 &apos;taskdeck-sandbox up&apos; 启动</translation>
     </message>
@@ -2050,7 +2051,17 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>ProfileForm</name>
     <message>
-        <location filename="../../views/dialogs/profile_form.py" line="+80"/>
+        <location filename="../../views/dialogs/profile_form.py" line="+75"/>
+        <source>usual authorities; or a PEM file</source>
+        <translation>常用的证书颁发机构；或一个 PEM 文件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
+        <translation>签发后端 HTTPS 证书的证书（一个 PEM 文件），用于该证书并非由本机信任的机构签发的情况：代理自己的 CA 或自签名证书</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Production: show a warning colour</source>
         <translation>生产环境：显示警示颜色</translation>
     </message>
@@ -2083,6 +2094,11 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+1"/>
         <source>Backend token</source>
         <translation>后端令牌</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Backend CA file</source>
+        <translation>后端 CA 文件</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2140,7 +2156,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>额外队列</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+62"/>
         <source>none stored</source>
         <translation>未保存</translation>
     </message>
@@ -2150,27 +2166,15 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>正在读取密钥环…</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>Profile colour</source>
         <translation>配置文件颜色</translation>
-    </message>
-    <message>
-        <source>usual authorities; or a PEM file</source>
-        <translation>常用的证书颁发机构；或一个 PEM 文件</translation>
-    </message>
-    <message>
-        <source>The certificates (a PEM file) that sign the backend&apos;s HTTPS certificate, when it is not signed by an authority this computer trusts: a proxy&apos;s own CA or a self-signed certificate</source>
-        <translation>签发后端 HTTPS 证书的证书（一个 PEM 文件），用于该证书并非由本机信任的机构签发的情况：代理自己的 CA 或自签名证书</translation>
-    </message>
-    <message>
-        <source>Backend CA file</source>
-        <translation>后端 CA 文件</translation>
     </message>
 </context>
 <context>
     <name>Profiles</name>
     <message>
-        <location filename="../../domain/profiles/model.py" line="+57"/>
+        <location filename="../../domain/profiles/model.py" line="+61"/>
         <source>name</source>
         <translation>名称</translation>
     </message>
@@ -2195,7 +2199,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>Alertmanager URL</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+31"/>
         <source>The name is empty.</source>
         <translation>名称为空。</translation>
     </message>
@@ -2220,8 +2224,8 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>颜色“{colour}”不符合 #rrggbb 格式。</translation>
     </message>
     <message>
-        <location line="+29"/>
-        <location filename="../../domain/profiles/parse.py" line="+200"/>
+        <location line="+30"/>
+        <location filename="../../domain/profiles/parse.py" line="+202"/>
         <source>The transport separator cannot be used: {reason}</source>
         <translation>无法使用该传输分隔符：{reason}</translation>
     </message>
@@ -2256,12 +2260,17 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>{field}不是有效的 URL（请检查主机和端口）。</translation>
     </message>
     <message>
-        <location line="+16"/>
-        <source>The broker URL must start with redis://, rediss:// or unix://.</source>
-        <translation>Broker URL 必须以 redis://、rediss:// 或 unix:// 开头。</translation>
+        <location line="+15"/>
+        <source>The broker URL is not a usable Sentinel URL: {why}</source>
+        <translation>Broker URL 不是可用的 Sentinel URL：{why}</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+19"/>
+        <source>The broker URL must start with redis://, rediss://, unix:// or sentinel://.</source>
+        <translation>Broker URL 必须以 redis://、rediss://、unix:// 或 sentinel:// 开头。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>The broker URL has no socket path, as in unix:///run/redis/redis.sock.</source>
         <translation>Broker URL 缺少套接字路径，例如 unix:///run/redis/redis.sock。</translation>
     </message>
@@ -2276,12 +2285,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>Broker URL 中的数据库必须是数字，例如 redis://host:6379/0。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>The broker URL contains a password. Enter it in the password field: it is kept in the system keyring, not in the profile file.</source>
         <translation>Broker URL 中包含密码。请在密码字段中输入：密码保存在系统密钥环中，而不是配置文件里。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
         <source>The {field} must start with http:// or https://.</source>
         <translation>{field}必须以 http:// 或 https:// 开头。</translation>
     </message>
@@ -2321,7 +2330,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>活动配置文件“{name}”不在配置文件列表中。</translation>
     </message>
     <message>
-        <location filename="../../domain/profiles/parse.py" line="-167"/>
+        <location filename="../../domain/profiles/parse.py" line="-169"/>
         <source>“colour” must be text in quotes, as in &quot;#3b82f6&quot;; the profile is ignored.</source>
         <translation>“colour”必须是带引号的文本，例如 &quot;#3b82f6&quot;；已忽略该配置文件。</translation>
     </message>
@@ -2334,6 +2343,11 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+2"/>
         <source>“notifications” must be true or false; the profile is ignored.</source>
         <translation>“notifications”必须为 true 或 false；已忽略该配置文件。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
+        <translation>“backend_ca_file”必须是带引号的文件路径；已忽略该配置文件。</translation>
     </message>
     <message>
         <location line="+18"/>
@@ -2457,7 +2471,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>已忽略 broker URL 中的密码。请在配置文件对话框中输入：密码保存在系统密钥环中，而不是此文件里。</translation>
     </message>
     <message>
-        <location filename="../../domain/profiles/store.py" line="+67"/>
+        <location filename="../../domain/profiles/store.py" line="+69"/>
         <source>{file} cannot be used ({error}). Fix it or delete it; TaskDeck will start without it.</source>
         <translation>无法使用 {file}（{error}）。请修正或删除；TaskDeck 将在不使用它的情况下启动。</translation>
     </message>
@@ -2470,10 +2484,6 @@ Start TaskDeck again with corrected URLs.</source>
         <location line="+10"/>
         <source>{file} is larger than a profiles file can be ({max} MB), so it was not read. Fix it or delete it; TaskDeck will start without it.</source>
         <translation>{file} 超过配置文件的大小上限（{max} MB），未读取。请修正或删除；TaskDeck 将在不使用它的情况下启动。</translation>
-    </message>
-    <message>
-        <source>“backend_ca_file” must be a file path in quotes; the profile is ignored.</source>
-        <translation>“backend_ca_file”必须是带引号的文件路径；已忽略该配置文件。</translation>
     </message>
 </context>
 <context>
@@ -4819,7 +4829,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>TasksPage</name>
     <message>
-        <location filename="../../views/tasks_page.py" line="+95"/>
+        <location filename="../../views/tasks_page.py" line="+96"/>
         <source>Tasks</source>
         <translation>任务</translation>
     </message>

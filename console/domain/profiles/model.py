@@ -21,13 +21,14 @@ from urllib.parse import (
 
 from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints, TransportSettings
 from console.domain.translation import QT_TRANSLATE_NOOP, Message
+from taskdeck_core.redis_clients import parse_sentinel_url
 from taskdeck_core.transport import parse_sep, parse_steps, show_sep
 
 DEFAULT_COLOUR = "#3b82f6"
 SANDBOX_COLOUR = "#10b981"
 PRODUCTION_COLOUR = "#dc2626"
 NAME_MAX = 60
-BROKER_SCHEMES = ("redis", "rediss", "unix")
+BROKER_SCHEMES = ("redis", "rediss", "unix", "sentinel")
 HTTP_SCHEMES = ("http", "https")
 URL_FIELDS = ("broker_url", "backend_url", "prometheus_url", "alertmanager_url")
 TRANSPORT_FIELDS = ("transport_sep", "priority_steps", "queues")
@@ -262,7 +263,25 @@ def _common_url_problems(field: str, url: str) -> tuple[list[str], SplitResult |
     return [], parts
 
 
+def _sentinel_url_problems(url: str) -> list[str]:
+    try:
+        parse_sentinel_url(url)
+    except ValueError as exc:
+        return [
+            message(
+                QT_TRANSLATE_NOOP("Profiles", "The broker URL is not a usable Sentinel URL: {why}"),
+                why=str(exc),
+            )
+        ]
+    return []
+
+
 def _broker_url_problems(url: str) -> list[str]:
+    if url.strip().lower().startswith("sentinel://") and not _SPACE_RE.search(url):
+        problems = _sentinel_url_problems(url)
+        if split_broker_password(url)[1] is not None:
+            problems.append(message(_PASSWORD_IN_BROKER_URL))
+        return problems
     problems, parts = _common_url_problems("broker_url", url)
     if parts is None:
         return problems
@@ -270,7 +289,8 @@ def _broker_url_problems(url: str) -> list[str]:
         return [
             message(
                 QT_TRANSLATE_NOOP(
-                    "Profiles", "The broker URL must start with redis://, rediss:// or unix://."
+                    "Profiles",
+                    "The broker URL must start with redis://, rediss://, unix:// or sentinel://.",
                 )
             )
         ]
@@ -300,16 +320,15 @@ def _broker_url_problems(url: str) -> list[str]:
                 )
             )
     if split_broker_password(url)[1] is not None:
-        problems.append(
-            message(
-                QT_TRANSLATE_NOOP(
-                    "Profiles",
-                    "The broker URL contains a password. Enter it in the password field: "
-                    "it is kept in the system keyring, not in the profile file.",
-                )
-            )
-        )
+        problems.append(message(_PASSWORD_IN_BROKER_URL))
     return problems
+
+
+_PASSWORD_IN_BROKER_URL = QT_TRANSLATE_NOOP(
+    "Profiles",
+    "The broker URL contains a password. Enter it in the password field: "
+    "it is kept in the system keyring, not in the profile file.",
+)
 
 
 def _http_url_problems(field: str, url: str) -> list[str]:

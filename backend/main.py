@@ -55,6 +55,7 @@ from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import LedgerWriteProbe, broker_unavailable, check_redis
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
+from backend.services.ledger_rows import TaskLabels
 from backend.services.quota_reconcile import QuotaReconciler
 from backend.services.quotas import RELEASE_GROUP, Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
@@ -106,8 +107,9 @@ def build_services(settings: Settings) -> Services:
             if not broker_unavailable(exc):
                 raise
             log.warning("quotas: cannot free slots now (%s); freed when the broker is back", exc)
-        ledger.apply(records)
-        exporter.observe(records, ledger.labels({r.task_id for r in records}))
+        labels: dict[str, TaskLabels] = {}
+        ledger.apply(records, labels)  # the labels from the rows written: no second read
+        exporter.observe(records, labels)
 
     def apply_stream(records: list[LifecycleRecord]) -> None:
         apply(records)

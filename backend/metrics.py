@@ -8,8 +8,10 @@ scrapes. Labels are a small fixed set: no task ids, no free text.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -251,12 +253,21 @@ class Metrics:
     def observe(self, records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> None:
         """Count ``records``; ``labels`` gives each task's name, queue and hostname. A
         "published" record rebuilt from the result backend is no publish: not counted."""
+        counts: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
+        runtimes: dict[tuple[str, str], Any] = {}  # the histogram's series, looked up once
         for rec in records:
             if rec.type == lc.PUBLISHED and rec.data.get(lc.REBUILT):
                 continue
             name, queue, hostname = labels.get(rec.task_id, _NO_LABELS)
             hostname = str(rec.data.get("hostname") or hostname or "")
-            self.task_counters[rec.type].labels(name or "unknown", hostname, queue or "").inc()
+            counts[(rec.type, name or "unknown", hostname, queue or "")] += 1
             runtime = rec.data.get("runtime")
             if rec.type in (lc.SUCCEEDED, lc.FAILED) and isinstance(runtime, int | float):
-                self.runtime.labels(name or "unknown", queue or "").observe(float(runtime))
+                key = (name or "unknown", queue or "")
+                series = runtimes.get(key)
+                if series is None:
+                    series = runtimes[key] = self.runtime.labels(*key)
+                series.observe(float(runtime))
+        # One increment per series and batch: a batch holds thousands of records of a few.
+        for (kind, name, hostname, queue), n in counts.items():
+            self.task_counters[kind].labels(name, hostname, queue).inc(n)

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from taskdeck_core.safe_json import clean_json, clean_text, may_need_cleaning
+from taskdeck_core.safe_json import clean_text, loads_clean
 
 STREAM_KEY = "taskdeck:lifecycle"
 CANCELLED_KEY = "taskdeck:cancelled"  # task ids that must never start
@@ -87,17 +87,18 @@ class LifecycleRecord:
         """Decode a stream entry; raises ValueError for one that is not a lifecycle record,
         saying why in a few words (never the whole entry: it may be megabytes)."""
         try:
-            get = {
-                (k.decode() if isinstance(k, bytes) else k): (
-                    v.decode() if isinstance(v, bytes) else v
-                )
-                for k, v in fields.items()
-            }
-            kind, task_id, ts = get["type"], clean_text(get["task_id"]), float(get["ts"])
-            text = get.get("data") or "{}"
-            data = json.loads(text)
-            if may_need_cleaning(text):
-                data = clean_json(data)
+            # Only the four fields looked up and decoded: entries come by the thousand.
+            if b"type" in fields:
+                raw: Any = fields
+                values = (raw[b"type"], raw[b"task_id"], raw[b"ts"], raw.get(b"data"))
+            else:
+                raw = fields
+                values = (raw["type"], raw["task_id"], raw["ts"], raw.get("data"))
+            kind, task_id, ts_text, text = (
+                v.decode() if isinstance(v, bytes) else v for v in values
+            )
+            task_id, ts = clean_text(task_id), float(ts_text)
+            data = loads_clean(text or "{}")
         except (KeyError, ValueError) as exc:  # UnicodeDecodeError too
             raise ValueError(f"not a lifecycle record: {_clip(str(exc))}") from None
         except RecursionError:

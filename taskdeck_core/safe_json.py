@@ -10,6 +10,7 @@ name as text, and anything nested deeper than ``MAX_DEPTH`` the text ``"…"``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -20,6 +21,25 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # JSON text that may need cleaning: an escaped surrogate, a non-finite number (written as
 # such, or too large for a float: 1e999, or 309 digits and more), deep nesting.
 _SUSPECT = re.compile(r"\\u[dD][89a-fA-F]|NaN|Infinity|[eE][+-]?\d{3}|\d{309}")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Unclean(Exception):
+    """A number JSON text decodes to that is not finite (NaN, Infinity, 1e999)."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Unclean
+    return value
+
+
+def _refuse(_name: str) -> float:
+    raise _Unclean
+
+
+_STRICT = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse)  # made once: not cheap
 
 
 def clean_text(text: str) -> str:
@@ -44,6 +64,23 @@ def clean_json(value: Any, depth: int = 0) -> Any:
             return CUT
         return {clean_text(str(k)): clean_json(v, depth + 1) for k, v in value.items()}
     return value
+
+
+def loads_clean(json_text: str) -> Any:
+    """``json.loads(json_text)``, put through ``clean_json`` only when it may need it: text
+    not only ASCII, with an escaped surrogate or nested deeply enough to be cut, or a number
+    that decodes to no finite float (found by the decoder itself, not by scanning the text:
+    the hot path of the ledger's ingest)."""
+    if (
+        not json_text.isascii()
+        or ("\\u" in json_text and _ESCAPED_SURROGATE.search(json_text))
+        or json_text.count("[") + json_text.count("{") > MAX_DEPTH
+    ):
+        return clean_json(json.loads(json_text))
+    try:
+        return _STRICT.decode(json_text)
+    except _Unclean:
+        return clean_json(json.loads(json_text))
 
 
 def may_need_cleaning(json_text: str) -> bool:

@@ -9,6 +9,7 @@ of a consumer that has gone away are claimed after a while.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -67,6 +68,7 @@ class StreamIngestor:
         self.group_start = group_start
         self.what = what  # how the log names this consumer
         self.stats = IngestStats()
+        self._backoff = 0.5  # seconds before the next attempt after a failure
 
     async def ensure_group(self) -> None:
         try:
@@ -103,11 +105,13 @@ class StreamIngestor:
         self.stats.batches += 1
         self.stats.last_batch_at = time.time()
 
-    async def drain_once(self, start: str = ">", block_ms: int | None = BLOCK_MS) -> int:
-        """Read and apply one batch; returns how many entries it held."""
-        reply: Any = await self.client.xreadgroup(
+    async def _read(self, start: str, block_ms: int | None) -> Any:
+        return await self.client.xreadgroup(
             self.group, self.consumer, {self.stream: start}, count=self.batch, block=block_ms
         )
+
+    async def _apply_reply(self, reply: Any) -> int:
+        """Apply and acknowledge the entries of one XREADGROUP reply; returns how many."""
         if not reply:
             return 0
         entries = [(eid, fields) for eid, fields in reply[0][1] if fields]
@@ -118,6 +122,33 @@ class StreamIngestor:
         if gone:
             await self.client.xack(self.stream, self.group, *gone)
         return len(reply[0][1])
+
+    async def drain_once(self, start: str = ">", block_ms: int | None = BLOCK_MS) -> int:
+        """Read and apply one batch; returns how many entries it held."""
+        return await self._apply_reply(await self._read(start, block_ms))
+
+    async def _drain_ahead(self) -> None:
+        """Consume new entries until ``claim_idle_s`` has passed, the next batch read while
+        the current one is applied. A batch read ahead is pending in the group until its own
+        commit: if anything fails, ``run`` reads this consumer's pending entries again."""
+        until = time.monotonic() + self.claim_idle_s
+        ahead: asyncio.Future[Any] | None = asyncio.ensure_future(self._read(">", BLOCK_MS))
+        try:
+            while ahead is not None:
+                reply = await ahead
+                if time.monotonic() >= until:
+                    ahead = None
+                    await self._apply_reply(reply)
+                    return
+                ahead = asyncio.ensure_future(self._read(">", BLOCK_MS))
+                await self._apply_reply(reply)
+                self._backoff = 0.5
+                self.stats.last_error = None
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
 
     async def _claim_abandoned(self) -> None:
         start = "0-0"
@@ -140,7 +171,7 @@ class StreamIngestor:
     async def run(self) -> None:
         """Consume until cancelled; reconnects with backoff when Redis or the database fails."""
         self.stats.running = True
-        backoff = 0.5
+        self._backoff = 0.5
         last_claim = 0.0
         try:
             while True:
@@ -153,15 +184,13 @@ class StreamIngestor:
                         if time.monotonic() - last_claim > self.claim_idle_s:
                             await self._claim_abandoned()
                             last_claim = time.monotonic()
-                        await self.drain_once(">")
-                        backoff = 0.5
-                        self.stats.last_error = None
+                        await self._drain_ahead()
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - keep consuming once it recovers
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
-                    log.warning("%s: %s; retrying in %.1fs", self.what, exc, backoff)
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_S)
+                    log.warning("%s: %s; retrying in %.1fs", self.what, exc, self._backoff)
+                    await asyncio.sleep(self._backoff)
+                    self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
         finally:
             self.stats.running = False

@@ -23,15 +23,17 @@ from backend.services.cursors import CursorError, encode_cursor
 from backend.services.ledger_jobs import BulkJobStore
 from backend.services.ledger_merge import (
     COLUMNS,
+    HISTORY,
     PRIORITY_CHANGED,
     add_history,
     loaded,
     merge,
     new_row,
     storable,
+    stored_row,
     to_json,
 )
-from backend.services.ledger_queries import LedgerQueries
+from backend.services.ledger_queries import LedgerQueries, index_message_prefixes
 from backend.services.ledger_rows import (
     HeldTask,
     OpenTask,
@@ -61,6 +63,9 @@ __all__ = ["CursorError", "Ledger", "TaskFilter", "encode_cursor"]
 log = logging.getLogger("taskdeck.ledger")
 
 IN_CHUNK = 500  # ids per IN (...) clause
+# Rows of open tasks kept in memory after a batch wrote them (SQLite), so the task's next
+# record needs no SELECT and no JSON decoding of its history; about 2 KB each at most.
+OPEN_ROWS = 20_000
 # History entries no lifecycle record makes: the broker lost the task (``Ledger.mark_lost``),
 # or its worker is gone and the broker will deliver it again (``Ledger.mark_redelivery``).
 LOST = "lost"
@@ -96,6 +101,8 @@ class Ledger(LedgerQueries):
                 conn.exec_driver_sql(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS tasks_fts USING fts5(exc_message)"
                 )
+                if index_message_prefixes(conn):
+                    log.info("ledger: the failure messages' index made again with prefix indexes")
                 new = not conn.exec_driver_sql(
                     "SELECT 1 FROM sqlite_master WHERE name = 'tasks_args_fts'"
                 ).first()
@@ -110,6 +117,19 @@ class Ledger(LedgerQueries):
             if new:
                 self.index_arguments()
         self.jobs = BulkJobStore(self.engine, self._writing)
+        # SQLite: rows of open tasks as the last batch wrote them (task id -> the row, history
+        # as a list, and the history's JSON as written); only touched under ``_writing``.
+        self._open: dict[str, tuple[dict[str, Any], str]] = {}
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        self._select_rows = f"SELECT {names} FROM tasks WHERE task_id IN "
+        # A row is written only over the version this backend read (its history, which every
+        # write of a task changes): another backend's write in between is found, not undone.
+        self._write_rows = (
+            f"INSERT INTO tasks ({names}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+            "ON CONFLICT (task_id) DO UPDATE SET "
+            + ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS if c != "task_id")
+            + " WHERE tasks.history = ?"
+        )
 
     def _add_columns(self) -> None:
         """Give a ledger made before a column was added that column (and its index)."""
@@ -206,50 +226,179 @@ class Ledger(LedgerQueries):
 
     # -- writing ---------------------------------------------------------------
 
-    def apply(self, records: Sequence[lc.LifecycleRecord]) -> int:
-        """Merge a batch of records into the ledger in one transaction; returns tasks touched."""
+    def apply(
+        self,
+        records: Sequence[lc.LifecycleRecord],
+        labels: dict[str, TaskLabels] | None = None,
+    ) -> int:
+        """Merge a batch of records into the ledger in one transaction; returns tasks touched.
+        ``labels``, if given, receives each touched task's metric labels, from the rows
+        written (no second read)."""
         if not records:
             return 0
         ids = list(dict.fromkeys(r.task_id for r in records))
-        with self._writing, self.engine.begin() as conn:
-            rows: dict[str, dict[str, Any]] = {}
-            for chunk in chunks(ids, IN_CHUNK):
-                for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
-                    rows[existing.task_id] = loaded(existing)
-            for rec in records:
-                if rec.task_id not in rows:
-                    rows[rec.task_id] = new_row(rec.task_id, rec.ts)
-                merge(rows[rec.task_id], rec)
-            published = {r.task_id for r in records if r.type == lc.PUBLISHED}
-            terms = [
-                (argument_terms(row["args"], row["kwargs"], row["options"]), task_id)
-                for task_id, row in rows.items()
-                if task_id in published
-            ]
-            self._upsert(conn, [storable(row) for row in rows.values()])
-            if terms and self.fts:
-                conn.exec_driver_sql(_INDEX_ARGS, terms)
-            failed = [r.task_id for r in records if r.type == lc.FAILED]
-            if self.pg_search:
-                self._upsert_search(conn, [
-                    {"task_id": task_id, "created_at": rows[task_id]["created_at"],
-                     "terms": tsvector(words.split())}
-                    for words, task_id in terms
-                ])  # fmt: skip
-                self._upsert_search(conn, [
-                    {"task_id": task_id, "created_at": rows[task_id]["created_at"],
-                     "message": tsvector(message_words(rows[task_id]["exc_message"] or ""))}
-                    for task_id in dict.fromkeys(failed)
-                ])  # fmt: skip
-            if failed and self.fts:
-                for chunk in chunks(list(dict.fromkeys(failed)), IN_CHUNK):
-                    marks = ",".join("?" * len(chunk))
-                    conn.exec_driver_sql(
-                        "INSERT OR REPLACE INTO tasks_fts(rowid, exc_message) SELECT rowid, "
-                        f"exc_message FROM tasks WHERE task_id IN ({marks})",
-                        tuple(chunk),
-                    )
+        with self._writing:
+            if self.dialect == "sqlite":
+                rows = self._apply_sqlite(records, ids)
+            else:
+                with self.engine.begin() as conn:
+                    rows = self._apply_rows(conn, records, ids)
+        if labels is not None:
+            for task_id, row in rows.items():
+                labels[task_id] = TaskLabels(
+                    row["name"] or "", row["queue"] or "", row["hostname"] or ""
+                )
         return len(ids)
+
+    def _apply_rows(
+        self, conn: Connection, records: Sequence[lc.LifecycleRecord], ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The general path (PostgreSQL): read the rows, merge, upsert, index for search."""
+        rows: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(ids, IN_CHUNK):
+            for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
+                rows[existing.task_id] = loaded(existing)
+        for rec in records:
+            if rec.task_id not in rows:
+                rows[rec.task_id] = new_row(rec.task_id, rec.ts)
+            merge(rows[rec.task_id], rec)
+        published = {r.task_id for r in records if r.type == lc.PUBLISHED}
+        terms = [
+            (argument_terms(row["args"], row["kwargs"], row["options"]), task_id)
+            for task_id, row in rows.items()
+            if task_id in published
+        ]
+        self._upsert(conn, [storable(row) for row in rows.values()])
+        failed = [r.task_id for r in records if r.type == lc.FAILED]
+        if self.pg_search:
+            self._upsert_search(conn, [
+                {"task_id": task_id, "created_at": rows[task_id]["created_at"],
+                 "terms": tsvector(words.split())}
+                for words, task_id in terms
+            ])  # fmt: skip
+            self._upsert_search(conn, [
+                {"task_id": task_id, "created_at": rows[task_id]["created_at"],
+                 "message": tsvector(message_words(rows[task_id]["exc_message"] or ""))}
+                for task_id in dict.fromkeys(failed)
+            ])  # fmt: skip
+        return rows
+
+    def _apply_sqlite(
+        self, records: Sequence[lc.LifecycleRecord], ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """SQLite, under ``_writing``: open tasks' rows from memory, the others read in one
+        SELECT per chunk, the merged rows written by one executemany over tuples; then the
+        rows of tasks still open are kept for their next records."""
+        rows: dict[str, dict[str, Any]] = {}
+        seen: dict[str, str | None] = {}  # the history as read (None: no row yet)
+        for task_id in ids:
+            # Taken out: a batch that fails leaves no row in memory that the ledger lacks.
+            hit = self._open.pop(task_id, None)
+            if hit is not None:
+                rows[task_id], seen[task_id] = hit
+        with self.engine.begin() as conn:
+            self._read_rows(conn, [t for t in ids if t not in rows], rows, seen)
+            by_task = self._merge_all(records, rows)
+            written = self._write_sqlite(conn, rows, seen)
+            if len(written) < len(rows):
+                # Another backend wrote some of these tasks since this one read them: merge
+                # this batch's records into what is stored now, and write those again.
+                again = [t for t in rows if t not in written]
+                fresh: dict[str, dict[str, Any]] = {}
+                seen = {}
+                self._read_rows(conn, again, fresh, seen)
+                for task_id in again:
+                    row = fresh.setdefault(task_id, new_row(task_id, by_task[task_id][0].ts))
+                    for rec in by_task[task_id]:
+                        merge(row, rec)
+                    rows[task_id] = row
+                written.update(self._write_sqlite(conn, fresh, seen))
+            published = [t for t in ids if any(r.type == lc.PUBLISHED for r in by_task[t])]
+            if published:
+                conn.exec_driver_sql(_INDEX_ARGS, [
+                    (argument_terms(rows[t]["args"], rows[t]["kwargs"], rows[t]["options"]), t)
+                    for t in published
+                ])  # fmt: skip
+            failed = [t for t in ids if any(r.type == lc.FAILED for r in by_task[t])]
+            for chunk in chunks(failed, IN_CHUNK):
+                marks = ",".join("?" * len(chunk))
+                conn.exec_driver_sql(
+                    "INSERT OR REPLACE INTO tasks_fts(rowid, exc_message) SELECT rowid, "
+                    f"exc_message FROM tasks WHERE task_id IN ({marks})",
+                    tuple(chunk),
+                )
+        for task_id, row in rows.items():  # committed: keep the open ones for what comes next
+            if row["state"] not in lc.FINAL_STATES and task_id in written:
+                self._open[task_id] = (row, written[task_id])
+        while len(self._open) > OPEN_ROWS:
+            del self._open[next(iter(self._open))]
+        return rows
+
+    def _read_rows(
+        self,
+        conn: Connection,
+        ids: list[str],
+        rows: dict[str, dict[str, Any]],
+        seen: dict[str, str | None],
+    ) -> None:
+        """SQLite: the stored rows of ``ids`` into ``rows`` (history decoded) and their
+        history as stored into ``seen`` (None for an id without a row)."""
+        for chunk in chunks(ids, IN_CHUNK):
+            sql = self._select_rows + f"({','.join('?' * len(chunk))})"
+            for values in conn.exec_driver_sql(sql, tuple(chunk)):
+                row = stored_row(values)
+                rows[row["task_id"]] = row
+                seen[row["task_id"]] = values[HISTORY]
+        for task_id in ids:
+            seen.setdefault(task_id, None)
+
+    @staticmethod
+    def _merge_all(
+        records: Sequence[lc.LifecycleRecord], rows: dict[str, dict[str, Any]]
+    ) -> dict[str, list[lc.LifecycleRecord]]:
+        """Merge ``records`` into ``rows`` (a task without a row gets a new one); returns
+        the records per task, in order."""
+        by_task: dict[str, list[lc.LifecycleRecord]] = {}
+        for rec in records:
+            row = rows.get(rec.task_id)
+            if row is None:
+                row = rows[rec.task_id] = new_row(rec.task_id, rec.ts)
+            merge(row, rec)
+            by_task.setdefault(rec.task_id, []).append(rec)
+        return by_task
+
+    def _write_sqlite(
+        self, conn: Connection, rows: dict[str, dict[str, Any]], seen: dict[str, str | None]
+    ) -> dict[str, str]:
+        """SQLite: write ``rows`` over the versions in ``seen``; returns the history written
+        per task id, for the rows that were written (a row changed by another backend since
+        it was read is not)."""
+        params = []
+        histories: dict[str, str] = {}
+        for task_id, row in rows.items():
+            history = histories[task_id] = to_json(row["history"])
+            values = [row[c] for c in COLUMNS]
+            values[HISTORY] = history
+            values.append(seen[task_id])
+            params.append(tuple(values))
+        if not params:
+            return {}
+        result = conn.exec_driver_sql(self._write_rows, params)
+        if result.rowcount == len(params):
+            return histories
+        ids = list(rows)
+        stored: dict[str, str] = {}
+        for chunk in chunks(ids, IN_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            stored.update(conn.exec_driver_sql(
+                f"SELECT task_id, history FROM tasks WHERE task_id IN ({marks})", tuple(chunk)
+            ).all())  # fmt: skip
+        return {t: h for t, h in histories.items() if stored.get(t) == h}
+
+    def _forget(self, task_ids: Iterable[str]) -> None:
+        """Drop the rows in memory of tasks written by another path (under ``_writing``)."""
+        for task_id in task_ids:
+            self._open.pop(task_id, None)
 
     def _upsert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         stmt: Any = (
@@ -262,6 +411,7 @@ class Ledger(LedgerQueries):
         """Record a state the integration cannot report (a message removed from the broker)."""
         rec = lc.LifecycleRecord(event_type, task_id, at, {})
         with self._writing, self.engine.begin() as conn:
+            self._open.pop(task_id, None)
             existing = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
             row = new_row(task_id, at) if existing is None else loaded(existing)
             merge(row, rec)
@@ -273,6 +423,7 @@ class Ledger(LedgerQueries):
         current priority, and a history entry; a task the ledger has not seen yet (its
         publish not ingested) gets a row now, and its later publish keeps the move."""
         with self._writing, self.engine.begin() as conn:
+            self._forget(task_ids)
             rows: dict[str, dict[str, Any]] = {}
             for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
                 for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
@@ -296,6 +447,7 @@ class Ledger(LedgerQueries):
         marked."""
         marked: list[str] = []
         with self._writing, self.engine.begin() as conn:
+            self._forget(task_ids)
             for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
                 stmt = select(tasks.c.task_id, tasks.c.history).where(
                     tasks.c.task_id.in_(chunk),
@@ -339,6 +491,7 @@ class Ledger(LedgerQueries):
         process), not lost and not flagged yet. Returns the ids flagged."""
         flagged: list[str] = []
         with self._writing, self.engine.begin() as conn:
+            self._forget(t.task_id for t, _, _ in tasks_due)
             for task, due, reason in tasks_due:
                 row = conn.execute(
                     select(tasks.c.history).where(
@@ -417,7 +570,9 @@ class Ledger(LedgerQueries):
                 old = select(tasks.c.task_id).where(tasks.c.created_at < before)
                 conn.execute(delete(tasks_search).where(tasks_search.c.task_id.in_(old)))
             result = conn.execute(delete(tasks).where(tasks.c.created_at < before))
-            return int(result.rowcount or 0)
+        with self._writing:
+            self._open.clear()  # a row in memory may be one just deleted
+        return int(result.rowcount or 0)
 
     # -- reading one task or a few ---------------------------------------------
 

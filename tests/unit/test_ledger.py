@@ -2,10 +2,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from backend.domain.failures import failure_signature, normalise_message, top_frame
 from backend.services.cursors import CursorError, decode_cursor
 from backend.services.ledger import Ledger, TaskFilter
+from backend.services.ledger_rows import TaskLabels
 from backend.services.ledger_terms import argument_terms, words
 from taskdeck_core import lifecycle as lc
 
@@ -349,3 +351,53 @@ def test_work_that_succeeded_without_its_result_stored_stays_a_success(ledger: L
     t2, t3 = ledger.get("t2"), ledger.get("t3")
     assert t2 is not None and (t2.result_stored, t2.result_error) == (True, None)
     assert t3 is not None and t3.state == lc.FAILURE
+
+
+def test_two_backends_on_one_ledger_never_undo_each_others_records(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    a, b = Ledger(url), Ledger(url)
+    a.apply([published("t1", 1.0), published("t2", 1.0)])  # a keeps both open rows in memory
+    b.apply([rec(lc.RECEIVED, "t1", 2.0, hostname="w1", worker_pid=7)])  # t1 changes behind a
+    a.apply([rec(lc.SUCCEEDED, "t1", 3.0, runtime=1.0), rec(lc.STARTED, "t2", 2.5, hostname="w2")])
+    t1, t2 = a.get("t1"), a.get("t2")
+    assert t1 is not None and t2 is not None
+    assert (t1.state, t1.hostname, t1.worker_pid) == (lc.SUCCESS, "w1", 7)
+    assert [h.event for h in t1.history] == [lc.PUBLISHED, lc.RECEIVED, lc.SUCCEEDED]
+    assert (t2.state, t2.hostname) == (lc.STATE_STARTED, "w2")
+    a.close()
+    b.close()
+
+
+def test_an_open_tasks_next_record_is_merged_without_reading_its_row(ledger: Ledger) -> None:
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    ledger.apply([published("t1", 1.0)])
+    event.listen(ledger.engine, "before_cursor_execute", seen)
+    labels: dict[str, TaskLabels] = {}
+    ledger.apply([rec(lc.RECEIVED, "t1", 2.0, hostname="w1")], labels)
+    ledger.apply([rec(lc.SUCCEEDED, "t1", 3.0, runtime=1.0)])
+    event.remove(ledger.engine, "before_cursor_execute", seen)
+    assert reads == []
+    assert labels == {"t1": TaskLabels("sync", "data_sync", "w1")}
+    # Finished: no longer kept; a late record reads the row again and changes no outcome.
+    ledger.apply([rec(lc.STARTED, "t1", 2.5, hostname="w1")])
+    task = ledger.get("t1")
+    assert task is not None and task.state == lc.SUCCESS
+    assert [h.event for h in task.history][-1] == lc.STARTED
+
+
+def test_a_move_or_a_loss_between_batches_is_kept_by_the_next_record(ledger: Ledger) -> None:
+    ledger.apply([published("t1", 1.0), published("t2", 1.0)])
+    ledger.moved(["t1"], 9, 2.0)
+    assert ledger.mark_lost(["t2"], 2.0, "not in the broker") == ["t2"]
+    ledger.apply([rec(lc.RECEIVED, "t1", 3.0, hostname="w1"), published("t2", 1.0)])
+    t1, t2 = ledger.get("t1"), ledger.get("t2")
+    assert t1 is not None and t2 is not None
+    assert t1.priority == 9 and [h.event for h in t1.history] == [
+        lc.PUBLISHED, "priority_changed", lc.RECEIVED,
+    ]  # fmt: skip
+    assert t2.lost_at == 2.0 and [h.event for h in t2.history] == [lc.PUBLISHED, "lost"]

@@ -1,6 +1,6 @@
 import json
 
-from taskdeck_core.safe_json import MAX_DEPTH, clean_json, may_need_cleaning
+from taskdeck_core.safe_json import MAX_DEPTH, clean_json, loads_clean, may_need_cleaning
 
 
 def test_what_no_encoder_accepts_is_replaced_and_the_rest_kept() -> None:
@@ -24,3 +24,17 @@ def test_the_cheap_test_lets_ordinary_records_through_and_flags_the_odd_ones() -
     assert may_need_cleaning('{"x":NaN}')
     assert may_need_cleaning("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
     assert may_need_cleaning('{"name":"同步"}')
+
+
+def test_loads_clean_gives_what_cleaning_every_value_gives() -> None:
+    deep = "[" * (MAX_DEPTH + 2) + "]" * (MAX_DEPTH + 2)
+    texts = [
+        '{"args":["F-01234","alice"],"ts":1795523456.25,"priority":5,"e":"1e999"}',
+        '{"a":1e999}', '{"a":[-1e400,2.5e-3]}', '{"x":NaN}', '{"x":-Infinity}',
+        '{"args":["\\ud800"]}', '{"name":"同步"}', deep, "1" + "0" * 400 + ".0", "[1e308]",
+    ]  # fmt: skip
+    for text in texts:
+        expected = clean_json(json.loads(text))
+        got = loads_clean(text)
+        assert json.dumps(got) == json.dumps(expected), text
+        json.dumps(got, allow_nan=False)  # strict JSON, whichever path it took

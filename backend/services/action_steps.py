@@ -299,11 +299,13 @@ class ActionSteps:
 
     def retry_many(
         self, rows: list[TaskRecord], priority: int | None, new_ids: list[str] | None = None,
-        slots_taken: bool = False,
+        slots_taken: bool = False, ready: Callable[[], None] | None = None,
     ) -> list[Outcome]:  # fmt: skip
         """Publish a retry of each of ``rows`` (new task ids ``new_ids``, or fresh ones);
         ``slots_taken``: ``take_retry_slots`` already counted them against their users'
-        quotas (a bulk job does it beside the publishing of the chunk before)."""
+        quotas (a bulk job does it beside the publishing of the chunk before). ``ready``
+        is called once the messages are built, just before they are sent: if it raises,
+        none is sent (their lifecycle records are, and a resumed job looks for them)."""
         ids = new_ids or [str(uuid.uuid4()) for _ in rows]
         self._writable()  # the app publishes with the system's transport, once it is known
         if not slots_taken:
@@ -311,7 +313,7 @@ class ActionSteps:
         # One thread, pipelines for the messages and the lifecycle records: building a
         # message is Python work under the GIL, so threads only contended for it (four
         # threads, started anew per chunk, published a bulk job's retries slower than one).
-        return self._publish_retries(rows, priority, ids)
+        return self._publish_retries(rows, priority, ids, ready)
 
     def take_retry_slots(self, rows: list[TaskRecord], new_ids: list[str]) -> None:
         """A retry is queued work of its user: it counts against the quota (but is not
@@ -324,13 +326,15 @@ class ActionSteps:
             )  # fmt: skip
 
     def _publish_retries(
-        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str]
-    ) -> list[Outcome]:
-        return publishing(self.app, lambda: self._publish_batch(rows, priority, new_ids))
+        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str],
+        ready: Callable[[], None] | None = None,
+    ) -> list[Outcome]:  # fmt: skip
+        return publishing(self.app, lambda: self._publish_batch(rows, priority, new_ids, ready))
 
     def _publish_batch(
-        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str]
-    ) -> list[Outcome]:
+        self, rows: list[TaskRecord], priority: int | None, new_ids: list[str],
+        ready: Callable[[], None] | None = None,
+    ) -> list[Outcome]:  # fmt: skip
         out = []
         emitter = getattr(self.app, "taskdeck_emitter", None)
         recording = emitter.batched() if emitter is not None else contextlib.nullcontext()
@@ -365,4 +369,6 @@ class ActionSteps:
                     retry=False,  # into the batch, sent once at its end (no retry there)
                 )
                 out.append(Outcome(row.task_id, RETRIED, None, new_task_id=new_id))
+            if ready is not None:
+                ready()  # raising here leaves the batch unsent (kombu discards it)
         return out

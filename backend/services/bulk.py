@@ -21,6 +21,13 @@ Several backends share the ledger: a job is run by the backend that holds its le
 thread of its own. Every few seconds each backend also claims the unfinished jobs whose
 lease lapsed (their backend died) and resumes them as after a restart, so a job outlives
 the backend that started it; one whose lease it lost stops before its next chunk.
+
+A chunk's messages are sent only if the lease was renewed less than LEASE_MARGIN of it ago
+(checked once they are built, just before the batch goes out), so another backend can
+claim the job no sooner than 0.3 of the lease after the last send began. A backend frozen
+for longer than that in the middle of sending a batch (a stopped process, a paused VM)
+can still send that one chunk again after the new holder resumed it: the one way a retry
+goes twice.
 """
 
 from __future__ import annotations
@@ -432,7 +439,10 @@ class BulkJobs:
         self._check_lease(job_id)
         present = [rows[i.task_id] for i in items if i.task_id in rows]
         present_ids = [new_ids[i.seq] for i in items if i.task_id in rows]
-        retried = self.steps.retry_many(present, priority, present_ids, slots_taken=True)
+        retried = self.steps.retry_many(
+            present, priority, present_ids, slots_taken=True,
+            ready=lambda: self._check_lease(job_id),
+        )  # fmt: skip
         sent = {o.task_id: o for o in retried}
         return [sent.get(i.task_id) or retry_outcome(i.task_id, None) for i in items]
 
@@ -450,7 +460,8 @@ class BulkJobs:
         again = [c for c in unsent if c.task_id in rows]
         self._check_lease(job_id)
         resent = self.steps.retry_many(
-            [rows[c.task_id] for c in again], job.priority, [c.new_task_id for c in again]
+            [rows[c.task_id] for c in again], job.priority, [c.new_task_id for c in again],
+            ready=lambda: self._check_lease(job_id),
         ) if again else []  # fmt: skip
         by_task = {o.task_id: o for o in resent}
         outcomes = [

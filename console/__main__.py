@@ -74,6 +74,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--backend-url",
         help="TaskDeck backend, e.g. https://taskdeck.example:8400 (token from TASKDECK_TOKEN)",
     )
+    parser.add_argument(
+        "--backend-ca-file",
+        help="with --backend-url https://...: the PEM file of the CA (or the self-signed "
+        "certificate) that signs the backend's certificate, when this computer does not trust it",
+    )
     parser.add_argument("--prometheus-url", help="Prometheus, e.g. http://prometheus:9090")
     parser.add_argument("--alertmanager-url", help="Alertmanager, e.g. http://alertmanager:9093")
     parser.add_argument(
@@ -171,6 +176,7 @@ def choose(
         endpoints = Endpoints(
             args.broker_url, args.backend_url, args.prometheus_url, args.alertmanager_url,
             backend_token=os.environ.get("TASKDECK_TOKEN") or None,
+            backend_ca_file=args.backend_ca_file or "",
         )  # fmt: skip
         return Choice(endpoints, "custom"), None
     if args.sandbox_dir is None and loaded.active:

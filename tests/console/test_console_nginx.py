@@ -21,8 +21,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from console.__main__ import Choice, choose, parse_args
 from console.app import Console
 from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints
+from console.domain.profiles.parse import LoadResult
 from console.domain.task_query import TaskQuery
 from console.services.backend_client import BackendClient, BackendError
 from console.views.tasks_page import TasksPage
@@ -195,3 +197,12 @@ def test_a_certificate_the_console_does_not_trust_is_named_as_such(
     assert "none.pem" in unreadable.detail
     signed_in = run_coro(qtbot, answers(trusting))
     assert not isinstance(signed_in, BackendError) and signed_in, signed_in
+
+
+def test_the_command_line_names_the_backend_ca_file(tmp_path: Path) -> None:
+    argv = ["--broker-url", "redis://127.0.0.1:6379/0", "--backend-url", "https://127.0.0.1:8443",
+            "--prometheus-url", "http://127.0.0.1:9090", "--alertmanager-url",
+            "http://127.0.0.1:9093", "--backend-ca-file", str(tmp_path / "ca.pem")]  # fmt: skip
+    choice, problem = choose(parse_args(argv), LoadResult([], None, []))
+    assert problem is None and isinstance(choice, Choice)
+    assert choice.endpoints.backend_ca_file == str(tmp_path / "ca.pem")

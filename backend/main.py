@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -226,6 +227,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(services.source.seed_from_stream, services.redis)
     except Exception as exc:  # noqa: BLE001 - the broker may be down; decided again as records come
         log.warning("ledger source: cannot look at the stream yet: %s", exc)
+    # What startup made lives as long as the process: out of the collector's way, so the
+    # full collections the ingest's allocations bring about do not walk it again each time.
+    gc.freeze()
     services.spawn(services.ingestor.run())
     services.spawn(services.quota_releases.run())
     services.spawn(services.events.run())

@@ -90,15 +90,15 @@ class LifecycleRecord:
             # Only the four fields looked up and decoded: entries come by the thousand.
             if b"type" in fields:
                 raw: Any = fields
-                values = (raw[b"type"], raw[b"task_id"], raw[b"ts"], raw.get(b"data"))
+                kind, task_id = raw[b"type"].decode(), raw[b"task_id"].decode()
+                ts, text = float(raw[b"ts"]), raw.get(b"data")
+                text = text.decode() if text else "{}"
             else:
                 raw = fields
-                values = (raw["type"], raw["task_id"], raw["ts"], raw.get("data"))
-            kind, task_id, ts_text, text = (
-                v.decode() if isinstance(v, bytes) else v for v in values
-            )
-            task_id, ts = clean_text(task_id), float(ts_text)
-            data = loads_clean(text or "{}")
+                kind, task_id, ts = raw["type"], raw["task_id"], float(raw["ts"])
+                text = raw.get("data") or "{}"
+            task_id = clean_text(task_id)
+            data = loads_clean(text)
         except (KeyError, ValueError) as exc:  # UnicodeDecodeError too
             raise ValueError(f"not a lifecycle record: {_clip(str(exc))}") from None
         except RecursionError:

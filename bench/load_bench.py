@@ -11,7 +11,8 @@ own (httpx), in the benchmark's process.
   failure groups, the queues: 70 %), a submit (20 %) or an action (a cancel or a retry of
   one of its own tasks: 10 %), with no pause. Per operation: count, median and p95.
   The audit log must hold one entry per action answered (none lost), and the backend's
-  resident memory is sampled every 5 s (flat: bounded growth).
+  resident memory is sampled every 5 s (flat: bounded growth). Then the same mix for
+  TASKDECK_BENCH_SOAK_S more (300 s), memory sampled every 30 s: whether it levels off.
 Rate limits and quotas are set out of the way: this measures the backend, not its limits.
 Every process started is stopped at the end; each phase is bounded in time.
 """
@@ -36,6 +37,9 @@ from taskdeck_dev.stack import running_redis, start_worker
 CLIENTS_BURST = 100
 CLIENTS_MIXED = 50
 MIXED_S = 60.0
+# Then the same mix for longer, the backend's memory sampled every SOAK_EVERY_S.
+SOAK_S = float(os.environ.get("TASKDECK_BENCH_SOAK_S", "300"))
+SOAK_EVERY_S = 30.0
 SYNC = "data_sync.sync_single_file"
 WORKLOAD = {"TASKDECK_WORKLOAD_SPEED": "50", "TASKDECK_WORKLOAD_FAILURE_RATE": "0.1",
             "TASKDECK_WORKLOAD_RETRY_BACKOFF_S": "1"}  # fmt: skip
@@ -90,14 +94,16 @@ async def burst(url: str) -> dict[str, Any]:
             "all_final_s": all_final_s}  # fmt: skip
 
 
-async def mixed(url: str, backend_pid_rss: Any) -> dict[str, Any]:
+async def mixed(
+    url: str, backend_pid_rss: Any, duration_s: float = 0.0, every_s: float = 5.0
+) -> dict[str, Any]:
     clients = [_client(url) for _ in range(CLIENTS_MIXED)]
     samples: dict[str, list[float]] = {k: [] for k in ("read", "submit", "action")}
     errors: dict[str, int] = {}
     done_reasons: list[str] = []
     refused_actions = 0
     rss: list[tuple[float, float]] = []
-    stop_at = time.monotonic() + MIXED_S
+    stop_at = time.monotonic() + (duration_s or MIXED_S)
 
     async def loop(n: int, client: httpx.AsyncClient) -> None:
         rng = random.Random(n)
@@ -154,7 +160,7 @@ async def mixed(url: str, backend_pid_rss: Any) -> dict[str, Any]:
         began = time.monotonic()
         while time.monotonic() < stop_at:
             rss.append((time.monotonic() - began, backend_pid_rss()))
-            await asyncio.sleep(5)
+            await asyncio.sleep(every_s)
         rss.append((time.monotonic() - began, backend_pid_rss()))
 
     try:
@@ -198,6 +204,12 @@ def measure() -> dict[str, Any]:
                 result: dict[str, Any] = {"burst": asyncio.run(asyncio.wait_for(burst(url), 200)),
                           "mixed": asyncio.run(asyncio.wait_for(mixed(url, lambda: rss_mb(proc)),
                                                                 MIXED_S + 120))}  # fmt: skip
+                if SOAK_S > 0:  # the same load for longer: does the memory level off?
+                    result["soak"] = asyncio.run(
+                        asyncio.wait_for(
+                            mixed(url, lambda: rss_mb(proc), SOAK_S, SOAK_EVERY_S), SOAK_S + 120
+                        )
+                    )
             finally:
                 proc.stop()
                 for worker in workers:
@@ -236,6 +248,14 @@ def run() -> list[str]:
                 "lost) |")  # fmt: skip
     series = ", ".join(f"{t:.0f} s: {mb:.0f}" for t, mb in m["rss"])
     rows.append(f"| — backend memory (RSS, MB) over the run | {series} | flat |")
+    soak = r.get("soak")
+    if soak:
+        series = ", ".join(f"{t:.0f} s: {mb:.0f}" for t, mb in soak["rss"])
+        errors = ", ".join(f"{k}: {v}" for k, v in sorted(soak["errors"].items())) or "none"
+        rows.append(f"| the same {CLIENTS_MIXED} clients {SOAK_S:.0f} s more: backend memory "
+                    f"(RSS, MB) | {series} | levels off |")  # fmt: skip
+        rows.append(f"| — in those {SOAK_S:.0f} s: errors; actions done without an audit entry | "
+                    f"{errors}; {soak['unaudited']} of {soak['done']:,} | none; 0 |")  # fmt: skip
     return rows
 
 

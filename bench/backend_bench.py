@@ -110,11 +110,14 @@ def bench_ingest(tmp: Path, port: int) -> dict[str, float]:
     return {"records": count, "records_per_s": count / elapsed}
 
 
-def task_rows(n: int, bulk_user: str, bulk_n: int = BULK) -> Iterator[dict[str, Any]]:
-    """``n`` tasks spread over the last 29 days: mostly successes, 10% failures; the
-    last ``bulk_n`` are failures of ``bulk_user`` (the bulk retry's selection)."""
+def task_rows(
+    n: int, bulk_user: str, bulk_n: int = BULK, now: float | None = None
+) -> Iterator[dict[str, Any]]:
+    """``n`` tasks spread over the 29 days before ``now`` (the time by default): mostly
+    successes, 10% failures; the last ``bulk_n`` are failures of ``bulk_user`` (the bulk
+    retry's selection)."""
     rng = random.Random(7)
-    now = time.time()
+    now = time.time() if now is None else now
     names = [SYNC, "data_sync.sync_batch"]
     for i in range(n):
         created = now - 29 * 86400 + (29 * 86400) * i / n

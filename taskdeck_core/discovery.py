@@ -14,6 +14,7 @@ Steps that are neither configured nor consistent with kombu's default are
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -188,18 +189,38 @@ class Learner:
         self._keys: list[str] | None = None
         self._scanned_at = 0.0
         self._settled = False  # the separator seen and a task queue bound
+        self._scanning = threading.Lock()
         # Every step whose list has held a message since this learner began: the steps it
         # chooses never shrink when a list empties. They used to, and each flip changed the
         # transport options under the producers that were sending (the backend's pools were
         # reset under them: "Acquire on closed pool", answered 500, under load).
         self._steps_ever: set[int] = set()
 
-    def __call__(self) -> TransportInfo:
+    def _binding_keys(self) -> list[str]:
+        """The binding sets, from a SCAN when one is due. One thread scans at a time: once
+        settled, a look while a scan is under way goes on with the sets known (at 1,000,000
+        keys on a busy broker a scan took seconds, and every look in that time started
+        another, each slowing the others: ~100 scans a minute, bench/RESULTS.md)."""
         keys = self._keys
         stale = time.monotonic() - self._scanned_at > self.scan_every_s
-        if keys is None or not self._settled or stale:
+        if keys is not None and self._settled and not stale:
+            return keys
+        if keys is not None and self._settled:
+            if not self._scanning.acquire(blocking=False):
+                return keys
+        else:
+            self._scanning.acquire()
+        try:
+            if self._keys is not keys and self._settled:  # scanned meanwhile by another look
+                return self._keys or []
             keys = binding_keys(self.client)
             self._keys, self._scanned_at = keys, time.monotonic()
+            return keys
+        finally:
+            self._scanning.release()
+
+    def __call__(self) -> TransportInfo:
+        keys = self._binding_keys()
         info = discover(self.client, self.sep, self.steps, self.queues, keys)
         if not self.steps:
             self._steps_ever |= set(info.steps_seen)

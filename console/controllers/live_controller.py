@@ -116,7 +116,12 @@ class LiveController(QObject):
         try:
             if self._rounds % DISCOVER_EVERY == 0:
                 self._tasks.run(self._environment(), key="environment")
-                await self.broker.discover()
+                if self.broker.info is None:
+                    await self.broker.discover()  # the lists to read come from the first look
+                else:
+                    # A look again may walk the whole keyspace (a SCAN for the bindings: ten
+                    # seconds at 1,000,000 keys on a busy broker); the depths do not wait.
+                    self._tasks.run(self._discover(), key="discover")
             self._publish_transport()
             depths = await self.broker.depths()
             self.state.set_depths(depths, self.clock())
@@ -129,6 +134,14 @@ class LiveController(QObject):
             self.error.emit(exc.detail)
         except Exception as exc:  # noqa: BLE001 - shown; the last data stays on screen
             self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+
+    async def _discover(self) -> None:
+        try:
+            await self.broker.discover()
+        except Exception as exc:  # noqa: BLE001 - shown; the transport last learned stays
+            self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+            return
+        self._publish_transport()
 
     def _publish_transport(self) -> None:
         """The transport as last learned (here, or by the event receiver), when it changed."""

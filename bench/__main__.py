@@ -18,8 +18,10 @@ from types import ModuleType
 from bench import (
     backend_bench,
     console_bench,
+    consoles_bench,
     flower_bench,
     limits_bench,
+    list10m_bench,
     load_bench,
     plots_bench,
     postgres_bench,
@@ -38,6 +40,11 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
         postgres_bench,
         postgres_bench.run,
     ),
+    "list10m": (
+        "Backend: task list at 10,000,000 tasks on SQLite",
+        list10m_bench,
+        list10m_bench.run,
+    ),
     "limits": ("Backend: quotas, rate limits, /metrics", limits_bench, limits_bench.run),
     "console": ("Console: live events, memory, start", console_bench, console_bench.run),
     "plots": ("Console: Overview plots", plots_bench, plots_bench.run),
@@ -49,6 +56,11 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
     "report": ("Console: a 7-day report over 1,000,000 tasks", report_bench, report_bench.run),
     "load": ("Backend: many clients at once", load_bench, load_bench.run),
+    "consoles": (
+        "Many consoles on one broker and one backend",
+        consoles_bench,
+        consoles_bench.run,
+    ),
     "flower": (
         "Side by side with Flower: drain, task list, memory",
         flower_bench,

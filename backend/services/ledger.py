@@ -15,7 +15,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, delete, event, func, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.services.batching import chunks
@@ -250,10 +260,21 @@ class Ledger(LedgerQueries):
                 )
         return len(ids)
 
+    def _lock(self, conn: Connection, task_ids: Iterable[str]) -> None:
+        """PostgreSQL: lock these tasks until the commit (see ``_apply_rows``); SQLite
+        writes one transaction at a time anyway."""
+        if self.dialect == "postgresql":
+            conn.execute(_TASK_LOCKS, {"ids": list(dict.fromkeys(task_ids))})
+
     def _apply_rows(
         self, conn: Connection, records: Sequence[lc.LifecycleRecord], ids: list[str]
     ) -> dict[str, dict[str, Any]]:
-        """The general path (PostgreSQL): read the rows, merge, upsert, index for search."""
+        """The general path (PostgreSQL): read the rows, merge, upsert, index for search.
+
+        Several backends may each hold records of one task (they share the stream): each
+        task's lock, held to the commit, keeps one backend's read-merge-write from undoing
+        another's. Taken in one order (by hash), so two batches never wait on each other."""
+        self._lock(conn, ids)
         rows: dict[str, dict[str, Any]] = {}
         for chunk in chunks(ids, IN_CHUNK):
             for existing in conn.execute(select(tasks).where(tasks.c.task_id.in_(chunk))):
@@ -411,6 +432,7 @@ class Ledger(LedgerQueries):
         """Record a state the integration cannot report (a message removed from the broker)."""
         rec = lc.LifecycleRecord(event_type, task_id, at, {})
         with self._writing, self.engine.begin() as conn:
+            self._lock(conn, [task_id])
             self._open.pop(task_id, None)
             existing = conn.execute(select(tasks).where(tasks.c.task_id == task_id)).first()
             row = new_row(task_id, at) if existing is None else loaded(existing)
@@ -423,6 +445,7 @@ class Ledger(LedgerQueries):
         current priority, and a history entry; a task the ledger has not seen yet (its
         publish not ingested) gets a row now, and its later publish keeps the move."""
         with self._writing, self.engine.begin() as conn:
+            self._lock(conn, task_ids)
             self._forget(task_ids)
             rows: dict[str, dict[str, Any]] = {}
             for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
@@ -447,6 +470,7 @@ class Ledger(LedgerQueries):
         marked."""
         marked: list[str] = []
         with self._writing, self.engine.begin() as conn:
+            self._lock(conn, task_ids)
             self._forget(task_ids)
             for chunk in chunks(list(dict.fromkeys(task_ids)), IN_CHUNK):
                 stmt = select(tasks.c.task_id, tasks.c.history).where(
@@ -491,6 +515,7 @@ class Ledger(LedgerQueries):
         process), not lost and not flagged yet. Returns the ids flagged."""
         flagged: list[str] = []
         with self._writing, self.engine.begin() as conn:
+            self._lock(conn, [t.task_id for t, _, _ in tasks_due])
             self._forget(t.task_id for t, _, _ in tasks_due)
             for task, due, reason in tasks_due:
                 row = conn.execute(
@@ -642,6 +667,13 @@ class Ledger(LedgerQueries):
     def count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(tasks)).scalar_one())
+
+
+# PostgreSQL: a transaction-level advisory lock per task id, in hash order.
+_TASK_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(t, 0) AS k "
+    "FROM unnest(CAST(:ids AS text[])) AS t ORDER BY k) AS keys"
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

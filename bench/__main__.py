@@ -26,6 +26,7 @@ from bench import (
     plots_bench,
     postgres_bench,
     report_bench,
+    sentinel_bench,
     stack,
     tasks_page_bench,
     transport_bench,
@@ -56,6 +57,7 @@ SECTIONS: dict[str, tuple[str, ModuleType, Callable[[], list[str]]]] = {
     "transport": ("Learning a watched system's transport", transport_bench, transport_bench.run),
     "report": ("Console: a 7-day report over 1,000,000 tasks", report_bench, report_bench.run),
     "load": ("Backend: many clients at once", load_bench, load_bench.run),
+    "sentinel": ("Broker failover under Redis Sentinel", sentinel_bench, sentinel_bench.run),
     "consoles": (
         "Many consoles on one broker and one backend",
         consoles_bench,

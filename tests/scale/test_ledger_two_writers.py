@@ -38,13 +38,15 @@ def test_records_of_one_task_applied_by_two_backends_at_once_all_count(
             )]  # fmt: skip
             gate = threading.Barrier(2)
 
-            def apply(ledger: Ledger, records: list[lc.LifecycleRecord]) -> None:
+            def apply(
+                ledger: Ledger, records: list[lc.LifecycleRecord], gate: threading.Barrier
+            ) -> None:
                 gate.wait()
                 for start in range(0, len(records), 20):  # small batches, as under load
                     ledger.apply(records[start : start + 20])
 
-            threads = [threading.Thread(target=apply, args=(first, early)),
-                       threading.Thread(target=apply, args=(second, late))]  # fmt: skip
+            threads = [threading.Thread(target=apply, args=(first, early, gate)),
+                       threading.Thread(target=apply, args=(second, late, gate))]  # fmt: skip
             for thread in threads:
                 thread.start()
             for thread in threads:

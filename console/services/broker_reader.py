@@ -56,13 +56,9 @@ class BrokerReader:
     ) -> None:
         self.url = url
         self.settings = settings
-        self._redis = async_client(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
+        self._redis = async_client(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         # Discovery is blocking redis-py, run on worker threads (and the event receiver's).
-        self._sync = sync_client(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
+        self._sync = sync_client(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._learn = learner(self._sync, settings)
         self._info: TransportInfo | None = None
 

@@ -4,6 +4,7 @@ written, in their order, once it answers again (a restart or a failover loses no
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -30,7 +31,7 @@ def test_records_redis_did_not_take_are_written_in_order_once_it_answers(tmp_pat
     try:
         emitter.emit(lc.PUBLISHED, "task-5", {"n": 5})  # the next write takes the held first
         wait_for(lambda: emitter.held == 0, 10, "the held records written")
-        entries = client.xrange(STREAM)
+        entries: Any = client.xrange(STREAM)
         ids = [lc.LifecycleRecord.from_fields(fields).task_id for _, fields in entries]
         assert ids == [f"task-{n}" for n in range(6)]
     finally:

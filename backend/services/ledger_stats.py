@@ -8,30 +8,16 @@ to the ledger (it is created on first use when an older ledger lacks it).
 
 from __future__ import annotations
 
-import threading
 import time
 
-from sqlalchemy import Engine, Index, Integer, and_, cast, func, select
+from sqlalchemy import Engine, Integer, and_, cast, func, select
 
 from backend.services.schema import tasks
 from taskdeck_core.api_types import FinishedBucket, TaskStats
 
-FINISHED_INDEX = "ix_tasks_finished"
-_indexed: set[int] = set()
-_lock = threading.Lock()
-
-
-def _ensure_index(engine: Engine) -> None:
-    with _lock:
-        if id(engine) in _indexed:
-            return
-        Index(FINISHED_INDEX, tasks.c.finished_at).create(engine, checkfirst=True)
-        _indexed.add(id(engine))
-
 
 def finished_in_window(engine: Engine, window_s: float, now: float | None = None) -> TaskStats:
     """Succeeded and failed tasks with ``finished_at`` in ``(now - window_s, now]``, per second."""
-    _ensure_index(engine)
     end = time.time() if now is None else now
     # Whole seconds (SQLite truncates, PostgreSQL rounds: a bucket may be off by half a
     # second there; the totals are the same).

@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from backend.services.ledger import Ledger
-from backend.services.ledger_stats import FINISHED_INDEX, finished_in_window
+from backend.services.ledger_stats import finished_in_window
+from backend.services.schema import tasks
 from taskdeck_core import lifecycle as lc
 
 
@@ -33,6 +34,9 @@ def test_finished_tasks_are_counted_in_the_second_they_finished(tmp_path: Path) 
         assert [(b.start, b.succeeded, b.failed) for b in stats.buckets] == [
             (600.0, 0, 1), (950.0, 1, 1), (990.0, 1, 0)]  # fmt: skip
         names = {i["name"] for i in inspect(ledger.engine).get_indexes("tasks")}
-        assert FINISHED_INDEX in names  # the count reads an index, not the whole ledger
+        assert "ix_tasks_finished" in names  # the count reads an index, not the whole ledger
+        # Counting declared no second index of that name on the shared table, which made
+        # every later ledger in the process fail to create its tables ("already exists").
+        assert [str(i.name) for i in tasks.indexes].count("ix_tasks_finished") == 1
     finally:
         ledger.close()

@@ -3,11 +3,8 @@ every failed task is retried exactly once, by the broker's own count."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +12,9 @@ import pytest
 import redis
 
 from taskdeck_core import lifecycle as lc
-from taskdeck_core.transport import SANDBOX_TRANSPORT
 from taskdeck_dev.procs import free_port
 from taskdeck_dev.stack import start_backend, start_redis
-from taskdeck_worker.integration import RETRY_OF_HEADER
+from tests.bulk_fixture import failed_tasks, retries_waiting
 from tests.conftest import ROOMY
 from tests.helpers import api, wait_for
 
@@ -26,30 +22,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
 FAILED = 6000
 USER = "crash-user"
-
-
-def failed_tasks(n: int) -> list[lc.LifecycleRecord]:
-    """What workers with the plug-in record for ``n`` tasks that failed."""
-    t0 = time.time() - 600
-    records = []
-    for i in range(n):
-        task_id = f"crash-{i:05d}"
-        records.append(lc.LifecycleRecord(lc.PUBLISHED, task_id, t0 + i * 0.01, {
-            "name": "data_sync.sync_single_file", "args": [f"f-{i}", USER], "kwargs": {},
-            "queue": "data_sync", "priority": 5, "user": USER}))  # fmt: skip
-        records.append(lc.LifecycleRecord(lc.FAILED, task_id, t0 + i * 0.01 + 0.005,
-                                          {"exc_type": "IOError", "exc_message": "store down"}))  # fmt: skip
-    return records
-
-
-def retried_originals(db: redis.Redis) -> Counter[str]:
-    """How many retry messages wait in the broker for each original task (no worker runs)."""
-    counts: Counter[str] = Counter()
-    for key in SANDBOX_TRANSPORT.list_names("data_sync"):
-        payloads: Any = db.lrange(key, 0, -1)
-        for raw in payloads:
-            counts[json.loads(raw)["headers"].get(RETRY_OF_HEADER)] += 1
-    return counts
 
 
 def test_a_bulk_retry_cut_by_a_backend_crash_resumes_and_retries_each_task_once(
@@ -65,7 +37,7 @@ def test_a_bulk_retry_cut_by_a_backend_crash_resumes_and_retries_each_task_once(
             "reason": "file store back", "idempotency_key": "crash-retry-0001"}  # fmt: skip
     try:
         pipe = db.pipeline(transaction=False)
-        for record in failed_tasks(FAILED):
+        for record in failed_tasks(FAILED, "crash", USER):
             pipe.xadd(lc.STREAM_KEY, record.to_fields())  # type: ignore[arg-type]
         pipe.execute()
         with api(f"http://127.0.0.1:{backend_port}") as client:
@@ -82,7 +54,7 @@ def test_a_bulk_retry_cut_by_a_backend_crash_resumes_and_retries_each_task_once(
 
             wait_for(lambda: done() >= FAILED // 10, 60, "the job to be under way", 0.005)
             os.kill(backend.pid, signal.SIGKILL)
-            at_crash = sum(retried_originals(db).values())
+            at_crash = sum(retries_waiting(db).values())
         assert at_crash < FAILED, "the job ended before the crash: nothing was tested"
         backend.stop()
         backend = start_backend(tmp_path, backend_port, url, env=ROOMY)
@@ -98,7 +70,7 @@ def test_a_bulk_retry_cut_by_a_backend_crash_resumes_and_retries_each_task_once(
             again = client.post("/api/v1/actions/bulk", json=body).json()
         assert job["state"] == "done" and job["done"] == FAILED and job["failed"] == 0, job
         assert again["job_id"] == job_id
-        counts = retried_originals(db)
+        counts = retries_waiting(db)
         assert len(counts) == FAILED and set(counts.values()) == {1}, (
             f"{sum(counts.values())} retries for {len(counts)} tasks; twice: "
             f"{[t for t, n in counts.items() if n > 1][:5]}"

@@ -7,7 +7,6 @@ PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import time
@@ -26,7 +25,7 @@ from taskdeck_core import lifecycle as lc
 from taskdeck_core.transport import SANDBOX_TRANSPORT
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
 from taskdeck_dev.stack import create_database, running_postgres
-from taskdeck_worker.integration import RETRY_OF_HEADER
+from tests.bulk_fixture import failed_tasks, retries_waiting
 from tests.helpers import wait_for
 from tests.reliability.test_nginx_backends import NGINX, running_edge
 
@@ -55,37 +54,13 @@ def edge(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, A
             # leave it PENDING (the ledger's read-merge-upsert takes no row lock), which
             # this test of bulk jobs is not about.
             ledger = Ledger(ledger_url)
-            ledger.apply(failed_tasks(SELECTED))
+            ledger.apply(failed_tasks(SELECTED, "takeover", USER))
             ledger.close()
             seeded = True
         else:
             ledger_url = f"sqlite:///{tmp_path / 'ledger' / 'ledger.sqlite3'}"
         stack = started.enter_context(running_edge(tmp_path, env, worker=False))
         yield {**stack, "ledger_url": ledger_url, "seeded": seeded}
-
-
-def failed_tasks(n: int) -> list[lc.LifecycleRecord]:
-    """What workers with the plug-in record for ``n`` tasks that failed."""
-    t0 = time.time() - 600
-    records = []
-    for i in range(n):
-        task_id = f"takeover-{i:05d}"
-        records.append(lc.LifecycleRecord(lc.PUBLISHED, task_id, t0 + i * 0.01, {
-            "name": "data_sync.sync_single_file", "args": [f"f-{i}", USER], "kwargs": {},
-            "queue": "data_sync", "priority": 5, "user": USER}))  # fmt: skip
-        records.append(lc.LifecycleRecord(lc.FAILED, task_id, t0 + i * 0.01 + 0.005,
-                                          {"exc_type": "IOError", "exc_message": "store down"}))  # fmt: skip
-    return records
-
-
-def retried_in_broker(db: redis.Redis) -> Counter[str]:
-    """How many retry messages wait in the broker for each original task."""
-    counts: Counter[str] = Counter()
-    for key in SANDBOX_TRANSPORT.list_names("data_sync"):
-        payloads: Any = db.lrange(key, 0, -1)
-        for raw in payloads:
-            counts[json.loads(raw)["headers"].get(RETRY_OF_HEADER)] += 1
-    return counts
 
 
 def waiting(db: redis.Redis) -> int:
@@ -118,7 +93,7 @@ def test_a_bulk_job_whose_backend_is_killed_is_finished_by_the_other(
     try:
         if not edge["seeded"]:  # through the lifecycle stream, as workers record them
             pipe = db.pipeline(transaction=False)
-            for record in failed_tasks(SELECTED):
+            for record in failed_tasks(SELECTED, "takeover", USER):
                 pipe.xadd(lc.STREAM_KEY, record.to_fields())  # type: ignore[arg-type]
             pipe.execute()
         selection = {"user": USER, "state": "FAILURE"}
@@ -181,7 +156,7 @@ def test_a_bulk_job_whose_backend_is_killed_is_finished_by_the_other(
               f"killed ({at_kill} of {SELECTED} sent before)")  # fmt: skip
 
         # Exactly once, by the broker's own count and by the ledger's.
-        counts = retried_in_broker(db)
+        counts = retries_waiting(db)
         twice = [t for t, n in counts.items() if n > 1]
         assert len(counts) == SELECTED and not twice, (
             f"{sum(counts.values())} retries for {len(counts)} tasks; twice: {twice[:5]}"

@@ -54,8 +54,17 @@ class ConnectionsController(QObject):
         """Start a probe of every service that is due and not already being probed."""
         now = time.monotonic()
         for kind in ServiceKind:
+            self._age(kind)
             if force or now >= self._next_due[kind]:
                 self._tasks.run(self._probe(kind), key=kind)
+
+    def _age(self, kind: ServiceKind) -> None:
+        """A service that stopped answering is shown down for as long as it has been, also
+        between the checks its back-off spaces out (not the time at the last check)."""
+        aged = self._status[kind].aged(time.time(), STALE_LIMIT_S)
+        if aged != self._status[kind]:
+            self._status[kind] = aged
+            self.status_changed.emit(aged)
 
     async def _probe(self, kind: ServiceKind) -> None:
         result = await self._prober.probe(kind)

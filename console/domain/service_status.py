@@ -66,3 +66,20 @@ class ServiceStatus:
         return ServiceStatus(
             self.kind, result.target, connection, self.last_ok, result.error, since
         )
+
+    def aged(self, now: float, stale_limit_s: float) -> ServiceStatus:
+        """The status at ``now`` (``time.time()``) with no new check: a service that stopped
+        answering has been down for longer (and turns down once past ``stale_limit_s``),
+        while the checks are backing off; any other status is as it was."""
+        if (
+            self.connection not in (Connection.STALE, Connection.DOWN)
+            or self.last_ok is None
+            or self.last_ok.saved
+            or self.since_ok_s is None
+        ):
+            return self
+        since = max(self.since_ok_s, now - self.last_ok.at)
+        connection = Connection.STALE if since <= stale_limit_s else Connection.DOWN
+        return ServiceStatus(
+            self.kind, self.target, connection, self.last_ok, self.last_error, since
+        )

@@ -21,7 +21,9 @@ from typing import Protocol
 
 import httpx
 import redis
+import redis.asyncio.sentinel
 import redis.exceptions
+import redis.sentinel
 
 from console.domain.endpoints import Endpoints
 from console.domain.profiles import Profile, split_broker_password
@@ -93,6 +95,11 @@ _CLOSED = (
 )
 
 
+# What a Sentinel client raises while no Sentinel names a master (during a failover, or
+# with every Sentinel out of reach): the sync and the asyncio client each have their own.
+_NO_MASTER = (redis.sentinel.MasterNotFoundError, redis.asyncio.sentinel.MasterNotFoundError)
+
+
 def describe_error(
     exc: BaseException, timeout_s: float, secrets: Sequence[str | None] = ()
 ) -> Message:
@@ -109,6 +116,14 @@ def describe_error(
         )
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return _m(QT_TRANSLATE_NOOP("ConnectionCheck", "connection refused"))
+    if isinstance(exc, _NO_MASTER):
+        return _m(
+            QT_TRANSLATE_NOOP(
+                "ConnectionCheck",
+                "no Sentinel names a master now; a failover may be under way ({error})",
+            ),
+            error=_scrub(str(exc), secrets),
+        )
     if any(isinstance(e, socket.gaierror) for e in chain):
         return _m(QT_TRANSLATE_NOOP("ConnectionCheck", "host name not found"))
     for e in chain:

@@ -936,12 +936,12 @@
 <context>
     <name>ConnectionCheck</name>
     <message>
-        <location filename="../../services/probes.py" line="+48"/>
+        <location filename="../../services/probes.py" line="+50"/>
         <source>ready</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+65"/>
         <source>timed out after {seconds:g} s</source>
         <translation type="unfinished"></translation>
     </message>
@@ -951,7 +951,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>no Sentinel names a master now; a failover may be under way ({error})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>host name not found</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1197,14 +1202,14 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+166"/>
+        <location filename="../../__main__.py" line="+171"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Something went wrong: {error}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1647,7 +1652,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>LiveController</name>
     <message>
-        <location filename="../../controllers/live_controller.py" line="+217"/>
+        <location filename="../../controllers/live_controller.py" line="+230"/>
         <source>Celery events: {error}</source>
         <translation type="unfinished"></translation>
     </message>

@@ -936,12 +936,12 @@
 <context>
     <name>ConnectionCheck</name>
     <message>
-        <location filename="../../services/probes.py" line="+48"/>
+        <location filename="../../services/probes.py" line="+50"/>
         <source>ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+65"/>
         <source>timed out after {seconds:g} s</source>
         <translation>{seconds:g} 秒后超时</translation>
     </message>
@@ -951,7 +951,12 @@
         <translation>连接被拒绝</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>no Sentinel names a master now; a failover may be under way ({error})</source>
+        <translation>目前没有 Sentinel 指明主节点；可能正在进行故障转移（{error}）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>host name not found</source>
         <translation>找不到主机名</translation>
     </message>
@@ -1197,7 +1202,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../../__main__.py" line="+166"/>
+        <location filename="../../__main__.py" line="+171"/>
         <source>The URLs on the command line cannot be used, so TaskDeck is not connected:
 {problems}
 Start TaskDeck again with corrected URLs.</source>
@@ -1206,7 +1211,7 @@ Start TaskDeck again with corrected URLs.</source>
 请使用正确的 URL 重新启动 TaskDeck。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+39"/>
         <source>Something went wrong: {error}</source>
         <translation>出现错误：{error}</translation>
     </message>
@@ -1649,7 +1654,7 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>LiveController</name>
     <message>
-        <location filename="../../controllers/live_controller.py" line="+217"/>
+        <location filename="../../controllers/live_controller.py" line="+230"/>
         <source>Celery events: {error}</source>
         <translation>Celery 事件：{error}</translation>
     </message>

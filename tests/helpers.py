@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,3 +90,47 @@ backend_url = "http://backend:8400"
 prometheus_url = "http://prometheus:9090"
 alertmanager_url = "http://alertmanager:9093"
 """
+
+
+class Submitters:
+    """``threads`` clients submitting data-sync tasks for ``user`` through the backend
+    until the block ends, ``pause_s`` apart each: what a burst of users looks like while
+    a part is killed. ``accepted`` holds (when sent, task id) of each 202; ``statuses``
+    every answer's status (a dropped connection is not an answer)."""
+
+    def __init__(self, base_url: str, user: str, threads: int = 1, pause_s: float = 0.0) -> None:
+        self.base_url, self.user, self.pause_s = base_url, user, pause_s
+        self.accepted: list[tuple[float, str]] = []
+        self.statuses: list[int] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    @property
+    def ids(self) -> list[str]:
+        return [task_id for _, task_id in self.accepted]
+
+    def _run(self) -> None:
+        with api(self.base_url, "support") as client:
+            while not self._stop.is_set():
+                body = {"name": "data_sync.sync_single_file",
+                        "args": [f"f-{uuid.uuid4().hex[:8]}", self.user], "user": self.user}  # fmt: skip
+                sent = time.time()
+                try:
+                    reply = client.post("/api/v1/tasks", json=body, timeout=10)
+                except httpx.HTTPError:
+                    continue
+                self.statuses.append(reply.status_code)
+                if reply.status_code == 202:
+                    self.accepted.append((sent, reply.json()["task_id"]))
+                if self.pause_s:
+                    self._stop.wait(self.pause_s)
+
+    def __enter__(self) -> Submitters:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)

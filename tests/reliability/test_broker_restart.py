@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from backend.services.quotas import OPEN_PREFIX, OWNER_KEY
 from taskdeck_dev.procs import ManagedProcess, free_port
 from taskdeck_dev.stack import redis_url, running_backend, start_redis
 from tests.conftest import ROOMY
-from tests.helpers import api, wait_for
+from tests.helpers import Submitters, api, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -123,34 +122,13 @@ def quota_of(client: httpx.Client, user: str) -> dict[str, Any]:
 def test_with_aof_a_sigkill_during_a_burst_of_submissions_loses_no_accepted_task(
     stack: Stack,
 ) -> None:
-    accepted: list[str] = []
-    stop = threading.Event()
-
-    def submitter() -> None:
-        with api(stack.backend_url, "support") as client:
-            while not stop.is_set():
-                body = {"name": SYNC, "args": [f"f-{uuid.uuid4().hex[:8]}", "burst"],
-                        "user": "burst"}  # fmt: skip
-                try:
-                    reply = client.post("/api/v1/tasks", json=body, timeout=10)
-                except httpx.HTTPError:
-                    continue
-                if reply.status_code == 202:
-                    accepted.append(reply.json()["task_id"])
-
     restarts = lost_tasks(stack)["broker_restarts"]
-    threads = [threading.Thread(target=submitter) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    try:
-        wait_for(lambda: len(accepted) >= 150, 30, "150 accepted submissions")
-        at_kill = len(accepted)
+    with Submitters(stack.backend_url, "burst", threads=6) as burst:
+        wait_for(lambda: len(burst.accepted) >= 150, 30, "150 accepted submissions")
+        at_kill = len(burst.accepted)
         killed_at = stack.kill_and_restart_redis()  # while the submitters keep going
-        wait_for(lambda: len(accepted) >= at_kill + 50, 30, "submissions accepted again")
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        wait_for(lambda: len(burst.accepted) >= at_kill + 50, 30, "submissions accepted again")
+    accepted = burst.ids
     assert len(set(accepted)) == len(accepted)
     waiting = stack.waiting_ids()
     missing = [t for t in accepted if t not in waiting]

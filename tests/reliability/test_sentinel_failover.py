@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +28,7 @@ from taskdeck_core.urls import check_redis_url
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
 from taskdeck_dev.stack import SentinelGroup, running_backend, running_sentinel, start_worker
 from tests.conftest import FAST_WORKLOAD, ROOMY
-from tests.helpers import api, wait_for
+from tests.helpers import Submitters, api, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -99,33 +97,14 @@ def test_killing_the_master_during_traffic_fails_over_and_every_part_follows(
     group = stack.group
     first_master = group.master_port()
     assert first_master is not None
-    accepted: list[tuple[float, str]] = []
-    statuses: list[int] = []
-    stop = threading.Event()
-
-    def submitter() -> None:
-        with api(stack.backend_url, "support") as client:
-            while not stop.is_set():
-                body = {"name": SYNC, "args": [f"f-{uuid.uuid4().hex[:8]}", "failover"],
-                        "user": "failover"}  # fmt: skip
-                try:
-                    reply = client.post("/api/v1/tasks", json=body, timeout=10)
-                except httpx.HTTPError:
-                    continue
-                statuses.append(reply.status_code)
-                if reply.status_code == 202:
-                    accepted.append((time.time(), reply.json()["task_id"]))
-                stop.wait(0.02)
-
     # The console's broker reader and event receiver, made once, before the failover.
     loop = asyncio.new_event_loop()
     reader = BrokerReader(group.url, LEARNED)
     loop.run_until_complete(reader.discover())
     receiver = EventReceiver(group.url, stack.events.extend, learn=reader.learn)
     receiver.start()
-    thread = threading.Thread(target=submitter, daemon=True)
-    thread.start()
-    try:
+    with Submitters(stack.backend_url, "failover", pause_s=0.02) as traffic:
+        accepted = traffic.accepted
         wait_for(lambda: len(accepted) >= 40, 30, "tasks accepted before the failover")
         killed_at = time.time()
         os.kill(group.nodes[first_master].pid, signal.SIGKILL)
@@ -139,9 +118,7 @@ def test_killing_the_master_during_traffic_fails_over_and_every_part_follows(
             "tasks accepted by the backend from the new master",
         )
         resumed_at = next(at for at, _ in accepted if at > killed_at)
-    finally:
-        stop.set()
-        thread.join(15)
+    statuses = traffic.statuses
     print(f"failover: promoted {promoted_at - killed_at:.2f} s, "
           f"submissions again {resumed_at - killed_at:.2f} s after the kill")  # fmt: skip
 
@@ -173,20 +150,24 @@ def test_killing_the_master_during_traffic_fails_over_and_every_part_follows(
     assert seen["lost"] >= len(lost), seen
     assert len(lost) <= 5, f"{len(lost)} of {len(ids)} accepted tasks lost in the failover"
 
-    # The ledger caught up with the stream on the new master: nothing left unread.
+    # The ledger caught up with the stream on the new master: nothing left unread (a
+    # message the worker held comes back and runs again meanwhile: waited for, not raced).
+    wait_for(lambda: health(stack)["ledger"]["lag"] == 0, 30, "the ledger caught up")
+
+    # The console's reader, never restarted, reads the new master.
     direct = redis.Redis(host=LOOPBACK, port=new_master, socket_timeout=5)
     try:
         assert direct.info("replication")["role"] == "master"
-        depth_now = sum(int(direct.llen(k)) for k in direct.scan_iter("data_sync*"))
-    finally:
-        direct.close()
-    body = health(stack)
-    assert body["ledger"]["lag"] == 0, body["ledger"]
 
-    # The console's reader, never restarted, reads the new master.
-    try:
-        depths = loop.run_until_complete(reader.depths())
-        assert sum(depths.get("data_sync", {}).values()) == depth_now
+        def llen() -> int:
+            return sum(int(direct.llen(k)) for k in direct.scan_iter("data_sync*"))
+
+        def depth_agrees() -> bool:
+            before = llen()
+            shown = sum(loop.run_until_complete(reader.depths()).get("data_sync", {}).values())
+            return before == shown == llen()
+
+        wait_for(depth_agrees, 30, "the console's depth equal to LLEN on the new master")
         finished_after = {t for at, t in accepted if at > promoted_at}
         wait_for(
             lambda: (
@@ -197,6 +178,7 @@ def test_killing_the_master_during_traffic_fails_over_and_every_part_follows(
             "the console's events for tasks run after the failover",
         )
     finally:
+        direct.close()
         receiver.stop()
         loop.run_until_complete(reader.aclose())
         loop.close()

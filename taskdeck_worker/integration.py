@@ -57,6 +57,7 @@ ERROR_CAP = 2000  # characters of a result backend's error kept in a record
 HOLD_MAX = 100_000  # records held in a process while Redis does not take them
 RESEND_EVERY_S = 1.0  # how often held records are tried again when nothing else is written
 WAIT_TIMEOUT_MS = 500  # how long a write waits for its replicas before it is held again
+REPLICA_CHECK_S = 1.0  # while too few replicas are connected, how often that is looked at
 
 # Celery's publish signal does not say which app publishes. Every publish goes
 # through ``app.send_task``, which install() wraps to set this, so that in a
@@ -91,6 +92,8 @@ class _Emitter:
         # Written, but no replica confirmed them yet, and on which master.
         self._unconfirmed: list[dict[Any, Any]] = []
         self._unconfirmed_on: tuple[str, int] | None = None
+        self._short = False  # a write came short of replicas: not waiting until they are back
+        self._replicas_checked = 0.0
         self.started: dict[str, float] = {}  # task id -> perf_counter at start (this process)
         # The worker's main process: set when a worker starts, inherited by its pool.
         self.worker_pid: int | None = None
@@ -191,25 +194,50 @@ class _Emitter:
 
     def _send(self, client: redis.Redis, batch: list[dict[Any, Any]]) -> bool:
         """One pipeline of ``batch`` (and WAIT); False if replicas did not confirm it."""
+        wait = self._should_wait(client)
         pipe = client.pipeline(transaction=False)
         for fields in batch:
             pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
-        if self.replicas:
+        if wait:
             pipe.wait(self.replicas, WAIT_TIMEOUT_MS)
         replies = pipe.execute()
         if not self.replicas:
             return True
-        if int(replies[-1]) >= self.replicas:
+        if wait and int(replies[-1]) >= self.replicas:
             self._unconfirmed = []  # replicated in order: what came before is there too
             return True
         self._unconfirmed = (self._unconfirmed + batch)[-HOLD_MAX:]
         self._unconfirmed_on = master_address(client)
         self._ensure_resender()
-        log.warning(
-            "taskdeck: %d of %d replicas confirmed %d records; kept until one does",
-            replies[-1], self.replicas, len(batch),
-        )  # fmt: skip
+        if wait:  # came short: stop waiting until enough replicas are connected again
+            self._short = True
+            self._replicas_checked = time.monotonic()
+            log.warning(
+                "taskdeck: %d of %d replicas confirmed %d records; writes no longer wait "
+                "until %d replicas are connected, and are written again if the master changes",
+                replies[-1], self.replicas, len(batch), self.replicas,
+            )  # fmt: skip
         return False
+
+    def _should_wait(self, client: redis.Redis) -> bool:
+        """Whether this write waits for replicas: asked for, and, after a write they did not
+        confirm (the master lost its replica, as after a failover), once as many are
+        connected again (looked at every REPLICA_CHECK_S): every write would otherwise
+        wait the whole WAIT_TIMEOUT_MS."""
+        if not self.replicas:
+            return False
+        if not self._short:
+            return True
+        now = time.monotonic()
+        if now - self._replicas_checked < REPLICA_CHECK_S:
+            return False
+        self._replicas_checked = now
+        info: Any = client.info("replication")
+        if int(info.get("connected_slaves", 0)) < self.replicas:
+            return False
+        self._short = False
+        log.warning("taskdeck: %d replicas connected again; writes wait for them", self.replicas)
+        return True
 
     def _ensure_resender(self) -> None:
         with self._lock:

@@ -52,3 +52,22 @@ def test_held_records_are_written_by_themselves_when_nothing_else_is(tmp_path: P
     finally:
         client.close()
         server.stop()
+
+
+def test_with_no_replica_left_writes_stop_waiting_for_one(tmp_path: Path) -> None:
+    """After a failover the new master may have no replica: one write waits for it and
+    comes short, the next ones do not wait (each would take WAIT's whole timeout)."""
+    port = free_port()
+    server = start_redis(tmp_path, port)
+    client = redis.Redis.from_url(redis_url(port))
+    try:
+        emitter = _Emitter(redis_url(port), STREAM, 10_000, replicas=1)
+        for n in range(20):
+            emitter.emit(lc.STARTED, f"task-{n}", {"n": n})
+        stats: Any = client.info("commandstats")
+        assert stats["cmdstat_wait"]["calls"] == 1  # the first write only
+        assert client.xlen(STREAM) == 20  # every record written once, none held
+        assert emitter.held == 0
+    finally:
+        client.close()
+        server.stop()

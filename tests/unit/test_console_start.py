@@ -130,3 +130,10 @@ def test_every_url_on_the_command_line_is_checked_by_the_profile_rules() -> None
     assert choice is None and note is not None
     assert "--backend-url “b:8400”: The backend URL must start with http://" in note
     assert "--broker-url" not in note
+
+
+def test_a_sentinel_url_with_the_sentinels_password_is_taken_on_the_command_line() -> None:
+    # Not from a profile (the file would keep it), but the command line keeps no file.
+    url = "sentinel://:pw@s1:26379,s2:26379/0?master_name=main&sentinel_password=hunter2"
+    choice, note = choose(parse_args(url_args(url)), LoadResult([], None, []))
+    assert note is None and choice is not None

@@ -70,6 +70,11 @@ def test_a_valid_profile_has_no_problems() -> None:
         ({"broker_url": "redis:///0"}, "broker URL has no host"),
         ({"broker_url": "redis://redis:6379/zero"}, "database must be a number"),
         ({"broker_url": "redis://:secret@redis:6379/0"}, "contains a password"),
+        ({"broker_url": "sentinel://s1:26379,s2:26379/0"}, "add ?master_name=NAME"),
+        (
+            {"broker_url": "sentinel://s1:26379/0?master_name=m&sentinel_password=hunter2"},
+            "Give that URL with --broker-url",
+        ),
         ({"broker_url": "unix://"}, "no socket path"),
         ({"backend_url": "taskdeck:8400"}, "backend URL must start with http:// or https://"),
         ({"backend_url": "ftp://taskdeck"}, "backend URL must start with http://"),

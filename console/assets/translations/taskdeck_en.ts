@@ -2268,7 +2268,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+15"/>
+        <source>The broker URL contains the Sentinels&apos; password (sentinel_password), which would be kept in the profile file in plain text. Give that URL with --broker-url when starting TaskDeck instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The broker URL must start with redis://, rediss://, unix:// or sentinel://.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2308,7 +2313,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+100"/>
         <source>Profile {number} “{name}”</source>
         <translation type="unfinished"></translation>
     </message>

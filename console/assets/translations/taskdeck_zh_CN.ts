@@ -2270,7 +2270,12 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>Broker URL 不是可用的 Sentinel URL：{why}</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+15"/>
+        <source>The broker URL contains the Sentinels&apos; password (sentinel_password), which would be kept in the profile file in plain text. Give that URL with --broker-url when starting TaskDeck instead.</source>
+        <translation>Broker URL 含有 Sentinel 的密码（sentinel_password），它会以明文保存在配置文件中。请改为在启动 TaskDeck 时用 --broker-url 提供该 URL。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The broker URL must start with redis://, rediss://, unix:// or sentinel://.</source>
         <translation>Broker URL 必须以 redis://、rediss://、unix:// 或 sentinel:// 开头。</translation>
     </message>
@@ -2310,7 +2315,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>{field}中包含密码；配置文件不保存密码。</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+100"/>
         <source>Profile {number} “{name}”</source>
         <translation>配置文件 {number}“{name}”</translation>
     </message>

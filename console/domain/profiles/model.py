@@ -281,6 +281,17 @@ def _broker_url_problems(url: str) -> list[str]:
         problems = _sentinel_url_problems(url)
         if split_broker_password(url)[1] is not None:
             problems.append(message(_PASSWORD_IN_BROKER_URL))
+        if "sentinel_password=" in url.split("?", 1)[-1]:
+            problems.append(
+                message(
+                    QT_TRANSLATE_NOOP(
+                        "Profiles",
+                        "The broker URL contains the Sentinels' password (sentinel_password), "
+                        "which would be kept in the profile file in plain text. Give that URL "
+                        "with --broker-url when starting TaskDeck instead.",
+                    )
+                )
+            )
         return problems
     problems, parts = _common_url_problems("broker_url", url)
     if parts is None:
@@ -367,6 +378,11 @@ def url_problems(field: str, url: str) -> list[str]:
     the rules a profile's URLs follow; a password in it is allowed there."""
     bare, _ = split_broker_password(url)
     if field == "broker_url":
+        head, q, query = bare.partition("?")
+        if q:  # the Sentinels' password too: the command line keeps no file
+            kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                    if k != "sentinel_password"]  # fmt: skip
+            bare = head + (f"?{urlencode(kept)}" if kept else "")
         return _broker_url_problems(bare)
     return _http_url_problems(field, bare)
 

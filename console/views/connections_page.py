@@ -42,6 +42,12 @@ STEPS_SOURCES = {
         "set the steps in the profile",
     ),
 }
+# The backend's own steps, where they differ from those shown: it writes into their lists.
+BACKEND_STEPS_SOURCES = {
+    "configured": QT_TRANSLATE_NOOP("ConnectionsPage", "set in TASKDECK_PRIORITY_STEPS"),
+    "assumed": QT_TRANSLATE_NOOP("ConnectionsPage", "kombu's default, assumed"),
+    "unknown": QT_TRANSLATE_NOOP("ConnectionsPage", "unknown"),
+}
 CAPABILITIES = {
     "durable_cancel": QT_TRANSLATE_NOOP("ConnectionsPage", "Durable cancel"),
     "retry_whole_arguments": QT_TRANSLATE_NOOP("ConnectionsPage", "Retry with whole arguments"),
@@ -85,12 +91,24 @@ class ConnectionsPage(QWidget):
         # What the console learned of the system's transport, from the broker itself.
         self.transport_box = QGroupBox(self.tr("The watched system, as read from its broker"))
         self.sep_value, self.steps_value, self.queues_value = (_value_label() for _ in range(3))
+        self.depths_value = _value_label()
+        self.depths_value.setText(
+            self.tr(
+                "counted from each queue's lists of all ten priorities 0–9, whatever the steps: "
+                "a message waiting in any of them is in the depth"
+            )
+        )
+        # The steps shown come from both: the console's look at the broker (with the
+        # profile's settings) and the backend's, which writes into the steps' lists.
+        self._transport: TransportInfo | None = None
+        self._backend_transport: TransportInfo | None = None
         self.foreign_warning = _value_label()
         self.foreign_warning.setStyleSheet(f"color: {BAD}")
         self.foreign_warning.setVisible(False)
         form = QFormLayout(self.transport_box)
         form.addRow(self.tr("Separator"), self.sep_value)
         form.addRow(self.tr("Priority steps"), self.steps_value)
+        form.addRow(self.tr("Depths"), self.depths_value)
         form.addRow(self.tr("Queues"), self.queues_value)
         form.addRow(self.foreign_warning)
 
@@ -130,12 +148,8 @@ class ConnectionsPage(QWidget):
                 source=QCoreApplication.translate("ConnectionsPage", SEP_SOURCES[info.sep_source]),
             )
         )
-        source = QCoreApplication.translate(
-            "ConnectionsPage", STEPS_SOURCES[info.steps_source]
-        ).format(seen=_steps(info.steps_seen))
-        self.steps_value.setText(
-            self.tr("{steps}  ({source})").format(steps=_steps(info.steps), source=source)
-        )
+        self._transport = info
+        self._show_steps()
         self.queues_value.setText(", ".join(info.queues) or self.tr("none bound yet"))
         count = info.foreign_binding_count
         if count:
@@ -147,10 +161,45 @@ class ConnectionsPage(QWidget):
             )
         self.foreign_warning.setVisible(bool(count))
 
+    def steps_in_use(self) -> tuple[list[int], str] | None:
+        """The priority steps the console goes by, and where they come from (None until the
+        broker has been read): the profile's; else the backend's when its owners configured
+        them (TASKDECK_PRIORITY_STEPS), since the backend writes into their lists; else
+        what the console learned from the broker."""
+        info, backend = self._transport, self._backend_transport
+        if info is None:
+            return None
+        if info.steps_source != "configured" and backend and backend.steps_source == "configured":
+            return list(backend.steps), self.tr(
+                "set in the backend's TASKDECK_PRIORITY_STEPS; the profile sets none"
+            )
+        source = QCoreApplication.translate("ConnectionsPage", STEPS_SOURCES[info.steps_source])
+        return list(info.steps), source.format(seen=_steps(info.steps_seen))
+
+    def _show_steps(self) -> None:
+        in_use = self.steps_in_use()
+        if in_use is None:
+            return
+        steps, source = in_use
+        text = self.tr("{steps}  ({source})").format(steps=_steps(steps), source=source)
+        backend = self._backend_transport
+        if backend is not None and list(backend.steps) != steps:
+            backend_source = QCoreApplication.translate(
+                "ConnectionsPage", BACKEND_STEPS_SOURCES[backend.steps_source]
+            )
+            text += "\n" + self.tr(
+                "The backend goes by steps {steps} ({source}) and moves messages into their "
+                "lists: set the same steps in the profile and in the backend's "
+                "TASKDECK_PRIORITY_STEPS."
+            ).format(steps=_steps(backend.steps), source=backend_source)
+        self.steps_value.setText(text)
+
     # -- the capabilities, as the backend says -----------------------------------------------
 
     def show_environment(self, environment: Environment) -> None:
         self.capabilities_note.setVisible(False)
+        self._backend_transport = environment.transport
+        self._show_steps()
         shown: dict[str, Capability] = {c.name: c for c in environment.capabilities}
         for name, (_, state, detail) in self.capability_rows.items():
             capability = shown.get(name)
@@ -175,6 +224,7 @@ class ConnectionsPage(QWidget):
 
     def clear_environment(self) -> None:
         """Nothing learned yet (a new connection)."""
+        self._transport = self._backend_transport = None
         for label in (self.sep_value, self.steps_value, self.queues_value):
             label.setText(self.tr("not read yet"))
         self.foreign_warning.setVisible(False)

@@ -1094,7 +1094,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
+        <source>set in TASKDECK_PRIORITY_STEPS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kombu&apos;s default, assumed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Durable cancel</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1129,13 +1144,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
+        <source>counted from each queue&apos;s lists of all ten priorities 0–9, whatever the steps: a message waiting in any of them is in the depth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Separator</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Priority steps</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Depths</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1154,12 +1179,17 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+28"/>
+        <source>set in the backend&apos;s TASKDECK_PRIORITY_STEPS; the profile sets none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{steps}  ({source})</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-31"/>
         <source>none bound yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1169,7 +1199,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+33"/>
+        <source>The backend goes by steps {steps} ({source}) and moves messages into their lists: set the same steps in the profile and in the backend&apos;s TASKDECK_PRIORITY_STEPS.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>not reported by this backend</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1189,7 +1224,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>not read yet</source>
         <translation type="unfinished"></translation>
     </message>

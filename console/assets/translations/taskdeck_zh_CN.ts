@@ -1094,7 +1094,22 @@
         <translation>未知：级别 {seen} 的列表中有消息，不属于 kombu 默认值；请在配置文件中设置级别</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
+        <source>set in TASKDECK_PRIORITY_STEPS</source>
+        <translation>在 TASKDECK_PRIORITY_STEPS 中设置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>kombu&apos;s default, assumed</source>
+        <translation>假定为 kombu 默认值</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Durable cancel</source>
         <translation>持久取消</translation>
     </message>
@@ -1129,7 +1144,12 @@
         <translation>被监控的系统（从其 broker 读取）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
+        <source>counted from each queue&apos;s lists of all ten priorities 0–9, whatever the steps: a message waiting in any of them is in the depth</source>
+        <translation>按每个队列全部十个优先级 0–9 的列表计数，与级别无关：在其中任何一个列表中等待的消息都计入深度</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Separator</source>
         <translation>分隔符</translation>
     </message>
@@ -1137,6 +1157,11 @@
         <location line="+1"/>
         <source>Priority steps</source>
         <translation>优先级级别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Depths</source>
+        <translation>深度</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1154,12 +1179,17 @@
         <translation>{sep}  （{source}）</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+28"/>
+        <source>set in the backend&apos;s TASKDECK_PRIORITY_STEPS; the profile sets none</source>
+        <translation>在后端的 TASKDECK_PRIORITY_STEPS 中设置；配置文件未设置</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>{steps}  ({source})</source>
         <translation>{steps}  （{source}）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-31"/>
         <source>none bound yet</source>
         <translation>尚无绑定</translation>
     </message>
@@ -1169,7 +1199,12 @@
         <translation>有 {n} 个绑定条目无法用此分隔符读取；该系统自身的 kombu 客户端也会在这些条目上出错。第一个：{first}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+33"/>
+        <source>The backend goes by steps {steps} ({source}) and moves messages into their lists: set the same steps in the profile and in the backend&apos;s TASKDECK_PRIORITY_STEPS.</source>
+        <translation>后端按级别 {steps}（{source}）工作，并把消息移入这些级别的列表：请在配置文件和后端的 TASKDECK_PRIORITY_STEPS 中设置相同的级别。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>not reported by this backend</source>
         <translation>此后端未报告</translation>
     </message>
@@ -1189,7 +1224,7 @@
         <translation>后端未说明其支持的功能：{error}</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>not read yet</source>
         <translation>尚未读取</translation>
     </message>

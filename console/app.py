@@ -775,18 +775,24 @@ class Console(QObject):
         for plot in self.overview_page.plots.values():
             plot.clear_message()
 
-    def _prometheus_failed(self, message: str, last_good: float) -> None:
+    def _prometheus_failed(self, errors: dict[str, str] | str, last_good: float) -> None:
+        """Each Overview plot says why its own query failed (``errors``, by plot name); one
+        reason for all (the connection check's) leaves a plot the failure of its own query."""
         since = time.strftime("%H:%M:%S", time.localtime(last_good)) if last_good else None
-        text = (
-            QCoreApplication.translate(
-                "Console", "Prometheus unreachable; showing data from {time}"
-            ).format(time=since)
-            if since
-            else QCoreApplication.translate("Console", "Prometheus unreachable: {error}").format(
-                error=message
+        own = self.link.overview.failures if self.link is not None else {}
+        for name, plot in self.overview_page.plots.items():
+            error = errors.get(name) if isinstance(errors, dict) else own.get(name, errors)
+            if error is None:
+                continue  # its query answered
+            text = (
+                QCoreApplication.translate(
+                    "Console", "Prometheus unreachable; showing data from {time}"
+                ).format(time=since)
+                if since
+                else QCoreApplication.translate(
+                    "Console", "Prometheus unreachable: {error}"
+                ).format(error=error)
             )
-        )
-        for plot in self.overview_page.plots.values():
             plot.show_message(text)
 
     def refresh(self) -> None:

@@ -54,7 +54,8 @@ class OverviewController(QObject):
     point_added = Signal(str, str, float, float)  # plot name, series key, t, value
     window_changed = Signal(float)  # seconds shown, up to now
     data_start_changed = Signal(float, float)  # window asked (s), first sample (0: no data)
-    prometheus_failed = Signal(str, float)  # message, time of the last good data (0: none)
+    # {plot name: why its own query failed}, time of the last good data (0: none)
+    prometheus_failed = Signal(object, float)
     prometheus_ok = Signal()
     alerts_changed = Signal(list)  # firing alerts
 
@@ -69,6 +70,7 @@ class OverviewController(QObject):
         self.last_good = 0.0
         self.shown_s = float(self.window.seconds)  # the window, or less when the data is
         self._first: float | None = None  # the first sample of the last range answers
+        self.failures: dict[str, str] = {}  # plot name -> why its query last failed
         self._tasks = TaskOwner()
         self._range_timer = every(self, RANGE_EVERY_MS, self.refresh)
         self._edge_timer = every(self, EDGE_EVERY_MS, self._edge)
@@ -105,7 +107,11 @@ class OverviewController(QObject):
               for q, legend in OVERVIEW_QUERIES.values()),
             return_exceptions=True,
         )  # fmt: skip
-        failure = next((r for r in results if isinstance(r, BaseException)), None)
+        failures = {
+            name: result
+            for name, result in zip(names, results, strict=True)
+            if isinstance(result, BaseException)
+        }
         firsts: list[float] = []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, list):
@@ -116,12 +122,12 @@ class OverviewController(QObject):
                     if len(finite):
                         firsts.append(float(finite[0]))
                 self.series_changed.emit(name, result)
-        if failure is None:
-            self._fit_window(min(firsts) if firsts else None)
-        if failure is not None:
-            self._failed(failure)
+        if failures:
+            self._failed(failures)
         else:
+            self._fit_window(min(firsts) if firsts else None)
             self.last_good = clock_now()
+            self.failures = {}
             self.prometheus_ok.emit()
 
     def _fit_window(self, first: float | None) -> None:
@@ -151,9 +157,14 @@ class OverviewController(QObject):
             return SINGLE_SERIES_NAMES[name]
         return default_key(labels, query)
 
-    def _failed(self, exc: BaseException) -> None:
-        text = str(exc) if isinstance(exc, PrometheusError) else f"{type(exc).__name__}: {exc}"
-        self.prometheus_failed.emit(text, self.last_good)
+    def _failed(self, failures: dict[str, BaseException]) -> None:
+        """Each plot whose query failed is told why, naming its own query."""
+        texts = {
+            name: str(exc) if isinstance(exc, PrometheusError) else f"{type(exc).__name__}: {exc}"
+            for name, exc in failures.items()
+        }
+        self.failures = texts
+        self.prometheus_failed.emit(texts, self.last_good)
 
     def _edge(self) -> None:
         if self.prometheus is not None:
@@ -162,16 +173,24 @@ class OverviewController(QObject):
 
     async def _refresh_edge(self, prometheus: MetricsSource) -> None:
         now = clock_now()
-        try:
-            for name, (query, _legend) in OVERVIEW_QUERIES.items():
-                for labels, value in await prometheus.instant(query):
-                    scaled = value * SCALE.get(name, 1.0)
-                    self.point_added.emit(name, self._key(name, labels), now, scaled)
-        except Exception as exc:  # noqa: BLE001 - shown on the plots; last data stays
-            self._failed(exc)
+        results = await asyncio.gather(
+            *(prometheus.instant(query) for query, _legend in OVERVIEW_QUERIES.values()),
+            return_exceptions=True,
+        )
+        failures: dict[str, BaseException] = {}
+        for name, result in zip(OVERVIEW_QUERIES, results, strict=True):
+            if isinstance(result, BaseException):
+                failures[name] = result  # shown on its plot; its last data stays
+                continue
+            for labels, value in result:
+                scaled = value * SCALE.get(name, 1.0)
+                self.point_added.emit(name, self._key(name, labels), now, scaled)
+        if failures:
+            self._failed(failures)
             return
         self.window_changed.emit(self._shown_s())
         self.last_good = now
+        self.failures = {}
         self.prometheus_ok.emit()
 
     async def _refresh_alerts(self) -> None:

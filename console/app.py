@@ -380,6 +380,8 @@ class Console(QObject):
         link.live.workers_changed.connect(o.show_workers)
         link.live.counts_changed.connect(o.show_counts)
         link.live.error.connect(w.show_message)
+        link.live.problem.connect(w.show_problem)
+        link.live.problem_over.connect(w.clear_problem)
         c = self.connections_page
         link.live.transport_changed.connect(c.show_transport)
         link.live.transport_changed.connect(q.set_transport)
@@ -447,6 +449,7 @@ class Console(QObject):
             plot.clear()
         self.overview_page.clear_tiles()
         self._unreachable.clear()
+        self.window.clear_problems()
         for service in ("broker", "backend"):
             self.queues_page.show_unreachable(service, None, None)
         self.connections_page.clear_environment()

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from PySide6.QtCore import QObject, Signal
 
 from console.controllers.timers import every
@@ -28,6 +29,9 @@ log = logging.getLogger("taskdeck.console.live")
 DEPTH_INTERVAL_MS = 2000
 DETAILS_EVERY = 3  # backend details (oldest age, pools) every third depth refresh
 TICK_MS = 1000  # heartbeat ages and counts move on even without events
+# The sources of live data whose trouble the status bar shows until they work again.
+BROKER = "broker"  # the depths and the looks at the bindings
+EVENTS = "events"  # Celery's event stream
 DISCOVER_EVERY = 15  # look at the bindings (new queues, the transport) every 15th refresh (30 s)
 QUEUE_STATS = {
     "rate_in": "sum by (queue_name) (rate(celery_task_sent_total[1m]))",
@@ -47,6 +51,10 @@ class LiveController(QObject):
     environment_changed = Signal(object)  # Environment, as the backend answered it
     environment_failed = Signal(str)  # why the backend did not say
     error = Signal(str)
+    # A source of live data (BROKER, EVENTS) stopped working: a short sentence for the
+    # status bar, and the raw error as its detail; ``problem_over`` when it works again.
+    problem = Signal(str, str, str)  # source, sentence, detail
+    problem_over = Signal(str)  # source
     events_received = Signal(list)  # each batch of Celery events, as it arrived
 
     def __init__(
@@ -73,6 +81,7 @@ class LiveController(QObject):
         self._rounds = 0
         self._last_counts: LiveCounts | None = None
         self._receiver_error: str | None = None
+        self._problems: set[str] = set()  # the sources whose problem is shown
         self._transport: TransportInfo | None = None
         self.environment: Environment | None = None
         self._depth_timer = every(self, DEPTH_INTERVAL_MS, self._poll)
@@ -100,6 +109,9 @@ class LiveController(QObject):
 
     def apply_events(self, batch: list[dict[str, Any]]) -> None:
         """A batch of Celery events, on the loop's thread."""
+        if batch:  # events flow again: whatever the receiver last said is over
+            self._receiver_error = None
+            self._problem_over(EVENTS)
         self.state.apply_events(batch, self.clock())
         self._publish_workers_and_counts()
         self.events_received.emit(batch)
@@ -124,6 +136,7 @@ class LiveController(QObject):
                     self._tasks.run(self._discover(), key="discover")
             self._publish_transport()
             depths = await self.broker.depths()
+            self._problem_over(BROKER)
             self.state.set_depths(depths, self.clock())
             self._rounds += 1
             if self._rounds % DETAILS_EVERY == 0:
@@ -133,15 +146,36 @@ class LiveController(QObject):
         except BackendError as exc:
             self.error.emit(exc.detail)
         except Exception as exc:  # noqa: BLE001 - shown; the last data stays on screen
-            self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+            self._broker_failed(exc)
 
     async def _discover(self) -> None:
         try:
             await self.broker.discover()
         except Exception as exc:  # noqa: BLE001 - shown; the transport last learned stays
-            self.error.emit(f"broker: {type(exc).__name__}: {exc}")
+            self._broker_failed(exc)
             return
+        self._problem_over(BROKER)
         self._publish_transport()
+
+    def _broker_failed(self, exc: Exception) -> None:
+        """A read of the broker failed: said in a sentence, the error itself as its detail;
+        the next refresh tries again."""
+        detail = f"{type(exc).__name__}: {exc}"
+        log.info("broker: %s", detail)
+        if isinstance(exc, (redis.ConnectionError, redis.TimeoutError, OSError)):
+            text = self.tr("Broker unreachable; retrying…")
+        else:
+            text = self.tr("Reading the broker failed; retrying…")
+        self._show_problem(BROKER, text, detail)
+
+    def _show_problem(self, source: str, text: str, detail: str) -> None:
+        self._problems.add(source)
+        self.problem.emit(source, text, detail)
+
+    def _problem_over(self, source: str) -> None:
+        if source in self._problems:
+            self._problems.discard(source)
+            self.problem_over.emit(source)
 
     def _publish_transport(self) -> None:
         """The transport as last learned (here, or by the event receiver), when it changed."""
@@ -223,11 +257,19 @@ class LiveController(QObject):
                 self.error.emit(f"backend: {type(answer).__name__}: {answer}")
 
     def _publish_workers_and_counts(self) -> None:
-        receiver_error = self._receiver.last_error if self._receiver is not None else None
+        receiver = self._receiver
+        receiver_error = receiver.last_error if receiver is not None else None
         if receiver_error != self._receiver_error:
             self._receiver_error = receiver_error
-            if receiver_error:
-                self.error.emit(self.tr("Celery events: {error}").format(error=receiver_error))
+            if receiver_error is None:  # connected again
+                self._problem_over(EVENTS)
+            else:
+                log.info("Celery events: %s", receiver_error)
+                if receiver is not None and receiver.waiting_for_binding:
+                    text = self.tr("Live events wait for the system's first queue binding…")
+                else:
+                    text = self.tr("Live events interrupted; reconnecting…")
+                self._show_problem(EVENTS, text, receiver_error)
         now = self.clock()
         self.workers_changed.emit(self.state.workers(now))
         counts = self.state.counts(now)

@@ -120,6 +120,9 @@ class EventReceiver(CaptureOwner):
     and not at all before that format is known.
     """
 
+    # Whether the last try to connect waited for that format (its last error says why).
+    waiting_for_binding = False
+
     def __init__(
         self,
         url: str,
@@ -163,7 +166,10 @@ class EventReceiver(CaptureOwner):
         """On the receiver's thread, before it connects: the system's transport options. Its
         connection binds a queue, so it waits (``NotReady``) while the separator is only
         assumed: a binding in another format breaks the system's own clients."""
-        info = known_for_binding(self.learn())
+        self.waiting_for_binding = False
+        info = self.learn()
+        self.waiting_for_binding = info.sep_source == "assumed"
+        info = known_for_binding(info)
         options = dict(self._app.conf.broker_transport_options or {})
         self._app.conf.broker_transport_options = {**options, **info.transport().options()}
 

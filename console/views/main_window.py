@@ -60,6 +60,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.sidebar.currentRowChanged.connect(self._remember_page)
+        # What stops the live data now (the broker, Celery's events), one sentence each, left
+        # of the indicators until its source works again; a passing message covers it a while.
+        self.problems = QLabel()
+        self.problems.setObjectName("problems")
+        self.statusBar().addWidget(self.problems, 1)
+        self._problems: dict[str, tuple[str, str]] = {}  # source: sentence, detail
         self._indicators: dict[ServiceKind, QLabel] = {}
         for kind in ServiceKind:
             label = QLabel()
@@ -234,6 +240,25 @@ class MainWindow(QMainWindow):
 
     def show_message(self, text: str, timeout_ms: int = 8000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
+
+    def show_problem(self, source: str, text: str, detail: str) -> None:
+        """``source`` does not work: ``text`` says so until :meth:`clear_problem`; ``detail``
+        (the error itself) is its tooltip."""
+        self._problems[source] = (text, detail)
+        self._show_problems()
+
+    def clear_problem(self, source: str) -> None:
+        if self._problems.pop(source, None) is not None:
+            self._show_problems()
+
+    def clear_problems(self) -> None:
+        self._problems.clear()
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        problems = self._problems.values()
+        self.problems.setText("  ·  ".join(text for text, _ in problems))
+        self.problems.setToolTip("\n".join(detail for _, detail in problems))
 
     # -- geometry and last page across runs ------------------------------------------
 

@@ -1314,7 +1314,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+274"/>
+        <location line="+277"/>
         <source>Open snapshot</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1687,15 +1687,30 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>LiveController</name>
     <message>
-        <location filename="../../controllers/live_controller.py" line="+230"/>
-        <source>Celery events: {error}</source>
+        <location filename="../../controllers/live_controller.py" line="+166"/>
+        <source>Broker unreachable; retrying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reading the broker failed; retrying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+101"/>
+        <source>Live events wait for the system&apos;s first queue binding…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live events interrupted; reconnecting…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="+73"/>
+        <location filename="../../views/main_window.py" line="+79"/>
         <source>&amp;Connection</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1316,7 +1316,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location line="+274"/>
+        <location line="+277"/>
         <source>Open snapshot</source>
         <translation>打开快照</translation>
     </message>
@@ -1689,15 +1689,30 @@ Start TaskDeck again with corrected URLs.</source>
 <context>
     <name>LiveController</name>
     <message>
-        <location filename="../../controllers/live_controller.py" line="+230"/>
-        <source>Celery events: {error}</source>
-        <translation>Celery 事件：{error}</translation>
+        <location filename="../../controllers/live_controller.py" line="+166"/>
+        <source>Broker unreachable; retrying…</source>
+        <translation>无法连接 Broker；正在重试…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reading the broker failed; retrying…</source>
+        <translation>读取 Broker 失败；正在重试…</translation>
+    </message>
+    <message>
+        <location line="+101"/>
+        <source>Live events wait for the system&apos;s first queue binding…</source>
+        <translation>实时事件正在等待系统的第一个队列绑定…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live events interrupted; reconnecting…</source>
+        <translation>实时事件已中断；正在重新连接…</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../views/main_window.py" line="+73"/>
+        <location filename="../../views/main_window.py" line="+79"/>
         <source>&amp;Connection</source>
         <translation>连接(&amp;C)</translation>
     </message>

@@ -1404,7 +1404,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+92"/>
         <source>Prometheus unreachable; showing data from {time}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1414,7 +1414,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+30"/>
         <source>This page has no table to export.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1406,7 +1406,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>{user} 尚无配额记录。</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+92"/>
         <source>Prometheus unreachable; showing data from {time}</source>
         <translation>无法连接 Prometheus；显示的是 {time} 的数据</translation>
     </message>
@@ -1416,7 +1416,7 @@ Start TaskDeck again with corrected URLs.</source>
         <translation>无法连接 Prometheus：{error}</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+30"/>
         <source>This page has no table to export.</source>
         <translation>此页面没有可导出的表格。</translation>
     </message>

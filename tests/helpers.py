@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -134,3 +135,9 @@ class Submitters:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=30)
+
+
+def scan_calls(client: Any) -> int:
+    """SCAN commands Redis has answered so far (INFO commandstats): a walk of the keyspace."""
+    stats: dict[str, dict[str, int]] = client.info("commandstats")
+    return int(stats.get("cmdstat_scan", {}).get("calls", 0))

@@ -13,6 +13,7 @@ import redis
 from taskdeck_core.discovery import Learner
 from taskdeck_dev.stack import redis_url
 from tests.conftest import Server
+from tests.helpers import scan_calls
 
 pytestmark = pytest.mark.integration
 DB = 13  # a database of this module's own on the session's Redis
@@ -35,16 +36,11 @@ def client(redis_server: Server) -> Iterator[redis.Redis]:
     client.close()
 
 
-def scans(client: redis.Redis) -> int:
-    stats: dict[str, dict[str, int]] = client.info("commandstats")
-    return int(stats.get("cmdstat_scan", {}).get("calls", 0))
-
-
 def test_looks_during_a_scan_share_it_and_use_the_sets_known(client: redis.Redis) -> None:
     learner = Learner(client)
-    before = scans(client)
+    before = scan_calls(client)
     first = learner()  # scans, and knows a task queue's binding: settled
-    one_scan = scans(client) - before
+    one_scan = scan_calls(client) - before
     assert one_scan > 10 and first.queues == ["data_sync", "default"]
     learner._scanned_at = 0.0  # the next look is due to scan again
     start = threading.Barrier(LOOKS)
@@ -55,11 +51,11 @@ def test_looks_during_a_scan_share_it_and_use_the_sets_known(client: redis.Redis
         seen.append(learner().queues)
 
     threads = [threading.Thread(target=look) for _ in range(LOOKS)]
-    before = scans(client)
+    before = scan_calls(client)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
     # One scan for all of them (each scanning would be LOOKS times as many calls).
-    assert scans(client) - before <= 2 * one_scan
+    assert scan_calls(client) - before <= 2 * one_scan
     assert seen == [["data_sync", "default"]] * LOOKS

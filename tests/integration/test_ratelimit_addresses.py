@@ -14,6 +14,7 @@ from backend.services.anomalies import AnomalyDetector
 from backend.services.ratelimit import DEFAULT_TIERS, RateLimiter
 from taskdeck_dev.stack import redis_url
 from tests.conftest import Server
+from tests.helpers import scan_calls
 
 pytestmark = pytest.mark.integration
 DB = 11  # a database of this module's own on the session's Redis
@@ -28,11 +29,6 @@ def client(redis_server: Server) -> Iterator[redis.Redis]:
     client.close()
 
 
-def scans(client: redis.Redis) -> int:
-    stats: dict[str, dict[str, int]] = client.info("commandstats")
-    return int(stats.get("cmdstat_scan", {}).get("calls", 0))
-
-
 def test_users_per_address_are_read_without_scanning_the_keyspace(client: redis.Redis) -> None:
     limiter = RateLimiter(client, DEFAULT_TIERS, window_s=60.0, bucket_s=60.0)
     crowd = [f"user{n}" for n in range(6)]
@@ -45,11 +41,11 @@ def test_users_per_address_are_read_without_scanning_the_keyspace(client: redis.
         pipe.set(f"celery-task-meta-{n}", "{}")
     pipe.execute()
     bucket = limiter.bucket_of(time.time())
-    before = scans(client)
+    before = scan_calls(client)
     found = limiter.ip_users([bucket - 1, bucket])
     assert found == {"10.0.0.7": set(crowd), "10.0.0.8": {"alone"}}
     anomalies = AnomalyDetector(client, limiter).run_once()
     crowded = [a for a in anomalies if a.kind == "ip_many_users"]
     assert [a.subject for a in crowded] == ["ip:10.0.0.7"]
     assert crowded[0].evidence["distinct_users"] == sorted(crowd)
-    assert scans(client) == before  # the keyspace was not walked
+    assert scan_calls(client) == before  # the keyspace was not walked

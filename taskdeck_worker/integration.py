@@ -90,7 +90,7 @@ class _Emitter:
         self._resender: threading.Thread | None = None
         self.dropped = 0  # records dropped beyond HOLD_MAX
         # Written, but no replica confirmed them yet, and on which master.
-        self._unconfirmed: list[dict[Any, Any]] = []
+        self._unconfirmed: collections.deque[dict[Any, Any]] = collections.deque(maxlen=HOLD_MAX)
         self._unconfirmed_on: tuple[str, int] | None = None
         self._short = False  # a write came short of replicas: not waiting until they are back
         self._replicas_checked = 0.0
@@ -147,7 +147,7 @@ class _Emitter:
                 self._held = collections.deque()
                 self._held_pid = os.getpid()
                 self._resender = None
-                self._unconfirmed = []
+                self._unconfirmed.clear()
             held = list(self._held)
             self._held.clear()
             return held
@@ -181,7 +181,8 @@ class _Emitter:
                 return False
             master = master_address(client)
             if self._unconfirmed and master != self._unconfirmed_on:
-                again, self._unconfirmed = self._unconfirmed, []
+                again = list(self._unconfirmed)
+                self._unconfirmed.clear()
                 log.warning(
                     "taskdeck: the master changed; writing %d unconfirmed records again",
                     len(again),
@@ -204,9 +205,9 @@ class _Emitter:
         if not self.replicas:
             return True
         if wait and int(replies[-1]) >= self.replicas:
-            self._unconfirmed = []  # replicated in order: what came before is there too
+            self._unconfirmed.clear()  # replicated in order: what came before is there too
             return True
-        self._unconfirmed = (self._unconfirmed + batch)[-HOLD_MAX:]
+        self._unconfirmed.extend(batch)  # the oldest dropped beyond HOLD_MAX
         self._unconfirmed_on = master_address(client)
         self._ensure_resender()
         if wait:  # came short: stop waiting until enough replicas are connected again

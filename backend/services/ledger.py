@@ -261,10 +261,11 @@ class Ledger(LedgerQueries):
         return len(ids)
 
     def _lock(self, conn: Connection, task_ids: Iterable[str]) -> None:
-        """PostgreSQL: lock these tasks until the commit (see ``_apply_rows``); SQLite
-        writes one transaction at a time anyway."""
+        """PostgreSQL: lock these tasks' buckets until the commit (see ``_apply_rows``);
+        SQLite writes one transaction at a time anyway."""
         if self.dialect == "postgresql":
-            conn.execute(_TASK_LOCKS, {"ids": list(dict.fromkeys(task_ids))})
+            ids = list(dict.fromkeys(task_ids))
+            conn.execute(_TASK_LOCKS, {"ids": ids, "space": LOCK_SPACE, "mask": LOCK_BUCKETS - 1})
 
     def _apply_rows(
         self, conn: Connection, records: Sequence[lc.LifecycleRecord], ids: list[str]
@@ -669,10 +670,16 @@ class Ledger(LedgerQueries):
             return int(conn.execute(select(func.count()).select_from(tasks)).scalar_one())
 
 
-# PostgreSQL: a transaction-level advisory lock per task id, in hash order.
+# PostgreSQL: transaction-level advisory locks on the tasks' buckets (a task id's hash, one
+# of 256, in TaskDeck's own lock space), taken in order. Buckets bound how many locks a
+# transaction holds: the server's lock table is shared and small (64 per connection by
+# default), and a move or a batch can touch thousands of tasks.
+LOCK_SPACE = 0x7A5C  # the first key of TaskDeck's ledger locks
+LOCK_BUCKETS = 256
 _TASK_LOCKS = text(
-    "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(t, 0) AS k "
-    "FROM unnest(CAST(:ids AS text[])) AS t ORDER BY k) AS keys"
+    "SELECT pg_advisory_xact_lock(:space, b) FROM (SELECT DISTINCT "
+    "CAST(hashtextextended(t, 0) & :mask AS integer) AS b "
+    "FROM unnest(CAST(:ids AS text[])) AS t ORDER BY b) AS buckets"
 )
 
 

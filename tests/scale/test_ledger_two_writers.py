@@ -6,12 +6,26 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from backend.services.ledger import Ledger
 from taskdeck_core import lifecycle as lc
+from taskdeck_dev.stack import Server, running_postgres
 
 TASKS = 400
 ROUNDS = 4
+
+
+@pytest.fixture(scope="module")
+def postgres(stack_dir: Path) -> Iterator[Server]:
+    """This module's server has the lock table of a modest one (20 connections × 64 locks),
+    which a lock per task overflows."""
+    settings = {"max_connections": "20", "max_locks_per_transaction": "64"}
+    with running_postgres(stack_dir, settings=settings) as server:
+        yield server
 
 
 def record(kind: str, task_id: str, ts: float, **data: object) -> lc.LifecycleRecord:
@@ -58,3 +72,16 @@ def test_records_of_one_task_applied_by_two_backends_at_once_all_count(
     finally:
         first.close()
         second.close()
+
+
+def test_a_move_of_many_tasks_holds_a_bounded_number_of_locks(postgres_url: str) -> None:
+    """A lock per task would overflow the server's shared lock table (64 per connection by
+    default) on a move of thousands: "out of shared memory"."""
+    ledger = Ledger(postgres_url)
+    try:
+        ids = [f"moved-{n}" for n in range(20_000)]
+        ledger.moved(ids, 3, time.time())
+        rows = ledger.rows(ids[:10] + ids[-10:])
+        assert len(rows) == 20 and all(r.priority == 3 for r in rows.values())
+    finally:
+        ledger.close()

@@ -88,9 +88,10 @@ def parse_sentinel_url(url: str, master_name: str | None = None) -> SentinelTarg
     ValueError saying what is wrong and what a good URL looks like."""
     text = url.strip()
     example = "sentinel://127.0.0.1:26379,127.0.0.1:26380/0?master_name=mymaster"
+    shown = redact_sentinel_url(text)  # for messages: never a password
     pieces = [p.strip() for p in text.split(";") if p.strip()]
     if not pieces or not all(p.lower().startswith("sentinel://") for p in pieces):
-        raise ValueError(f"{_redact(text)!r} is not a Sentinel URL; e.g. {example}")
+        raise ValueError(f"{shown!r} is not a Sentinel URL; e.g. {example}")
     hosts: list[tuple[str, int]] = []
     query: dict[str, str] = {}
     db = 0
@@ -107,29 +108,29 @@ def parse_sentinel_url(url: str, master_name: str | None = None) -> SentinelTarg
             password = unquote(secret) if colon else None
         elif at:
             raise ValueError(
-                f"{_redact(text)!r}: give the password once, on the first Sentinel; e.g. {example}"
+                f"{shown!r}: give the password once, on the first Sentinel; e.g. {example}"
             )
         if not hostlist:
-            raise ValueError(f"{_redact(text)!r} names no Sentinel; e.g. {example}")
-        hosts.extend(_host_port(h.strip(), _redact(text)) for h in hostlist.split(","))
+            raise ValueError(f"{shown!r} names no Sentinel; e.g. {example}")
+        hosts.extend(_host_port(h.strip(), shown) for h in hostlist.split(","))
         path = path.strip("/")
         if path:
             if not path.isdigit():
                 raise ValueError(
-                    f"{_redact(text)!r}: the database must be a number, as in .../0; e.g. {example}"
+                    f"{shown!r}: the database must be a number, as in .../0; e.g. {example}"
                 )
             db = int(path)
     name = query.pop("master_name", None) or master_name
     if not name:
         raise ValueError(
-            f"{_redact(text)!r} does not name the master the Sentinels watch: add "
+            f"{shown!r} does not name the master the Sentinels watch: add "
             f"?master_name=NAME (the name in sentinel.conf's 'sentinel monitor'); e.g. {example}"
         )
     sentinel_password = query.pop("sentinel_password", None)
     query.pop("password", None)
     if query:
         raise ValueError(
-            f"{_redact(text)!r} has parameters TaskDeck does not use with Sentinel: "
+            f"{shown!r} has parameters TaskDeck does not use with Sentinel: "
             f"{', '.join(sorted(query))}; only master_name and sentinel_password are read"
         )
     return SentinelTarget(
@@ -137,7 +138,7 @@ def parse_sentinel_url(url: str, master_name: str | None = None) -> SentinelTarg
     )
 
 
-def _redact(url: str) -> str:
+def redact_sentinel_url(url: str) -> str:
     """``url`` with passwords (user-info and ``*password=`` parameters) shown as ``***``."""
     out = []
     for piece in url.split(";"):
@@ -154,10 +155,6 @@ def _redact(url: str) -> str:
             query_text = urlencode(pairs, safe="*")
         out.append(f"{scheme}{sep}{rest}" + (f"?{query_text}" if q else ""))
     return ";".join(out)
-
-
-def redact_sentinel_url(url: str) -> str:
-    return _redact(url)
 
 
 def _sentinel_kwargs(target: SentinelTarget, kwargs: dict[str, Any]) -> dict[str, Any]:

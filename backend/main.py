@@ -184,6 +184,7 @@ def build_services(settings: Settings) -> Services:
             group=RELEASE_GROUP,
             group_start="$",
             apply=quota_service.apply_records,
+            decode=LifecycleRecord.head_of,  # types and task ids are all it needs
             what="quota slots from the stream",
             claim_idle_s=settings.stream_claim_idle_s,
         ),

@@ -53,7 +53,9 @@ class StreamIngestor:
         group_start: str = "0",
         what: str = "ledger ingest",
         claim_idle_s: float = CLAIM_IDLE_MS / 1000,
+        decode: Callable[[dict[bytes, bytes]], lc.LifecycleRecord] = lc.LifecycleRecord.from_fields,
     ) -> None:
+        self.decode = decode  # a reader needing only types and task ids decodes no more
         # Entries another backend read and did not acknowledge for this long are taken over
         # (it died, or hangs): with several backends, nothing waits for one to come back.
         self.claim_idle_s = claim_idle_s
@@ -93,7 +95,7 @@ class StreamIngestor:
         records = []
         for _entry_id, fields in entries:
             try:
-                records.append(lc.LifecycleRecord.from_fields(fields))
+                records.append(self.decode(fields))
             except ValueError as exc:
                 self.stats.bad_records += 1
                 log.warning("ledger: skipping a stream entry: %s", exc)

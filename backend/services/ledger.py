@@ -128,18 +128,21 @@ class Ledger(LedgerQueries):
                 self.index_arguments()
         self.jobs = BulkJobStore(self.engine, self._writing)
         # SQLite: rows of open tasks as the last batch wrote them (task id -> the row, history
-        # as a list, and the history's JSON as written); only touched under ``_writing``.
-        self._open: dict[str, tuple[dict[str, Any], str]] = {}
+        # as a list, and its values as written); only touched under ``_writing``.
+        self._open: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}
         names = ", ".join(f'"{c}"' for c in COLUMNS)
         self._select_rows = f"SELECT {names} FROM tasks WHERE task_id IN "
         # A row is written only over the version this backend read (its history, which every
         # write of a task changes): another backend's write in between is found, not undone.
-        self._write_rows = (
+        # A new row is inserted; one that conflicts (another backend inserted it meanwhile)
+        # is left alone, and found.
+        self._insert_rows = (
             f"INSERT INTO tasks ({names}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-            "ON CONFLICT (task_id) DO UPDATE SET "
-            + ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS if c != "task_id")
-            + " WHERE tasks.history = ?"
+            "ON CONFLICT (task_id) DO NOTHING"
         )
+        # A stored row gets only the columns that changed: SQLite then rewrites only the
+        # indexes of those columns (an update of every column costs twice as much).
+        self._updates: dict[tuple[int, ...], str] = {}
 
     def _add_columns(self) -> None:
         """Give a ledger made before a column was added that column (and its index)."""
@@ -312,7 +315,7 @@ class Ledger(LedgerQueries):
         SELECT per chunk, the merged rows written by one executemany over tuples; then the
         rows of tasks still open are kept for their next records."""
         rows: dict[str, dict[str, Any]] = {}
-        seen: dict[str, str | None] = {}  # the history as read (None: no row yet)
+        seen: dict[str, tuple[Any, ...] | None] = {}  # the values as read (None: no row yet)
         for task_id in ids:
             # Taken out: a batch that fails leaves no row in memory that the ledger lacks.
             hit = self._open.pop(task_id, None)
@@ -361,16 +364,16 @@ class Ledger(LedgerQueries):
         conn: Connection,
         ids: list[str],
         rows: dict[str, dict[str, Any]],
-        seen: dict[str, str | None],
+        seen: dict[str, tuple[Any, ...] | None],
     ) -> None:
         """SQLite: the stored rows of ``ids`` into ``rows`` (history decoded) and their
-        history as stored into ``seen`` (None for an id without a row)."""
+        values as stored into ``seen`` (None for an id without a row)."""
         for chunk in chunks(ids, IN_CHUNK):
             sql = self._select_rows + f"({','.join('?' * len(chunk))})"
             for values in conn.exec_driver_sql(sql, tuple(chunk)):
                 row = stored_row(values)
                 rows[row["task_id"]] = row
-                seen[row["task_id"]] = values[HISTORY]
+                seen[row["task_id"]] = tuple(values)
         for task_id in ids:
             seen.setdefault(task_id, None)
 
@@ -390,24 +393,44 @@ class Ledger(LedgerQueries):
         return by_task
 
     def _write_sqlite(
-        self, conn: Connection, rows: dict[str, dict[str, Any]], seen: dict[str, str | None]
-    ) -> dict[str, str]:
-        """SQLite: write ``rows`` over the versions in ``seen``; returns the history written
+        self,
+        conn: Connection,
+        rows: dict[str, dict[str, Any]],
+        seen: dict[str, tuple[Any, ...] | None],
+    ) -> dict[str, tuple[Any, ...]]:
+        """SQLite: write ``rows`` over the versions in ``seen``; returns the values written
         per task id, for the rows that were written (a row changed by another backend since
-        it was read is not)."""
-        params = []
-        histories: dict[str, str] = {}
+        it was read is not, nor a new row another backend inserted meanwhile)."""
+        inserts: list[tuple[Any, ...]] = []
+        updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+        written: dict[str, tuple[Any, ...]] = {}
         for task_id, row in rows.items():
-            history = histories[task_id] = to_json(row["history"])
             values = [row[c] for c in COLUMNS]
-            values[HISTORY] = history
-            values.append(seen[task_id])
-            params.append(tuple(values))
-        if not params:
-            return {}
-        result = conn.exec_driver_sql(self._write_rows, params)
-        if result.rowcount == len(params):
-            return histories
+            values[HISTORY] = to_json(row["history"])
+            new = written[task_id] = tuple(values)
+            old = seen[task_id]
+            if old is None:
+                inserts.append(new)
+                continue
+            changed = tuple(i for i, (a, b) in enumerate(zip(new, old, strict=True)) if a != b)
+            if changed:  # else: a record applied before; nothing to write
+                updates.setdefault(changed, []).append(
+                    (*(new[i] for i in changed), task_id, old[HISTORY])
+                )
+        count = sum(len(group) for group in updates.values()) + len(inserts)
+        done = 0
+        if inserts:
+            done += conn.exec_driver_sql(self._insert_rows, inserts).rowcount
+        for changed, params in updates.items():
+            sql = self._updates.get(changed)
+            if sql is None:
+                sets = ", ".join(f'"{COLUMNS[i]}" = ?' for i in changed)
+                sql = self._updates[changed] = (
+                    f"UPDATE tasks SET {sets} WHERE task_id = ? AND history = ?"
+                )
+            done += conn.exec_driver_sql(sql, params).rowcount
+        if done == count:
+            return written
         ids = list(rows)
         stored: dict[str, str] = {}
         for chunk in chunks(ids, IN_CHUNK):
@@ -415,7 +438,7 @@ class Ledger(LedgerQueries):
             stored.update(conn.exec_driver_sql(
                 f"SELECT task_id, history FROM tasks WHERE task_id IN ({marks})", tuple(chunk)
             ).all())  # fmt: skip
-        return {t: h for t, h in histories.items() if stored.get(t) == h}
+        return {t: v for t, v in written.items() if stored.get(t) == v[HISTORY]}
 
     def _forget(self, task_ids: Iterable[str]) -> None:
         """Drop the rows in memory of tasks written by another path (under ``_writing``)."""

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # runs the job; once it lapses (that backend died), another backend takes the job over.
     # The backends' clocks must agree to well within it.
     bulk_lease_s: float = Field(default=15.0, ge=1, le=3600)
+    # TASKDECK_INGEST_HELPERS: processes the backend starts to apply a share of the
+    # lifecycle stream to the ledger beside its own (a burst drains on more cores). Unset:
+    # one on a machine with two cores or more, else none.
+    ingest_helpers: int | None = Field(default=None, ge=0, le=8)
     # Name of this backend instance as a consumer of the lifecycle stream.
     instance: str = Field(default_factory=lambda: f"backend-{socket.gethostname()}")
     # Bearer tokens: a file (JSON list of {user, role, token or token_sha256}) ...
@@ -206,6 +210,13 @@ class Settings(BaseSettings):
     @property
     def result_backend_url(self) -> str:
         return self.result_backend or self.broker_url
+
+    @property
+    def helpers(self) -> int:
+        """How many ingest helpers to start (``ingest_helpers``, or the machine's default)."""
+        if self.ingest_helpers is not None:
+            return self.ingest_helpers
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
 
     def worker(self) -> WorkerSettings:
         """The settings of this process's Celery app (the worker plug-in's own type)."""

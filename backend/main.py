@@ -55,6 +55,7 @@ from backend.services.environment import REFRESH_S, EnvironmentService
 from backend.services.events_source import EventIngestor, SourceChooser
 from backend.services.health import LedgerWriteProbe, broker_unavailable, check_redis
 from backend.services.ingest import StreamIngestor
+from backend.services.ingest_helper import IngestHelper, SharedIngest
 from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskLabels
 from backend.services.quota_reconcile import QuotaReconciler
@@ -98,22 +99,42 @@ def build_services(settings: Settings) -> Services:
     exporter.start_rejections(tiers)
     limiter = RateLimiter(client, tiers, settings.ratelimit_window_s, settings.ratelimit_bucket_s)
 
-    def apply(records: list[LifecycleRecord]) -> None:
+    shared = None
+    if settings.helpers:
+        helpers = [
+            IngestHelper(settings.ledger_database_url, f"{settings.instance}-{n + 1}")
+            for n in range(settings.helpers)
+        ]
+        shared = SharedIngest(helpers, before=chooser.saw_stream_records, after=exporter.add)
+
+    def free_slots(records: list[LifecycleRecord]) -> None:
         """Slots of finished tasks freed, and of tasks delivered again taken back (from the
-        records, whether or not the ledger takes them), then into the ledger, then the
-        metrics."""
+        records, whether or not the ledger takes them)."""
         try:
             quota_service.apply_records(records)
         except Exception as exc:
             if not broker_unavailable(exc):
                 raise
             log.warning("quotas: cannot free slots now (%s); freed when the broker is back", exc)
+
+    def into_ledger(records: list[LifecycleRecord]) -> None:
         labels: dict[str, TaskLabels] = {}
         ledger.apply(records, labels)  # the labels from the rows written: no second read
         exporter.observe(records, labels)
 
+    def apply(records: list[LifecycleRecord]) -> None:
+        """Celery events: quota slots, then into the ledger (with the ingest helpers, if
+        any), then the metrics."""
+        free_slots(records)
+        if shared is None:
+            into_ledger(records)
+        else:
+            shared.apply_records(records, into_ledger)
+
     def apply_stream(records: list[LifecycleRecord]) -> None:
-        apply(records)
+        """The stream: into the ledger, then the metrics. Its slots are freed by a reader of
+        the stream of its own (``quota_releases``), even while the ledger cannot write."""
+        into_ledger(records)
         chooser.saw_stream_records(records)
 
     results = sync_client(settings.result_backend_url, socket_timeout=5)
@@ -162,6 +183,7 @@ def build_services(settings: Settings) -> Services:
             settings.instance,
             apply=apply_stream,
             claim_idle_s=settings.stream_claim_idle_s,
+            shared=shared,
         ),  # fmt: skip
         events=events,
         source=chooser,
@@ -184,7 +206,7 @@ def build_services(settings: Settings) -> Services:
             group=RELEASE_GROUP,
             group_start="$",
             apply=quota_service.apply_records,
-            decode=LifecycleRecord.head_of,  # types and task ids are all it needs
+            heads_only=True,  # types and task ids are all it needs
             what="quota slots from the stream",
             claim_idle_s=settings.stream_claim_idle_s,
         ),
@@ -220,6 +242,13 @@ async def _every(seconds: float, work: Callable[[], object], what: str) -> None:
             log.warning("%s: %s", what, exc)
 
 
+async def _start_helper(helper: IngestHelper) -> None:
+    try:
+        await asyncio.to_thread(helper.warm)
+    except Exception as exc:  # noqa: BLE001 - started again with the first batch it gets
+        log.warning("ingest helper %s: %s", helper.name, exc)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: Services = app.state.services
@@ -231,6 +260,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # What startup made lives as long as the process: out of the collector's way, so the
     # full collections the ingest's allocations bring about do not walk it again each time.
     gc.freeze()
+    shared = services.ingestor.shared
+    if shared is not None:  # started beside the backend, not at the first burst's expense
+        for helper in shared.helpers:
+            services.spawn(_start_helper(helper))
     services.spawn(services.ingestor.run())
     services.spawn(services.quota_releases.run())
     services.spawn(services.events.run())
@@ -258,6 +291,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(*services.background, return_exceptions=True)
         services.workers.stop()
+        if shared is not None:
+            await asyncio.to_thread(shared.stop)
         await asyncio.to_thread(services.actions.bulk.stop)
         services.actions.bulk.job_pool.shutdown(wait=False, cancel_futures=True)
         await services.aredis.aclose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -199,6 +198,27 @@ class _Instruments(Collector):
 
 _NO_LABELS = TaskLabels("", "", "")
 
+# What a batch of records adds to the task metrics: records per (type, name, hostname,
+# queue), and the runtimes of finished tasks per (name, queue).
+Tally = tuple[dict[tuple[str, str, str, str], int], dict[tuple[str, str], list[float]]]
+
+
+def tally(records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> Tally:
+    """Count ``records``; ``labels`` gives each task's name, queue and hostname. A
+    "published" record rebuilt from the result backend is no publish: not counted."""
+    counts: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
+    runtimes: dict[tuple[str, str], list[float]] = {}
+    for rec in records:
+        if rec.type == lc.PUBLISHED and rec.data.get(lc.REBUILT):
+            continue
+        name, queue, hostname = labels.get(rec.task_id, _NO_LABELS)
+        hostname = str(rec.data.get("hostname") or hostname or "")
+        counts[(rec.type, name or "unknown", hostname, queue or "")] += 1
+        runtime = rec.data.get("runtime")
+        if rec.type in (lc.SUCCEEDED, lc.FAILED) and isinstance(runtime, int | float):
+            runtimes.setdefault((name or "unknown", queue or ""), []).append(float(runtime))
+    return dict(counts), runtimes
+
 
 class Metrics:
     """One registry per app, so several apps (tests) never share state."""
@@ -251,23 +271,16 @@ class Metrics:
                 self.rejections.labels(tier, endpoint)
 
     def observe(self, records: list[lc.LifecycleRecord], labels: Mapping[str, TaskLabels]) -> None:
-        """Count ``records``; ``labels`` gives each task's name, queue and hostname. A
-        "published" record rebuilt from the result backend is no publish: not counted."""
-        counts: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
-        runtimes: dict[tuple[str, str], Any] = {}  # the histogram's series, looked up once
-        for rec in records:
-            if rec.type == lc.PUBLISHED and rec.data.get(lc.REBUILT):
-                continue
-            name, queue, hostname = labels.get(rec.task_id, _NO_LABELS)
-            hostname = str(rec.data.get("hostname") or hostname or "")
-            counts[(rec.type, name or "unknown", hostname, queue or "")] += 1
-            runtime = rec.data.get("runtime")
-            if rec.type in (lc.SUCCEEDED, lc.FAILED) and isinstance(runtime, int | float):
-                key = (name or "unknown", queue or "")
-                series = runtimes.get(key)
-                if series is None:
-                    series = runtimes[key] = self.runtime.labels(*key)
-                series.observe(float(runtime))
+        """Count ``records``; ``labels`` gives each task's name, queue and hostname."""
+        self.add(tally(records, labels))
+
+    def add(self, counted: Tally) -> None:
+        """Add what ``tally`` counted (here, or in an ingest helper process)."""
+        counts, runtimes = counted
         # One increment per series and batch: a batch holds thousands of records of a few.
         for (kind, name, hostname, queue), n in counts.items():
             self.task_counters[kind].labels(name, hostname, queue).inc(n)
+        for key, values in runtimes.items():
+            series = self.runtime.labels(*key)  # looked up once per batch
+            for value in values:
+                series.observe(value)

@@ -159,11 +159,29 @@ def fill_ledger(path: Path, n: int, bulk_user: str, bulk_n: int = BULK) -> None:
     ledger.close()
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and the processes it started (a backend's ingest helpers), by /proc."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
+
+
 def rss_mb(proc: ManagedProcess) -> float:
-    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """Resident memory of ``proc`` and of the processes it started (its ingest helpers)."""
+    total = 0.0
+    for pid in family(proc.pid):
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(x.split()[1]) / 1024 for x in lines if x.startswith("VmRSS:"))
+    return total
 
 
 def timed(client: httpx.Client, method: str, url: str, **kw: Any) -> tuple[float, httpx.Response]:

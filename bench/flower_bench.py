@@ -64,7 +64,7 @@ from typing import Any
 import httpx
 import redis
 
-from bench.backend_bench import rss_mb, start_bench_backend
+from bench.backend_bench import family, rss_mb, start_bench_backend
 from taskdeck_core import lifecycle as lc
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess, free_port, start_process, wait_until
 from taskdeck_dev.stack import running_redis, start_worker
@@ -348,9 +348,16 @@ def start_flower(tmp: Path, url: str, max_tasks: int) -> tuple[ManagedProcess, s
 
 
 def cpu_s(proc: ManagedProcess) -> float:
-    """CPU time (user and system, all threads) ``proc`` has used so far."""
-    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user and system, all threads) ``proc`` and the processes it started (a
+    backend's ingest helpers) have used so far."""
+    total = 0
+    for pid in family(proc.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -632,6 +632,14 @@ class LedgerHealth(ApiModel):
         default=0,
         description="of those, dropped because its buffer was full: the ledger misses them",
     )
+    helpers: int = Field(
+        default=0,
+        description="ingest helper processes applying a share of the records "
+        "(TASKDECK_INGEST_HELPERS)",
+    )
+    helper_restarts: int = Field(
+        default=0, description="times an ingest helper was started again after it ended"
+    )
 
 
 class WorkersMonitorHealth(ApiModel):

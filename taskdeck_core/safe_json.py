@@ -15,6 +15,11 @@ import math
 import re
 from typing import Any
 
+try:  # the backend's C codec (a dependency of the service); the standard library's otherwise
+    import orjson
+except ImportError:  # pragma: no cover - the worker plug-in and the console go without it
+    orjson = None  # type: ignore[assignment]
+
 MAX_DEPTH = 32
 CUT = "…"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -77,6 +82,11 @@ def loads_clean(json_text: str) -> Any:
         or json_text.count("[") + json_text.count("{") > MAX_DEPTH
     ):
         return clean_json(json.loads(json_text))
+    if orjson is not None:
+        try:  # refuses NaN, Infinity and out-of-range numbers: those go the long way below
+            return orjson.loads(json_text)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return _STRICT.decode(json_text)
     except _Unclean:

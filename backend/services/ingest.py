@@ -9,16 +9,18 @@ of a consumer that has gone away are claimed after a while.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import collections
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from backend.services.ingest_helper import SharedIngest
 from backend.services.ledger import Ledger
 from taskdeck_core import lifecycle as lc
 
@@ -28,6 +30,66 @@ BATCH = 2000
 BLOCK_MS = 1000
 CLAIM_IDLE_MS = 60_000
 MAX_BACKOFF_S = 5.0  # between attempts while Redis or the database fails: soon back after it
+
+
+Values = tuple[bytes, ...]  # an entry's values of ``lc.ENTRY_FIELDS`` (see ``_READ``)
+Entry = tuple[bytes, Values | None]  # an entry's id and values (None: trimmed)
+IN_FLIGHT = 6  # batches read and being applied at once, at most
+
+# XREADGROUP answering each entry as its id and values of ``lc.ENTRY_FIELDS`` (the first
+# ARGV[5] of them; b"" for a field it lacks; all nil for an entry trimmed from the stream
+# since it was read): no field names, no nesting, nothing a reader does not need.
+# KEYS[1] the stream; ARGV group, consumer, count, start, values per entry.
+_READ = """
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3],
+                     'STREAMS', KEYS[1], ARGV[4])
+local out, n = {}, tonumber(ARGV[5])
+if not r then return out end
+local names = {'type', 'task_id', 'ts', 'data'}
+for _, e in ipairs(r[1][2]) do
+  local f = e[2]
+  out[#out + 1] = e[1]
+  if f then
+    local got = {}
+    for i = 1, #f, 2 do got[f[i]] = f[i + 1] end
+    for k = 1, n do out[#out + 1] = got[names[k]] or '' end
+  else
+    for k = 1, n do out[#out + 1] = false end
+  end
+end
+return out
+"""
+
+
+class _Lane:
+    """Applies its share of each batch in a thread of its own, in the order the batches
+    came. After a share fails, the later ones fail too without being applied: they come
+    again in order, with the failed one, from the pending list."""
+
+    def __init__(self, name: str) -> None:
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self.broken: BaseException | None = None
+
+    def run(self, work: Callable[..., tuple[int, int]], *args: Any) -> asyncio.Future[Any]:
+        def guarded() -> tuple[int, int]:
+            if self.broken is not None:
+                raise self.broken
+            try:
+                return work(*args)
+            except BaseException as exc:
+                self.broken = exc
+                raise
+
+        return asyncio.get_running_loop().run_in_executor(self.pool, guarded)
+
+
+@dataclass
+class _Batch:
+    ids: list[bytes]  # its entries, to acknowledge
+    shares: list[asyncio.Future[tuple[int, int]]]  # each share's (applied, refused)
+
+    def done(self) -> bool:
+        return all(share.done() for share in self.shares)
 
 
 @dataclass
@@ -53,9 +115,15 @@ class StreamIngestor:
         group_start: str = "0",
         what: str = "ledger ingest",
         claim_idle_s: float = CLAIM_IDLE_MS / 1000,
-        decode: Callable[[dict[bytes, bytes]], lc.LifecycleRecord] = lc.LifecycleRecord.from_fields,
+        heads_only: bool = False,
+        shared: SharedIngest | None = None,
     ) -> None:
-        self.decode = decode  # a reader needing only types and task ids decodes no more
+        # Helper processes applying a share of each batch (``ingest_helper``), or None.
+        self.shared = shared
+        # A reader needing only types and task ids (the quota slots') has no more sent.
+        self.decode = lc.LifecycleRecord.head_of if heads_only else lc.LifecycleRecord.from_values
+        self._width = 2 if heads_only else len(lc.ENTRY_FIELDS)
+        self._read_values = client.register_script(_READ)
         # Entries another backend read and did not acknowledge for this long are taken over
         # (it died, or hangs): with several backends, nothing waits for one to come back.
         self.claim_idle_s = claim_idle_s
@@ -70,6 +138,7 @@ class StreamIngestor:
         self.group_start = group_start
         self.what = what  # how the log names this consumer
         self.stats = IngestStats()
+        self._lane = _Lane(what)  # the backend's own share of each batch
         self._backoff = 0.5  # seconds before the next attempt after a failure
 
     async def ensure_group(self) -> None:
@@ -91,66 +160,124 @@ class StreamIngestor:
                 return None if lag is None else int(lag) + pending
         return None
 
-    async def _handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
-        records = []
-        for _entry_id, fields in entries:
+    def _apply_own(self, fields: list[Values]) -> tuple[int, int]:
+        """Blocking (in the own lane): decode and apply; returns (applied, refused)."""
+        records, refused = [], 0
+        for one in fields:
             try:
-                records.append(self.decode(fields))
+                records.append(self.decode(one))
             except ValueError as exc:
-                self.stats.bad_records += 1
+                refused += 1
                 log.warning("ledger: skipping a stream entry: %s", exc)
         if records:
-            await asyncio.to_thread(self.apply, records)
+            self.apply(records)
+        return len(records), refused
+
+    def _start(self, entries: list[tuple[bytes, Values]]) -> _Batch:
+        """Start applying a batch: each share in its lane, after that lane's earlier ones."""
+        fields = [f for _entry_id, f in entries]
+        jobs: list[asyncio.Future[tuple[int, int]]] = []
+        if self.shared is not None:
+            fields, theirs = self.shared.split(fields)
+            for n, share in enumerate(theirs):
+                if share:
+                    jobs.append(asyncio.wrap_future(self.shared.submit(n, share)))
+        if fields:
+            jobs.append(self._lane.run(self._apply_own, fields))
+        return _Batch([entry_id for entry_id, _ in entries], jobs)
+
+    async def _finish(self, batch: _Batch) -> None:
+        """Wait for every share of ``batch``, then acknowledge it (raises if one failed: the
+        batch stays pending, and is read again)."""
+        done = await asyncio.gather(*batch.shares, return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
         # Only now, with the batch committed, may the entries leave the pending list.
-        await self.client.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
-        self.stats.records += len(records)
+        await self.client.xack(self.stream, self.group, *batch.ids)
+        self.stats.records += sum(applied for applied, _ in done)  # type: ignore[misc]
+        self.stats.bad_records += sum(refused for _, refused in done)  # type: ignore[misc]
         self.stats.batches += 1
         self.stats.last_batch_at = time.time()
 
-    async def _read(self, start: str, block_ms: int | None) -> Any:
-        return await self.client.xreadgroup(
-            self.group, self.consumer, {self.stream: start}, count=self.batch, block=block_ms
-        )
+    async def _handle(self, entries: list[tuple[bytes, Values]]) -> None:
+        await self._settled([batch := self._start(entries)])
+        await self._finish(batch)
 
-    async def _apply_reply(self, reply: Any) -> int:
-        """Apply and acknowledge the entries of one XREADGROUP reply; returns how many."""
-        if not reply:
-            return 0
-        entries = [(eid, fields) for eid, fields in reply[0][1] if fields]
+    @staticmethod
+    async def _settled(batches: Iterable[_Batch]) -> None:
+        """Wait until these batches are applied or failed (not acknowledged)."""
+        await asyncio.gather(*(s for b in batches for s in b.shares), return_exceptions=True)
+
+    async def _read(self, start: str, block_ms: int | None) -> list[Entry]:
+        """Up to ``batch`` entries from ``start`` (">": new ones; "0": this consumer's
+        pending ones), waiting up to ``block_ms`` for a new one if there is none."""
+        flat: Any = await self._read_values(
+            keys=[self.stream], args=[self.group, self.consumer, self.batch, start, self._width]
+        )
+        if not flat and block_ms:
+            # Nothing yet: wait for the next entry the usual way (a script cannot block).
+            reply: Any = await self.client.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=1, block=block_ms
+            )
+            return [(eid, self._values(fields)) for eid, fields in (reply[0][1] if reply else [])]
+        w = self._width + 1
+        return [
+            (flat[i], tuple(flat[i + 1 : i + w]) if flat[i + 1] is not None else None)
+            for i in range(0, len(flat), w)
+        ]
+
+    def _values(self, fields: dict[bytes, bytes] | None) -> tuple[bytes, ...] | None:
+        """An entry read as a mapping, as the values the ingest reads (None: trimmed)."""
+        return lc.values_of(fields)[: self._width] if fields else None
+
+    @staticmethod
+    def _entries(read: list[Entry]) -> tuple[list[tuple[bytes, Values]], list[bytes]]:
+        """The entries read, and the ids of those trimmed from the stream since they were
+        read (a pending entry then comes back without fields)."""
+        entries = [(eid, values) for eid, values in read if values is not None]
+        return entries, [eid for eid, values in read if values is None]
+
+    async def _apply_reply(self, read: list[Entry]) -> int:
+        """Apply and acknowledge the entries read; returns how many."""
+        entries, gone = self._entries(read)
         if entries:
             await self._handle(entries)
-        # A pending entry that was trimmed from the stream comes back without fields.
-        gone = [eid for eid, fields in reply[0][1] if not fields]
         if gone:
             await self.client.xack(self.stream, self.group, *gone)
-        return len(reply[0][1])
+        return len(entries) + len(gone)
 
     async def drain_once(self, start: str = ">", block_ms: int | None = BLOCK_MS) -> int:
         """Read and apply one batch; returns how many entries it held."""
         return await self._apply_reply(await self._read(start, block_ms))
 
     async def _drain_ahead(self) -> None:
-        """Consume new entries until ``claim_idle_s`` has passed, the next batch read while
-        the current one is applied. A batch read ahead is pending in the group until its own
-        commit: if anything fails, ``run`` reads this consumer's pending entries again."""
+        """Consume new entries until ``claim_idle_s`` has passed. Batches are read while
+        earlier ones are applied (up to ``IN_FLIGHT`` at once, each lane applying its shares
+        in order), and acknowledged in order once applied. If anything fails, what was not
+        acknowledged is pending in the group, and ``run`` reads it again."""
         until = time.monotonic() + self.claim_idle_s
-        ahead: asyncio.Future[Any] | None = asyncio.ensure_future(self._read(">", BLOCK_MS))
+        flying: collections.deque[_Batch] = collections.deque()
         try:
-            while ahead is not None:
-                reply = await ahead
-                if time.monotonic() >= until:
-                    ahead = None
-                    await self._apply_reply(reply)
-                    return
-                ahead = asyncio.ensure_future(self._read(">", BLOCK_MS))
-                await self._apply_reply(reply)
+            while True:
+                # While batches are out, a read that finds nothing returns at once.
+                read = await self._read(">", None if flying else BLOCK_MS)
+                entries, gone = self._entries(read)
+                if gone:
+                    await self.client.xack(self.stream, self.group, *gone)
+                if entries:
+                    flying.append(self._start(entries))
+                over = time.monotonic() >= until
+                while flying and (
+                    flying[0].done() or len(flying) > IN_FLIGHT or not entries or over
+                ):
+                    await self._finish(flying.popleft())
                 self._backoff = 0.5
                 self.stats.last_error = None
+                if over:
+                    return
         finally:
-            if ahead is not None and not ahead.done():
-                ahead.cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead
+            await self._settled(flying)
 
     async def _claim_abandoned(self) -> None:
         start = "0-0"
@@ -163,8 +290,10 @@ class StreamIngestor:
                 start_id=start,
                 count=self.batch,
             )
-            start, entries = reply[0], reply[1]
-            entries = [(eid, fields) for eid, fields in entries if fields]
+            start = reply[0]
+            entries = [
+                (eid, lc.values_of(fields)[: self._width]) for eid, fields in reply[1] if fields
+            ]
             if entries:
                 await self._handle(entries)
             if start in (b"0-0", "0-0"):
@@ -177,6 +306,10 @@ class StreamIngestor:
         last_claim = 0.0
         try:
             while True:
+                # Every batch settled: the pending ones come again, from the start.
+                self._lane.broken = None
+                if self.shared is not None:
+                    self.shared.reset()
                 try:
                     await self.ensure_group()
                     # Our own entries left unacknowledged by a previous run come first.

@@ -83,10 +83,7 @@ AWAITING_REDELIVERY = "awaiting_redelivery"
 HELD_STATES = (lc.STATE_RECEIVED, lc.STATE_STARTED)
 BACKFILL_CHUNK = 5000
 # A task's argument terms (``ledger_terms``), keyed by the task's rowid.
-_INDEX_ARGS = (
-    "INSERT OR REPLACE INTO tasks_args_fts(rowid, terms) SELECT rowid, ? FROM tasks "
-    "WHERE task_id = ?"
-)
+_INDEX_ARGS = "INSERT OR REPLACE INTO tasks_args_fts(rowid, terms) VALUES (?, ?)"
 
 
 class Ledger(LedgerQueries):
@@ -264,9 +261,14 @@ class Ledger(LedgerQueries):
         return len(ids)
 
     def _lock(self, conn: Connection, task_ids: Iterable[str]) -> None:
-        """PostgreSQL: lock these tasks' buckets until the commit (see ``_apply_rows``);
-        SQLite writes one transaction at a time anyway."""
-        if self.dialect == "postgresql":
+        """At the start of a transaction that reads rows of ``task_ids`` and then writes
+        them: hold them until the commit, so no other process writes them in between (an
+        ingest helper, another backend). PostgreSQL: these tasks' buckets (see
+        ``_apply_rows``); SQLite: the database's write lock, taken now (a transaction
+        otherwise begins only at its first write, after its reads)."""
+        if self.dialect == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif self.dialect == "postgresql":
             ids = list(dict.fromkeys(task_ids))
             conn.execute(_TASK_LOCKS, {"ids": ids, "space": LOCK_SPACE, "mask": LOCK_BUCKETS - 1})
 
@@ -323,7 +325,7 @@ class Ledger(LedgerQueries):
                 rows[task_id], seen[task_id] = hit
         with self.engine.begin() as conn:
             self._read_rows(conn, [t for t in ids if t not in rows], rows, seen)
-            by_task = self._merge_all(records, rows)
+            by_task, published, failed = self._merge_all(records, rows)
             written = self._write_sqlite(conn, rows, seen)
             if len(written) < len(rows):
                 # Another backend wrote some of these tasks since this one read them: merge
@@ -338,14 +340,9 @@ class Ledger(LedgerQueries):
                         merge(row, rec)
                     rows[task_id] = row
                 written.update(self._write_sqlite(conn, fresh, seen))
-            published = [t for t in ids if any(r.type == lc.PUBLISHED for r in by_task[t])]
             if published:
-                conn.exec_driver_sql(_INDEX_ARGS, [
-                    (argument_terms(rows[t]["args"], rows[t]["kwargs"], rows[t]["options"]), t)
-                    for t in published
-                ])  # fmt: skip
-            failed = [t for t in ids if any(r.type == lc.FAILED for r in by_task[t])]
-            for chunk in chunks(failed, IN_CHUNK):
+                self._index_args(conn, {t: rows[t] for t in published})
+            for chunk in chunks(list(failed), IN_CHUNK):
                 marks = ",".join("?" * len(chunk))
                 conn.exec_driver_sql(
                     "INSERT OR REPLACE INTO tasks_fts(rowid, exc_message) SELECT rowid, "
@@ -358,6 +355,21 @@ class Ledger(LedgerQueries):
         while len(self._open) > OPEN_ROWS:
             del self._open[next(iter(self._open))]
         return rows
+
+    @staticmethod
+    def _index_args(conn: Connection, rows: dict[str, dict[str, Any]]) -> None:
+        """SQLite: index the arguments of these tasks for search, by their rowids (read in
+        one query per chunk: an insert that looks up each task's rowid itself costs four
+        times as much)."""
+        for chunk in chunks(list(rows), IN_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            rowids = conn.exec_driver_sql(
+                f"SELECT task_id, rowid FROM tasks WHERE task_id IN ({marks})", tuple(chunk)
+            ).all()
+            conn.exec_driver_sql(_INDEX_ARGS, [
+                (rowid, argument_terms(rows[t]["args"], rows[t]["kwargs"], rows[t]["options"]))
+                for t, rowid in rowids
+            ])  # fmt: skip
 
     def _read_rows(
         self,
@@ -380,17 +392,26 @@ class Ledger(LedgerQueries):
     @staticmethod
     def _merge_all(
         records: Sequence[lc.LifecycleRecord], rows: dict[str, dict[str, Any]]
-    ) -> dict[str, list[lc.LifecycleRecord]]:
+    ) -> tuple[dict[str, list[lc.LifecycleRecord]], dict[str, None], dict[str, None]]:
         """Merge ``records`` into ``rows`` (a task without a row gets a new one); returns
-        the records per task, in order."""
+        the records per task, in order, and the tasks published and failed among them."""
         by_task: dict[str, list[lc.LifecycleRecord]] = {}
+        published: dict[str, None] = {}
+        failed: dict[str, None] = {}
         for rec in records:
             row = rows.get(rec.task_id)
             if row is None:
                 row = rows[rec.task_id] = new_row(rec.task_id, rec.ts)
             merge(row, rec)
-            by_task.setdefault(rec.task_id, []).append(rec)
-        return by_task
+            if rec.task_id in by_task:
+                by_task[rec.task_id].append(rec)
+            else:
+                by_task[rec.task_id] = [rec]
+            if rec.type == lc.PUBLISHED:
+                published[rec.task_id] = None
+            elif rec.type == lc.FAILED:
+                failed[rec.task_id] = None
+        return by_task, published, failed
 
     def _write_sqlite(
         self,

@@ -12,6 +12,8 @@ import json
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
+
 from backend.domain.failures import failure_signature
 from backend.services.schema import tasks
 from taskdeck_core import lifecycle as lc
@@ -42,6 +44,11 @@ _C_ENCODE = c_make_encoder and c_make_encoder(
 
 
 def to_json(value: Any) -> str:
+    try:  # the C codec: what it cannot encode (keys that are not text, huge integers) is
+        # encoded below, with ``repr`` for what JSON lacks
+        return orjson.dumps(value, default=repr).decode()
+    except TypeError:
+        pass
     if _C_ENCODE is not None:
         return "".join(_C_ENCODE(value, 0))
     return json.dumps(value, separators=(",", ":"), default=repr)

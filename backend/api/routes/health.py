@@ -147,6 +147,8 @@ async def health(request: Request) -> Health:
         stalled_s=round(waited, 1) if lag and waited > STALL_S else None,
         events_received=services.events.received,
         events_dropped=services.events.dropped,
+        helpers=len(shared.helpers) if (shared := services.ingestor.shared) else 0,
+        helper_restarts=sum(max(h.starts - 1, 0) for h in shared.helpers) if shared else 0,
     )
     problems = _problems(deps, write, ledger)
     return Health(

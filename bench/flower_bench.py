@@ -39,6 +39,9 @@ How both are fed the same burst, fairly:
   memory (VmRSS) of the Flower process and of the backend process.
 - The CPU time (user and system) the consumer's process used during the drain, per task:
   on a shared machine, the figure others' load moves least.
+- The backend runs as shipped: with the ingest helper process it starts on a machine of
+  two cores or more (``TASKDECK_INGEST_HELPERS``); its memory and CPU time here are the
+  backend's and its helper's together.
 - The load average (1 min) is read before and after each run.
 
 ``FLOWER_BENCH_TASKS=20000 .venv/bin/python -m bench flower`` runs a smaller burst.

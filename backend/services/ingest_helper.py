@@ -26,6 +26,7 @@ import os
 import pickle
 import queue
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -405,6 +406,10 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s %(levelname)s %(name)s[{name}]: %(message)s"
     )
+    # Its backend ends it (EOF on stdin, once the batch in hand is committed), also when
+    # both are told to stop (a terminal's Ctrl-C, a service manager's SIGTERM to the group).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The frames go on the real stdout; anything printed goes to stderr, with the logs.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr
@@ -412,8 +417,6 @@ def main() -> None:
         serve(sys.stdin.buffer, out)
     except BrokenPipeError:
         pass  # the backend ended while an answer was on its way
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from taskdeck_dev.procs import ManagedProcess, free_port
 from taskdeck_dev.stack import redis_url, start_backend, start_redis, start_worker
 from tests.conftest import FAST_WORKLOAD, ROOMY
 from tests.helpers import api, wait_for
+from tests.process_watch import descendants
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -102,13 +103,18 @@ def broker_stopped(stack: Stack) -> Iterator[None]:
 
 @contextlib.contextmanager
 def ledger_disk_full(stack: Stack) -> Iterator[None]:
-    """No file write of the backend's succeeds (its file-size limit is 0); reads do."""
-    soft, hard = resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE)
-    resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE, (0, hard))
+    """No file write of the backend's succeeds, nor of its ingest helper's (their file-size
+    limit is 0); reads do."""
+    pids = [stack.backend.pid, *descendants(stack.backend.pid)]
+    limits = {pid: resource.prlimit(pid, resource.RLIMIT_FSIZE) for pid in pids}
+    for pid, (_soft, hard) in limits.items():
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, hard))
     try:
         yield
     finally:
-        resource.prlimit(stack.backend.pid, resource.RLIMIT_FSIZE, (soft, hard))
+        for pid, (soft, hard) in limits.items():
+            with contextlib.suppress(ProcessLookupError):
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
 
 
 def submit(client: httpx.Client, user: str) -> httpx.Response:

@@ -26,7 +26,8 @@ from taskdeck_core import lifecycle as lc
 
 log = logging.getLogger("taskdeck.ingest")
 
-BATCH = 2000
+BATCH = 5000  # entries per read at most: in a burst, the more a batch holds, the more often a
+# task's records are merged into one write of its row (2,000: 20 % fewer tasks a second)
 BLOCK_MS = 1000
 CLAIM_IDLE_MS = 60_000
 MAX_BACKOFF_S = 5.0  # between attempts while Redis or the database fails: soon back after it
@@ -34,7 +35,7 @@ MAX_BACKOFF_S = 5.0  # between attempts while Redis or the database fails: soon 
 
 Values = tuple[bytes, ...]  # an entry's values of ``lc.ENTRY_FIELDS`` (see ``_READ``)
 Entry = tuple[bytes, Values | None]  # an entry's id and values (None: trimmed)
-IN_FLIGHT = 6  # batches read and being applied at once, at most
+IN_FLIGHT = 4  # batches read and being applied at once, at most
 
 # XREADGROUP answering each entry as its id and values of ``lc.ENTRY_FIELDS`` (the first
 # ARGV[5] of them; b"" for a field it lacks; all nil for an entry trimmed from the stream

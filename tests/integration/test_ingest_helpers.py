@@ -10,7 +10,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class _Setup:
             [self.helper], before=lambda heads: None, after=self.exporter.add
         )
         self.own: set[str] = set()  # task ids the backend applied itself
+        self.url = url
         self.client = aioredis.Redis.from_url(url)
 
         def apply(records: list[lc.LifecycleRecord]) -> None:
@@ -103,6 +104,28 @@ class _Setup:
     def close(self) -> None:
         self.shared.stop()
         self.ledger.close()
+
+    def drive(self, steps: Callable[[], Awaitable[None]]) -> None:
+        """Run the ingest while ``steps`` run, then until every entry is acknowledged."""
+        pending = redis.Redis.from_url(self.url)
+
+        async def scenario() -> None:
+            run = asyncio.ensure_future(self.ingestor.run())
+            try:
+                await steps()
+                await _until(
+                    lambda: pending.xpending(lc.STREAM_KEY, lc.LEDGER_GROUP)["pending"] == 0,
+                    10, "every entry acknowledged",
+                )  # fmt: skip
+            finally:
+                run.cancel()
+                await asyncio.gather(run, return_exceptions=True)
+                await self.client.aclose()
+
+        try:
+            asyncio.run(scenario())
+        finally:
+            pending.close()
 
 
 async def _until(check: Callable[[], Any], timeout: float, what: str) -> None:
@@ -122,22 +145,12 @@ def test_a_burst_is_shared_with_a_helper_and_every_task_ends_in_the_ledger(
         setup = _Setup(tmp_path, server.url)
         theirs = {t for t in ids if share_of_id(t.encode(), 1)}
 
-        async def scenario() -> None:
-            run = asyncio.ensure_future(setup.ingestor.run())
-            try:
-                await _until(lambda: _succeeded(setup.ledger, ids) == TASKS, 60,
-                             "every task SUCCESS in the ledger")  # fmt: skip
-                await _until(
-                    lambda: sync.xpending(lc.STREAM_KEY, lc.LEDGER_GROUP)["pending"] == 0,
-                    10, "every entry acknowledged",
-                )  # fmt: skip
-            finally:
-                run.cancel()
-                await asyncio.gather(run, return_exceptions=True)
-                await setup.client.aclose()
+        async def steps() -> None:
+            await _until(lambda: _succeeded(setup.ledger, ids) == TASKS, 60,
+                         "every task SUCCESS in the ledger")  # fmt: skip
 
         try:
-            asyncio.run(scenario())
+            setup.drive(steps)
             # Two shares, each applied by its own process: the backend never saw the
             # helper's tasks, which are in the ledger all the same.
             assert 0 < len(theirs) < TASKS
@@ -158,30 +171,20 @@ def test_a_helper_killed_mid_burst_is_started_again_and_nothing_is_lost(tmp_path
         setup = _Setup(tmp_path, server.url)
         setup.ingestor.batch = 200  # many batches: the kill falls in the middle
 
-        async def scenario() -> None:
-            run = asyncio.ensure_future(setup.ingestor.run())
-            try:
-                await _until(lambda: setup.helper.pid is not None
-                             and 0 < _succeeded(setup.ledger, ids) < len(ids), 60,
-                             "the drain to be under way")  # fmt: skip
-                first = setup.helper.pid
-                assert first is not None
-                os.kill(first, signal.SIGKILL)
-                await _until(lambda: _succeeded(setup.ledger, ids) == len(ids), 90,
-                             "every task SUCCESS in the ledger after the kill")  # fmt: skip
-                assert setup.helper.starts == 2
-                assert setup.helper.pid not in (None, first)
-                await _until(
-                    lambda: sync.xpending(lc.STREAM_KEY, lc.LEDGER_GROUP)["pending"] == 0,
-                    10, "every entry acknowledged",
-                )  # fmt: skip
-            finally:
-                run.cancel()
-                await asyncio.gather(run, return_exceptions=True)
-                await setup.client.aclose()
+        async def steps() -> None:
+            await _until(lambda: setup.helper.pid is not None
+                         and 0 < _succeeded(setup.ledger, ids) < len(ids), 60,
+                         "the drain to be under way")  # fmt: skip
+            first = setup.helper.pid
+            assert first is not None
+            os.kill(first, signal.SIGKILL)
+            await _until(lambda: _succeeded(setup.ledger, ids) == len(ids), 90,
+                         "every task SUCCESS in the ledger after the kill")  # fmt: skip
+            assert setup.helper.starts == 2
+            assert setup.helper.pid not in (None, first)
 
         try:
-            asyncio.run(scenario())
+            setup.drive(steps)
         finally:
             setup.close()
             sync.close()

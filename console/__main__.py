@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from console import desktop, smoke
+from console.controllers.reports_controller import wait_for_writer
 from console.domain.endpoints import Endpoints, EndpointsError
 from console.domain.places import log_dir
 from console.domain.profiles import (
@@ -393,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
                 await closed.wait()
         finally:
             await console.aclose()
+            # A report cancelled by the close stops at its next page: let it, while the
+            # loop it posts its end to still runs (off the GUI thread).
+            await asyncio.to_thread(wait_for_writer, 10)
 
     with loop:
         try:

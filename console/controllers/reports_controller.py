@@ -189,6 +189,19 @@ def _writer_pool() -> concurrent.futures.ThreadPoolExecutor:
     return _writer
 
 
+def wait_for_writer(timeout_s: float) -> bool:
+    """Wait until the writing thread has no report in hand (it stops at its next page once
+    told to); False if it still has after ``timeout_s``. For an orderly end of the event
+    loop: a report finishing later would post its end to a loop that is gone."""
+    if _writer is None:
+        return True
+    try:
+        _writer.submit(lambda: None).result(timeout=timeout_s)
+    except concurrent.futures.TimeoutError:
+        return False
+    return True
+
+
 async def write_off_thread(report: Report, fmt: str, destination: Path) -> tuple[Path, ...]:
     """Write ``report`` as ``fmt`` (a key of FORMATS) to ``destination`` on the writing
     thread, then rename it into place here; the files written. Cancelled, the thread stops

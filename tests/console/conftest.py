@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from console.app import Console, build_console  # noqa: E402
+from console.controllers.reports_controller import wait_for_writer  # noqa: E402
 from console.domain.endpoints import SANDBOX_SETTINGS, Endpoints  # noqa: E402
 from tests.conftest import TOKENS, Server  # noqa: E402
 
@@ -30,6 +31,10 @@ def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     yield event_loop
     for task in asyncio.all_tasks(event_loop):
         task.cancel()
+    qapp.processEvents()
+    # A report still being written (a test that cancelled one, or ended while one was made)
+    # ends before the loop does: its end is posted to the loop from the writing thread.
+    assert wait_for_writer(30), "the report writing thread did not stop"
     qapp.processEvents()
     # Not loop.stop(): that would call QApplication.exit() outside exec().
     event_loop._QEventLoop__is_running = False

@@ -8,7 +8,6 @@ backend, Prometheus and Alertmanager are the real programs.
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +18,6 @@ from celery import Celery
 
 from taskdeck_core.transport import QUEUES, SANDBOX_STEPS
 from taskdeck_dev.procs import LOOPBACK, ManagedProcess
-
-# The backends the tests start run without an ingest helper unless a test asks for one
-# (tests/integration/test_ingest_helpers.py starts its own): with a helper beside every
-# backend on this suite's two cores, a pytest worker crashed twice in Qt's event processing
-# some seconds after the console's tests against nginx, a crash whose cause is not found.
-os.environ.setdefault("TASKDECK_INGEST_HELPERS", "0")
 from taskdeck_dev.stack import (
     Server,
     running_alertmanager,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,6 +29,35 @@ from taskdeck_core import lifecycle as lc
 from taskdeck_dev.stack import running_redis
 
 pytestmark = pytest.mark.integration
+
+# Each scenario runs in a Python process of its own (``_in_own_process``): the helpers it
+# starts, kills and ends are that process's children, not the children of a pytest worker
+# that also runs the console's Qt tests (two runs of the suite crashed in Qt's event
+# processing just after these scenarios had run in the same worker).
+SCENARIOS = ("burst_is_shared", "killed_helper_is_replaced", "event_records_are_shared")
+
+
+def _in_own_process(scenario: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.integration.test_ingest_helpers", scenario, str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{scenario} failed:\n{done.stdout}\n{done.stderr[-4000:]}"
+
+
+def test_a_burst_is_shared_with_a_helper_and_every_task_ends_in_the_ledger(
+    tmp_path: Path,
+) -> None:
+    _in_own_process("burst_is_shared", tmp_path)
+
+
+def test_a_helper_killed_mid_burst_is_started_again_and_nothing_is_lost(tmp_path: Path) -> None:
+    _in_own_process("killed_helper_is_replaced", tmp_path)
+
+
+def test_records_of_celery_events_are_shared_with_a_helper(tmp_path: Path) -> None:
+    _in_own_process("event_records_are_shared", tmp_path)
+
 
 TASKS = 1500
 
@@ -136,9 +167,7 @@ async def _until(check: Callable[[], Any], timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_a_burst_is_shared_with_a_helper_and_every_task_ends_in_the_ledger(
-    tmp_path: Path,
-) -> None:
+def burst_is_shared(tmp_path: Path) -> None:
     with running_redis(tmp_path) as server:
         sync = redis.Redis.from_url(server.url)
         ids = _burst(sync, TASKS, "share")
@@ -164,7 +193,7 @@ def test_a_burst_is_shared_with_a_helper_and_every_task_ends_in_the_ledger(
             sync.close()
 
 
-def test_a_helper_killed_mid_burst_is_started_again_and_nothing_is_lost(tmp_path: Path) -> None:
+def killed_helper_is_replaced(tmp_path: Path) -> None:
     with running_redis(tmp_path) as server:
         sync = redis.Redis.from_url(server.url)
         ids = _burst(sync, TASKS * 2, "kill")
@@ -190,7 +219,7 @@ def test_a_helper_killed_mid_burst_is_started_again_and_nothing_is_lost(tmp_path
             sync.close()
 
 
-def test_records_of_celery_events_are_shared_with_a_helper(tmp_path: Path) -> None:
+def event_records_are_shared(tmp_path: Path) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     exporter = Metrics()
     helper = IngestHelper(ledger.url, "test-events")
@@ -223,3 +252,9 @@ def test_records_of_celery_events_are_shared_with_a_helper(tmp_path: Path) -> No
     finally:
         shared.stop()
         ledger.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] not in SCENARIOS:
+        raise SystemExit(f"unknown scenario {sys.argv[1]!r}")
+    globals()[sys.argv[1]](Path(sys.argv[2]))

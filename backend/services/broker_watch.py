@@ -10,8 +10,9 @@ will never run: its message is gone.
 The backend looks at the broker every ``TASKDECK_BROKER_WATCH_S``: a new
 ``run_id`` (or an uptime that went back) in ``INFO server`` is a restart. After
 one, and once when the backend starts (the broker may have restarted while it
-was down), every task the ledger holds as waiting (PENDING: published, never
-received) is looked for in the broker: in any list of any queue, in kombu's
+was down), once the ledger has caught up with the lifecycle stream, every task
+the ledger holds as waiting (PENDING: published, never received) is looked for
+in the broker: in any list of any queue, in kombu's
 unacked hash (a worker took it and has not acknowledged it), or as a stored
 result. Those found nowhere are looked for again ``TASKDECK_LOST_CONFIRM_S``
 later, once the ledger has caught up with the lifecycle stream (a worker's
@@ -120,7 +121,11 @@ class BrokerWatch:
             try:
                 self._look_at_server()
                 if self._due:
-                    self._first_look()
+                    # The ledger must first hold what the stream says: a backend killed
+                    # between recording a publish and sending its message left a task
+                    # the ledger knows only once it has applied the stream.
+                    if self.caught_up():
+                        self._first_look()
                 elif self._suspects and time.monotonic() >= self._confirm_at:
                     self._second_look()
                 if self._repair_due:

@@ -230,10 +230,12 @@ class StreamIngestor:
         ids = flat[0::w]
         # Each field's values taken by a stride, and zipped back per entry: no Python loop
         # over the entries (this ran at thousands of entries a second in a burst).
-        rows = zip(*(flat[k::w] for k in range(1, w)))
+        rows = zip(*(flat[k::w] for k in range(1, w)), strict=True)
         if None not in flat[1::w]:
-            return list(zip(ids, rows)), []
-        return self._split(list(zip(ids, (r if r[0] is not None else None for r in rows))))
+            return list(zip(ids, rows, strict=True)), []
+        return self._split(
+            list(zip(ids, (r if r[0] is not None else None for r in rows), strict=True))
+        )
 
     def _values(self, fields: dict[bytes, bytes] | None) -> tuple[bytes, ...] | None:
         """An entry read as a mapping, as the values the ingest reads (None: trimmed)."""

@@ -62,6 +62,7 @@ end
 return out
 """
 
+
 class _Lane:
     """Applies its share of each batch in a thread of its own, in the order the batches
     came. After a share fails, the later ones fail too without being applied: they come

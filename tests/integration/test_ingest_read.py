@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -33,7 +34,7 @@ def test_entries_are_read_in_order_and_one_deleted_while_pending_is_acknowledged
             await ingest.ensure_group()
             records = [lc.LifecycleRecord(kind, f"t{n}", 1000.0 + n, {"n": n})
                        for n, kind in enumerate([lc.PUBLISHED, lc.RECEIVED, lc.STARTED])]  # fmt: skip
-            ids = [await client.xadd(stream, r.to_fields()) for r in records]
+            ids = [await client.xadd(stream, dict[Any, Any](r.to_fields())) for r in records]
             entries, gone = await ingest._read(">", None)  # read: pending now, not applied
             assert [eid for eid, _ in entries] == ids and gone == []
             assert [lc.LifecycleRecord.from_values(v) for _, v in entries] == records

@@ -59,7 +59,8 @@ from backend.services.ingest_helper import IngestHelper, SharedIngest
 from backend.services.ledger import Ledger
 from backend.services.ledger_rows import TaskLabels
 from backend.services.quota_reconcile import QuotaReconciler
-from backend.services.quotas import RELEASE_GROUP, Quotas
+from backend.services.quota_stream import QuotaReleases
+from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimitConfigError, RateLimiter, parse_tiers
 from backend.services.redelivery import RedeliveryWatch
 from backend.services.submit_keys import SubmitKeys
@@ -197,18 +198,8 @@ def build_services(settings: Settings) -> Services:
         user_tiers=user_tiers,
         quota_reconcile=reconciler,
         broker_watch=watch,
-        # A group of its own, from the records that come next: slots of tasks that finished
-        # before it existed were freed through the ledger's ingest.
-        quota_releases=StreamIngestor(
-            aclient,
-            ledger,
-            settings.instance,
-            group=RELEASE_GROUP,
-            group_start="$",
-            apply=quota_service.apply_records,
-            heads_only=True,  # types and task ids are all it needs
-            what="quota slots from the stream",
-            claim_idle_s=settings.stream_claim_idle_s,
+        quota_releases=QuotaReleases(
+            aclient, settings.instance, claim_idle_s=settings.stream_claim_idle_s
         ),
         ledger_probe=LedgerWriteProbe(ledger.engine),
         redelivery=redelivery,

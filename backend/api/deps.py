@@ -29,6 +29,7 @@ from backend.services.health import LedgerWriteProbe
 from backend.services.ingest import StreamIngestor
 from backend.services.ledger import Ledger
 from backend.services.quota_reconcile import QuotaReconciler
+from backend.services.quota_stream import QuotaReleases
 from backend.services.quotas import Quotas
 from backend.services.ratelimit import RateLimiter
 from backend.services.redelivery import RedeliveryWatch
@@ -64,7 +65,7 @@ class Services:
     broker_watch: BrokerWatch
     # Frees quota slots from the lifecycle stream as tasks finish, whether or not the
     # ledger can take the records (a consumer group of its own).
-    quota_releases: StreamIngestor
+    quota_releases: QuotaReleases
     ledger_probe: LedgerWriteProbe
     # Tasks held by worker processes that are gone: awaiting redelivery, or lost.
     redelivery: RedeliveryWatch

@@ -114,17 +114,14 @@ class StreamIngestor:
         group: str = lc.LEDGER_GROUP,
         batch: int = BATCH,
         apply: Callable[[list[lc.LifecycleRecord]], object] | None = None,
-        group_start: str = "0",
         what: str = "ledger ingest",
         claim_idle_s: float = CLAIM_IDLE_MS / 1000,
-        heads_only: bool = False,
         shared: SharedIngest | None = None,
     ) -> None:
         # Helper processes applying a share of each batch (``ingest_helper``), or None.
         self.shared = shared
-        # A reader needing only types and task ids (the quota slots') has no more sent.
-        self.decode = lc.LifecycleRecord.head_of if heads_only else lc.LifecycleRecord.from_values
-        self._width = 2 if heads_only else len(lc.ENTRY_FIELDS)
+        self.decode = lc.LifecycleRecord.from_values
+        self._width = len(lc.ENTRY_FIELDS)
         self._read_values = client.register_script(_READ)
         # Entries another backend read and did not acknowledge for this long are taken over
         # (it died, or hangs): with several backends, nothing waits for one to come back.
@@ -136,8 +133,6 @@ class StreamIngestor:
         self.stream = stream
         self.group = group
         self.batch = batch
-        # Where a new consumer group starts: the whole stream ("0"), or what comes next ("$").
-        self.group_start = group_start
         self.what = what  # how the log names this consumer
         self.stats = IngestStats()
         self._lane = _Lane(what)  # the backend's own share of each batch
@@ -145,9 +140,7 @@ class StreamIngestor:
 
     async def ensure_group(self) -> None:
         try:
-            await self.client.xgroup_create(
-                self.stream, self.group, id=self.group_start, mkstream=True
-            )
+            await self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise

@@ -13,8 +13,8 @@ State in Redis, so every backend instance sees the same numbers:
 Taking a slot is one Lua script (check and take cannot interleave), releasing
 one is another; both are idempotent per task id. A slot is released when the
 lifecycle stream says its task finished, read by a consumer group of its own
-(``RELEASE_GROUP``), so slots free up even while the ledger cannot take the
-records. Counters that drift from the ledger's open tasks (a worker killed
+(``RELEASE_GROUP``) inside Redis (``FROM_STREAM``, run by ``quota_stream``), so
+slots free up even while the ledger cannot take the records. Counters that drift from the ledger's open tasks (a worker killed
 mid-task, a missed record) are shown as drift and reconciled against the
 ledger and the live workers.
 """
@@ -73,20 +73,40 @@ end
 return 0
 """
 
+# A task's slot freed (it finished), or taken again (received again after its slot was
+# freed for its redelivery: over the limit if need be, it was admitted once); each returns
+# how many slots it freed or took. Shared by the scripts below.
+_SLOT_FUNCTIONS = """
+local function release(owner, redeliver, prefix, task)
+  local freed = 0
+  local user = redis.call('HGET', owner, task)
+  if user then
+    freed = redis.call('SREM', prefix .. user, task)
+    redis.call('HDEL', owner, task)
+  end
+  redis.call('HDEL', redeliver, task)
+  return freed
+end
+local function retake(owner, redeliver, users, prefix, task)
+  local user = redis.call('HGET', redeliver, task)
+  if not user then return 0 end
+  redis.call('HDEL', redeliver, task)
+  redis.call('HSET', owner, task, user)
+  redis.call('SADD', users, user)
+  return redis.call('SADD', prefix .. user, task)
+end
+"""
+
 # KEYS[1] owner hash, KEYS[2] redeliver hash. ARGV: prefix of the open sets, task ids.
 # Returns how many were released.
-_RELEASE = """
+_RELEASE = (
+    _SLOT_FUNCTIONS
+    + """
 local released = 0
-for i = 2, #ARGV do
-  local user = redis.call('HGET', KEYS[1], ARGV[i])
-  if user then
-    released = released + redis.call('SREM', ARGV[1] .. user, ARGV[i])
-    redis.call('HDEL', KEYS[1], ARGV[i])
-  end
-  redis.call('HDEL', KEYS[2], ARGV[i])
-end
+for i = 2, #ARGV do released = released + release(KEYS[1], KEYS[2], ARGV[1], ARGV[i]) end
 return released
 """
+)
 
 # KEYS[1] owner hash, KEYS[2] redeliver hash, KEYS[3] the broker's unacked hash.
 # ARGV: prefix of the open sets, then task id, delivery tag, ... Frees the slot of each
@@ -111,21 +131,83 @@ return freed
 """
 
 # KEYS[1] owner hash, KEYS[2] redeliver hash, KEYS[3] users set. ARGV: prefix of the open
-# sets, task ids (received by a worker). Each task whose slot was freed for its redelivery
-# takes it again, over the limit if need be: it was admitted once. Returns how many.
-_RETAKE = """
+# sets, task ids (received by a worker). Returns how many slots were taken again.
+_RETAKE = (
+    _SLOT_FUNCTIONS
+    + """
 local taken = 0
-for i = 2, #ARGV do
-  local user = redis.call('HGET', KEYS[2], ARGV[i])
-  if user then
-    redis.call('HDEL', KEYS[2], ARGV[i])
-    taken = taken + redis.call('SADD', ARGV[1] .. user, ARGV[i])
-    redis.call('HSET', KEYS[1], ARGV[i], user)
-    redis.call('SADD', KEYS[3], user)
-  end
-end
+for i = 2, #ARGV do taken = taken + retake(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[i]) end
 return taken
 """
+)
+
+FINAL_RECORDS = (lc.SUCCEEDED, lc.FAILED, lc.REVOKED, lc.REJECTED)  # a task's slot is freed
+
+# The lifecycle stream's records applied to the slots inside Redis, as ``apply_records``
+# does: read by the consumer group RELEASE_GROUP, applied in order, and acknowledged in
+# the same atomic script, so no record passes through the backend. This consumer's
+# pending entries come first (acknowledged once applied); new ones are read with NOACK,
+# nothing being left between their read and their effect.
+# KEYS[1] the stream, KEYS[2] owner hash, KEYS[3] redeliver hash, KEYS[4] users set.
+# ARGV group, consumer, count, prefix of the open sets. Returns {entries read, slots
+# freed, the id of the stream's last entry (when nothing new was read: to wait from)}.
+_FROM_STREAM = """
+local final = {FINAL}
+local function read(start, noack)
+  local r
+  if noack then
+    r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'NOACK',
+                   'STREAMS', KEYS[1], start)
+  else
+    r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3],
+                   'STREAMS', KEYS[1], start)
+  end
+  if r then return r[1][2] end
+  return {}
+end
+local function apply(entries)
+  local freed = 0
+  for _, e in ipairs(entries) do
+    local f = e[2]
+    if f then
+      local kind, task
+      for i = 1, #f, 2 do
+        if f[i] == 'type' then kind = f[i + 1] elseif f[i] == 'task_id' then task = f[i + 1] end
+      end
+      if task and task ~= '' then
+        if kind == 'RECEIVED' then
+          retake(KEYS[2], KEYS[3], KEYS[4], ARGV[4], task)
+        elseif final[kind] then
+          freed = freed + release(KEYS[2], KEYS[3], ARGV[4], task)
+        end
+      end
+    end
+  end
+  return freed
+end
+local entries = read('0', false)
+local freed = apply(entries)
+if #entries > 0 then
+  local ids = {}
+  for _, e in ipairs(entries) do
+    ids[#ids + 1] = e[1]
+    if #ids == 1000 then redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)); ids = {} end
+  end
+  if #ids > 0 then redis.call('XACK', KEYS[1], ARGV[1], unpack(ids)) end
+else
+  entries = read('>', true)
+  freed = apply(entries)
+end
+local last = ''
+if #entries == 0 then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  if newest[1] then last = newest[1][1] end
+end
+return {#entries, freed, last}
+"""
+FROM_STREAM = _SLOT_FUNCTIONS + _FROM_STREAM.replace(
+    "{FINAL}", "{" + ", ".join(f"['{kind}'] = true" for kind in FINAL_RECORDS) + "}"
+).replace("'RECEIVED'", f"'{lc.RECEIVED}'")
 
 
 class QuotaError(ValueError):
@@ -189,8 +271,7 @@ class Quotas:
 
     def release_finished(self, records: list[lc.LifecycleRecord]) -> int:
         """Release the slots of tasks whose record says they finished."""
-        final = {lc.SUCCEEDED, lc.FAILED, lc.REVOKED, lc.REJECTED}
-        return self.release(list({r.task_id for r in records if r.type in final}))
+        return self.release(list({r.task_id for r in records if r.type in FINAL_RECORDS}))
 
     def release_for_redelivery(self, tags: dict[str, str], unacked_key: str) -> list[str]:
         """Free the slots of tasks (task id -> delivery tag) whose worker died, while the

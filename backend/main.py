@@ -106,7 +106,7 @@ def build_services(settings: Settings) -> Services:
             IngestHelper(settings.ledger_database_url, f"{settings.instance}-{n + 1}")
             for n in range(settings.helpers)
         ]
-        shared = SharedIngest(helpers, before=chooser.saw_stream_records, after=exporter.add)
+        shared = SharedIngest(helpers, before=chooser.saw_stream_entries, after=exporter.add)
 
     def free_slots(records: list[LifecycleRecord]) -> None:
         """Slots of finished tasks freed, and of tasks delivered again taken back (from the

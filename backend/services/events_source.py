@@ -37,6 +37,7 @@ STREAM = "lifecycle-stream"
 EVENTS = "celery-events"
 WORKER_RECORD_WINDOW_S = 300.0
 _WORKER_TYPES = {lc.RECEIVED, lc.STARTED, lc.SUCCEEDED, lc.FAILED, lc.RETRIED, lc.REVOKED}
+_WORKER_TYPE_VALUES = frozenset(t.encode() for t in _WORKER_TYPES)  # as stream entries hold them
 DEFAULT_BUFFER = 200_000  # events held for the ledger at most (TASKDECK_EVENTS_BUFFER)
 BATCH = 5000  # events applied at once
 _EXC = re.compile(r"^(?P<type>[\w.]+)\((?P<msg>.*)\)$", re.S)
@@ -62,6 +63,12 @@ class SourceChooser:
 
     def saw_stream_records(self, records: list[lc.LifecycleRecord]) -> None:
         if any(r.type in _WORKER_TYPES for r in records):
+            self.last_worker_record = time.time()
+
+    def saw_stream_entries(self, entries: list[tuple[bytes, ...]]) -> None:
+        """As ``saw_stream_records``, from stream entries as their values of
+        ``lc.ENTRY_FIELDS`` (no record made of each)."""
+        if any(values and values[0] in _WORKER_TYPE_VALUES for values in entries):
             self.last_worker_record = time.time()
 
     def seed_from_stream(self, client: redis.Redis, stream: str = lc.STREAM_KEY) -> None:

@@ -227,13 +227,13 @@ class _Pipeline:
 
 class SharedIngest:
     """The share of each batch the helpers apply, and what the backend does for it
-    itself: ``before`` with the entries' heads (types and task ids: quota slots and
-    the source chooser), ``after`` with each helper's metrics tally."""
+    itself: ``before`` with each share of stream entries (the source chooser notes the
+    workers' records), ``after`` with each helper's metrics tally."""
 
     def __init__(
         self,
         helpers: list[IngestHelper],
-        before: Callable[[list[lc.LifecycleRecord]], object],
+        before: Callable[[list[Fields]], object],
         after: Callable[[Any], object],
     ) -> None:
         self.helpers = helpers
@@ -303,13 +303,7 @@ class SharedIngest:
             pipe._check()
             try:
                 if kind == ENTRIES:
-                    heads = []
-                    for fields in items:
-                        try:
-                            heads.append(lc.LifecycleRecord.head_of(fields))
-                        except ValueError:
-                            pass  # the helper refuses it and counts it
-                    self.before(heads)
+                    self.before(items)
                 return pipe.helper.send((kind, items))
             except BaseException as exc:
                 pipe._fail(exc)

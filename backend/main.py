@@ -44,6 +44,7 @@ from backend.api.routes import (
 )
 from backend.config import Settings, SettingsError, load_settings
 from backend.metrics import Metrics
+from backend.services import kombu_json
 from backend.services.actions import Actions
 from backend.services.alertmanager import Alertmanager, AlertmanagerError, open_client
 from backend.services.anomalies import AnomalyDetector
@@ -81,6 +82,7 @@ def build_services(settings: Settings) -> Services:
     from taskdeck_worker.celery_app import create_celery
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kombu_json.install()  # Celery's messages decoded by orjson where the value is the same
     tokens = TokenStore.from_config(settings.tokens, settings.tokens_file)
     tiers = parse_tiers(settings.ratelimit_tiers)
     user_tiers = parse_user_tiers(settings.user_tiers, set(tiers))

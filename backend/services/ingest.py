@@ -52,9 +52,18 @@ for _, e in ipairs(r[1][2]) do
   local f = e[2]
   out[#out + 1] = e[1]
   if f then
-    local got = {}
-    for i = 1, #f, 2 do got[f[i]] = f[i + 1] end
-    for k = 1, n do out[#out + 1] = got[names[k]] or '' end
+    -- The plug-in writes the fields in this order: then no table of them is made.
+    local ordered = #f == 2 * #names
+    for k = 1, #names do
+      if ordered and f[2 * k - 1] ~= names[k] then ordered = false end
+    end
+    if ordered then
+      for k = 1, n do out[#out + 1] = f[2 * k] end
+    else
+      local got = {}
+      for i = 1, #f, 2 do got[f[i]] = f[i + 1] end
+      for k = 1, n do out[#out + 1] = got[names[k]] or '' end
+    end
   else
     for k = 1, n do out[#out + 1] = false end
   end

@@ -1,6 +1,6 @@
 """The ledger ingest's read of the lifecycle stream, against a real redis-server: entries
-come as their values, in order; an entry deleted from the stream while pending comes back
-without values and is acknowledged, not applied."""
+come as their values, in order, whatever the order of their fields; an entry deleted from
+the stream while pending comes back without values and is acknowledged, not applied."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ def test_entries_are_read_in_order_and_one_deleted_while_pending_is_acknowledged
             assert [r.task_id for r in applied] == ["t0", "t2"]  # the deleted one is not
             assert ingest.stats.bad_records == 0  # nor taken for a bad record
             assert (await client.xpending(stream, group))["pending"] == 0
+            # Fields in another order, or with one more, or one lacking: the same values.
+            fields: dict[Any, Any] = dict(records[0].to_fields())
+            await client.xadd(stream, dict(reversed(fields.items())))
+            await client.xadd(stream, {**fields, "extra": "x"})
+            await client.xadd(stream, {k: v for k, v in fields.items() if k != "data"})
+            entries, _ = await ingest._read(">", None)
+            assert [lc.LifecycleRecord.from_values(v) for _, v in entries] == [
+                records[0],
+                records[0],
+                lc.LifecycleRecord(lc.PUBLISHED, "t0", 1000.0),
+            ]
         finally:
             await client.aclose()
 

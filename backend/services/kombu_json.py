@@ -8,12 +8,11 @@ for text that holds no such value, and kombu's own decoder for everything else
 (a ``__type__`` key, an escape that could spell one, 19 digits in a row, which
 could be an integer beyond 64 bits that orjson would make a float, and whatever
 orjson refuses, like NaN), so what comes out is unchanged. A burst of events
-drained about 20 % faster with it (6,000 against 7,300 tasks a second).
+drained 6,200–6,900 tasks a second with it, against 6,000–6,100 without.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
@@ -21,13 +20,19 @@ from kombu import serialization
 from kombu.transport import redis as kombu_redis
 from kombu.utils import json as kombu_json
 
-# 19 digits in a row: perhaps an integer beyond 64 bits, which orjson makes a float
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# 19 digits in a row (perhaps an integer beyond 64 bits, which orjson makes a float),
+# looked for with every digit made a 0 (a regular expression took 5 µs a message)
+_DIGITS_TO_0 = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 
 
 def loads(s: str | bytes | bytearray | memoryview) -> Any:
-    raw = s.encode() if isinstance(s, str) else bytes(s)
-    if b"__type__" not in raw and b"\\u" not in raw and not _LONG_NUMBER.search(raw):
+    raw = s if type(s) is bytes else s.encode() if isinstance(s, str) else bytes(s)
+    if (
+        b"__type__" not in raw
+        and b"\\u" not in raw
+        and _LONG_NUMBER not in raw.translate(_DIGITS_TO_0)
+    ):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

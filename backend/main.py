@@ -126,13 +126,13 @@ def build_services(settings: Settings) -> Services:
         exporter.observe(records, labels)
 
     def apply(records: list[LifecycleRecord]) -> None:
-        """Celery events: quota slots, then into the ledger (with the ingest helpers, if
-        any), then the metrics."""
+        """Celery events: quota slots, then into the ledger and the metrics (by the ingest
+        helpers, if any)."""
         free_slots(records)
         if shared is None:
             into_ledger(records)
         else:
-            shared.apply_records(records, into_ledger)
+            shared.apply_records(records)
 
     def apply_stream(records: list[LifecycleRecord]) -> None:
         """The stream: into the ledger, then the metrics. Its slots are freed by a reader of

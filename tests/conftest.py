@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from celery import Celery
 
 from taskdeck_core.transport import QUEUES, SANDBOX_STEPS
@@ -99,6 +100,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def redis_server(run_dir: Path) -> Iterator[Server]:
     with running_redis(run_dir) as server:
         yield server
+
+
+@pytest.fixture
+def redis_client(redis_server: Server) -> Iterator[redis.Redis]:
+    """A client of the session's redis-server, closed after the test."""
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

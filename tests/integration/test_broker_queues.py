@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -12,16 +11,8 @@ import redis
 from backend.services.broker import BrokerQueues
 from taskdeck_core.priority import to_celery_priority
 from taskdeck_core.transport import Transport
-from tests.conftest import Server
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(redis_server: Server) -> Iterator[redis.Redis]:
-    rdb = redis.Redis.from_url(redis_server.url)
-    yield rdb
-    rdb.close()
 
 
 def publish(rdb: redis.Redis, queue: str, task_id: str, priority: int) -> None:
@@ -33,17 +24,17 @@ def publish(rdb: redis.Redis, queue: str, task_id: str, priority: int) -> None:
 
 
 @pytest.fixture
-def queue(client: redis.Redis) -> str:
+def queue(redis_client: redis.Redis) -> str:
     name = f"q-{uuid.uuid4().hex[:8]}"
-    publish(client, name, "low", 2)
-    publish(client, name, "mid-1", 5)
-    publish(client, name, "mid-2", 5)
-    publish(client, name, "high", 9)
+    publish(redis_client, name, "low", 2)
+    publish(redis_client, name, "mid-1", 5)
+    publish(redis_client, name, "mid-2", 5)
+    publish(redis_client, name, "high", 9)
     return name
 
 
-def test_depths_and_run_order(client: redis.Redis, queue: str) -> None:
-    queues = BrokerQueues(client)
+def test_depths_and_run_order(redis_client: redis.Redis, queue: str) -> None:
+    queues = BrokerQueues(redis_client)
     depth = queues.depths([queue, "empty-queue"])
     assert depth[queue][9] == 1 and depth[queue][5] == 2 and depth[queue][2] == 1
     assert sum(depth[queue].values()) == 4 and not any(depth["empty-queue"].values())
@@ -52,8 +43,10 @@ def test_depths_and_run_order(client: redis.Redis, queue: str) -> None:
     assert total == 4 and [m.task_id for m in waiting] == ["high", "mid-1", "mid-2", "low"]
 
 
-def test_locate_remove_and_move_find_messages_by_task_id(client: redis.Redis, queue: str) -> None:
-    queues = BrokerQueues(client)
+def test_locate_remove_and_move_find_messages_by_task_id(
+    redis_client: redis.Redis, queue: str
+) -> None:
+    queues = BrokerQueues(redis_client)
     lists = Transport().list_names(queue)
     assert queues.locate(queue, "mid-2") == lists[to_celery_priority(5)]
     assert queues.locate(queue, "mid") is None  # a part of an id is not the id

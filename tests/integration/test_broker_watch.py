@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -23,16 +22,8 @@ from backend.services.broker_watch import BrokerWatch
 from backend.services.environment import EnvironmentService
 from backend.services.ledger import Ledger
 from taskdeck_core import lifecycle as lc
-from tests.conftest import Server
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(redis_server: Server) -> Iterator[redis.Redis]:
-    rdb = redis.Redis.from_url(redis_server.url)
-    yield rdb
-    rdb.close()
 
 
 class Environment:
@@ -46,13 +37,13 @@ class Environment:
 
 
 def test_the_check_at_start_waits_for_the_ledger_to_catch_up_with_the_stream(
-    client: redis.Redis, tmp_path: Path
+    redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     queue = f"q-{uuid.uuid4().hex[:8]}"
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     caught_up = {"now": False}
     watch = BrokerWatch(
-        client, client, ledger, BrokerQueues(client), cast(EnvironmentService, Environment(queue)),
+        redis_client, redis_client, ledger, BrokerQueues(redis_client), cast(EnvironmentService, Environment(queue)),
         confirm_s=0.0, caught_up=lambda: caught_up["now"],
     )  # fmt: skip
     watch.run_once()  # the backend has just started: its ingest has not applied the stream

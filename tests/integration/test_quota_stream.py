@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,38 +22,31 @@ from tests.conftest import Server
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def client(redis_server: Server) -> Iterator[redis.Redis]:
-    rdb = redis.Redis.from_url(redis_server.url)
-    yield rdb
-    rdb.close()
-
-
-def record(client: redis.Redis, stream: str, kind: str, task_id: str) -> bytes:
+def record(redis_client: redis.Redis, stream: str, kind: str, task_id: str) -> bytes:
     fields: dict[Any, Any] = lc.LifecycleRecord(kind, task_id, time.time(), {}).to_fields()
-    return client.xadd(stream, fields)  # type: ignore[return-value]
+    return redis_client.xadd(stream, fields)  # type: ignore[return-value]
 
 
-def open_slots(client: redis.Redis, user: str) -> set[str]:
-    return {m.decode() for m in client.smembers(OPEN_PREFIX + user)}  # type: ignore[union-attr]
+def open_slots(redis_client: redis.Redis, user: str) -> set[str]:
+    return {m.decode() for m in redis_client.smembers(OPEN_PREFIX + user)}  # type: ignore[union-attr]
 
 
-def pending(client: redis.Redis, stream: str) -> int:
-    return int(client.xpending(stream, RELEASE_GROUP)["pending"])
+def pending(redis_client: redis.Redis, stream: str) -> int:
+    return int(redis_client.xpending(stream, RELEASE_GROUP)["pending"])
 
 
 def test_records_free_and_retake_slots_in_redis_and_leave_nothing_pending(
-    client: redis.Redis, redis_server: Server
+    redis_client: redis.Redis, redis_server: Server
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     stream, user, unacked = f"s-{tag}", f"u-{tag}", f"unacked-{tag}"
     t1, t2, t3, t4, t5 = (f"{tag}-t{n}" for n in range(1, 6))
-    quotas = Quotas(client, 10)
+    quotas = Quotas(redis_client, 10)
     for task in (t1, t2, t3):
         assert quotas.take(user, task).taken
-    client.hset(unacked, "tag-3", "message")
+    redis_client.hset(unacked, "tag-3", "message")
     assert quotas.release_for_redelivery({t3: "tag-3"}, unacked) == [t3]  # its worker died
-    assert open_slots(client, user) == {t1, t2}
+    assert open_slots(redis_client, user) == {t1, t2}
 
     async def scenario() -> None:
         aclient = aioredis.Redis.from_url(redis_server.url)
@@ -62,35 +54,37 @@ def test_records_free_and_retake_slots_in_redis_and_leave_nothing_pending(
         try:
             await reader.ensure_group()
             # An earlier reader read this one and stopped before acknowledging it.
-            record(client, stream, lc.SUCCEEDED, t1)
-            client.xreadgroup(RELEASE_GROUP, "c1", {stream: ">"}, count=1)
-            assert pending(client, stream) == 1
-            record(client, stream, lc.RECEIVED, t3)  # delivered again: takes its slot back
-            record(client, stream, lc.SUCCEEDED, t2)
-            record(client, stream, lc.PUBLISHED, t4)  # no slot of its own: nothing
-            client.xadd(stream, {"type": "succeeded"})  # no task id: skipped
+            record(redis_client, stream, lc.SUCCEEDED, t1)
+            redis_client.xreadgroup(RELEASE_GROUP, "c1", {stream: ">"}, count=1)
+            assert pending(redis_client, stream) == 1
+            record(redis_client, stream, lc.RECEIVED, t3)  # delivered again: takes its slot back
+            record(redis_client, stream, lc.SUCCEEDED, t2)
+            record(redis_client, stream, lc.PUBLISHED, t4)  # no slot of its own: nothing
+            redis_client.xadd(stream, {"type": "succeeded"})  # no task id: skipped
             assert await reader.once() == (1, None)  # the pending one first
-            assert open_slots(client, user) == {t2} and pending(client, stream) == 0
+            assert open_slots(redis_client, user) == {t2} and pending(redis_client, stream) == 0
             read, _ = await reader.once()
-            assert read == 4 and open_slots(client, user) == {t3}  # t3 took its slot back
-            assert not client.hexists(REDELIVER_KEY, t3) and pending(client, stream) == 0
-            newest = client.xrevrange(stream, count=1)[0][0]  # type: ignore[index]
+            assert read == 4 and open_slots(redis_client, user) == {t3}  # t3 took its slot back
+            assert (
+                not redis_client.hexists(REDELIVER_KEY, t3) and pending(redis_client, stream) == 0
+            )
+            newest = redis_client.xrevrange(stream, count=1)[0][0]  # type: ignore[index]
             assert await reader.once() == (0, newest)  # nothing new: where to wait from
             assert reader.freed == 2
 
             # A consumer that died with an entry read: taken over after claim_idle_s.
             assert quotas.take(user, t5).taken
-            record(client, stream, lc.FAILED, t5)
-            client.xreadgroup(RELEASE_GROUP, "dead", {stream: ">"}, count=1)
+            record(redis_client, stream, lc.FAILED, t5)
+            redis_client.xreadgroup(RELEASE_GROUP, "dead", {stream: ">"}, count=1)
             running = asyncio.create_task(reader.run())
             await asyncio.sleep(0)
             deadline = time.monotonic() + 10
-            while t5 in open_slots(client, user) or pending(client, stream):
+            while t5 in open_slots(redis_client, user) or pending(redis_client, stream):
                 assert time.monotonic() < deadline, "the dead consumer's entry was not applied"
                 await asyncio.sleep(0.05)
             # While it waits for the next entry, one written is applied at once.
-            record(client, stream, lc.REVOKED, t3)
-            while t3 in open_slots(client, user):
+            record(redis_client, stream, lc.REVOKED, t3)
+            while t3 in open_slots(redis_client, user):
                 assert time.monotonic() < deadline, "a new record was not applied"
                 await asyncio.sleep(0.05)
             assert reader.stats.last_error is None
@@ -101,4 +95,4 @@ def test_records_free_and_retake_slots_in_redis_and_leave_nothing_pending(
             await aclient.aclose()
 
     asyncio.run(scenario())
-    assert open_slots(client, user) == set()
+    assert open_slots(redis_client, user) == set()

@@ -14,9 +14,9 @@ Taking a slot is one Lua script (check and take cannot interleave), releasing
 one is another; both are idempotent per task id. A slot is released when the
 lifecycle stream says its task finished, read by a consumer group of its own
 (``RELEASE_GROUP``) inside Redis (``FROM_STREAM``, run by ``quota_stream``), so
-slots free up even while the ledger cannot take the records. Counters that drift from the ledger's open tasks (a worker killed
-mid-task, a missed record) are shown as drift and reconciled against the
-ledger and the live workers.
+slots free up even while the ledger cannot take the records. Counters that
+drift from the ledger's open tasks (a worker killed mid-task, a missed record)
+are shown as drift and reconciled against the ledger and the live workers.
 """
 
 from __future__ import annotations

@@ -16,10 +16,10 @@ in the broker: in any list of any queue, in kombu's unacked hash (a worker took
 it and has not acknowledged it), or as a stored result. Those found nowhere are
 looked for again ``TASKDECK_LOST_CONFIRM_S`` later, once the ledger has caught
 up with the lifecycle stream (a worker's record of taking one may still be on
-its way); found nowhere again and still PENDING, they are marked lost in the ledger (``Ledger.mark_lost``: when, and
-why), counted in ``/health`` and in ``taskdeck_tasks_lost_total``. Then, once
-the ledger has caught up, the quota slots a restart rolled back are taken again
-(``on_checked``).
+its way); found nowhere again and still PENDING, they are marked lost in the
+ledger (``Ledger.mark_lost``: when, and why), counted in ``/health`` and in
+``taskdeck_tasks_lost_total``. Then, once the ledger has caught up, the quota
+slots a restart rolled back are taken again (``on_checked``).
 """
 
 from __future__ import annotations

@@ -53,8 +53,11 @@ fix: setup ## Apply ruff's fixes and formatting
 # the CPU, so on two cores the suite takes about 10 minutes instead of 17.
 TEST_WORKERS ?= 2
 
+# The tests that need a QApplication run in a session of their own (tests/conftest.py says
+# why); both sessions must pass.
 test: lint ## Lint, then the whole test suite (real servers on loopback ports)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not gui"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m gui
 
 # The frozen console (installer/README.md): a virtual environment of its own holding the
 # console's extra and PyInstaller only, made again when the dependencies change; the code

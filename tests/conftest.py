@@ -8,6 +8,7 @@ backend, Prometheus and Alertmanager are the real programs.
 
 from __future__ import annotations
 
+import gc
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,32 @@ SANDBOX_DEMO_MODULES = (
     "tests/integration/test_sandbox.py",
     "tests/reliability/test_sandbox_stop.py",
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a QApplication are marked ``gui``: ``make test`` runs them in a pytest
+    session of their own. A worker process that has a QApplication processes Qt's events
+    after every test (pytest-qt); with the other tests' threads in the same process, a
+    cyclic garbage collection run on one of them could free a Qt object off the GUI thread,
+    and the next event processing crashed (a segmentation fault, 1 run in 3)."""
+    for item in items:
+        if "qapp" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a test with a QApplication, no automatic collection (it runs on whichever thread
+    allocates): garbage is collected here, on the GUI thread, once the test is over."""
+    if "qapp" not in request.fixturenames:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.hookimpl(optionalhook=True)

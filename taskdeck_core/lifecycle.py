@@ -123,19 +123,6 @@ class LifecycleRecord:
             raise ValueError(f"not a lifecycle record: its time is {ts}")
         return cls(kind, task_id, ts, data)
 
-    @classmethod
-    def head_of(cls, values: Sequence[bytes]) -> LifecycleRecord:
-        """A stream entry's type and task id only (its values of ``ENTRY_FIELDS``, the first
-        two at least; the data left undecoded, as ``{}``): for readers that need no more.
-        Raises ValueError for an entry that is not a lifecycle record."""
-        try:
-            kind, task_id = values[0].decode(), values[1].decode()
-        except (IndexError, AttributeError, ValueError) as exc:  # UnicodeDecodeError too
-            raise ValueError(f"not a lifecycle record: {_clip(str(exc))}") from None
-        if kind not in RECORD_TYPES or not task_id:
-            raise ValueError(f"not a lifecycle record: type {_clip(repr(kind))}")
-        return cls(kind, clean_text(task_id), 0.0)
-
 
 # A stream entry's fields, in the order the ingest reads their values.
 ENTRY_FIELDS = ("type", "task_id", "ts", "data")

@@ -36,6 +36,7 @@ MAX_BACKOFF_S = 5.0  # between attempts while Redis or the database fails: soon 
 Values = tuple[bytes, ...]  # an entry's values of ``lc.ENTRY_FIELDS`` (see ``_READ``)
 Entry = tuple[bytes, Values | None]  # an entry's id and values (None: trimmed)
 Read = tuple[list[tuple[bytes, Values]], list[bytes]]  # entries read; ids of trimmed ones
+WIDTH = len(lc.ENTRY_FIELDS)  # values per entry
 IN_FLIGHT = 4  # batches read and being applied at once, at most
 
 # XREADGROUP answering each entry as its id and values of ``lc.ENTRY_FIELDS`` (the first
@@ -70,6 +71,16 @@ for _, e in ipairs(r[1][2]) do
 end
 return out
 """
+
+
+async def ensure_group(client: aioredis.Redis, stream: str, group: str, start: str) -> None:
+    """The consumer group ``group`` of ``stream``, made (with the stream) if missing,
+    starting at ``start`` ("0": the whole stream; "$": what comes next)."""
+    try:
+        await client.xgroup_create(stream, group, id=start, mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
 
 
 class _Lane:
@@ -129,8 +140,6 @@ class StreamIngestor:
     ) -> None:
         # Helper processes applying a share of each batch (``ingest_helper``), or None.
         self.shared = shared
-        self.decode = lc.LifecycleRecord.from_values
-        self._width = len(lc.ENTRY_FIELDS)
         self._read_values = client.register_script(_READ)
         # Entries another backend read and did not acknowledge for this long are taken over
         # (it died, or hangs): with several backends, nothing waits for one to come back.
@@ -148,11 +157,7 @@ class StreamIngestor:
         self._backoff = 0.5  # seconds before the next attempt after a failure
 
     async def ensure_group(self) -> None:
-        try:
-            await self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await ensure_group(self.client, self.stream, self.group, "0")
 
     async def lag(self) -> int | None:
         """Entries in the stream not yet delivered to the ledger's group (None if unknown)."""
@@ -169,7 +174,7 @@ class StreamIngestor:
         records, refused = [], 0
         for one in fields:
             try:
-                records.append(self.decode(one))
+                records.append(lc.LifecycleRecord.from_values(one))
             except ValueError as exc:
                 refused += 1
                 log.warning("ledger: skipping a stream entry: %s", exc)
@@ -219,7 +224,7 @@ class StreamIngestor:
         read, and the ids of those trimmed from the stream since they were read (a pending
         entry then comes back without fields)."""
         flat: Any = await self._read_values(
-            keys=[self.stream], args=[self.group, self.consumer, self.batch, start, self._width]
+            keys=[self.stream], args=[self.group, self.consumer, self.batch, start, WIDTH]
         )
         if not flat and block_ms:
             # Nothing yet: wait for the next entry the usual way (a script cannot block).
@@ -229,7 +234,7 @@ class StreamIngestor:
             return self._split(
                 [(eid, self._values(fields)) for eid, fields in (reply[0][1] if reply else [])]
             )
-        w = self._width + 1
+        w = WIDTH + 1
         ids = flat[0::w]
         # Each field's values taken by a stride, and zipped back per entry: no Python loop
         # over the entries (this ran at thousands of entries a second in a burst).
@@ -242,7 +247,7 @@ class StreamIngestor:
 
     def _values(self, fields: dict[bytes, bytes] | None) -> tuple[bytes, ...] | None:
         """An entry read as a mapping, as the values the ingest reads (None: trimmed)."""
-        return lc.values_of(fields)[: self._width] if fields else None
+        return lc.values_of(fields) if fields else None
 
     @staticmethod
     def _split(read: list[Entry]) -> Read:
@@ -302,9 +307,7 @@ class StreamIngestor:
                 count=self.batch,
             )
             start = reply[0]
-            entries = [
-                (eid, lc.values_of(fields)[: self._width]) for eid, fields in reply[1] if fields
-            ]
+            entries = [(eid, lc.values_of(fields)) for eid, fields in reply[1] if fields]
             if entries:
                 await self._handle(entries)
             if start in (b"0-0", "0-0"):

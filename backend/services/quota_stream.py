@@ -20,9 +20,8 @@ import time
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
 
-from backend.services.ingest import BLOCK_MS, MAX_BACKOFF_S, IngestStats
+from backend.services.ingest import BLOCK_MS, MAX_BACKOFF_S, IngestStats, ensure_group
 from backend.services.quotas import (
     FROM_STREAM,
     OPEN_PREFIX,
@@ -61,11 +60,7 @@ class QuotaReleases:
     async def ensure_group(self) -> None:
         """The group, made if missing, from the records that come next: slots of tasks that
         finished before it existed were freed through the ledger's ingest."""
-        try:
-            await self.client.xgroup_create(self.stream, self.group, id="$", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await ensure_group(self.client, self.stream, self.group, "$")
 
     async def once(self) -> tuple[int, bytes | None]:
         """One round: how many entries it applied, and, when there was nothing new, the id
